@@ -1,0 +1,52 @@
+/* report.h - the reporters: console summary, JUnit XML, JSON report, HTML report. They read
+ * results and transcripts and never touch the network. Files are written atomically (a temp
+ * file in the same directory, then rename). Secrets never reach a report: the runner stores
+ * redacted URLs and the reporters print no handshake headers. */
+#ifndef GP_REPORT_H
+#define GP_REPORT_H
+
+#include <stdio.h>
+
+#include "results.h"
+#include "scenario.h"
+#include "transcript.h"
+
+typedef struct gp_run_meta {
+    const char *harness_version;
+    const gp_scenario *scenario; /* borrowed */
+    const char *target;          /* the URL actually used, credentials redacted; borrowed */
+    const gp_kv *labels;         /* --label key=value pairs; borrowed */
+    size_t nlabels;
+    int64_t started_wall_us;     /* epoch µs */
+    int64_t duration_us;
+    unsigned users;
+    bool interrupted;            /* stopped by SIGINT/SIGTERM before it finished */
+} gp_run_meta;
+
+/* One scenario's run: what every reporter takes. All borrowed. */
+typedef struct gp_suite {
+    gp_run_meta meta;
+    const gp_results *results;
+    gp_transcript *const *ts;
+    size_t nts;
+} gp_suite;
+
+typedef struct gp_console_opts {
+    bool color;
+    size_t max_users_per_rule; /* failing users shown per rule (default 3) */
+    size_t tail_frames;        /* transcript frames shown per failing user (default 8) */
+} gp_console_opts;
+
+/* Writes the human summary to out. */
+void gp_report_console(FILE *out, const gp_suite *suites, size_t n, const gp_console_opts *o);
+/* JUnit XML: a testsuite per scenario, a testcase per rule. Returns 0 or -1 with err. */
+int gp_report_write_junit(const char *path, const gp_suite *suites, size_t n, gp_err *err);
+/* The versioned JSON report (schema in reports/schema/). Returns 0 or -1 with err. */
+int gp_report_write_json(const char *path, const gp_suite *suites, size_t n, gp_err *err);
+/* Self-contained HTML report. Returns 0 or -1 with err. */
+int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_err *err);
+
+/* Writes data to path atomically. Returns 0 or -1 with err. */
+int gp_write_file_atomic(const char *path, const char *data, size_t len, gp_err *err);
+
+#endif

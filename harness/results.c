@@ -1,0 +1,187 @@
+/* results.c - rule and cause names, and the bookkeeping of gp_results. */
+#include "results.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *id;
+    const char *title;
+} rules[GP_RULE__COUNT] = {
+    [GP_RULE_CONNECT] = {"GP-CONNECT", "The user connects and receives its ready frame"},
+    [GP_RULE_AUTH] = {"GP-AUTH", "A connection without a valid credential is refused"},
+    [GP_RULE_R1_START] = {"GP-R1-STARTED-FIRST",
+                          "agent_started is the run's first event, exactly once"},
+    [GP_RULE_R2_END] = {"GP-R2-COMPLETED-LAST",
+                        "agent_completed is the run's last event, exactly once, nothing after"},
+    [GP_RULE_R3_ALL] = {"GP-R3-ALL-EVENTS", "All five event types arrive; the first "
+                                            "agent_thinking precedes the first tool_executing"},
+    [GP_RULE_R4_TOOLS] = {"GP-R4-TOOL-PAIRS",
+                          "Every tool_completed closes the open tool_executing of the same "
+                          "tool_name; none is left open"},
+    [GP_RULE_R5_IDS] = {"GP-R5-IDS",
+                        "Every event carries the run's run_id and thread_id and the user's user_id"},
+    [GP_RULE_R6_ISOLATION] = {"GP-R6-ISOLATION", "A user receives only its own runs' events"},
+    [GP_RULE_R7_FRAMES] = {"GP-R7-FRAMES", "Every frame is a well-formed JSON object; noise "
+                                           "frames never break a sequence"},
+    [GP_RULE_FIELDS] = {"GP-FIELDS", "Every event carries the fields its type requires"},
+    [GP_RULE_COMPLETION] = {"GP-COMPLETION",
+                            "The run ends in agent_completed within its deadline"},
+    [GP_RULE_GAP] = {"GP-MAX-GAP", "No gap between a run's events exceeds the allowed maximum"},
+    [GP_RULE_EXPECT] = {"GP-EXPECT", "Every expected frame arrives in time"},
+};
+
+static const char *const causes[GP_CAUSE__COUNT] = {
+    [GP_CAUSE_CONN_REFUSED] = "conn_refused",
+    [GP_CAUSE_UPGRADE_REFUSED] = "upgrade_refused",
+    [GP_CAUSE_TLS] = "tls",
+    [GP_CAUSE_CONNECT_TIMEOUT] = "connect_timeout",
+    [GP_CAUSE_CLOSED_MID_RUN] = "closed_mid_run",
+    [GP_CAUSE_INVALID_JSON] = "invalid_json",
+    [GP_CAUSE_BINARY_FRAME] = "binary_frame",
+    [GP_CAUSE_OVERSIZE_FRAME] = "oversize_frame",
+    [GP_CAUSE_MISSING_FIELD] = "missing_field",
+    [GP_CAUSE_AGENT_ERROR] = "agent_error",
+    [GP_CAUSE_AGENT_DEATH] = "agent_death",
+    [GP_CAUSE_RUN_TIMEOUT] = "run_timeout",
+    [GP_CAUSE_AUTH_ACCEPTED] = "auth_accepted",
+    [GP_CAUSE_LEAK] = "leak",
+    [GP_CAUSE_OTHER] = "other",
+};
+
+const char *gp_rule_id(gp_rule r)
+{
+    return (unsigned)r < GP_RULE__COUNT ? rules[r].id : "GP-UNKNOWN";
+}
+
+const char *gp_rule_title(gp_rule r)
+{
+    return (unsigned)r < GP_RULE__COUNT ? rules[r].title : "";
+}
+
+int gp_rule_from_id(const char *id)
+{
+    int i;
+
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        if (strcmp(rules[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+const char *gp_cause_name(gp_cause c)
+{
+    return (unsigned)c < GP_CAUSE__COUNT ? causes[c] : "other";
+}
+
+int gp_cause_from_name(const char *name)
+{
+    int i;
+
+    for (i = 0; i < GP_CAUSE__COUNT; i++)
+        if (strcmp(causes[i], name) == 0)
+            return i;
+    return -1;
+}
+
+gp_results *gp_results_new(size_t nusers)
+{
+    gp_results *r = gp_calloc(1, sizeof *r);
+    size_t i;
+
+    r->nusers = nusers;
+    r->users = gp_calloc(nusers, sizeof *r->users);
+    for (i = 0; i < nusers; i++) {
+        r->users[i].index = i;
+        r->users[i].passed = true;
+    }
+    for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
+        gp_hist_init(&r->latency[i]);
+    gp_hist_init(&r->gaps);
+    gp_hist_init(&r->tool_duration);
+    gp_hist_init(&r->run_duration);
+    return r;
+}
+
+void gp_results_free(gp_results *r)
+{
+    size_t i, j;
+
+    if (!r)
+        return;
+    for (i = 0; i < GP_RULE__COUNT; i++) {
+        for (j = 0; j < r->rules[i].nexamples; j++) {
+            free(r->rules[i].examples[j].expected);
+            free(r->rules[i].examples[j].received);
+        }
+    }
+    for (i = 0; i < r->nusers; i++) {
+        free(r->users[i].user_id);
+        free(r->users[i].cause);
+    }
+    free(r->users);
+    for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
+        gp_hist_cleanup(&r->latency[i]);
+    gp_hist_cleanup(&r->gaps);
+    gp_hist_cleanup(&r->tool_duration);
+    gp_hist_cleanup(&r->run_duration);
+    for (i = 0; i < r->ntools; i++)
+        free(r->tools[i].name);
+    free(r->tools);
+    free(r);
+}
+
+void gp_results_fail(gp_results *r, gp_rule rule, size_t user, int step, size_t frame,
+                     const char *expected, const char *received)
+{
+    gp_rule_result *rr = &r->rules[rule];
+    uint32_t bit = 1u << rule;
+
+    if (user < r->nusers) {
+        gp_user_result *u = &r->users[user];
+
+        if (u->failed_rules & bit)
+            return; /* a user counts once per rule; its first violation is the example */
+        u->failed_rules |= bit;
+        u->passed = false;
+        if (!u->cause)
+            u->cause = gp_asprintf("%s: expected %s, received %s", gp_rule_id(rule),
+                                   expected ? expected : "?", received ? received : "?");
+    }
+    rr->failed++;
+    if (rr->nexamples < GP_MAX_EXAMPLES) {
+        gp_failure *f = &rr->examples[rr->nexamples++];
+
+        f->user = user;
+        f->step = step;
+        f->frame = frame;
+        f->expected = gp_strdup(expected ? expected : "");
+        f->received = gp_strdup(received ? received : "");
+    }
+}
+
+void gp_results_count_tool(gp_results *r, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < r->ntools; i++) {
+        if (strcmp(r->tools[i].name, name) == 0) {
+            r->tools[i].count++;
+            return;
+        }
+    }
+    r->tools = gp_realloc(r->tools, (r->ntools + 1) * sizeof *r->tools);
+    r->tools[r->ntools].name = gp_strdup(name);
+    r->tools[r->ntools].count = 1;
+    r->ntools++;
+}
+
+bool gp_results_passed(const gp_results *r)
+{
+    size_t i;
+
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        if (r->rules[i].failed)
+            return false;
+    return true;
+}

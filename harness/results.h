@@ -1,0 +1,120 @@
+/* results.h - what the judge concludes: per rule, per user, latencies, causes and coverage.
+ * Produced by judge.c from transcripts, read by the reporters, rebuilt from JSON by merge. */
+#ifndef GP_RESULTS_H
+#define GP_RESULTS_H
+
+#include "event.h"
+#include "hist.h"
+#include "transcript.h"
+
+/* Rules, with stable ids that reports and users rely on. Never renumber or rename. */
+typedef enum gp_rule {
+    GP_RULE_CONNECT,    /* GP-CONNECT: the user connects and gets its ready frame */
+    GP_RULE_AUTH,       /* GP-AUTH: a connection without a valid credential is refused */
+    GP_RULE_R1_START,   /* GP-R1-STARTED-FIRST: agent_started first, exactly once */
+    GP_RULE_R2_END,     /* GP-R2-COMPLETED-LAST: agent_completed last, once, nothing after */
+    GP_RULE_R3_ALL,     /* GP-R3-ALL-EVENTS: all five types; thinking before tools */
+    GP_RULE_R4_TOOLS,   /* GP-R4-TOOL-PAIRS: every tool_completed closes its tool_executing */
+    GP_RULE_R5_IDS,     /* GP-R5-IDS: run_id, thread_id, user_id on every event */
+    GP_RULE_R6_ISOLATION, /* GP-R6-ISOLATION: only the user's own runs' events */
+    GP_RULE_R7_FRAMES,  /* GP-R7-FRAMES: noise tolerated; every frame well-formed */
+    GP_RULE_FIELDS,     /* GP-FIELDS: required fields of each event type, with their types */
+    GP_RULE_COMPLETION, /* GP-COMPLETION: the run ends in agent_completed within its deadline */
+    GP_RULE_GAP,        /* GP-MAX-GAP: no gap between events longer than the step allows */
+    GP_RULE_EXPECT,     /* GP-EXPECT: every expect/ping step matched in time */
+    GP_RULE__COUNT
+} gp_rule;
+
+/* "GP-R1-STARTED-FIRST" etc. */
+const char *gp_rule_id(gp_rule r);
+/* One sentence a person understands. */
+const char *gp_rule_title(gp_rule r);
+/* -1 when id names no rule. */
+int gp_rule_from_id(const char *id);
+
+/* Classes of trouble, counted in reports ("connection and transport errors by class"). */
+typedef enum gp_cause {
+    GP_CAUSE_CONN_REFUSED,    /* TCP connect refused or unreachable */
+    GP_CAUSE_UPGRADE_REFUSED, /* HTTP status other than 101 */
+    GP_CAUSE_TLS,             /* TLS handshake or verification failed */
+    GP_CAUSE_CONNECT_TIMEOUT, /* no ready frame in time */
+    GP_CAUSE_CLOSED_MID_RUN,  /* the server closed while a run was open */
+    GP_CAUSE_INVALID_JSON,
+    GP_CAUSE_BINARY_FRAME,
+    GP_CAUSE_OVERSIZE_FRAME,
+    GP_CAUSE_MISSING_FIELD,
+    GP_CAUSE_AGENT_ERROR,
+    GP_CAUSE_AGENT_DEATH,
+    GP_CAUSE_RUN_TIMEOUT,     /* no event, or no completion, before the deadline */
+    GP_CAUSE_AUTH_ACCEPTED,   /* a bad credential was let in */
+    GP_CAUSE_LEAK,            /* another user's event arrived */
+    GP_CAUSE_OTHER,
+    GP_CAUSE__COUNT
+} gp_cause;
+
+const char *gp_cause_name(gp_cause c); /* "conn_refused", ... stable */
+int gp_cause_from_name(const char *name);
+
+#define GP_NO_FRAME ((size_t)-1)
+#define GP_MAX_EXAMPLES 20 /* failures kept per rule */
+
+typedef struct gp_failure {
+    size_t user;    /* index into the transcripts / users */
+    int step;       /* step id of the run or check, or -1 */
+    size_t frame;   /* frame index in the user's transcript where it went wrong, or GP_NO_FRAME */
+    char *expected; /* e.g. "agent_started as the first event" */
+    char *received; /* e.g. "agent_thinking, agent_started, agent_thinking, ..." */
+} gp_failure;
+
+typedef struct gp_rule_result {
+    size_t checked; /* users the rule applied to */
+    size_t passed;
+    size_t failed;  /* users with at least one violation */
+    gp_failure examples[GP_MAX_EXAMPLES]; /* the first violations, one per user at most */
+    size_t nexamples;
+} gp_rule_result;
+
+typedef struct gp_user_result {
+    size_t index;
+    char *user_id;
+    bool passed;
+    uint32_t failed_rules; /* bit (1u << gp_rule) per failed rule */
+    size_t runs_expected;
+    size_t runs_completed;
+    char *cause; /* one line on the first failure, or NULL */
+} gp_user_result;
+
+typedef struct gp_tool_count {
+    char *name;
+    uint64_t count;
+} gp_tool_count;
+
+typedef struct gp_results {
+    gp_rule_result rules[GP_RULE__COUNT];
+    gp_user_result *users;
+    size_t nusers;
+    uint64_t causes[GP_CAUSE__COUNT];
+    /* Latency from the user's message to the first event of each golden type. */
+    gp_hist latency[GP_EV_GOLDEN_COUNT];
+    gp_hist gaps;          /* between consecutive run events */
+    gp_hist tool_duration; /* tool_executing -> matching tool_completed, as received */
+    gp_hist run_duration;  /* message -> agent_completed */
+    uint64_t event_counts[GP_EV__COUNT];
+    gp_tool_count *tools;
+    size_t ntools;
+    size_t runs_total;
+    size_t runs_passed;
+} gp_results;
+
+gp_results *gp_results_new(size_t nusers);
+void gp_results_free(gp_results *r);
+/* Records a failure of rule for user (counts the user once per rule; keeps the first
+ * GP_MAX_EXAMPLES examples). expected/received are copied. */
+void gp_results_fail(gp_results *r, gp_rule rule, size_t user, int step, size_t frame,
+                     const char *expected, const char *received);
+/* Counts a tool name seen in the run. */
+void gp_results_count_tool(gp_results *r, const char *name);
+/* True when every applicable rule passed for every user. */
+bool gp_results_passed(const gp_results *r);
+
+#endif

@@ -1,0 +1,148 @@
+/* scenario_model.c - the scenario model's names, lookup and teardown. The YAML loader lives
+ * in scenario_load.c; this file never sees YAML, so the judge can link it alone. */
+#include "scenario.h"
+
+#include <stdlib.h>
+
+const char *gp_step_kind_name(gp_step_kind k)
+{
+    static const char *const names[] = {
+        [GP_STEP_CONNECT] = "connect", [GP_STEP_SEND] = "send",
+        [GP_STEP_EXPECT] = "expect",   [GP_STEP_EXPECT_RUN] = "expect_run",
+        [GP_STEP_THINK] = "think",     [GP_STEP_REPEAT] = "repeat",
+        [GP_STEP_PING] = "ping",       [GP_STEP_CLOSE] = "close",
+        [GP_STEP_RECONNECT] = "reconnect",
+    };
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
+}
+
+const char *gp_carrier_name(gp_carrier c)
+{
+    static const char *const names[] = {[GP_CARRIER_BEARER] = "bearer",
+                                        [GP_CARRIER_SUBPROTOCOL] = "subprotocol",
+                                        [GP_CARRIER_QUERY] = "query",
+                                        [GP_CARRIER_NONE] = "none"};
+    return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "unknown";
+}
+
+const char *gp_credential_name(gp_credential c)
+{
+    static const char *const names[] = {[GP_CRED_VALID] = "valid",
+                                        [GP_CRED_NONE] = "none",
+                                        [GP_CRED_GARBAGE] = "garbage",
+                                        [GP_CRED_WRONG_SECRET] = "wrong_secret",
+                                        [GP_CRED_EXPIRED] = "expired"};
+    return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "unknown";
+}
+
+static const gp_step *find_step(const gp_step *steps, size_t n, int id)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const gp_step *s = &steps[i], *hit;
+
+        if (s->id == id)
+            return s;
+        if (s->kind == GP_STEP_REPEAT &&
+            (hit = find_step(s->u.repeat.steps, s->u.repeat.nsteps, id)) != NULL)
+            return hit;
+    }
+    return NULL;
+}
+
+const gp_step *gp_scenario_step(const gp_scenario *s, int id)
+{
+    return s ? find_step(s->steps, s->nsteps, id) : NULL;
+}
+
+static void free_preds(gp_pred *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(p[i].path);
+        json_decref(p[i].value);
+    }
+    free(p);
+}
+
+static void free_captures(gp_capture *c, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(c[i].var);
+        free(c[i].path);
+    }
+    free(c);
+}
+
+static void free_steps(gp_step *steps, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        gp_step *s = &steps[i];
+
+        free(s->label);
+        switch (s->kind) {
+        case GP_STEP_SEND:
+            json_decref(s->u.send.message);
+            break;
+        case GP_STEP_EXPECT:
+            json_decref(s->u.expect.match);
+            free_preds(s->u.expect.preds, s->u.expect.npreds);
+            free_captures(s->u.expect.captures, s->u.expect.ncaptures);
+            break;
+        case GP_STEP_EXPECT_RUN:
+            free_captures(s->u.expect_run.captures, s->u.expect_run.ncaptures);
+            break;
+        case GP_STEP_REPEAT:
+            free_steps(s->u.repeat.steps, s->u.repeat.nsteps);
+            break;
+        case GP_STEP_CLOSE:
+            free(s->u.close.reason);
+            break;
+        default:
+            break;
+        }
+    }
+    free(steps);
+}
+
+static void free_kvs(gp_kv *kv, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
+void gp_scenario_free(gp_scenario *s)
+{
+    size_t i;
+
+    if (!s)
+        return;
+    free(s->path);
+    free(s->name);
+    free(s->description);
+    free(s->target.url);
+    free_kvs(s->target.headers, s->target.nheaders);
+    for (i = 0; i < s->target.nsubprotocols; i++)
+        free(s->target.subprotocols[i]);
+    free(s->target.subprotocols);
+    free(s->target.ca_file);
+    free(s->auth.secret_env);
+    json_decref(s->auth.claims);
+    free(s->auth.token_env);
+    free(s->auth.token_file);
+    free(s->users.id_template);
+    gp_profile_cleanup(&s->profile);
+    free_steps(s->steps, s->nsteps);
+    free(s);
+}

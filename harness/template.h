@@ -1,0 +1,33 @@
+/* template.h - per-user expansion of {{...}} variables in strings and JSON templates:
+ * {{user.id}}, {{user.index}}, {{nonce}}, {{uuid}} (fresh per occurrence) and variables
+ * captured by earlier steps. ${ENV} is not handled here: the loader resolves it. */
+#ifndef GP_TEMPLATE_H
+#define GP_TEMPLATE_H
+
+#include <jansson.h>
+
+#include "gp_common.h"
+
+typedef struct gp_vars {
+    const char *user_id;
+    size_t user_index;
+    const char *nonce;
+    json_t *captured; /* object: name -> string; borrowed, may be NULL */
+    uint64_t *uuid_state; /* per-user counter/seed so {{uuid}} is unique; borrowed */
+} gp_vars;
+
+/* The built-in variable names, for validation ("user.id", "user.index", "nonce", "uuid"). */
+bool gp_template_is_builtin(const char *name);
+
+/* Expands tmpl into a new string (free() it). Returns NULL with err set when a variable is
+ * unknown at run time. */
+char *gp_template_expand(const char *tmpl, const gp_vars *vars, gp_err *err);
+/* Deep copy of tmpl with every string expanded. Returns a new reference or NULL with err. */
+json_t *gp_template_expand_json(const json_t *tmpl, const gp_vars *vars, gp_err *err);
+
+/* Calls fn for every {{name}} in tmpl (used by the validator to find unknown variables).
+ * offset is the byte offset of the "{{" in tmpl. */
+void gp_template_each_var(const char *tmpl, void (*fn)(const char *name, size_t len,
+                                                         size_t offset, void *ud), void *ud);
+
+#endif

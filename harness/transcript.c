@@ -1,0 +1,173 @@
+/* transcript.c - the per-user record of frames and markers, and its JSON form. */
+#include "transcript.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[] = {
+    [GP_FR_SENT] = "sent",           [GP_FR_RECV_TEXT] = "recv",
+    [GP_FR_RECV_BINARY] = "binary",  [GP_FR_OVERSIZE] = "oversize",
+    [GP_FR_CONNECT] = "connect",     [GP_FR_CONNECTED] = "connected",
+    [GP_FR_CONN_ERROR] = "conn_error", [GP_FR_CLOSED] = "closed",
+    [GP_FR_TIMEOUT] = "timeout",     [GP_FR_RUN_BEGIN] = "run_begin",
+    [GP_FR_RUN_END] = "run_end",     [GP_FR_EXPECT_OK] = "expect_ok",
+    [GP_FR_EXPECT_FAIL] = "expect_fail", [GP_FR_PING_SENT] = "ping",
+    [GP_FR_PONG] = "pong",           [GP_FR_NOTE] = "note",
+};
+
+const char *gp_frame_kind_name(gp_frame_kind kind)
+{
+    if ((size_t)kind < sizeof kind_names / sizeof kind_names[0] && kind_names[kind])
+        return kind_names[kind];
+    return "unknown";
+}
+
+static int kind_from_name(const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++)
+        if (kind_names[i] && strcmp(kind_names[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+gp_transcript *gp_transcript_new(size_t user_index, const char *user_id, const char *nonce)
+{
+    gp_transcript *t = gp_calloc(1, sizeof *t);
+
+    t->user_index = user_index;
+    t->user_id = gp_strdup(user_id ? user_id : "");
+    t->nonce = gp_strdup(nonce ? nonce : "");
+    t->max_frames = GP_TRANSCRIPT_DEFAULT_MAX_FRAMES;
+    return t;
+}
+
+void gp_transcript_free(gp_transcript *t)
+{
+    size_t i;
+
+    if (!t)
+        return;
+    for (i = 0; i < t->nframes; i++)
+        free(t->frames[i].data);
+    free(t->frames);
+    free(t->user_id);
+    free(t->nonce);
+    free(t);
+}
+
+size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
+                         const char *data, size_t len)
+{
+    gp_frame *f;
+
+    if (t->nframes >= t->max_frames) {
+        t->dropped++;
+        return (size_t)-1;
+    }
+    if (t->nframes == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 32;
+        t->frames = gp_realloc(t->frames, t->cap * sizeof *t->frames);
+    }
+    f = &t->frames[t->nframes];
+    f->kind = kind;
+    f->t_us = t_us;
+    f->code = code;
+    f->data = data ? gp_strndup(data, len) : NULL;
+    f->len = len;
+    return t->nframes++;
+}
+
+int gp_transcripts_save(const char *path, gp_transcript *const *ts, size_t count, gp_err *err)
+{
+    json_t *root = json_object(), *users = json_array();
+    size_t i, j;
+    int rc;
+
+    json_object_set_new(root, "users", users);
+    for (i = 0; i < count; i++) {
+        const gp_transcript *t = ts[i];
+        json_t *u = json_object(), *frames = json_array();
+
+        json_object_set_new(u, "index", json_integer((json_int_t)t->user_index));
+        json_object_set_new(u, "user_id", json_string(t->user_id));
+        json_object_set_new(u, "nonce", json_string(t->nonce));
+        for (j = 0; j < t->nframes; j++) {
+            const gp_frame *f = &t->frames[j];
+            json_t *o = json_object();
+
+            json_object_set_new(o, "kind", json_string(gp_frame_kind_name(f->kind)));
+            json_object_set_new(o, "t_us", json_integer(f->t_us));
+            json_object_set_new(o, "code", json_integer(f->code));
+            if (f->data)
+                json_object_set_new(o, "data", json_stringn(f->data, f->len));
+            json_object_set_new(o, "len", json_integer((json_int_t)f->len));
+            json_array_append_new(frames, o);
+        }
+        json_object_set_new(u, "frames", frames);
+        json_array_append_new(users, u);
+    }
+    rc = json_dump_file(root, path, JSON_INDENT(1));
+    json_decref(root);
+    if (rc != 0) {
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write transcripts");
+        return -1;
+    }
+    return 0;
+}
+
+int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, gp_err *err)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr), *users;
+    gp_transcript **ts = NULL;
+    size_t i, j, n = 0;
+
+    if (!root) {
+        gp_err_set(err, GP_EXIT_USAGE, path, jerr.line, jerr.column, "%s", jerr.text);
+        return -1;
+    }
+    users = json_object_get(root, "users");
+    if (!json_is_array(users)) {
+        gp_err_set(err, GP_EXIT_USAGE, path, 0, 0, "no \"users\" array");
+        json_decref(root);
+        return -1;
+    }
+    n = json_array_size(users);
+    ts = gp_calloc(n, sizeof *ts);
+    for (i = 0; i < n; i++) {
+        json_t *u = json_array_get(users, i), *frames = json_object_get(u, "frames");
+
+        ts[i] = gp_transcript_new((size_t)json_integer_value(json_object_get(u, "index")),
+                                  json_string_value(json_object_get(u, "user_id")),
+                                  json_string_value(json_object_get(u, "nonce")));
+        for (j = 0; j < json_array_size(frames); j++) {
+            json_t *f = json_array_get(frames, j), *d = json_object_get(f, "data");
+            int kind = kind_from_name(json_string_value(json_object_get(f, "kind")) ?: "");
+
+            if (kind < 0) {
+                gp_err_set(err, GP_EXIT_USAGE, path, 0, 0, "user %zu frame %zu: unknown kind", i,
+                           j);
+                goto fail;
+            }
+            gp_transcript_add(ts[i], (gp_frame_kind)kind,
+                              json_integer_value(json_object_get(f, "t_us")),
+                              (int)json_integer_value(json_object_get(f, "code")),
+                              d ? json_string_value(d) : NULL,
+                              d ? json_string_length(d)
+                                : (size_t)json_integer_value(json_object_get(f, "len")));
+        }
+    }
+    json_decref(root);
+    *out = ts;
+    *count = n;
+    return 0;
+fail:
+    for (j = 0; j <= i && j < n; j++)
+        gp_transcript_free(ts[j]);
+    free(ts);
+    json_decref(root);
+    return -1;
+}

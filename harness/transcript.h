@@ -1,0 +1,72 @@
+/* transcript.h - what one simulated user sent and received, in order, with monotonic times.
+ * The runner appends; the judge and the reporters only read. Markers record what the runner
+ * was doing (which step began, why a wait ended) so the judge can check offline. */
+#ifndef GP_TRANSCRIPT_H
+#define GP_TRANSCRIPT_H
+
+#include "gp_common.h"
+
+typedef enum gp_frame_kind {
+    GP_FR_SENT,         /* a text frame we sent; data = the text */
+    GP_FR_RECV_TEXT,    /* a text frame received; data = the text (always complete) */
+    GP_FR_RECV_BINARY,  /* a binary frame received; data = NULL, len = its size */
+    GP_FR_OVERSIZE,     /* a frame over the size cap; data = NULL, len = bytes seen */
+    GP_FR_CONNECT,      /* marker: a connect attempt began; code = step id, data = URL (redacted) */
+    GP_FR_CONNECTED,    /* the upgrade succeeded; data = selected subprotocol (redacted) or NULL */
+    GP_FR_CONN_ERROR,   /* the attempt failed; code = HTTP status or 0, data = cause */
+    GP_FR_CLOSED,       /* closed; code = close code (1005 none, 1006 abnormal), data = reason */
+    GP_FR_TIMEOUT,      /* marker: a wait expired; code = step id, data = what was awaited */
+    GP_FR_RUN_BEGIN,    /* marker: an expect_run step began; code = step id */
+    GP_FR_RUN_END,      /* marker: the runner stopped waiting for the run; code = step id,
+                           data = "completed" | "agent_error" | "agent_death" | "timeout" |
+                           "closed" | "gap" */
+    GP_FR_EXPECT_OK,    /* marker: an expect step matched; code = step id, data = frame index */
+    GP_FR_EXPECT_FAIL,  /* marker: an expect step failed; code = step id, data = why */
+    GP_FR_PING_SENT,    /* a WebSocket PING sent; code = step id */
+    GP_FR_PONG,         /* a WebSocket PONG received */
+    GP_FR_NOTE          /* free text from the runner, e.g. "reconnecting" */
+} gp_frame_kind;
+
+typedef struct gp_frame {
+    gp_frame_kind kind;
+    int64_t t_us; /* monotonic, microseconds since the whole run began */
+    int code;
+    char *data;   /* owned by the transcript, NUL-terminated, may be NULL */
+    size_t len;   /* length of data, or the frame size for BINARY/OVERSIZE */
+} gp_frame;
+
+/* Per-user variables the judge needs to attribute frames to users. */
+typedef struct gp_transcript {
+    size_t user_index; /* 0-based */
+    char *user_id;     /* the id the credential carries (claim sub) */
+    char *nonce;       /* the user's {{nonce}}: unique to this user, appears in its messages */
+    gp_frame *frames;
+    size_t nframes;
+    size_t cap;
+    size_t max_frames; /* beyond this, frames are counted but not kept */
+    size_t dropped;    /* frames not kept because of max_frames */
+} gp_transcript;
+
+#define GP_TRANSCRIPT_DEFAULT_MAX_FRAMES 100000
+
+/* Returns a new transcript (free with gp_transcript_free). user_id and nonce are copied. */
+gp_transcript *gp_transcript_new(size_t user_index, const char *user_id, const char *nonce);
+void gp_transcript_free(gp_transcript *t);
+
+/* Appends a frame; data (len bytes, may be NULL) is copied. Returns the frame index or
+ * (size_t)-1 when the frame was dropped because the transcript is full. */
+size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
+                         const char *data, size_t len);
+
+/* Stable lowercase name of a frame kind ("sent", "recv", ...). */
+const char *gp_frame_kind_name(gp_frame_kind kind);
+
+/* Loads transcripts from the JSON written by gp_transcripts_save (see below). For offline
+ * judging and tests. Returns 0 or -1 with err set; the caller frees each transcript and the
+ * array. */
+int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, gp_err *err);
+/* Saves transcripts as JSON ({"users":[{"index":..,"user_id":..,"nonce":..,"frames":
+ * [{"kind":..,"t_us":..,"code":..,"data":..,"len":..}]}]}). Returns 0 or -1. */
+int gp_transcripts_save(const char *path, gp_transcript *const *ts, size_t count, gp_err *err);
+
+#endif
