@@ -46,6 +46,21 @@ int gp_report_write_json(const char *path, const gp_suite *suites, size_t n, gp_
 /* Self-contained HTML report. Returns 0 or -1 with err. */
 int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_err *err);
 
+/* Bounds of the JSON and HTML reports: transcripts of at most this many failing users, this
+ * many frames each (a window around the first failure), each frame text cut to this many
+ * bytes and marked "truncated". */
+#define GP_REPORT_MAX_TRANSCRIPTS 20
+#define GP_REPORT_MAX_FRAMES 200
+#define GP_REPORT_FRAME_TEXT_MAX 2048
+
+/* The JSON report's "format" and "version" values; readers refuse anything else. */
+#define GP_REPORT_FORMAT "goldenpath-report"
+#define GP_REPORT_VERSION 1
+
+/* Builds the JSON report document that gp_report_write_json writes (layout documented in
+ * reports/README.md and reports/schema/report.schema.json). Returns a new reference. */
+json_t *gp_report_to_json(const gp_suite *suites, size_t n);
+
 /* Writes data to path atomically. Returns 0 or -1 with err. */
 int gp_write_file_atomic(const char *path, const char *data, size_t len, gp_err *err);
 

@@ -1,0 +1,243 @@
+/* report_json.c - the versioned JSON report: everything a later compare or merge needs
+ * (counts, exact histograms, coverage) plus bounded transcripts of failing users. It does not
+ * read reports back; report_read.c does. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "report_util.h"
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* A string for a JSON value: texts from servers may hold invalid UTF-8, which jansson refuses. */
+static json_t *text(const char *s)
+{
+    char *c;
+    json_t *j;
+
+    if (!s)
+        return json_null();
+    c = gp_utf8_clean(s, strlen(s), (size_t)-2, NULL);
+    j = json_string(c);
+    free(c);
+    return j;
+}
+
+static json_t *rules_json(const gp_results *r)
+{
+    json_t *arr = json_array();
+    size_t i, j;
+
+    for (i = 0; i < GP_RULE__COUNT; i++) {
+        const gp_rule_result *rr = &r->rules[i];
+        json_t *ex = json_array();
+
+        for (j = 0; j < rr->nexamples; j++) {
+            const gp_failure *f = &rr->examples[j];
+            const char *uid = f->user < r->nusers ? r->users[f->user].user_id : NULL;
+
+            json_array_append_new(
+                ex, json_pack("{s:I,s:o,s:i,s:o,s:o,s:o}", "user", (json_int_t)f->user,
+                              "user_id", text(uid), "step", f->step, "frame",
+                              f->frame == GP_NO_FRAME ? json_null()
+                                                      : json_integer((json_int_t)f->frame),
+                              "expected", text(f->expected), "received", text(f->received)));
+        }
+        json_array_append_new(
+            arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:o}", "id", gp_rule_id((gp_rule)i), "title",
+                           gp_rule_title((gp_rule)i), "checked", (json_int_t)rr->checked,
+                           "passed", (json_int_t)rr->passed, "failed", (json_int_t)rr->failed,
+                           "examples", ex));
+    }
+    return arr;
+}
+
+static json_t *users_json(const gp_results *r)
+{
+    json_t *arr = json_array();
+    size_t i;
+    int k;
+
+    for (i = 0; i < r->nusers; i++) {
+        const gp_user_result *u = &r->users[i];
+        json_t *failed = json_array();
+
+        for (k = 0; k < GP_RULE__COUNT; k++)
+            if (u->failed_rules & (1u << k))
+                json_array_append_new(failed, json_string(gp_rule_id((gp_rule)k)));
+        json_array_append_new(
+            arr, json_pack("{s:I,s:o,s:b,s:o,s:I,s:I,s:o}", "index", (json_int_t)u->index,
+                           "id", text(u->user_id), "passed", u->passed, "failed_rules", failed,
+                           "runs_expected", (json_int_t)u->runs_expected, "runs_completed",
+                           (json_int_t)u->runs_completed, "cause", text(u->cause)));
+    }
+    return arr;
+}
+
+static json_t *coverage_json(const gp_results *r)
+{
+    json_t *types = json_object(), *rules = json_array(), *tools = json_object(),
+           *causes = json_array();
+    size_t i;
+
+    for (i = 0; i < GP_EV__COUNT; i++)
+        if (r->event_counts[i])
+            json_object_set_new(types, gp_event_type_name((gp_event_type)i),
+                                json_integer((json_int_t)r->event_counts[i]));
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        if (r->rules[i].checked)
+            json_array_append_new(rules, json_string(gp_rule_id((gp_rule)i)));
+    for (i = 0; i < r->ntools; i++) {
+        const char *name = r->tools[i].name ? r->tools[i].name : "";
+        char *key = gp_utf8_clean(name, strlen(name), (size_t)-2, NULL);
+
+        json_object_set_new(tools, key, json_integer((json_int_t)r->tools[i].count));
+        free(key);
+    }
+    for (i = 0; i < GP_CAUSE__COUNT; i++)
+        if (r->causes[i])
+            json_array_append_new(causes, json_string(gp_cause_name((gp_cause)i)));
+    return json_pack("{s:o,s:o,s:o,s:o}", "event_types", types, "rules_exercised", rules,
+                     "tools", tools, "causes_seen", causes);
+}
+
+static json_t *transcript_json(const gp_transcript *t, const gp_results *r, size_t user)
+{
+    json_t *frames = json_array();
+    size_t start, end, i;
+
+    gp_frame_window(t, gp_results_user_frame(r, user), GP_REPORT_MAX_FRAMES, &start, &end);
+    for (i = start; i < end; i++) {
+        const gp_frame *f = &t->frames[i];
+        char *txt = gp_frame_text(f, GP_REPORT_FRAME_TEXT_MAX);
+        bool cut = f->data && f->len > GP_REPORT_FRAME_TEXT_MAX;
+        json_t *o = json_pack("{s:I,s:I,s:s,s:i,s:I}", "i", (json_int_t)i, "t_us",
+                              (json_int_t)f->t_us, "kind", gp_frame_kind_name(f->kind), "code",
+                              f->code, "len", (json_int_t)f->len);
+
+        if (f->data && f->kind != GP_FR_RECV_BINARY && f->kind != GP_FR_OVERSIZE)
+            json_object_set_new(o, "data", json_string(txt));
+        if (cut)
+            json_object_set_new(o, "truncated", json_true());
+        json_array_append_new(frames, o);
+        free(txt);
+    }
+    return json_pack("{s:I,s:o,s:I,s:I,s:I,s:b,s:o}", "user", (json_int_t)user, "user_id",
+                     text(t->user_id), "frames_total", (json_int_t)(t->nframes + t->dropped),
+                     "first_frame", (json_int_t)start, "dropped", (json_int_t)t->dropped,
+                     "truncated", start > 0 || end < t->nframes || t->dropped > 0, "frames",
+                     frames);
+}
+
+static json_t *transcripts_json(const gp_suite *s)
+{
+    const gp_results *r = s->results;
+    json_t *users = json_array();
+    size_t i, failing = 0;
+
+    for (i = 0; i < r->nusers; i++) {
+        const gp_transcript *t;
+
+        if (r->users[i].passed)
+            continue;
+        failing++;
+        t = gp_suite_transcript(s, i);
+        if (t && json_array_size(users) < GP_REPORT_MAX_TRANSCRIPTS)
+            json_array_append_new(users, transcript_json(t, r, i));
+    }
+    return json_pack("{s:I,s:b,s:o}", "failing_users", (json_int_t)failing, "truncated",
+                     failing > json_array_size(users), "users", users);
+}
+
+static json_t *scenario_json(const gp_suite *s)
+{
+    const gp_results *r = s->results;
+    const gp_scenario *sc = s->meta.scenario;
+    json_t *o, *labels = json_object(), *latency = json_object(), *causes = json_object(),
+               *counts = json_object();
+    char when[40], *target;
+    size_t i, upassed = 0;
+
+    for (i = 0; i < s->meta.nlabels; i++)
+        json_object_set_new(labels, s->meta.labels[i].key, text(s->meta.labels[i].value));
+    for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
+        json_object_set_new(latency, gp_event_type_name((gp_event_type)i),
+                            gp_hist_to_json(&r->latency[i]));
+    for (i = 0; i < GP_CAUSE__COUNT; i++)
+        json_object_set_new(causes, gp_cause_name((gp_cause)i),
+                            json_integer((json_int_t)r->causes[i]));
+    for (i = 0; i < GP_EV__COUNT; i++)
+        json_object_set_new(counts, gp_event_type_name((gp_event_type)i),
+                            json_integer((json_int_t)r->event_counts[i]));
+    for (i = 0; i < r->nusers; i++)
+        upassed += r->users[i].passed;
+    gp_iso8601_format(s->meta.started_wall_us, true, when, sizeof when);
+    target = s->meta.target ? gp_redact(s->meta.target, strlen(s->meta.target)) : NULL;
+    o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:I,s:I,s:I,s:b,s:b}", "name",
+                  text(sc ? sc->name : "unnamed"), "digest", str_or_null(sc ? sc->digest : NULL),
+                  "path", text(sc ? sc->path : NULL), "target", text(target), "labels", labels,
+                  "started_at", when, "started_at_us", (json_int_t)s->meta.started_wall_us,
+                  "duration_ms", (json_int_t)(s->meta.duration_us / 1000), "users",
+                  (json_int_t)s->meta.users, "interrupted", s->meta.interrupted, "passed",
+                  gp_results_passed(r) && !s->meta.interrupted);
+    free(target);
+    json_object_set_new(o, "summary",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)r->nusers,
+                                  "users_passed", (json_int_t)upassed, "users_failed",
+                                  (json_int_t)(r->nusers - upassed), "runs_total",
+                                  (json_int_t)r->runs_total, "runs_passed",
+                                  (json_int_t)r->runs_passed));
+    json_object_set_new(o, "rules", rules_json(r));
+    json_object_set_new(o, "user_results", users_json(r));
+    json_object_set_new(o, "causes", causes);
+    json_object_set_new(o, "latency", latency);
+    json_object_set_new(o, "gaps", gp_hist_to_json(&r->gaps));
+    json_object_set_new(o, "tool_duration", gp_hist_to_json(&r->tool_duration));
+    json_object_set_new(o, "run_duration", gp_hist_to_json(&r->run_duration));
+    json_object_set_new(o, "event_counts", counts);
+    json_object_set_new(o, "coverage", coverage_json(r));
+    json_object_set_new(o, "transcripts", transcripts_json(s));
+    return o;
+}
+
+json_t *gp_report_to_json(const gp_suite *suites, size_t n)
+{
+    json_t *root, *arr = json_array();
+    char now[40];
+    size_t i;
+    bool passed = true;
+
+    for (i = 0; i < n; i++) {
+        json_t *sj = scenario_json(&suites[i]);
+
+        passed = passed && json_is_true(json_object_get(sj, "passed"));
+        json_array_append_new(arr, sj);
+    }
+    gp_iso8601_format(gp_wall_us(), true, now, sizeof now);
+    root = json_pack("{s:s,s:i,s:s,s:s,s:b,s:o}", "format", GP_REPORT_FORMAT, "version",
+                     GP_REPORT_VERSION, "harness_version",
+                     n && suites[0].meta.harness_version ? suites[0].meta.harness_version
+                                                         : GP_VERSION,
+                     "generated_at", now, "passed", passed, "scenarios", arr);
+    return root;
+}
+
+int gp_report_write_json(const char *path, const gp_suite *suites, size_t n, gp_err *err)
+{
+    json_t *root = gp_report_to_json(suites, n);
+    char *s;
+    int rc;
+
+    s = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!s) {
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot serialise the JSON report");
+        return -1;
+    }
+    rc = gp_write_file_atomic(path, s, strlen(s), err);
+    free(s);
+    return rc;
+}

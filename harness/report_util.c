@@ -1,0 +1,448 @@
+/* report_util.c - text helpers shared by the reporters, compare and merge: bounded sinks,
+ * escaping, UTF-8 cleaning, redaction, times, frame labels and atomic file writes. It knows
+ * no report format; each reporter decides what to write. */
+#include "report_util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+void gp_rep_init(gp_rep *r, size_t max)
+{
+    gp_buf_init(&r->b, max);
+    r->overflow = false;
+}
+
+void gp_rep_cleanup(gp_rep *r)
+{
+    gp_buf_cleanup(&r->b);
+}
+
+void gp_rep_write(gp_rep *r, const char *s, size_t len)
+{
+    if (!r->overflow && gp_buf_append(&r->b, s, len) != 0)
+        r->overflow = true;
+}
+
+void gp_rep_puts(gp_rep *r, const char *s)
+{
+    gp_rep_write(r, s, strlen(s));
+}
+
+void gp_rep_printf(gp_rep *r, const char *fmt, ...)
+{
+    va_list ap;
+    char small[512], *big;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        r->overflow = true;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        gp_rep_write(r, small, (size_t)n);
+        return;
+    }
+    big = gp_malloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    gp_rep_write(r, big, (size_t)n);
+    free(big);
+}
+
+/* Decodes one UTF-8 character at s (n bytes available). Returns its length and sets *cp, or 0
+ * when the bytes are not a valid, shortest-form encoding of a scalar value. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    uint32_t c;
+    size_t len, i;
+
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+        c = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        c = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        c = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10ffff ||
+        (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+void gp_rep_xml(gp_rep *r, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, start = 0;
+
+    if (!s)
+        return;
+    while (i < len) {
+        uint32_t cp = 0;
+        size_t n = utf8_decode(p + i, len - i, &cp);
+        const char *rep = NULL;
+        char hex[8];
+
+        if (n == 0) {
+            rep = replacement;
+            n = 1;
+        } else if (cp == '&') {
+            rep = "&amp;";
+        } else if (cp == '<') {
+            rep = "&lt;";
+        } else if (cp == '>') {
+            rep = "&gt;";
+        } else if (cp == '"') {
+            rep = "&quot;";
+        } else if (cp == '\'') {
+            rep = "&#39;";
+        } else if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe ||
+                   cp == 0xffff) {
+            snprintf(hex, sizeof hex, "\\x%02X", (unsigned)(cp & 0xff));
+            rep = cp < 0x20 ? hex : replacement;
+        }
+        if (rep) {
+            gp_rep_write(r, s + start, i - start);
+            gp_rep_puts(r, rep);
+            start = i + n;
+        }
+        i += n;
+    }
+    gp_rep_write(r, s + start, len - start);
+}
+
+char *gp_utf8_clean(const char *s, size_t len, size_t max, bool *truncated)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    gp_buf b;
+    size_t i = 0;
+    bool cut = false;
+
+    gp_buf_init(&b, max);
+    while (s && i < len) {
+        uint32_t cp;
+        size_t n = utf8_decode(p + i, len - i, &cp);
+        int rc;
+
+        if (n == 0) {
+            rc = gp_buf_append(&b, replacement, 3);
+            n = 1;
+        } else {
+            rc = gp_buf_append(&b, s + i, n);
+        }
+        if (rc != 0) {
+            cut = true;
+            break;
+        }
+        i += n;
+    }
+    if (truncated)
+        *truncated = cut;
+    return gp_buf_steal(&b);
+}
+
+static bool is_value_end(char c)
+{
+    return c == '\0' || c == '&' || c == '"' || c == '\'' || c == ' ' || c == '\t' ||
+           c == '\n' || c == '\r' || c == '#' || c == '\\' || c == '<' || c == '>' || c == ',';
+}
+
+static bool is_token_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == '=' || c == '+' || c == '/' || c == '~';
+}
+
+/* Length of the secret starting at s (up to end), per the rule of the matched pattern. */
+static size_t secret_len(const char *s, const char *end, bool json_string)
+{
+    const char *p = s;
+
+    if (json_string) {
+        while (p < end && *p != '"') {
+            if (*p == '\\' && p + 1 < end)
+                p++;
+            p++;
+        }
+        return (size_t)(p - s);
+    }
+    while (p < end && !is_value_end(*p))
+        p++;
+    return (size_t)(p - s);
+}
+
+char *gp_redact(const char *s, size_t len)
+{
+    gp_buf b;
+    const char *end = s + len, *p = s;
+
+    gp_buf_init(&b, 2 * len + 64); /* "token=a" grows to "token=REDACTED" */
+    while (p < end) {
+        size_t key = 0, skip = 0;
+        bool json_string = false;
+
+        if ((size_t)(end - p) >= 6 && strncmp(p, "token=", 6) == 0) {
+            key = 6;
+        } else if ((size_t)(end - p) >= 7 && strncmp(p, "ticket=", 7) == 0) {
+            key = 7;
+        } else if ((size_t)(end - p) >= 7 && strncasecmp(p, "bearer ", 7) == 0) {
+            key = 7;
+        } else if ((size_t)(end - p) >= 4 && strncmp(p, "jwt.", 4) == 0 &&
+                   (p == s || !is_token_char(p[-1]))) {
+            const char *q = p + 4;
+
+            while (q < end && is_token_char(*q))
+                q++;
+            if (q - p - 4 >= 8) {
+                key = 4;
+                skip = (size_t)(q - p - 4);
+            }
+        } else if ((size_t)(end - p) >= 6 && strncmp(p, "token\"", 6) == 0) {
+            /* A JSON member named *token: "token":"…", "access_token": "…". */
+            const char *q = p + 6;
+
+            while (q < end && (*q == ' ' || *q == '\t'))
+                q++;
+            if (q < end && *q == ':') {
+                q++;
+                while (q < end && (*q == ' ' || *q == '\t'))
+                    q++;
+                if (q < end && *q == '"') {
+                    key = (size_t)(q + 1 - p);
+                    json_string = true;
+                }
+            }
+        }
+        if (key) {
+            gp_buf_append(&b, p, key);
+            p += key;
+            if (!skip)
+                skip = secret_len(p, end, json_string);
+            if (skip)
+                gp_buf_append(&b, "REDACTED", 8);
+            p += skip;
+            continue;
+        }
+        gp_buf_append(&b, p, 1);
+        p++;
+    }
+    return gp_buf_steal(&b);
+}
+
+void gp_iso8601_format(int64_t wall_us, bool with_ms, char *buf, size_t size)
+{
+    time_t secs = (time_t)(wall_us / 1000000);
+    struct tm tm;
+    char base[32];
+
+    if (wall_us < 0)
+        secs = 0;
+    gmtime_r(&secs, &tm);
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (with_ms)
+        snprintf(buf, size, "%s.%03dZ", base, (int)((wall_us % 1000000) / 1000));
+    else
+        snprintf(buf, size, "%s", base);
+}
+
+const gp_transcript *gp_suite_transcript(const gp_suite *s, size_t user)
+{
+    size_t i;
+
+    if (user < s->nts && s->ts[user] && s->ts[user]->user_index == user)
+        return s->ts[user];
+    for (i = 0; i < s->nts; i++)
+        if (s->ts[i] && s->ts[i]->user_index == user)
+            return s->ts[i];
+    return NULL;
+}
+
+void gp_frame_label(const gp_frame *f, char *buf, size_t size)
+{
+    json_t *root, *type, *event;
+
+    switch (f->kind) {
+    case GP_FR_SENT:
+    case GP_FR_RECV_TEXT:
+        root = f->data ? json_loadb(f->data, f->len, 0, NULL) : NULL;
+        type = json_object_get(root, "type");
+        event = json_object_get(root, "event");
+        if (!root)
+            snprintf(buf, size, "(invalid JSON)");
+        else if (!json_is_string(type))
+            snprintf(buf, size, "(no type)");
+        else if (json_is_string(event) && strcmp(json_string_value(event),
+                                                  json_string_value(type)) != 0)
+            snprintf(buf, size, "%s/%s", json_string_value(type), json_string_value(event));
+        else
+            snprintf(buf, size, "%s", json_string_value(type));
+        json_decref(root);
+        break;
+    case GP_FR_RECV_BINARY:
+    case GP_FR_OVERSIZE:
+        snprintf(buf, size, "%s %zu bytes", gp_frame_kind_name(f->kind), f->len);
+        break;
+    case GP_FR_CLOSED:
+    case GP_FR_CONN_ERROR:
+        snprintf(buf, size, "%s %d", gp_frame_kind_name(f->kind), f->code);
+        break;
+    case GP_FR_CONNECTED:
+    case GP_FR_PONG:
+    case GP_FR_NOTE:
+        snprintf(buf, size, "%s", gp_frame_kind_name(f->kind));
+        break;
+    default:
+        snprintf(buf, size, "%s step %d", gp_frame_kind_name(f->kind), f->code);
+        break;
+    }
+}
+
+char *gp_frame_text(const gp_frame *f, size_t max)
+{
+    char *red, *clean;
+    bool cut = false;
+
+    if (!f->data || f->kind == GP_FR_RECV_BINARY || f->kind == GP_FR_OVERSIZE)
+        return gp_strdup("");
+    red = gp_redact(f->data, strlen(f->data));
+    clean = gp_utf8_clean(red, strlen(red), max, &cut);
+    free(red);
+    if (cut) {
+        char *t = gp_asprintf("%s\xe2\x80\xa6", clean);
+
+        free(clean);
+        return t;
+    }
+    return clean;
+}
+
+int gp_write_file_atomic(const char *path, const char *data, size_t len, gp_err *err)
+{
+    char *tmp = NULL;
+    FILE *f = NULL;
+    int rc = -1;
+
+    if (!path || !*path) {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "no output path given");
+        return -1;
+    }
+    /* The temp file lives beside the target so rename() stays within one file system. */
+    tmp = gp_asprintf("%s.tmp.%ld", path, (long)getpid());
+    f = fopen(tmp, "wb");
+    if (!f) {
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot create %s: %s", tmp,
+                   strerror(errno));
+        goto out;
+    }
+    if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp,
+                   strerror(errno));
+        goto out;
+    }
+    if (fclose(f) != 0) {
+        f = NULL;
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp,
+                   strerror(errno));
+        goto out;
+    }
+    f = NULL;
+    if (rename(tmp, path) != 0) {
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot rename %s to %s: %s", tmp, path,
+                   strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (f)
+        fclose(f);
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+size_t gp_results_user_frame(const gp_results *r, size_t user)
+{
+    size_t best = GP_NO_FRAME, i, j;
+
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        for (j = 0; j < r->rules[i].nexamples; j++)
+            if (r->rules[i].examples[j].user == user && r->rules[i].examples[j].frame < best)
+                best = r->rules[i].examples[j].frame;
+    return best;
+}
+
+void gp_frame_window(const gp_transcript *t, size_t focus, size_t max, size_t *start, size_t *end)
+{
+    size_t n = t ? t->nframes : 0, before = max - max / 4;
+
+    if (focus == GP_NO_FRAME || focus >= n)
+        focus = n ? n - 1 : 0;
+    *start = focus >= before ? focus - before + 1 : 0;
+    *end = *start + max < n ? *start + max : n;
+    if (*end - *start < max && n > max)
+        *start = *end - max;
+    if (n <= max)
+        *start = 0;
+}
+
+void gp_rep_transcript_excerpt(gp_rep *r, const gp_transcript *t, size_t focus, size_t nframes,
+                               size_t text_max, const char *indent)
+{
+    size_t start, end, i;
+    int64_t t0;
+
+    if (!t || t->nframes == 0) {
+        gp_rep_printf(r, "%s(no frames recorded)\n", indent);
+        return;
+    }
+    t0 = t->frames[0].t_us;
+    gp_frame_window(t, focus, nframes ? nframes : 1, &start, &end);
+    if (start > 0)
+        gp_rep_printf(r, "%s  ... %zu earlier frames\n", indent, start);
+    for (i = start; i < end; i++) {
+        const gp_frame *f = &t->frames[i];
+        const char *dir = f->kind == GP_FR_SENT ? ">"
+                          : (f->kind == GP_FR_RECV_TEXT || f->kind == GP_FR_RECV_BINARY ||
+                             f->kind == GP_FR_OVERSIZE || f->kind == GP_FR_PONG)
+                              ? "<"
+                              : "*";
+        char label[128], *txt = gp_frame_text(f, text_max);
+
+        gp_frame_label(f, label, sizeof label);
+        gp_rep_printf(r, "%s%s%+10.1f ms %s %-22s %s\n", indent, i == focus ? "!" : " ",
+                      (double)(f->t_us - t0) / 1000.0, dir, label, txt);
+        free(txt);
+    }
+    if (end < t->nframes)
+        gp_rep_printf(r, "%s  ... %zu later frames\n", indent, t->nframes - end);
+    if (t->dropped)
+        gp_rep_printf(r, "%s  ... %zu frames not kept (transcript full)\n", indent, t->dropped);
+}
