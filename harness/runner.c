@@ -1,0 +1,1595 @@
+/* runner.c - simulated users over libwebsockets: one client context, one event loop, a
+ * per-user state machine that walks the scenario's steps, and a transcript per user.
+ * Every wait has a timer; a broken server ends a user's steps, never the run. This is the
+ * only file that includes libwebsockets.h on the harness side. */
+#include "runner.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <libwebsockets.h>
+#include <netdb.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "event.h"
+#include "jwt.h"
+#include "match.h"
+#include "template.h"
+
+#define MAX_DEPTH 16        /* nesting of repeat steps */
+#define MAX_QUEUE 64        /* messages waiting to be written, per user */
+#define RX_CHUNK 65536
+#define PROGRESS_US (200 * LWS_US_PER_MS)
+#define GP_NO_FRAME_INDEX ((size_t)-1)
+
+typedef enum cstate {
+    CS_IDLE,       /* not started yet */
+    CS_CONNECTING, /* upgrade in flight or waiting for the ready frame */
+    CS_READY,      /* connected, between steps */
+    CS_WAIT_WRITE, /* a send step waits for its frame to be written */
+    CS_WAIT_EXPECT,
+    CS_WAIT_RUN,
+    CS_LINGER, /* the run ended; still reading to catch events after completion */
+    CS_THINK,
+    CS_WAIT_PONG,
+    CS_CLOSING,
+    CS_RECONNECT_DELAY,
+    CS_DONE
+} cstate;
+
+typedef struct qmsg {
+    struct qmsg *next;
+    size_t len;
+    unsigned char buf[]; /* LWS_PRE bytes of headroom, then the text */
+} qmsg;
+
+typedef struct frame_pos {
+    const gp_step *steps;
+    size_t n;
+    size_t pos;
+    unsigned remaining; /* further iterations of a repeat */
+} frame_pos;
+
+struct runner;
+
+typedef struct conn {
+    lws_sorted_usec_list_t sul_timeout; /* the bound on the current wait */
+    lws_sorted_usec_list_t sul_delay;   /* start, think, linger, reconnect delay */
+    struct runner *r;
+    struct lws *wsi;
+    size_t index;
+    cstate state;
+    gp_transcript *t;
+    char *user_id;
+    char *nonce;
+    char *token;     /* the user's own credential; never recorded */
+    char *cur_token; /* what the current attempt presents; never recorded */
+    json_t *captured;
+    uint64_t uuid_state;
+
+    frame_pos stack[MAX_DEPTH];
+    int depth;
+    const gp_step *step; /* the step being waited on */
+
+    /* the connection attempt */
+    gp_credential cred;
+    bool expect_refused;
+    bool attempt_over; /* CONNECTION_ERROR or CLOSED seen for this attempt */
+    bool established;
+    bool ready;
+    char subproto[256];
+    int peer_close_code;
+    char peer_close_reason[128];
+    bool want_close;
+    int close_code;
+    char close_reason[124];
+    bool reconnect_after_close;
+    bool abort_after_close;
+    bool ping_pending;
+
+    /* the send queue */
+    qmsg *qhead, *qtail;
+    size_t qlen;
+
+    /* receiving */
+    gp_buf rx;
+    bool rx_binary;
+    bool rx_oversize;
+    size_t rx_seen;
+
+    /* the current run */
+    char *run_thread; /* thread_id of the message that started it, or NULL */
+    bool run_any_event;
+    int64_t run_begin_us;
+    size_t run_started_frame;
+    char last_mismatch[256];
+} conn;
+
+typedef struct runner {
+    const gp_runner_opts *o;
+    const gp_scenario *s;
+    struct lws_context *ctx;
+    lws_sorted_usec_list_t sul_progress;
+    conn *conns;
+    unsigned nusers;
+    int64_t t0;
+    bool stop;
+    bool stopping;
+    bool interrupted;
+    gp_timeouts to;
+
+    /* the target */
+    char *url;
+    char *url_redacted;
+    bool tls;
+    char host[256];
+    char addr[INET6_ADDRSTRLEN];
+    int port;
+    char *path; /* with leading '/', query included */
+
+    const char *secret; /* from the environment; never recorded */
+    char **file_tokens;
+    size_t nfile_tokens;
+
+    unsigned connected;
+    unsigned finished;
+    size_t runs_done;
+    size_t problems;
+} runner;
+
+static void run_steps(conn *c);
+static void finish_user(conn *c);
+static void begin_close(conn *c, int code, const char *reason);
+
+static int64_t now_rel(const runner *r)
+{
+    return gp_now_us() - r->t0;
+}
+
+static size_t record(conn *c, gp_frame_kind kind, int code, const char *data)
+{
+    return gp_transcript_add(c->t, kind, now_rel(c->r), code, data, data ? strlen(data) : 0);
+}
+
+static void recordf(conn *c, gp_frame_kind kind, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void recordf(conn *c, gp_frame_kind kind, int code, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    record(c, kind, code, buf);
+}
+
+static void fmt_secs(int64_t us, char *buf, size_t size)
+{
+    if (us % 1000000 == 0)
+        snprintf(buf, size, "%llds", (long long)(us / 1000000));
+    else
+        snprintf(buf, size, "%.3gs", (double)us / 1e6);
+}
+
+/* ---- URLs and credentials ---- */
+
+static bool is_secret_param(const char *name, size_t len)
+{
+    static const char *const names[] = {"token", "ticket", "key", "secret", "password",
+                                        "access_token", "api_key", "apikey", "jwt"};
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == len && strncasecmp(names[i], name, len) == 0)
+            return true;
+    return false;
+}
+
+char *gp_url_redact(const char *url)
+{
+    gp_buf b;
+    const char *p = url, *scheme_end = strstr(url, "://"), *q;
+
+    gp_buf_init(&b, strlen(url) * 2 + 64);
+    if (scheme_end) {
+        const char *host = scheme_end + 3, *at = NULL, *end = host + strcspn(host, "/?#");
+
+        for (q = host; q < end; q++)
+            if (*q == '@')
+                at = q;
+        gp_buf_append(&b, url, (size_t)(host - url));
+        p = at ? at + 1 : host;
+    }
+    q = strchr(p, '?');
+    if (!q) {
+        gp_buf_append(&b, p, strlen(p));
+        return gp_buf_steal(&b);
+    }
+    gp_buf_append(&b, p, (size_t)(q - p) + 1);
+    p = q + 1;
+    while (*p) {
+        size_t seg = strcspn(p, "&#"), name = strcspn(p, "=&#");
+
+        if (name < seg && is_secret_param(p, name)) {
+            gp_buf_append(&b, p, name + 1);
+            gp_buf_append(&b, "REDACTED", 8);
+        } else {
+            gp_buf_append(&b, p, seg);
+        }
+        p += seg;
+        if (*p == '&') {
+            gp_buf_append(&b, "&", 1);
+            p++;
+        } else if (*p == '#') {
+            gp_buf_append(&b, p, strlen(p));
+            break;
+        }
+    }
+    return gp_buf_steal(&b);
+}
+
+static char *url_encode(const char *s)
+{
+    gp_buf b;
+
+    gp_buf_init(&b, strlen(s) * 3 + 1);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~')
+            gp_buf_append(&b, s, 1);
+        else
+            gp_buf_printf(&b, "%%%02X", ch);
+    }
+    return gp_buf_steal(&b);
+}
+
+static int parse_target(runner *r, const char *url, gp_err *err)
+{
+    char *copy = gp_strdup(url);
+    const char *prot = NULL, *address = NULL, *path = NULL;
+    struct addrinfo hints, *res = NULL;
+    int port = 0, rc;
+
+    if (lws_parse_uri(copy, &prot, &address, &port, &path) || !address || !*address) {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "malformed target URL '%s'", r->url_redacted);
+        free(copy);
+        return -1;
+    }
+    if (strcmp(prot, "ws") == 0) {
+        r->tls = false;
+    } else if (strcmp(prot, "wss") == 0) {
+        r->tls = true;
+    } else {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                   "target URL '%s' must start with ws:// or wss://", r->url_redacted);
+        free(copy);
+        return -1;
+    }
+    if (!strchr(url + strlen(prot) + 3, ':') || port == 0)
+        port = r->tls ? 443 : 80;
+    /* lws_parse_uri defaults the port from the scheme only for http(s); fix ws/wss. */
+    {
+        const char *hp = url + strlen(prot) + 3, *end = hp + strcspn(hp, "/?#");
+        const char *colon = NULL, *q;
+
+        for (q = hp; q < end; q++)
+            if (*q == ':')
+                colon = q;
+        if (*hp == '[') {
+            const char *rb = memchr(hp, ']', (size_t)(end - hp));
+
+            colon = rb && rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+        }
+        port = colon ? atoi(colon + 1) : (r->tls ? 443 : 80);
+    }
+    if (port <= 0 || port > 65535) {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "target URL '%s' has a bad port",
+                   r->url_redacted);
+        free(copy);
+        return -1;
+    }
+    snprintf(r->host, sizeof r->host, "%s", address);
+    r->port = port;
+    r->path = gp_asprintf("/%s", path ? path : "");
+
+    /* Resolve once: without async DNS, getaddrinfo inside lws would block the whole loop. */
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(r->host, NULL, &hints, &res);
+    if (rc != 0 || !res) {
+        /* An unresolvable host is a failed check for every user, not a harness failure. */
+        snprintf(r->addr, sizeof r->addr, "%s", r->host);
+    } else {
+        void *a = res->ai_family == AF_INET
+                      ? (void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
+                      : (void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+
+        inet_ntop(res->ai_family, a, r->addr, sizeof r->addr);
+    }
+    if (res)
+        freeaddrinfo(res);
+    free(copy);
+    return 0;
+}
+
+static void random_hex(char *out, size_t nbytes)
+{
+    unsigned char raw[32];
+    size_t i;
+
+    if (nbytes > sizeof raw)
+        nbytes = sizeof raw;
+    if (RAND_bytes(raw, (int)nbytes) != 1) {
+        for (i = 0; i < nbytes; i++)
+            raw[i] = (unsigned char)(gp_now_us() >> (i % 8));
+    }
+    for (i = 0; i < nbytes; i++)
+        sprintf(out + 2 * i, "%02x", raw[i]);
+}
+
+static void make_vars(conn *c, gp_vars *v)
+{
+    v->user_id = c->user_id ? c->user_id : "";
+    v->user_index = c->index;
+    v->nonce = c->nonce;
+    v->captured = c->captured;
+    v->uuid_state = &c->uuid_state;
+}
+
+static char *mint(conn *c, const char *secret, int64_t iat_offset_s, gp_err *err)
+{
+    const gp_auth *a = &c->r->s->auth;
+    gp_vars v;
+    json_t *claims;
+    char *tok;
+    time_t now = time(NULL);
+
+    make_vars(c, &v);
+    if (a->claims) {
+        claims = gp_template_expand_json(a->claims, &v, err);
+        if (!claims)
+            return NULL;
+    } else {
+        claims = json_pack("{ss ss ss}", "sub", c->user_id, "iss", "netra-auth-service", "type",
+                           "access");
+    }
+    if (!json_object_get(claims, "sub"))
+        json_object_set_new(claims, "sub", json_string(c->user_id));
+    if (!json_object_get(claims, "iat"))
+        json_object_set_new(claims, "iat", json_integer((json_int_t)(now + iat_offset_s)));
+    if (!json_object_get(claims, "exp"))
+        json_object_set_new(
+            claims, "exp",
+            json_integer((json_int_t)(now + iat_offset_s +
+                                      (a->ttl_us > 0 ? a->ttl_us / 1000000 : 900))));
+    tok = gp_jwt_mint(secret, strlen(secret), claims, err);
+    json_decref(claims);
+    return tok;
+}
+
+/* The token a connect step presents; NULL for none. */
+static char *credential_token(conn *c, gp_credential cred)
+{
+    gp_err err = {0};
+    char wrong[40];
+
+    switch (cred) {
+    case GP_CRED_VALID:
+        return c->token ? gp_strdup(c->token) : NULL;
+    case GP_CRED_NONE:
+        return NULL;
+    case GP_CRED_GARBAGE:
+        return gp_strdup("not-a-jwt");
+    case GP_CRED_WRONG_SECRET:
+        memcpy(wrong, "wrong-", 6);
+        random_hex(wrong + 6, 16);
+        return mint(c, wrong, 0, &err);
+    case GP_CRED_EXPIRED: {
+        /* iat two hours ago and exp one hour ago, whatever the scenario's ttl. */
+        const gp_auth *a = &c->r->s->auth;
+        const char *secret = c->r->secret ? c->r->secret : "unset";
+        json_t *saved = a->claims;
+        char *tok;
+        gp_vars v;
+        json_t *claims;
+
+        make_vars(c, &v);
+        claims = saved ? gp_template_expand_json(saved, &v, &err)
+                       : json_pack("{ss ss ss}", "sub", c->user_id, "iss",
+                                   "netra-auth-service", "type", "access");
+        if (!claims)
+            return NULL;
+        if (!json_object_get(claims, "sub"))
+            json_object_set_new(claims, "sub", json_string(c->user_id));
+        json_object_set_new(claims, "iat", json_integer((json_int_t)(time(NULL) - 7200)));
+        json_object_set_new(claims, "exp", json_integer((json_int_t)(time(NULL) - 3600)));
+        tok = gp_jwt_mint(secret, strlen(secret), claims, &err);
+        json_decref(claims);
+        return tok;
+    }
+    }
+    return NULL;
+}
+
+/* ---- timers ---- */
+
+static void cancel_timers(conn *c)
+{
+    lws_sul_cancel(&c->sul_timeout);
+    lws_sul_cancel(&c->sul_delay);
+}
+
+static void on_timeout(lws_sorted_usec_list_t *sul);
+static void on_delay(lws_sorted_usec_list_t *sul);
+
+static void arm_timeout(conn *c, int64_t us)
+{
+    lws_sul_schedule(c->r->ctx, 0, &c->sul_timeout, on_timeout, us > 0 ? us : 1);
+}
+
+static void arm_delay(conn *c, int64_t us)
+{
+    lws_sul_schedule(c->r->ctx, 0, &c->sul_delay, on_delay, us > 0 ? us : 1);
+}
+
+/* ---- the send queue ---- */
+
+static int queue_text(conn *c, const char *text, size_t len)
+{
+    qmsg *m;
+
+    if (c->qlen >= MAX_QUEUE)
+        return -1;
+    m = gp_malloc(sizeof *m + LWS_PRE + len);
+    m->next = NULL;
+    m->len = len;
+    memcpy(m->buf + LWS_PRE, text, len);
+    if (c->qtail)
+        c->qtail->next = m;
+    else
+        c->qhead = m;
+    c->qtail = m;
+    c->qlen++;
+    if (c->wsi)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+static void queue_clear(conn *c)
+{
+    while (c->qhead) {
+        qmsg *m = c->qhead;
+
+        c->qhead = m->next;
+        free(m);
+    }
+    c->qtail = NULL;
+    c->qlen = 0;
+}
+
+/* ---- connecting ---- */
+
+static void kill_wsi(conn *c)
+{
+    if (c->wsi)
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void connect_failed(conn *c);
+
+static void start_connect(conn *c, gp_credential cred, bool expect_refused, int step_id)
+{
+    runner *r = c->r;
+    const gp_target *tg = &r->s->target;
+    struct lws_client_connect_info ci;
+    char *tok = credential_token(c, cred), *path = NULL, *proto = NULL, *url_rec;
+    struct lws *w;
+
+    c->cred = cred;
+    c->expect_refused = expect_refused;
+    c->attempt_over = false;
+    c->established = false;
+    c->ready = false;
+    c->subproto[0] = '\0';
+    c->peer_close_code = 0;
+    c->peer_close_reason[0] = '\0';
+    c->want_close = false;
+    c->ping_pending = false;
+    c->state = CS_CONNECTING;
+    if (tok && tg->carrier == GP_CARRIER_QUERY) {
+        char *enc = url_encode(tok);
+
+        path = gp_asprintf("%s%stoken=%s", r->path, strchr(r->path, '?') ? "&" : "?", enc);
+        free(enc);
+    } else {
+        path = gp_strdup(r->path);
+    }
+    if (tg->carrier == GP_CARRIER_SUBPROTOCOL || tg->nsubprotocols) {
+        gp_buf b;
+        size_t i;
+
+        gp_buf_init(&b, 16384);
+        for (i = 0; i < tg->nsubprotocols; i++)
+            gp_buf_printf(&b, "%s%s", b.len ? ", " : "", tg->subprotocols[i]);
+        if (tg->carrier == GP_CARRIER_SUBPROTOCOL) {
+            if (!tg->nsubprotocols)
+                gp_buf_printf(&b, "%sjwt-auth", b.len ? ", " : "");
+            if (tok) {
+                char *t = tg->subprotocol_base64
+                              ? gp_base64url_encode((const unsigned char *)tok, strlen(tok))
+                              : gp_strdup(tok);
+
+                gp_buf_printf(&b, ", jwt.%s", t);
+                free(t);
+            }
+        }
+        proto = gp_buf_steal(&b);
+    }
+    free(c->cur_token);
+    c->cur_token = tok;
+
+    url_rec = gp_asprintf("%s://%s:%d%s", r->tls ? "wss" : "ws", r->host, r->port, path);
+    {
+        char *red = gp_url_redact(url_rec);
+
+        recordf(c, GP_FR_CONNECT, step_id, "%s (credential: %s, carrier: %s)", red,
+                gp_credential_name(cred), gp_carrier_name(tg->carrier));
+        free(red);
+    }
+    free(url_rec);
+
+    memset(&ci, 0, sizeof ci);
+    ci.context = r->ctx;
+    ci.address = r->addr;
+    ci.port = r->port;
+    ci.path = path;
+    ci.host = r->host;
+    ci.origin = r->host;
+    ci.protocol = proto;
+    ci.local_protocol_name = "goldenpath";
+    ci.userdata = c;
+    ci.pwsi = &c->wsi;
+    if (r->tls) {
+        ci.ssl_connection = LCCSCF_USE_SSL;
+        if (tg->insecure)
+            ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
+                                 LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_EXPIRED;
+    }
+    arm_timeout(c, r->to.connect_us);
+    w = lws_client_connect_via_info(&ci);
+    free(path);
+    free(proto);
+    if (!w && !c->attempt_over) {
+        c->wsi = NULL;
+        c->attempt_over = true;
+        record(c, GP_FR_CONN_ERROR, 0, "connect failed: could not start the connection");
+        connect_failed(c);
+    }
+}
+
+/* The attempt ended without a usable connection (refused, upgrade failed, dropped). */
+static void connect_failed(conn *c)
+{
+    lws_sul_cancel(&c->sul_timeout);
+    if (c->expect_refused) {
+        /* A refusal is what the step asked for; the judge reads the details. */
+        c->state = CS_READY;
+        run_steps(c);
+        return;
+    }
+    c->r->problems++;
+    finish_user(c);
+}
+
+static void became_ready(conn *c)
+{
+    c->ready = true;
+    lws_sul_cancel(&c->sul_timeout);
+    if (c->expect_refused) {
+        /* Let in without a valid credential: recorded, the judge fails GP-AUTH. */
+        c->r->problems++;
+        begin_close(c, 1000, "auth check done");
+        return;
+    }
+    c->state = CS_READY;
+    run_steps(c);
+}
+
+/* ---- steps ---- */
+
+static const gp_step *next_step(conn *c)
+{
+    while (c->depth > 0) {
+        frame_pos *f = &c->stack[c->depth - 1];
+
+        if (f->pos < f->n) {
+            const gp_step *s = &f->steps[f->pos++];
+
+            if (s->kind == GP_STEP_REPEAT) {
+                if (s->u.repeat.count > 0 && s->u.repeat.nsteps > 0) {
+                    if (c->depth == MAX_DEPTH) {
+                        record(c, GP_FR_NOTE, s->id, "repeat nested too deeply; steps skipped");
+                        continue;
+                    }
+                    c->stack[c->depth].steps = s->u.repeat.steps;
+                    c->stack[c->depth].n = s->u.repeat.nsteps;
+                    c->stack[c->depth].pos = 0;
+                    c->stack[c->depth].remaining = s->u.repeat.count - 1;
+                    c->depth++;
+                }
+                continue;
+            }
+            return s;
+        }
+        if (f->remaining > 0) {
+            f->remaining--;
+            f->pos = 0;
+            continue;
+        }
+        c->depth--;
+    }
+    return NULL;
+}
+
+/* Ends the user's steps early: closes what is open, then the user is done. */
+static void abort_user(conn *c)
+{
+    c->depth = 0;
+    finish_user(c);
+}
+
+static void begin_close(conn *c, int code, const char *reason)
+{
+    lws_sul_cancel(&c->sul_timeout);
+    if (!c->wsi) {
+        c->state = CS_READY;
+        return;
+    }
+    c->state = CS_CLOSING;
+    if (!c->established) {
+        kill_wsi(c);
+    } else {
+        c->want_close = true;
+        c->close_code = code;
+        snprintf(c->close_reason, sizeof c->close_reason, "%s", reason ? reason : "");
+        lws_callback_on_writable(c->wsi);
+    }
+    arm_timeout(c, c->r->to.close_us);
+}
+
+static int64_t think_us(const gp_step *s)
+{
+    int64_t lo = s->u.think.min_us, hi = s->u.think.max_us;
+    uint32_t rnd = 0;
+
+    if (hi <= lo)
+        return lo;
+    if (RAND_bytes((unsigned char *)&rnd, sizeof rnd) != 1)
+        rnd = (uint32_t)gp_now_us();
+    return lo + (int64_t)((double)rnd / 4294967296.0 * (double)(hi - lo));
+}
+
+static void do_send(conn *c, const gp_step *s)
+{
+    gp_err err = {0};
+    gp_vars v;
+    json_t *msg, *tid;
+    gp_event ev;
+    char *text;
+
+    if (!c->wsi || !c->established) {
+        record(c, GP_FR_NOTE, s->id, "send step without an open connection; steps stopped");
+        abort_user(c);
+        return;
+    }
+    make_vars(c, &v);
+    msg = gp_template_expand_json(s->u.send.message, &v, &err);
+    if (!msg) {
+        recordf(c, GP_FR_NOTE, s->id, "cannot build the message: %s", err.msg);
+        abort_user(c);
+        return;
+    }
+    text = json_dumps(msg, JSON_COMPACT);
+    /* Remember the thread this message names: the run it starts must stay on it. */
+    free(c->run_thread);
+    c->run_thread = NULL;
+    memset(&ev, 0, sizeof ev);
+    ev.root = msg;
+    ev.body = msg;
+    tid = gp_event_field(&ev, &c->r->s->profile, c->r->s->profile.thread_id_key);
+    if (json_is_string(tid))
+        c->run_thread = gp_strdup(json_string_value(tid));
+    json_decref(msg);
+    if (!text || queue_text(c, text, strlen(text)) != 0) {
+        record(c, GP_FR_NOTE, s->id, "send queue full; steps stopped");
+        free(text);
+        abort_user(c);
+        return;
+    }
+    free(text);
+    c->state = CS_WAIT_WRITE;
+}
+
+static void run_steps(conn *c)
+{
+    runner *r = c->r;
+    const gp_step *s;
+
+    if (r->stopping || c->state == CS_DONE)
+        return;
+    s = next_step(c);
+    if (!s) {
+        finish_user(c);
+        return;
+    }
+    c->step = s;
+    switch (s->kind) {
+    case GP_STEP_CONNECT:
+        if (c->wsi) {
+            record(c, GP_FR_NOTE, s->id, "connect step while connected; closing first");
+            c->reconnect_after_close = false;
+            c->stack[c->depth - 1].pos--; /* run this connect again once closed */
+            begin_close(c, 1000, "reconnect");
+            return;
+        }
+        start_connect(c, s->u.connect.credential, s->u.connect.expect_refused, s->id);
+        return;
+    case GP_STEP_SEND:
+        do_send(c, s);
+        return;
+    case GP_STEP_EXPECT:
+        if (!c->wsi) {
+            record(c, GP_FR_EXPECT_FAIL, s->id, "no open connection to expect a frame on");
+            abort_user(c);
+            return;
+        }
+        c->state = CS_WAIT_EXPECT;
+        arm_timeout(c, s->u.expect.timeout_us > 0 ? s->u.expect.timeout_us : r->to.expect_us);
+        return;
+    case GP_STEP_EXPECT_RUN:
+        c->run_begin_us = now_rel(r);
+        c->run_any_event = false;
+        c->run_started_frame = GP_NO_FRAME_INDEX;
+        record(c, GP_FR_RUN_BEGIN, s->id, c->run_thread);
+        if (!c->wsi) {
+            record(c, GP_FR_RUN_END, s->id, "closed");
+            r->runs_done++;
+            r->problems++;
+            abort_user(c);
+            return;
+        }
+        c->state = CS_WAIT_RUN;
+        {
+            int64_t deadline = s->u.expect_run.deadline_us > 0 ? s->u.expect_run.deadline_us
+                                                               : r->to.run_us;
+
+            arm_timeout(c, r->to.first_event_us < deadline ? r->to.first_event_us : deadline);
+        }
+        return;
+    case GP_STEP_THINK:
+        c->state = CS_THINK;
+        arm_delay(c, think_us(s));
+        return;
+    case GP_STEP_PING:
+        if (!c->wsi || !c->established) {
+            record(c, GP_FR_EXPECT_FAIL, s->id, "no open connection to ping on");
+            abort_user(c);
+            return;
+        }
+        c->state = CS_WAIT_PONG;
+        c->ping_pending = true;
+        lws_callback_on_writable(c->wsi);
+        arm_timeout(c, s->u.ping.timeout_us > 0 ? s->u.ping.timeout_us : r->to.expect_us);
+        return;
+    case GP_STEP_CLOSE:
+        if (!c->wsi) {
+            run_steps(c);
+            return;
+        }
+        begin_close(c, s->u.close.code ? s->u.close.code : 1000,
+                    s->u.close.reason ? s->u.close.reason : "done");
+        return;
+    case GP_STEP_RECONNECT:
+        if (!c->wsi) {
+            c->state = CS_RECONNECT_DELAY;
+            arm_delay(c, s->u.reconnect.delay_us);
+            return;
+        }
+        c->reconnect_after_close = true;
+        begin_close(c, 1000, "reconnect");
+        return;
+    case GP_STEP_REPEAT:
+        break; /* next_step never returns one */
+    }
+    run_steps(c);
+}
+
+static void finish_user(conn *c)
+{
+    runner *r = c->r;
+
+    if (c->state == CS_DONE)
+        return;
+    c->depth = 0;
+    if (c->wsi) {
+        /* Close politely first; the CLOSED callback comes back here. */
+        c->abort_after_close = true;
+        if (c->state != CS_CLOSING)
+            begin_close(c, 1000, "done");
+        return;
+    }
+    cancel_timers(c);
+    queue_clear(c);
+    c->state = CS_DONE;
+    r->finished++;
+    if (r->finished == r->nusers) {
+        r->stop = true;
+        lws_cancel_service(r->ctx);
+    }
+}
+
+/* ---- the run ---- */
+
+static void end_run(conn *c, const char *why)
+{
+    runner *r = c->r;
+    const gp_step *s = c->step;
+
+    lws_sul_cancel(&c->sul_timeout);
+    record(c, GP_FR_RUN_END, s ? s->id : -1, why);
+    r->runs_done++;
+    if (strcmp(why, "completed") != 0)
+        r->problems++;
+}
+
+static void run_captures(conn *c)
+{
+    const gp_step *s = c->step;
+    const gp_frame *f;
+    gp_event ev;
+
+    if (!s || s->kind != GP_STEP_EXPECT_RUN || !s->u.expect_run.ncaptures)
+        return;
+    if (c->run_started_frame == GP_NO_FRAME_INDEX) {
+        record(c, GP_FR_NOTE, s->id, "no agent_started to capture from");
+        return;
+    }
+    f = &c->t->frames[c->run_started_frame];
+    if (gp_event_parse(f->data, f->len, &c->r->s->profile, &ev, NULL) == 0) {
+        size_t missing = gp_match_capture(s->u.expect_run.captures, s->u.expect_run.ncaptures,
+                                          ev.root, &c->r->s->profile, c->captured);
+
+        if (missing)
+            recordf(c, GP_FR_NOTE, s->id, "%zu capture(s) found nothing in agent_started",
+                    missing);
+        json_decref(ev.root);
+    }
+}
+
+static bool event_is_ours(const conn *c, const gp_event *ev)
+{
+    /* With a thread to follow, only that thread's terminal event ends the wait: another
+     * user's leaked agent_completed must not end ours (the judge reports the leak). */
+    return !c->run_thread || !ev->thread_id || strcmp(ev->thread_id, c->run_thread) == 0;
+}
+
+static void on_run_frame(conn *c, const gp_event *ev, size_t idx)
+{
+    runner *r = c->r;
+    const gp_step *s = c->step;
+    int64_t deadline;
+
+    if (ev->type > GP_EV_AGENT_DEATH)
+        return; /* noise, ready, errors and other types never move a run */
+    if (!c->run_any_event) {
+        c->run_any_event = true;
+        deadline = s->u.expect_run.deadline_us > 0 ? s->u.expect_run.deadline_us : r->to.run_us;
+        arm_timeout(c, deadline - (now_rel(r) - c->run_begin_us));
+    }
+    if (ev->type == GP_EV_AGENT_STARTED && c->run_started_frame == GP_NO_FRAME_INDEX &&
+        event_is_ours(c, ev))
+        c->run_started_frame = idx;
+    if (!event_is_ours(c, ev))
+        return;
+    if (ev->type == GP_EV_AGENT_COMPLETED || ev->type == GP_EV_AGENT_ERROR ||
+        ev->type == GP_EV_AGENT_DEATH) {
+        end_run(c, ev->type == GP_EV_AGENT_COMPLETED ? "completed"
+                   : ev->type == GP_EV_AGENT_ERROR   ? "agent_error"
+                                                     : "agent_death");
+        c->state = CS_LINGER;
+        arm_delay(c, r->to.linger_us);
+    }
+}
+
+static void on_text(conn *c, const char *text, size_t len)
+{
+    size_t idx = gp_transcript_add(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, text, len);
+    gp_event ev;
+    char why[256];
+    gp_vars v;
+
+    if (gp_event_parse(text, len, &c->r->s->profile, &ev, NULL) != 0)
+        return; /* recorded; the judge reports it */
+    switch (c->state) {
+    case CS_CONNECTING:
+        if (ev.type == GP_EV_READY && c->established)
+            became_ready(c);
+        break;
+    case CS_WAIT_EXPECT:
+        if (c->step->u.expect.skip_noise && ev.type == GP_EV_NOISE)
+            break;
+        make_vars(c, &v);
+        if (gp_match_expect(c->step, ev.root, &c->r->s->profile, &v, why, sizeof why)) {
+            char num[32];
+
+            gp_match_capture(c->step->u.expect.captures, c->step->u.expect.ncaptures, ev.root,
+                             &c->r->s->profile, c->captured);
+            snprintf(num, sizeof num, "%zu", idx);
+            lws_sul_cancel(&c->sul_timeout);
+            record(c, GP_FR_EXPECT_OK, c->step->id, num);
+            c->state = CS_READY;
+            run_steps(c);
+        } else {
+            snprintf(c->last_mismatch, sizeof c->last_mismatch, "%s", why);
+        }
+        break;
+    case CS_WAIT_RUN:
+        on_run_frame(c, &ev, idx);
+        break;
+    default:
+        break;
+    }
+    json_decref(ev.root);
+}
+
+static void on_timeout(lws_sorted_usec_list_t *sul)
+{
+    conn *c = lws_container_of(sul, conn, sul_timeout);
+    runner *r = c->r;
+    char secs[32];
+
+    if (r->stopping)
+        return;
+    switch (c->state) {
+    case CS_CONNECTING:
+        fmt_secs(r->to.connect_us, secs, sizeof secs);
+        if (c->established)
+            recordf(c, GP_FR_TIMEOUT, c->step ? c->step->id : -1,
+                    "connected, but no ready frame within %s", secs);
+        else
+            recordf(c, GP_FR_TIMEOUT, c->step ? c->step->id : -1,
+                    "connect timeout: no WebSocket upgrade within %s", secs);
+        if (!c->expect_refused)
+            c->abort_after_close = true;
+        c->r->problems += !c->expect_refused;
+        begin_close(c, 1000, "connect timeout");
+        break;
+    case CS_WAIT_EXPECT:
+        fmt_secs(c->step->u.expect.timeout_us > 0 ? c->step->u.expect.timeout_us
+                                                  : r->to.expect_us,
+                 secs, sizeof secs);
+        recordf(c, GP_FR_EXPECT_FAIL, c->step->id, "no matching frame within %s%s%s", secs,
+                c->last_mismatch[0] ? "; last mismatch: " : "", c->last_mismatch);
+        r->problems++;
+        abort_user(c);
+        break;
+    case CS_WAIT_RUN:
+        end_run(c, "timeout");
+        abort_user(c);
+        break;
+    case CS_WAIT_PONG:
+        fmt_secs(c->step->u.ping.timeout_us > 0 ? c->step->u.ping.timeout_us : r->to.expect_us,
+                 secs, sizeof secs);
+        recordf(c, GP_FR_EXPECT_FAIL, c->step->id, "no pong within %s", secs);
+        r->problems++;
+        abort_user(c);
+        break;
+    case CS_CLOSING:
+        record(c, GP_FR_NOTE, -1, "closing handshake timed out; dropping the connection");
+        kill_wsi(c);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_delay(lws_sorted_usec_list_t *sul)
+{
+    conn *c = lws_container_of(sul, conn, sul_delay);
+
+    if (c->r->stopping)
+        return;
+    switch (c->state) {
+    case CS_IDLE:
+        c->state = CS_READY;
+        run_steps(c);
+        break;
+    case CS_THINK:
+        c->state = CS_READY;
+        run_steps(c);
+        break;
+    case CS_LINGER:
+        run_captures(c);
+        c->state = CS_READY;
+        run_steps(c);
+        break;
+    case CS_RECONNECT_DELAY:
+        start_connect(c, GP_CRED_VALID, false, c->step ? c->step->id : -1);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The connection is gone (CLOSED after ESTABLISHED). */
+static void on_closed(conn *c)
+{
+    runner *r = c->r;
+    bool was_ready = c->ready;
+
+    c->wsi = NULL;
+    if (c->established && r->connected)
+        r->connected--;
+    c->established = false;
+    queue_clear(c);
+    if (r->stopping)
+        return;
+    switch (c->state) {
+    case CS_CONNECTING:
+        lws_sul_cancel(&c->sul_timeout);
+        if (c->expect_refused) {
+            c->state = CS_READY;
+            run_steps(c);
+        } else {
+            r->problems++;
+            finish_user(c);
+        }
+        break;
+    case CS_CLOSING:
+        lws_sul_cancel(&c->sul_timeout);
+        if (c->abort_after_close) {
+            finish_user(c);
+        } else if (c->reconnect_after_close) {
+            c->reconnect_after_close = false;
+            c->state = CS_RECONNECT_DELAY;
+            arm_delay(c, c->step && c->step->kind == GP_STEP_RECONNECT
+                             ? c->step->u.reconnect.delay_us
+                             : 0);
+        } else {
+            c->state = CS_READY;
+            run_steps(c);
+        }
+        break;
+    case CS_WAIT_RUN:
+        end_run(c, "closed");
+        abort_user(c);
+        break;
+    case CS_LINGER:
+        /* The run is over; what follows finds no connection and says so. */
+        lws_sul_cancel(&c->sul_delay);
+        run_captures(c);
+        c->state = CS_READY;
+        run_steps(c);
+        break;
+    case CS_WAIT_EXPECT:
+    case CS_WAIT_PONG:
+        record(c, GP_FR_EXPECT_FAIL, c->step ? c->step->id : -1,
+               "the server closed the connection while waiting");
+        r->problems++;
+        abort_user(c);
+        break;
+    default:
+        (void)was_ready;
+        if (c->state != CS_DONE) {
+            r->problems++;
+            abort_user(c);
+        }
+        break;
+    }
+}
+
+/* ---- the libwebsockets callback ---- */
+
+static int write_next(conn *c, struct lws *wsi)
+{
+    qmsg *m;
+    int n;
+
+    if (c->want_close) {
+        lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+                         (unsigned char *)c->close_reason, strlen(c->close_reason));
+        return -1;
+    }
+    if (c->ping_pending) {
+        unsigned char b[LWS_PRE + 8];
+
+        c->ping_pending = false;
+        if (lws_write(wsi, b + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+            return -1;
+        record(c, GP_FR_PING_SENT, c->step ? c->step->id : -1, NULL);
+        if (c->qhead)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
+    m = c->qhead;
+    if (!m)
+        return 0;
+    /* Record first: lws_write masks a client frame's payload in place. */
+    gp_transcript_add(c->t, GP_FR_SENT, now_rel(c->r), 0, (const char *)m->buf + LWS_PRE,
+                      m->len);
+    n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+    if (n < (int)m->len)
+        return -1;
+    c->qhead = m->next;
+    if (!c->qhead)
+        c->qtail = NULL;
+    c->qlen--;
+    free(m);
+    if (c->qhead) {
+        lws_callback_on_writable(wsi);
+    } else if (c->state == CS_WAIT_WRITE) {
+        c->state = CS_READY;
+        run_steps(c);
+    }
+    return 0;
+}
+
+static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
+{
+    size_t max = c->r->s->profile.max_frame_bytes ? c->r->s->profile.max_frame_bytes
+                                                  : (size_t)1 << 20;
+
+    if (lws_is_first_fragment(wsi)) {
+        gp_buf_reset(&c->rx);
+        c->rx.max = max;
+        c->rx_binary = lws_frame_is_binary(wsi);
+        c->rx_oversize = false;
+        c->rx_seen = 0;
+    }
+    c->rx_seen += len;
+    if (!c->rx_binary && !c->rx_oversize && gp_buf_append(&c->rx, in, len) != 0) {
+        c->rx_oversize = true;
+        gp_buf_cleanup(&c->rx);
+        gp_buf_init(&c->rx, max);
+    }
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+        return;
+    if (c->rx_binary) {
+        gp_transcript_add(c->t, GP_FR_RECV_BINARY, now_rel(c->r), 0, NULL, c->rx_seen);
+    } else if (c->rx_oversize) {
+        gp_transcript_add(c->t, GP_FR_OVERSIZE, now_rel(c->r), (int)(max > INT32_MAX ? 0 : max),
+                          NULL, c->rx_seen);
+    } else {
+        on_text(c, c->rx.data ? c->rx.data : "", c->rx.len);
+    }
+    gp_buf_reset(&c->rx);
+}
+
+static int classify_status(const char *in)
+{
+    if (!in)
+        return 0;
+    if (strstr(in, "unauthorized"))
+        return 401;
+    if (strstr(in, "forbidden"))
+        return 403;
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    conn *c = user;
+
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
+        unsigned char **p = in, *end = *p + len;
+        const gp_target *tg;
+        size_t i;
+
+        if (!c)
+            break;
+        tg = &c->r->s->target;
+        if (c->cur_token && tg->carrier == GP_CARRIER_BEARER) {
+            char *v = gp_asprintf("Bearer %s", c->cur_token);
+            int rc = lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+                                                  (unsigned char *)v, (int)strlen(v), p, end);
+
+            free(v);
+            if (rc)
+                return -1;
+        }
+        for (i = 0; i < tg->nheaders; i++) {
+            gp_vars v;
+            char *name = gp_asprintf("%s:", tg->headers[i].key), *val;
+
+            make_vars(c, &v);
+            val = gp_template_expand(tg->headers[i].value, &v, NULL);
+            if (val && lws_add_http_header_by_name(wsi, (unsigned char *)name,
+                                                   (unsigned char *)val, (int)strlen(val), p,
+                                                   end)) {
+                free(name);
+                free(val);
+                return -1;
+            }
+            free(name);
+            free(val);
+        }
+        break;
+    }
+    case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+        if (c && lws_hdr_copy(wsi, c->subproto, sizeof c->subproto, WSI_TOKEN_PROTOCOL) < 0)
+            c->subproto[0] = '\0';
+        break;
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        if (!c)
+            break;
+        c->established = true;
+        c->r->connected++;
+        if (strncmp(c->subproto, "jwt.", 4) == 0)
+            record(c, GP_FR_CONNECTED, 0, "jwt.<redacted>");
+        else
+            record(c, GP_FR_CONNECTED, 0, c->subproto[0] ? c->subproto : NULL);
+        break;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+        int status;
+
+        if (!c || c->attempt_over)
+            break;
+        c->attempt_over = true;
+        status = lws_http_client_http_response(wsi);
+        if (status == 0 || status == 101)
+            status = classify_status(in);
+        if (status > 0)
+            recordf(c, GP_FR_CONN_ERROR, status, "upgrade refused: HTTP %d (%s)", status,
+                    in ? (const char *)in : "no detail");
+        else
+            recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: %s",
+                    in ? (const char *)in : "no detail");
+        c->wsi = NULL;
+        if (!c->r->stopping)
+            connect_failed(c);
+        break;
+    }
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        if (c)
+            on_receive(c, wsi, in, len);
+        break;
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+        if (!c)
+            break;
+        record(c, GP_FR_PONG, 0, NULL);
+        if (c->state == CS_WAIT_PONG) {
+            lws_sul_cancel(&c->sul_timeout);
+            record(c, GP_FR_EXPECT_OK, c->step->id, "pong");
+            c->state = CS_READY;
+            run_steps(c);
+        }
+        break;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (c && len >= 2) {
+            const unsigned char *b = in;
+            size_t rl = len - 2 < sizeof c->peer_close_reason - 1 ? len - 2
+                                                                  : sizeof c->peer_close_reason - 1;
+
+            c->peer_close_code = b[0] << 8 | b[1];
+            memcpy(c->peer_close_reason, b + 2, rl);
+            c->peer_close_reason[rl] = '\0';
+        } else if (c) {
+            c->peer_close_code = 1005;
+        }
+        break;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        if (c)
+            return write_next(c, wsi);
+        break;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (!c || c->attempt_over)
+            break;
+        c->attempt_over = true;
+        if (c->peer_close_code)
+            recordf(c, GP_FR_CLOSED, c->peer_close_code, "closed by server: %d%s%s",
+                    c->peer_close_code, c->peer_close_reason[0] ? " " : "",
+                    c->peer_close_reason);
+        else if (c->want_close)
+            recordf(c, GP_FR_CLOSED, c->close_code, "closed by us: %d %s", c->close_code,
+                    c->close_reason);
+        else
+            record(c, GP_FR_CLOSED, 1006,
+                   c->r->stopping ? "closed: the run was stopped"
+                                  : "connection lost without a close frame (1006)");
+        on_closed(c);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static const struct lws_protocols protocols[] = {
+    {"goldenpath", callback, 0, RX_CHUNK, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* ---- the run as a whole ---- */
+
+static void on_progress(lws_sorted_usec_list_t *sul)
+{
+    runner *r = lws_container_of(sul, runner, sul_progress);
+
+    if (r->o->interrupt && *r->o->interrupt) {
+        r->interrupted = true;
+        r->stop = true;
+        lws_cancel_service(r->ctx);
+        return;
+    }
+    if (r->o->progress) {
+        gp_progress p = {r->nusers, r->connected, r->finished, r->runs_done, r->problems};
+
+        r->o->progress(&p, r->o->progress_ud);
+    }
+    lws_sul_schedule(r->ctx, 0, &r->sul_progress, on_progress, PROGRESS_US);
+}
+
+static void lws_log_emit(int level, const char *line)
+{
+    fprintf(stderr, "goldenpath: lws: %s", line);
+}
+
+static int load_credentials(runner *r, gp_err *err)
+{
+    const gp_auth *a = &r->s->auth;
+
+    switch (a->kind) {
+    case GP_AUTH_JWT: {
+        const char *name = a->secret_env ? a->secret_env : "GOLDENPATH_JWT_SECRET";
+
+        r->secret = getenv(name);
+        if (!r->secret || !*r->secret) {
+            gp_err_set(err, GP_EXIT_USAGE, r->s->path, 0, 0,
+                       "environment variable %s (the JWT secret) is not set", name);
+            return -1;
+        }
+        return 0;
+    }
+    case GP_AUTH_ENV_TOKEN:
+        if (!a->token_env || !getenv(a->token_env) || !*getenv(a->token_env)) {
+            gp_err_set(err, GP_EXIT_USAGE, r->s->path, 0, 0,
+                       "environment variable %s (the token) is not set",
+                       a->token_env ? a->token_env : "(none)");
+            return -1;
+        }
+        return 0;
+    case GP_AUTH_TOKEN_FILE: {
+        FILE *f = a->token_file ? fopen(a->token_file, "r") : NULL;
+        char line[16384];
+
+        if (!f) {
+            gp_err_set(err, GP_EXIT_USAGE, a->token_file, 0, 0, "cannot open token file: %s",
+                       strerror(errno));
+            return -1;
+        }
+        while (fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\r\n")] = '\0';
+            if (!line[0] || line[0] == '#')
+                continue;
+            r->file_tokens =
+                gp_realloc(r->file_tokens, (r->nfile_tokens + 1) * sizeof *r->file_tokens);
+            r->file_tokens[r->nfile_tokens++] = gp_strdup(line);
+        }
+        fclose(f);
+        if (!r->nfile_tokens) {
+            gp_err_set(err, GP_EXIT_USAGE, a->token_file, 0, 0, "the token file has no tokens");
+            return -1;
+        }
+        return 0;
+    }
+    case GP_AUTH_NONE:
+        return 0;
+    }
+    return 0;
+}
+
+static int init_user(runner *r, conn *c, size_t i, gp_err *err)
+{
+    gp_vars v;
+    char nonce[33];
+
+    c->r = r;
+    c->index = i;
+    random_hex(nonce, 16);
+    c->nonce = gp_strdup(nonce);
+    c->captured = json_object();
+    c->uuid_state = (uint64_t)i << 32;
+    gp_buf_init(&c->rx, r->s->profile.max_frame_bytes ? r->s->profile.max_frame_bytes
+                                                      : (size_t)1 << 20);
+    memset(&v, 0, sizeof v);
+    v.user_index = i;
+    v.nonce = c->nonce;
+    v.user_id = "";
+    v.uuid_state = &c->uuid_state;
+    c->user_id = gp_template_expand(r->s->users.id_template ? r->s->users.id_template
+                                                            : "gp-user-{{user.index}}",
+                                    &v, err);
+    if (!c->user_id)
+        return -1;
+    c->t = gp_transcript_new(i, c->user_id, c->nonce);
+    c->t->max_frames = 20000;
+    switch (r->s->auth.kind) {
+    case GP_AUTH_JWT:
+        c->token = mint(c, r->secret, 0, err);
+        if (!c->token)
+            return -1;
+        break;
+    case GP_AUTH_ENV_TOKEN:
+        c->token = gp_strdup(getenv(r->s->auth.token_env));
+        break;
+    case GP_AUTH_TOKEN_FILE:
+        c->token = gp_strdup(r->file_tokens[i % r->nfile_tokens]);
+        break;
+    case GP_AUTH_NONE:
+        break;
+    }
+    c->stack[0].steps = r->s->steps;
+    c->stack[0].n = r->s->nsteps;
+    c->depth = 1;
+    return 0;
+}
+
+static void raise_fd_limit(unsigned users)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
+        rl.rlim_cur < (rlim_t)users * 2 + 64) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
+{
+    struct lws_context_creation_info info;
+    runner r;
+    unsigned i;
+    int rc = -1, n = 0;
+    int64_t ramp;
+    struct rlimit rl;
+
+    memset(out, 0, sizeof *out);
+    memset(&r, 0, sizeof r);
+    r.o = o;
+    r.s = o->scenario;
+    r.to = r.s->timeouts;
+    if (o->timeout_us > 0) {
+        r.to.connect_us = r.to.first_event_us = r.to.run_us = r.to.expect_us = o->timeout_us;
+    }
+    if (r.to.connect_us <= 0)
+        r.to.connect_us = 10 * LWS_US_PER_SEC;
+    if (r.to.first_event_us <= 0)
+        r.to.first_event_us = 10 * LWS_US_PER_SEC;
+    if (r.to.run_us <= 0)
+        r.to.run_us = 60 * LWS_US_PER_SEC;
+    if (r.to.expect_us <= 0)
+        r.to.expect_us = 10 * LWS_US_PER_SEC;
+    if (r.to.linger_us < 0)
+        r.to.linger_us = 0;
+    if (r.to.close_us <= 0)
+        r.to.close_us = 2 * LWS_US_PER_SEC;
+    r.nusers = o->users ? o->users : (r.s->users.count ? r.s->users.count : 1);
+    r.url = gp_strdup(o->url ? o->url : (r.s->target.url ? r.s->target.url : ""));
+    r.url_redacted = gp_url_redact(r.url);
+    if (parse_target(&r, r.url, err) != 0 || load_credentials(&r, err) != 0)
+        goto out;
+
+    raise_fd_limit(r.nusers);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)r.nusers + 32) {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                   "%u users need %u open files, but this process may open only %llu "
+                   "(ulimit -n)",
+                   r.nusers, r.nusers + 32, (unsigned long long)rl.rlim_cur);
+        goto out;
+    }
+
+    lws_set_log_level(o->verbose ? (LLL_ERR | LLL_WARN) : 0, lws_log_emit);
+    memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.protocols = protocols;
+    info.fd_limit_per_thread = 1 + r.nusers + 16;
+    info.client_ssl_ca_filepath = r.s->target.ca_file;
+    info.timeout_secs = (unsigned)(r.to.connect_us / LWS_US_PER_SEC + 5);
+    r.ctx = lws_create_context(&info);
+    if (!r.ctx) {
+        gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "cannot create the libwebsockets context");
+        goto out;
+    }
+
+    r.conns = gp_calloc(r.nusers, sizeof *r.conns);
+    for (i = 0; i < r.nusers; i++)
+        if (init_user(&r, &r.conns[i], i, err) != 0)
+            goto out;
+
+    out->started_wall_us = gp_wall_us();
+    r.t0 = gp_now_us();
+    ramp = r.s->users.ramp_up_us;
+    for (i = 0; i < r.nusers; i++)
+        arm_delay(&r.conns[i], r.nusers > 1 ? ramp * (int64_t)i / (int64_t)r.nusers : 0);
+    lws_sul_schedule(r.ctx, 0, &r.sul_progress, on_progress, PROGRESS_US);
+
+    while (!r.stop && n >= 0)
+        n = lws_service(r.ctx, 0);
+
+    r.stopping = true;
+    if (o->progress) {
+        gp_progress p = {r.nusers, r.connected, r.finished, r.runs_done, r.problems};
+
+        o->progress(&p, o->progress_ud);
+    }
+    for (i = 0; i < r.nusers; i++) {
+        conn *c = &r.conns[i];
+
+        if (c->state != CS_DONE) {
+            if (c->state == CS_WAIT_RUN)
+                record(c, GP_FR_RUN_END, c->step ? c->step->id : -1, "interrupted");
+            record(c, GP_FR_NOTE, -1, "the run was interrupted before this user finished");
+        }
+        cancel_timers(c);
+    }
+    lws_sul_cancel(&r.sul_progress);
+    lws_context_destroy(r.ctx);
+    r.ctx = NULL;
+    out->duration_us = gp_now_us() - r.t0;
+    out->interrupted = r.interrupted;
+    out->n = r.nusers;
+    out->ts = gp_calloc(r.nusers, sizeof *out->ts);
+    for (i = 0; i < r.nusers; i++) {
+        out->ts[i] = r.conns[i].t;
+        r.conns[i].t = NULL;
+    }
+    out->target = r.url_redacted;
+    r.url_redacted = NULL;
+    rc = 0;
+out:
+    if (r.ctx)
+        lws_context_destroy(r.ctx);
+    for (i = 0; r.conns && i < r.nusers; i++) {
+        conn *c = &r.conns[i];
+
+        queue_clear(c);
+        gp_transcript_free(c->t);
+        free(c->user_id);
+        free(c->nonce);
+        free(c->token);
+        free(c->cur_token);
+        free(c->run_thread);
+        json_decref(c->captured);
+        gp_buf_cleanup(&c->rx);
+    }
+    free(r.conns);
+    for (i = 0; i < r.nfile_tokens; i++)
+        free(r.file_tokens[i]);
+    free(r.file_tokens);
+    free(r.url);
+    free(r.url_redacted);
+    free(r.path);
+    return rc;
+}
+
+void gp_run_output_cleanup(gp_run_output *out)
+{
+    size_t i;
+
+    for (i = 0; i < out->n; i++)
+        gp_transcript_free(out->ts[i]);
+    free(out->ts);
+    free(out->target);
+    memset(out, 0, sizeof *out);
+}

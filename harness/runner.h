@@ -1,0 +1,54 @@
+/* runner.h - the network side: drives every simulated user through the scenario's steps over
+ * real WebSocket connections in one libwebsockets event loop (no thread per user), and
+ * records each user's transcript. It judges nothing: that is judge.h's job. */
+#ifndef GP_RUNNER_H
+#define GP_RUNNER_H
+
+#include <signal.h>
+
+#include "scenario.h"
+#include "transcript.h"
+
+typedef struct gp_progress {
+    unsigned users;      /* simulated users in this run */
+    unsigned connected;  /* connections open right now */
+    unsigned finished;   /* users that ran all their steps (or gave up) */
+    size_t runs_done;    /* expect_run steps that ended */
+    size_t problems;     /* runs or connections that ended badly so far */
+} gp_progress;
+
+typedef void (*gp_progress_fn)(const gp_progress *p, void *ud);
+
+typedef struct gp_runner_opts {
+    const gp_scenario *scenario; /* borrowed */
+    const char *url;             /* overrides target.url when non-NULL */
+    unsigned users;              /* overrides users.count when > 0 */
+    int64_t timeout_us;          /* when > 0, bounds every wait: connect, first event, run, expect */
+    const volatile sig_atomic_t *interrupt; /* when it becomes nonzero the run stops early */
+    gp_progress_fn progress;     /* called about five times a second, may be NULL */
+    void *progress_ud;
+    bool verbose;                /* libwebsockets warnings and errors to stderr */
+} gp_runner_opts;
+
+typedef struct gp_run_output {
+    gp_transcript **ts; /* one per user, owned */
+    size_t n;
+    char *target;       /* the URL used, with credentials redacted; owned */
+    int64_t started_wall_us;
+    int64_t duration_us;
+    bool interrupted;
+} gp_run_output;
+
+/* Runs the scenario. Returns 0 when the run took place (whatever the server did: an
+ * unreachable target is a transcript full of connection errors, not a runner failure), or -1
+ * with err set when the harness could not run at all (bad URL, missing secret, out of fds).
+ * out is filled on success; release it with gp_run_output_cleanup. */
+int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err);
+void gp_run_output_cleanup(gp_run_output *out);
+
+/* Returns a copy of url with the values of query parameters that carry credentials (token,
+ * ticket, key, secret, password, access_token) replaced by "REDACTED", and any userinfo
+ * removed. free() it. */
+char *gp_url_redact(const char *url);
+
+#endif
