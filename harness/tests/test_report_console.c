@@ -1,0 +1,108 @@
+/* test_report_console.c - the human summary: rule lines, failing users with expected and
+ * received, transcript tails, the closing line, ASCII without color, and no secrets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_fixture.h"
+
+static char *render(const fixture *fx, const gp_console_opts *o)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    assert_non_null(f);
+    gp_report_console(f, &fx->suite, 1, o);
+    fclose(f);
+    return buf;
+}
+
+static void test_report_console_failing_run(void **state)
+{
+    fixture fx;
+    gp_console_opts o = {false, 3, 8};
+    char *s;
+    const char *p;
+
+    (void)state;
+    fixture_init(&fx, FX_FAIL, 1, NULL);
+    s = render(&fx, &o);
+    assert_non_null(strstr(s, "== golden_path =="));
+    assert_non_null(strstr(s, "users:    6"));
+    assert_non_null(strstr(s, "  FAIL GP-R1-STARTED-FIRST          5       1       6  "));
+    assert_non_null(strstr(s, "  PASS GP-CONNECT                   6       0       6  "));
+    assert_non_null(strstr(s, "  SKIP GP-AUTH                      0       0       0  "));
+    assert_non_null(strstr(s, "GP-R1-STARTED-FIRST  1 of 6 users failed"));
+    assert_non_null(strstr(s, "  user gp-user-1 (#1), step 3, frame 5\n"
+                              "    expected: agent_started as the first event\n"
+                              "    received: agent_thinking, agent_started,"));
+    assert_non_null(strstr(s, "  user gp-user-<2>&\"' (#2)"));
+    assert_non_null(strstr(s, "! "));
+    assert_non_null(strstr(s, "< agent_thinking"));
+    assert_non_null(strstr(s, "golden_path: 4 of 6 users passed; 2 failed "
+                              "(GP-R1-STARTED-FIRST, GP-R2-COMPLETED-LAST)\n"));
+    assert_non_null(strstr(s, "causes:  other 2"));
+    assert_non_null(strstr(s, "  agent_started             6"));
+    assert_null(strstr(s, "supersecret"));
+    assert_null(strstr(s, "sekret"));
+    assert_null(strstr(s, "\033["));
+    for (p = s; *p; p++)
+        assert_true((unsigned char)*p >= 0x20 || *p == '\n');
+    free(s);
+    fixture_cleanup(&fx);
+}
+
+static void test_report_console_limits_users_and_frames(void **state)
+{
+    fixture fx;
+    gp_console_opts o = {true, 1, 2};
+    char *s;
+    size_t i;
+
+    (void)state;
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    for (i = 0; i < 4; i++)
+        gp_results_fail(fx.res, GP_RULE_GAP, i, 3, 6, "gaps under 1 s", "a 2 s gap");
+    s = render(&fx, &o);
+    assert_non_null(strstr(s, "\033[31m"));
+    assert_non_null(strstr(s, "user gp-user-0 (#0)"));
+    assert_null(strstr(s, "user gp-user-1 (#1)"));
+    assert_non_null(strstr(s, "... and 3 more users"));
+    assert_non_null(strstr(s, "... 5 earlier frames"));
+    assert_non_null(strstr(s, "golden_path: 2 of 6 users passed; 4 failed (GP-MAX-GAP)"));
+    free(s);
+    fixture_cleanup(&fx);
+}
+
+static void test_report_console_passing_run(void **state)
+{
+    fixture fx;
+    char *s;
+
+    (void)state;
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    fx.suite.meta.interrupted = true;
+    s = render(&fx, NULL);
+    assert_null(strstr(s, "FAIL "));
+    assert_non_null(strstr(s, "causes:  none"));
+    assert_non_null(strstr(s, "golden_path: 6 of 6 users passed; 0 failed; interrupted\n"));
+    free(s);
+    fixture_cleanup(&fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_report_console_failing_run),
+        cmocka_unit_test(test_report_console_limits_users_and_frames),
+        cmocka_unit_test(test_report_console_passing_run),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
