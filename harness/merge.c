@@ -1,0 +1,290 @@
+/* merge.c - "goldenpath merge A.json B.json... -o ALL.json": one report from reports of the
+ * same scenarios run in parts (CI shards). Counts add, histograms merge exactly, users and
+ * failure examples are concatenated with their indices shifted. It does not judge again. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "report.h"
+#include "report_read.h"
+#include "report_util.h"
+
+static const char usage[] =
+    "usage: goldenpath merge A.json B.json... -o ALL.json\n"
+    "\n"
+    "Merges JSON reports of the same scenarios run in parts (for example CI shards) into one:\n"
+    "rule and cause counts add, latency histograms merge exactly, users are concatenated\n"
+    "(indices of later parts shift past earlier ones) and failure examples and transcripts\n"
+    "are concatenated up to the report's bounds.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE  the merged report (required)\n"
+    "  --help             show this help\n"
+    "\n"
+    "exit status: 0 merged, 2 bad usage, unreadable reports or reports of different scenarios,\n"
+    "3 the output could not be written.\n";
+
+static void add_tool(gp_results *r, const char *name, uint64_t count)
+{
+    size_t i;
+
+    for (i = 0; i < r->ntools; i++) {
+        if (strcmp(r->tools[i].name, name) == 0) {
+            r->tools[i].count += count;
+            return;
+        }
+    }
+    r->tools = gp_realloc(r->tools, (r->ntools + 1) * sizeof *r->tools);
+    r->tools[r->ntools].name = gp_strdup(name);
+    r->tools[r->ntools].count = count;
+    r->ntools++;
+}
+
+/* Adds src into dst; src's users become dst's users offset.. */
+static void merge_results(gp_results *dst, const gp_results *src, size_t offset)
+{
+    size_t i, j;
+
+    dst->users = gp_realloc(dst->users, (dst->nusers + src->nusers + 1) * sizeof *dst->users);
+    for (i = 0; i < src->nusers; i++) {
+        gp_user_result *u = &dst->users[dst->nusers + i];
+
+        *u = src->users[i];
+        u->index = offset + src->users[i].index;
+        u->user_id = src->users[i].user_id ? gp_strdup(src->users[i].user_id) : NULL;
+        u->cause = src->users[i].cause ? gp_strdup(src->users[i].cause) : NULL;
+    }
+    dst->nusers += src->nusers;
+    for (i = 0; i < GP_RULE__COUNT; i++) {
+        gp_rule_result *d = &dst->rules[i];
+        const gp_rule_result *s = &src->rules[i];
+
+        d->checked += s->checked;
+        d->passed += s->passed;
+        d->failed += s->failed;
+        for (j = 0; j < s->nexamples && d->nexamples < GP_MAX_EXAMPLES; j++) {
+            gp_failure *f = &d->examples[d->nexamples++];
+
+            *f = s->examples[j];
+            f->user = offset + s->examples[j].user;
+            f->expected = gp_strdup(s->examples[j].expected ? s->examples[j].expected : "");
+            f->received = gp_strdup(s->examples[j].received ? s->examples[j].received : "");
+        }
+    }
+    for (i = 0; i < GP_CAUSE__COUNT; i++)
+        dst->causes[i] += src->causes[i];
+    for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
+        gp_hist_merge(&dst->latency[i], &src->latency[i]);
+    gp_hist_merge(&dst->gaps, &src->gaps);
+    gp_hist_merge(&dst->tool_duration, &src->tool_duration);
+    gp_hist_merge(&dst->run_duration, &src->run_duration);
+    for (i = 0; i < GP_EV__COUNT; i++)
+        dst->event_counts[i] += src->event_counts[i];
+    for (i = 0; i < src->ntools; i++)
+        add_tool(dst, src->tools[i].name, src->tools[i].count);
+    dst->runs_total += src->runs_total;
+    dst->runs_passed += src->runs_passed;
+}
+
+/* Appends src's transcripts (users shifted by offset) to dst, within the report's bound.
+ * dst's failing_users already counts the merged users; truncated is settled by the caller. */
+static bool merge_transcripts(json_t *dst, json_t *src, size_t offset)
+{
+    json_t *du = json_object_get(dst, "users"), *su = json_object_get(src, "users"), *t;
+    size_t i;
+    bool cut = json_is_true(json_object_get(src, "truncated"));
+
+    json_array_foreach(su, i, t)
+    {
+        json_t *copy;
+
+        if (json_array_size(du) >= GP_REPORT_MAX_TRANSCRIPTS)
+            return true;
+        copy = json_deep_copy(t);
+        json_object_set_new(copy, "user",
+                            json_integer((json_int_t)offset +
+                                         json_integer_value(json_object_get(t, "user"))));
+        json_array_append_new(du, copy);
+    }
+    return cut;
+}
+
+static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
+{
+    size_t d, i;
+
+    for (d = 1; d < n; d++) {
+        if (docs[d]->n != docs[0]->n) {
+            fprintf(stderr,
+                    "goldenpath merge: %s holds %zu scenarios and %s holds %zu: only reports of "
+                    "the same scenarios merge\n",
+                    paths[0], docs[0]->n, paths[d], docs[d]->n);
+            return -1;
+        }
+        for (i = 0; i < docs[0]->n; i++) {
+            const gp_report_scenario *a = &docs[0]->scenarios[i], *b = &docs[d]->scenarios[i];
+
+            if (strcmp(a->name, b->name) != 0 || strcmp(a->digest, b->digest) != 0) {
+                fprintf(stderr,
+                        "goldenpath merge: scenario %zu is \"%s\" (digest %.12s) in %s but "
+                        "\"%s\" (digest %.12s) in %s: only parts of the same scenario merge\n",
+                        i + 1, a->name, a->digest, paths[0], b->name, b->digest, paths[d]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *out,
+                      gp_err *err)
+{
+    size_t ns = docs[0]->n, i, d;
+    gp_suite *suites = gp_calloc(ns ? ns : 1, sizeof *suites);
+    gp_scenario *scs = gp_calloc(ns ? ns : 1, sizeof *scs);
+    gp_kv **labels = gp_calloc(ns ? ns : 1, sizeof *labels);
+    gp_results **res = gp_calloc(ns ? ns : 1, sizeof *res);
+    json_t *root, *from = json_array();
+    char *text;
+    int rc = -1;
+
+    for (i = 0; i < ns; i++) {
+        const gp_report_scenario *first = &docs[0]->scenarios[i];
+        json_t *lj = json_object_get(first->json, "labels"), *v;
+        int64_t start = first->started_wall_us, end = start + first->duration_us;
+        unsigned users = 0;
+        bool interrupted = false;
+        size_t offset = 0, k = 0;
+        const char *key;
+
+        scs[i].name = first->name;
+        scs[i].path = first->path;
+        snprintf(scs[i].digest, sizeof scs[i].digest, "%s", first->digest);
+        res[i] = gp_results_new(0);
+        for (d = 0; d < n; d++) {
+            const gp_report_scenario *s = &docs[d]->scenarios[i];
+
+            merge_results(res[i], s->results, offset);
+            offset += s->results->nusers;
+            users += s->users;
+            interrupted = interrupted || s->interrupted;
+            if (s->started_wall_us < start)
+                start = s->started_wall_us;
+            if (s->started_wall_us + s->duration_us > end)
+                end = s->started_wall_us + s->duration_us;
+        }
+        labels[i] = gp_calloc(json_object_size(lj) + 1, sizeof **labels);
+        json_object_foreach(lj, key, v)
+        {
+            labels[i][k].key = (char *)key;
+            labels[i][k].value = (char *)(json_is_string(v) ? json_string_value(v) : "");
+            k++;
+        }
+        suites[i].meta.harness_version = docs[0]->harness_version;
+        suites[i].meta.scenario = &scs[i];
+        suites[i].meta.target = first->target;
+        suites[i].meta.labels = labels[i];
+        suites[i].meta.nlabels = k;
+        suites[i].meta.started_wall_us = start;
+        suites[i].meta.duration_us = end - start;
+        suites[i].meta.users = users;
+        suites[i].meta.interrupted = interrupted;
+        suites[i].results = res[i];
+    }
+    root = gp_report_to_json(suites, ns);
+    for (i = 0; i < ns; i++) {
+        json_t *tr = json_object_get(json_array_get(json_object_get(root, "scenarios"), i),
+                                     "transcripts");
+        size_t offset = 0;
+        bool cut = false;
+
+        for (d = 0; d < n; d++) {
+            cut |= merge_transcripts(
+                tr, json_object_get(docs[d]->scenarios[i].json, "transcripts"), offset);
+            offset += docs[d]->scenarios[i].results->nusers;
+        }
+        cut |= json_integer_value(json_object_get(tr, "failing_users")) >
+               (json_int_t)json_array_size(json_object_get(tr, "users"));
+        json_object_set_new(tr, "truncated", json_boolean(cut));
+    }
+    for (d = 0; d < n; d++)
+        json_array_append_new(from, json_string(paths[d]));
+    json_object_set_new(root, "merged_from", from);
+    text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (text) {
+        rc = gp_write_file_atomic(out, text, strlen(text), err);
+        free(text);
+    } else {
+        gp_err_set(err, GP_EXIT_INTERNAL, out, 0, 0, "cannot serialise the merged report");
+    }
+    for (i = 0; i < ns; i++) {
+        gp_results_free(res[i]);
+        free(labels[i]);
+    }
+    free(res);
+    free(labels);
+    free(scs);
+    free(suites);
+    return rc;
+}
+
+int gp_merge_main(int argc, char **argv)
+{
+    char **paths = gp_calloc((size_t)(argc > 0 ? argc : 1), sizeof *paths), ebuf[1200];
+    const char *out = NULL;
+    gp_report_doc **docs = NULL;
+    gp_err err = {0};
+    size_t n = 0, d;
+    int a, rc = GP_EXIT_USAGE;
+
+    for (a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+            fputs(usage, stdout);
+            free(paths);
+            return GP_EXIT_OK;
+        } else if (strcmp(argv[a], "-o") == 0 || strcmp(argv[a], "--output") == 0) {
+            if (a + 1 >= argc) {
+                fprintf(stderr, "goldenpath merge: %s needs a file\n", argv[a]);
+                goto out;
+            }
+            out = argv[++a];
+        } else if (strncmp(argv[a], "--output=", 9) == 0) {
+            out = argv[a] + 9;
+        } else if (argv[a][0] == '-' && argv[a][1]) {
+            fprintf(stderr, "goldenpath merge: unknown option %s (see --help)\n", argv[a]);
+            goto out;
+        } else {
+            paths[n++] = argv[a];
+        }
+    }
+    if (!out || n == 0) {
+        fputs("goldenpath merge: expected reports to merge and -o FILE (see --help)\n", stderr);
+        goto out;
+    }
+    docs = gp_calloc(n, sizeof *docs);
+    for (d = 0; d < n; d++) {
+        docs[d] = gp_report_read(paths[d], &err);
+        if (!docs[d]) {
+            gp_err_format(&err, ebuf, sizeof ebuf);
+            fprintf(stderr, "goldenpath merge: %s\n", ebuf);
+            goto out;
+        }
+    }
+    if (same_scenarios(docs, paths, n) != 0)
+        goto out;
+    if (merge_docs(docs, paths, n, out, &err) != 0) {
+        gp_err_format(&err, ebuf, sizeof ebuf);
+        fprintf(stderr, "goldenpath merge: %s\n", ebuf);
+        rc = GP_EXIT_INTERNAL;
+        goto out;
+    }
+    printf("goldenpath merge: %zu reports merged into %s\n", n, out);
+    rc = GP_EXIT_OK;
+out:
+    for (d = 0; docs && d < n; d++)
+        gp_report_doc_free(docs[d]);
+    free(docs);
+    free(paths);
+    return rc;
+}

@@ -1,0 +1,353 @@
+/* test_compare.c - compare and merge over crafted reports: exit statuses 0/1/2, the checks a
+ * regression produces, thresholds, JUnit/JSON outputs, and merge exactness (the merged
+ * histograms equal the histogram of all samples). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "report_fixture.h"
+#include "report_read.h"
+
+typedef struct env {
+    char dir[32];
+} env;
+
+static int setup(void **state)
+{
+    env *e = gp_calloc(1, sizeof *e);
+
+    snprintf(e->dir, sizeof e->dir, "/tmp/gp-cmp-XXXXXX");
+    if (!mkdtemp(e->dir))
+        return -1;
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    env *e = *state;
+    char *cmd = gp_asprintf("rm -rf '%s'", e->dir);
+    int rc = system(cmd);
+
+    free(cmd);
+    free(e);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Writes a fixture report to dir/name and returns the path (free()). */
+static char *report(env *e, const char *name, int variant, int64_t scale, const char *scenario)
+{
+    fixture fx;
+    gp_err err = {0};
+    char *path = gp_asprintf("%s/%s", e->dir, name);
+
+    fixture_init(&fx, variant, scale, scenario);
+    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, &err), 0);
+    fixture_cleanup(&fx);
+    return path;
+}
+
+static int run_compare(const char *a, const char *b, const char *x1, const char *x2)
+{
+    char *argv[8];
+    int argc = 0;
+
+    argv[argc++] = "compare";
+    argv[argc++] = (char *)a;
+    argv[argc++] = (char *)b;
+    if (x1)
+        argv[argc++] = (char *)x1;
+    if (x2)
+        argv[argc++] = (char *)x2;
+    argv[argc] = NULL;
+    return gp_compare_main(argc, argv);
+}
+
+static void test_compare_identical_is_ok(void **state)
+{
+    char *base = report(*state, "base.json", FX_PASS, 1, NULL);
+
+    assert_int_equal(run_compare(base, base, NULL, NULL), GP_EXIT_OK);
+    assert_int_equal(run_compare(base, base, "--max-regression", "p99=0%"), GP_EXIT_OK);
+    free(base);
+}
+
+static void test_compare_rule_regression(void **state)
+{
+    env *e = *state;
+    char *base = report(e, "base.json", FX_PASS, 1, NULL);
+    char *head = report(e, "head.json", FX_FAIL, 1, NULL);
+    char *out = gp_asprintf("%s/cmp.json", e->dir), *opt = gp_asprintf("--json=%s", out);
+    json_t *j, *checks, *c;
+    size_t i, rule_regs = 0;
+    bool error_rate_reg = false;
+
+    assert_int_equal(run_compare(base, head, opt, NULL), GP_EXIT_FAILED);
+    j = json_load_file(out, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "format")), "goldenpath-compare");
+    assert_true(json_is_true(json_object_get(j, "regressed")));
+    checks = json_object_get(json_array_get(json_object_get(j, "scenarios"), 0), "checks");
+    json_array_foreach(checks, i, c)
+    {
+        const char *kind = json_string_value(json_object_get(c, "kind"));
+        const char *name = json_string_value(json_object_get(c, "name"));
+
+        if (!json_is_true(json_object_get(c, "regression")))
+            continue;
+        if (strcmp(kind, "rule") == 0) {
+            assert_true(strcmp(name, "GP-R1-STARTED-FIRST") == 0 ||
+                        strcmp(name, "GP-R2-COMPLETED-LAST") == 0);
+            rule_regs++;
+        }
+        if (strcmp(kind, "error_rate") == 0)
+            error_rate_reg = true;
+    }
+    assert_int_equal(rule_regs, 2);
+    assert_true(error_rate_reg);
+    /* The other way round is a fix, not a regression. */
+    assert_int_equal(run_compare(head, base, NULL, NULL), GP_EXIT_OK);
+    json_decref(j);
+    free(base);
+    free(head);
+    free(out);
+    free(opt);
+}
+
+static void test_compare_latency_limits(void **state)
+{
+    static const struct {
+        const char *limit;
+        int want;
+    } cases[] = {
+        {NULL, GP_EXIT_OK},           /* no limit: reported, not judged */
+        {"p95=20%", GP_EXIT_FAILED},  /* doubled */
+        {"p95=150%", GP_EXIT_OK},
+        {"p99=+50ms", GP_EXIT_FAILED}, /* agent_completed grew by 90 ms */
+        {"p99=+200ms", GP_EXIT_OK},
+        {"max=1s", GP_EXIT_OK},
+        {"p50=+0us", GP_EXIT_FAILED},
+        {"p97=20%", GP_EXIT_USAGE},
+        {"p95=fast", GP_EXIT_USAGE},
+        {"error_rate=5ms", GP_EXIT_USAGE},
+    };
+    env *e = *state;
+    char *base = report(e, "base.json", FX_PASS, 1, NULL);
+    char *head = report(e, "slow.json", FX_PASS, 2, NULL);
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = cases[i].limit ? run_compare(base, head, "--max-regression", cases[i].limit)
+                                : run_compare(base, head, NULL, NULL);
+
+        if (rc != cases[i].want)
+            fail_msg("limit %s: exit %d, want %d", cases[i].limit ? cases[i].limit : "(none)",
+                     rc, cases[i].want);
+    }
+    free(base);
+    free(head);
+}
+
+static void test_compare_error_rate_limit(void **state)
+{
+    env *e = *state;
+    char *base = report(e, "base.json", FX_FAIL, 1, NULL);
+    fixture fx;
+    gp_err err = {0};
+    char *head = gp_asprintf("%s/worse.json", e->dir);
+
+    /* Same failing rules, one more failing user: only the error rate moves. */
+    fixture_init(&fx, FX_FAIL, 1, NULL);
+    gp_results_fail(fx.res, GP_RULE_R1_START, 4, 3, 5, "agent_started first", "x");
+    fx.res->rules[GP_RULE_R1_START].passed--;
+    assert_int_equal(gp_report_write_json(head, &fx.suite, 1, &err), 0);
+    fixture_cleanup(&fx);
+    assert_int_equal(run_compare(base, head, NULL, NULL), GP_EXIT_FAILED);
+    assert_int_equal(run_compare(base, head, "--max-regression", "error_rate=+20%"), GP_EXIT_OK);
+    free(base);
+    free(head);
+}
+
+static void test_compare_coverage_loss(void **state)
+{
+    env *e = *state;
+    char *base = report(e, "base.json", FX_PASS, 1, NULL);
+    char *head = gp_asprintf("%s/notools.json", e->dir);
+    fixture fx;
+    gp_err err = {0};
+
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    free(fx.res->tools[0].name);
+    fx.res->tools[0].name = gp_strdup("other_tool");
+    assert_int_equal(gp_report_write_json(head, &fx.suite, 1, &err), 0);
+    fixture_cleanup(&fx);
+    assert_int_equal(run_compare(base, head, NULL, NULL), GP_EXIT_FAILED);
+    free(base);
+    free(head);
+}
+
+static void test_compare_not_comparable(void **state)
+{
+    env *e = *state;
+    char *base = report(e, "base.json", FX_PASS, 1, NULL);
+    char *other = report(e, "other.json", FX_PASS, 1, "another_scenario");
+    char *digest = gp_asprintf("%s/digest.json", e->dir), *bad = gp_asprintf("%s/v2.json", e->dir);
+    char *missing = gp_asprintf("%s/missing.json", e->dir);
+    fixture fx;
+    gp_err err = {0};
+    FILE *f;
+
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    fx.sc.digest[0] = 'f';
+    assert_int_equal(gp_report_write_json(digest, &fx.suite, 1, &err), 0);
+    fixture_cleanup(&fx);
+    f = fopen(bad, "w");
+    fputs("{\"format\":\"goldenpath-report\",\"version\":2,\"scenarios\":[]}", f);
+    fclose(f);
+    assert_int_equal(run_compare(base, other, NULL, NULL), GP_EXIT_USAGE);
+    assert_int_equal(run_compare(base, digest, NULL, NULL), GP_EXIT_USAGE);
+    assert_int_equal(run_compare(base, bad, NULL, NULL), GP_EXIT_USAGE);
+    assert_int_equal(run_compare(missing, base, NULL, NULL), GP_EXIT_USAGE);
+    {
+        char *one[] = {"compare", base, NULL};
+
+        assert_int_equal(gp_compare_main(2, one), GP_EXIT_USAGE);
+    }
+    assert_int_equal(run_compare(base, base, "--bogus", NULL), GP_EXIT_USAGE);
+    assert_int_equal(run_compare(base, base, "--help", NULL), GP_EXIT_OK);
+    free(base);
+    free(other);
+    free(digest);
+    free(bad);
+    free(missing);
+}
+
+static void test_compare_junit_output_is_valid(void **state)
+{
+    env *e = *state;
+    char *base = report(e, "base.json", FX_PASS, 1, NULL);
+    char *head = report(e, "head.json", FX_FAIL, 2, NULL);
+    char *out = gp_asprintf("%s/cmp.xml", e->dir), *cmd;
+
+    assert_int_equal(run_compare(base, head, "--junit", out), GP_EXIT_FAILED);
+    if (system("command -v xmllint >/dev/null 2>&1") == 0) {
+        cmd = gp_asprintf("xmllint --noout --schema %s/reports/schema/junit.xsd %s",
+                          GP_SOURCE_DIR, out);
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+    }
+    free(base);
+    free(head);
+    free(out);
+}
+
+static void record_all(gp_hist *h, int64_t base, int64_t step)
+{
+    static const int64_t scales[] = {1, 3};
+    size_t s, u;
+
+    for (s = 0; s < 2; s++)
+        for (u = 0; u < FX_USERS; u++)
+            gp_hist_record(h, base * scales[s] + (int64_t)u * step);
+}
+
+static void assert_hist_identical(const gp_hist *a, const gp_hist *b)
+{
+    assert_int_equal(a->count, b->count);
+    assert_int_equal(a->min, b->min);
+    assert_int_equal(a->max, b->max);
+    assert_int_equal(a->sum, b->sum);
+    assert_non_null(a->buckets);
+    assert_non_null(b->buckets);
+    assert_memory_equal(a->buckets, b->buckets, GP_HIST_BUCKETS * sizeof *a->buckets);
+}
+
+static void test_merge_is_exact(void **state)
+{
+    env *e = *state;
+    char *a = report(e, "a.json", FX_PASS, 1, NULL);
+    char *b = report(e, "b.json", FX_FAIL, 3, NULL);
+    char *out = gp_asprintf("%s/all.json", e->dir);
+    char *argv[] = {"merge", a, b, "-o", out, NULL};
+    gp_report_doc *d;
+    gp_err err = {0};
+    const gp_results *r;
+    gp_hist all;
+    json_t *tr;
+
+    assert_int_equal(gp_merge_main(5, argv), GP_EXIT_OK);
+    d = gp_report_read(out, &err);
+    assert_non_null(d);
+    r = d->scenarios[0].results;
+    assert_int_equal(d->scenarios[0].users, 2 * FX_USERS);
+    assert_int_equal(r->nusers, 2 * FX_USERS);
+    assert_int_equal(r->users[FX_USERS + 1].index, FX_USERS + 1);
+    assert_false(r->users[FX_USERS + 1].passed);
+    assert_int_equal(r->rules[GP_RULE_R1_START].checked, 2 * FX_USERS);
+    assert_int_equal(r->rules[GP_RULE_R1_START].failed, 1);
+    assert_int_equal(r->rules[GP_RULE_R1_START].examples[0].user, FX_USERS + 1);
+    assert_int_equal(r->rules[GP_RULE_AUTH].checked, 0);
+    assert_int_equal(r->tools[0].count, 2 * FX_USERS);
+    assert_int_equal(r->runs_total, 2 * FX_USERS);
+    gp_hist_init(&all);
+    record_all(&all, 20000, 100);
+    assert_hist_identical(&r->latency[GP_EV_AGENT_STARTED], &all);
+    gp_hist_cleanup(&all);
+    gp_hist_init(&all);
+    record_all(&all, 90000, 100);
+    assert_hist_identical(&r->latency[GP_EV_AGENT_COMPLETED], &all);
+    assert_hist_identical(&r->run_duration, &all);
+    gp_hist_cleanup(&all);
+    tr = json_object_get(d->scenarios[0].json, "transcripts");
+    assert_int_equal(json_integer_value(json_object_get(tr, "failing_users")), 2);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(tr, "users"), 0), "user")),
+                     FX_USERS + 1);
+    assert_int_equal(json_array_size(json_object_get(d->root, "merged_from")), 2);
+    gp_report_doc_free(d);
+    free(a);
+    free(b);
+    free(out);
+}
+
+static void test_merge_refuses_different_scenarios(void **state)
+{
+    env *e = *state;
+    char *a = report(e, "a.json", FX_PASS, 1, NULL);
+    char *b = report(e, "b.json", FX_PASS, 1, "another_scenario");
+    char *out = gp_asprintf("%s/all.json", e->dir);
+    char *argv[] = {"merge", a, b, "-o", out, NULL};
+    char *noout[] = {"merge", a, b, NULL};
+    char *help[] = {"merge", "--help", NULL};
+
+    assert_int_equal(gp_merge_main(5, argv), GP_EXIT_USAGE);
+    assert_int_not_equal(access(out, F_OK), 0);
+    assert_int_equal(gp_merge_main(3, noout), GP_EXIT_USAGE);
+    assert_int_equal(gp_merge_main(2, help), GP_EXIT_OK);
+    free(a);
+    free(b);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_compare_identical_is_ok, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compare_rule_regression, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compare_latency_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compare_error_rate_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compare_coverage_loss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compare_not_comparable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compare_junit_output_is_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_is_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_refuses_different_scenarios, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
