@@ -1,0 +1,1637 @@
+/* judge.c - the golden-path rules over recorded transcripts. It first builds an isolation
+ * registry across users (who owns which thread_id, run_id, user_id and nonce), then judges each
+ * user alone: connects and auth refusals, frame hygiene, leaks, each run window, expect steps.
+ * It never touches the network and never prints; everything it concludes goes into gp_results. */
+#include "judge.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OWNER_NONE (-1)
+#define OWNER_SHARED (-2) /* claimed by more than one user: proves nothing about a leak */
+
+#define SEQ_HEAD 8 /* a long sequence shows its head and tail, where the trouble usually is */
+#define SEQ_TAIL 4
+#define SNIPPET_MAX 80
+#define MAX_NONCE_LENGTHS 16 /* bounds the nonce search per frame */
+
+/* ---- a string -> owner map (open addressing, keys owned) ---- */
+
+typedef struct map_entry {
+    char *key;
+    int owner;
+} map_entry;
+
+typedef struct strmap {
+    map_entry *v;
+    size_t cap;
+    size_t n;
+} strmap;
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static map_entry *map_slot(const strmap *m, const char *key)
+{
+    size_t i;
+
+    if (!m->cap)
+        return NULL;
+    i = (size_t)hash_bytes(key, strlen(key)) & (m->cap - 1);
+    while (m->v[i].key && strcmp(m->v[i].key, key) != 0)
+        i = (i + 1) & (m->cap - 1);
+    return &m->v[i];
+}
+
+static void map_grow(strmap *m)
+{
+    strmap bigger = {gp_calloc(m->cap ? m->cap * 2 : 64, sizeof(map_entry)),
+                     m->cap ? m->cap * 2 : 64, m->n};
+    size_t i;
+
+    for (i = 0; i < m->cap; i++)
+        if (m->v[i].key)
+            *map_slot(&bigger, m->v[i].key) = m->v[i];
+    free(m->v);
+    *m = bigger;
+}
+
+/* Records that owner claims key; a second, different owner makes the key shared. */
+static void map_claim(strmap *m, const char *key, int owner)
+{
+    map_entry *e;
+
+    if (!key || !*key)
+        return;
+    if ((m->n + 1) * 2 > m->cap)
+        map_grow(m);
+    e = map_slot(m, key);
+    if (!e->key) {
+        e->key = gp_strdup(key);
+        e->owner = owner;
+        m->n++;
+    } else if (e->owner != owner) {
+        e->owner = OWNER_SHARED;
+    }
+}
+
+static int map_get(const strmap *m, const char *key)
+{
+    const map_entry *e;
+
+    if (!key || !m->cap)
+        return OWNER_NONE;
+    e = map_slot(m, key);
+    return e->key ? e->owner : OWNER_NONE;
+}
+
+static void map_free(strmap *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->cap; i++)
+        free(m->v[i].key);
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- nonce search: Rabin-Karp over each distinct nonce length ---- */
+
+typedef struct nonce_entry {
+    uint64_t h;
+    size_t len;
+    const char *s;
+    int owner;
+} nonce_entry;
+
+typedef struct nonce_index {
+    nonce_entry *v;
+    size_t n;
+    size_t lens[MAX_NONCE_LENGTHS];
+    size_t nlens;
+} nonce_index;
+
+#define RK_BASE 1099511628211ull
+
+static uint64_t rk_hash(const char *s, size_t len)
+{
+    uint64_t h = 0;
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        h = h * RK_BASE + (unsigned char)s[i];
+    return h;
+}
+
+static int cmp_nonce(const void *a, const void *b)
+{
+    const nonce_entry *x = a, *y = b;
+
+    return x->h < y->h ? -1 : x->h > y->h;
+}
+
+/* Nonces shorter than 8 characters are too likely to occur by chance to prove a leak. */
+static void nonce_index_build(nonce_index *ix, gp_transcript *const *ts, size_t n)
+{
+    size_t i, j;
+
+    memset(ix, 0, sizeof *ix);
+    ix->v = gp_calloc(n ? n : 1, sizeof *ix->v);
+    for (i = 0; i < n; i++) {
+        size_t len;
+
+        if (!ts[i] || !ts[i]->nonce || (len = strlen(ts[i]->nonce)) < 8)
+            continue;
+        for (j = 0; j < ix->nlens && ix->lens[j] != len; j++)
+            ;
+        if (j == ix->nlens) {
+            if (ix->nlens == MAX_NONCE_LENGTHS)
+                continue;
+            ix->lens[ix->nlens++] = len;
+        }
+        ix->v[ix->n].h = rk_hash(ts[i]->nonce, len);
+        ix->v[ix->n].len = len;
+        ix->v[ix->n].s = ts[i]->nonce;
+        ix->v[ix->n].owner = (int)i;
+        ix->n++;
+    }
+    qsort(ix->v, ix->n, sizeof *ix->v, cmp_nonce);
+}
+
+/* Returns the index of a user other than self whose nonce occurs in text, or -1. A nonce
+ * that self shares (own) proves nothing. */
+static int nonce_find(const nonce_index *ix, const char *text, size_t tlen, int self,
+                      const char *own)
+{
+    size_t l;
+
+    for (l = 0; l < ix->nlens; l++) {
+        size_t len = ix->lens[l], i;
+        uint64_t h, top = 1;
+
+        if (tlen < len)
+            continue;
+        for (i = 1; i < len; i++)
+            top *= RK_BASE;
+        h = rk_hash(text, len);
+        for (i = 0;; i++) {
+            nonce_entry key = {.h = h};
+            const nonce_entry *e = bsearch(&key, ix->v, ix->n, sizeof *ix->v, cmp_nonce);
+
+            if (e) {
+                while (e > ix->v && e[-1].h == h)
+                    e--;
+                for (; e < ix->v + ix->n && e->h == h; e++)
+                    if (e->len == len && e->owner != self && memcmp(e->s, text + i, len) == 0 &&
+                        !(own && strcmp(e->s, own) == 0))
+                        return e->owner;
+            }
+            if (i + len >= tlen)
+                break;
+            h = (h - (unsigned char)text[i] * top) * RK_BASE + (unsigned char)text[i + len];
+        }
+    }
+    return -1;
+}
+
+/* ---- the judge's state ---- */
+
+typedef struct judge {
+    const gp_scenario *sc;
+    const gp_profile *p;
+    gp_transcript *const *ts;
+    size_t n;
+    gp_results *r;
+    strmap threads; /* thread_id -> the user that sent it */
+    strmap runs;    /* run_id -> the user whose thread it runs in */
+    strmap users;   /* user_id -> user index */
+    nonce_index nonces;
+} judge;
+
+typedef struct finfo {
+    bool parsed;
+    bool oversize;
+    gp_event ev;
+    char *err;    /* why a text frame did not parse */
+    int foreign;  /* owner of the leaked event, OWNER_NONE when it is the user's own */
+    int run;      /* the run window holding the frame, or -1 */
+    bool claimed; /* taken out of its window's sequence (a leak, another run, a straggler) */
+} finfo;
+
+typedef struct urun {
+    int step;
+    size_t begin;         /* the RUN_BEGIN marker */
+    size_t sent;          /* the SENT frame, or GP_NO_FRAME */
+    size_t start, end;    /* the window [start, end) */
+    int64_t t0;           /* latencies count from here */
+    bool conn_ok;         /* the connection was up when the run began */
+    char *conn_why;       /* why it was not */
+    const char *run_id;   /* borrowed from a parsed frame */
+    bool completed;
+    bool failed;
+    uint32_t causes;      /* gp_cause bits counted for this run */
+} urun;
+
+typedef struct ujudge {
+    judge *j;
+    size_t u;
+    gp_transcript *t;
+    finfo *f;
+    urun *runs;
+    size_t nruns;
+    uint32_t applicable; /* bit per gp_rule the user was checked for */
+    uint32_t out_causes; /* gp_cause bits counted outside any run */
+    bool conn_failed;    /* a connect meant to succeed failed */
+    bool conn_succeeded;
+    char *conn_why;
+} ujudge;
+
+static const char *uid_of(const judge *j, int owner)
+{
+    if (owner >= 0 && (size_t)owner < j->n && j->ts[owner] && j->ts[owner]->user_id)
+        return j->ts[owner]->user_id;
+    return "another user";
+}
+
+static void ufail(ujudge *U, gp_rule rule, int run, int step, size_t frame, const char *expected,
+                  const char *received)
+{
+    U->applicable |= 1u << rule;
+    if (run >= 0 && (size_t)run < U->nruns)
+        U->runs[run].failed = true;
+    gp_results_fail(U->j->r, rule, U->u, step, frame, expected, received);
+}
+
+/* A cause counts once per class per run, or per user outside runs. */
+static void ucause(ujudge *U, int run, gp_cause c)
+{
+    uint32_t *mask = run >= 0 && (size_t)run < U->nruns ? &U->runs[run].causes : &U->out_causes;
+
+    if (!(*mask & (1u << c))) {
+        *mask |= 1u << c;
+        U->j->r->causes[c]++;
+    }
+}
+
+static int run_step(const ujudge *U, int run)
+{
+    return run >= 0 && (size_t)run < U->nruns ? U->runs[run].step : -1;
+}
+
+static void fmt_dur(char *buf, size_t size, int64_t us)
+{
+    if (us < 0)
+        us = 0;
+    if (us >= 1000000 && us % 1000000 == 0)
+        snprintf(buf, size, "%lld s", (long long)(us / 1000000));
+    else if (us >= 1000000)
+        snprintf(buf, size, "%.1f s", (double)us / 1e6);
+    else if (us >= 1000)
+        snprintf(buf, size, "%lld ms", (long long)(us / 1000));
+    else
+        snprintf(buf, size, "%lld us", (long long)us);
+}
+
+static const char *kind_of(const finfo *fi)
+{
+    return fi->parsed ? fi->ev.type_name : "frame";
+}
+
+/* The first bytes of a frame, printable, for a person to recognise it. */
+static char *snippet(const gp_frame *fr)
+{
+    gp_buf b;
+    size_t i;
+
+    gp_buf_init(&b, SNIPPET_MAX + 8);
+    for (i = 0; fr->data && i < fr->len && i < SNIPPET_MAX; i++) {
+        char c = isprint((unsigned char)fr->data[i]) ? fr->data[i] : '?';
+
+        gp_buf_append(&b, &c, 1);
+    }
+    if (fr->data && fr->len > SNIPPET_MAX)
+        gp_buf_append(&b, "...", 3);
+    if (!b.data)
+        gp_buf_append(&b, "", 0);
+    return gp_buf_steal(&b);
+}
+
+/* "agent_started, agent_thinking, ..." over the listed frames. */
+static char *seq_text(const ujudge *U, const size_t *idx, size_t n)
+{
+    gp_buf b;
+    size_t i;
+
+    gp_buf_init(&b, 4096);
+    if (n == 0)
+        gp_buf_printf(&b, "no run event");
+    for (i = 0; i < n; i++) {
+        if (n > SEQ_HEAD + SEQ_TAIL + 1 && i == SEQ_HEAD) {
+            gp_buf_printf(&b, ", ... (%zu more) ...", n - SEQ_HEAD - SEQ_TAIL);
+            i = n - SEQ_TAIL - 1;
+            continue;
+        }
+        gp_buf_printf(&b, "%s%s", i ? ", " : "", U->f[idx[i]].ev.type_name);
+    }
+    return gp_buf_steal(&b);
+}
+
+static json_t *field(const ujudge *U, size_t i, const char *name)
+{
+    return gp_event_field(&U->f[i].ev, U->j->p, name);
+}
+
+static bool is_run_event(const finfo *fi)
+{
+    return fi->parsed && fi->ev.type < GP_EV_READY;
+}
+
+/* The thread_id a sent message carries (top level or a container), or NULL. */
+static char *sent_thread(const judge *j, const gp_frame *fr)
+{
+    json_t *root, *v;
+    char *out = NULL;
+    size_t i;
+
+    if (!fr->data)
+        return NULL;
+    root = json_loadb(fr->data, fr->len, 0, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return NULL;
+    }
+    v = json_object_get(root, j->p->thread_id_key);
+    for (i = 0; !json_is_string(v) && i < j->p->ncontainers; i++)
+        v = json_object_get(json_object_get(root, j->p->containers[i]), j->p->thread_id_key);
+    if (json_is_string(v) && json_string_length(v) > 0)
+        out = gp_strdup(json_string_value(v));
+    json_decref(root);
+    return out;
+}
+
+/* ---- pass 1: the isolation registry ---- */
+
+static bool may_be_started(const judge *j, const gp_frame *fr)
+{
+    size_t i;
+
+    if (!fr->data)
+        return false;
+    if (strstr(fr->data, "agent_started"))
+        return true;
+    for (i = 0; i < j->p->naliases; i++)
+        if (j->p->aliases[i].to && strcmp(j->p->aliases[i].to, "agent_started") == 0)
+            return true;
+    return false;
+}
+
+static void build_registry(judge *j)
+{
+    strmap fb_runs = {0}, fb_threads = {0};
+    size_t u, i;
+
+    for (u = 0; u < j->n; u++) {
+        const gp_transcript *t = j->ts[u];
+
+        if (!t)
+            continue;
+        map_claim(&j->users, t->user_id, (int)u);
+        for (i = 0; i < t->nframes; i++) {
+            char *th;
+
+            if (t->frames[i].kind != GP_FR_SENT || !(th = sent_thread(j, &t->frames[i])))
+                continue;
+            map_claim(&j->threads, th, (int)u);
+            free(th);
+        }
+    }
+    /* A run belongs to whoever owns its thread, whoever received its agent_started. When the
+     * server picked the thread, the receiver claims it, unless the event names another user;
+     * two claimants make the run shared and prove nothing. */
+    for (u = 0; u < j->n; u++) {
+        const gp_transcript *t = j->ts[u];
+
+        for (i = 0; t && i < t->nframes; i++) {
+            const gp_frame *fr = &t->frames[i];
+            gp_event ev;
+            int owner;
+
+            if (fr->kind != GP_FR_RECV_TEXT || !may_be_started(j, fr) ||
+                (j->p->max_frame_bytes && fr->len > j->p->max_frame_bytes))
+                continue;
+            if (gp_event_parse(fr->data, fr->len, j->p, &ev, NULL) != 0)
+                continue;
+            if (ev.type == GP_EV_AGENT_STARTED && ev.run_id) {
+                owner = map_get(&j->threads, ev.thread_id);
+                if (owner >= 0) {
+                    map_claim(&j->runs, ev.run_id, owner);
+                } else if (owner == OWNER_NONE &&
+                           (!ev.user_id || strcmp(ev.user_id, t->user_id) == 0)) {
+                    map_claim(&fb_runs, ev.run_id, (int)u);
+                    map_claim(&fb_threads, ev.thread_id, (int)u);
+                }
+            }
+            json_decref(ev.root);
+        }
+    }
+    for (i = 0; i < fb_runs.cap; i++)
+        if (fb_runs.v[i].key && map_get(&j->runs, fb_runs.v[i].key) == OWNER_NONE)
+            map_claim(&j->runs, fb_runs.v[i].key, fb_runs.v[i].owner);
+    for (i = 0; i < fb_threads.cap; i++)
+        if (fb_threads.v[i].key && map_get(&j->threads, fb_threads.v[i].key) == OWNER_NONE)
+            map_claim(&j->threads, fb_threads.v[i].key, fb_threads.v[i].owner);
+    map_free(&fb_runs);
+    map_free(&fb_threads);
+}
+
+/* ---- pass 2: one user ---- */
+
+static void parse_frames(ujudge *U)
+{
+    const gp_profile *p = U->j->p;
+    size_t i;
+
+    for (i = 0; i < U->t->nframes; i++) {
+        const gp_frame *fr = &U->t->frames[i];
+        finfo *fi = &U->f[i];
+        gp_err err = {0};
+
+        fi->foreign = OWNER_NONE;
+        fi->run = -1;
+        if (fr->kind != GP_FR_RECV_TEXT)
+            continue;
+        if (p->max_frame_bytes && fr->len > p->max_frame_bytes) {
+            fi->oversize = true;
+            continue;
+        }
+        if (gp_event_parse(fr->data, fr->data ? fr->len : 0, p, &fi->ev, &err) == 0) {
+            fi->parsed = true;
+            U->j->r->event_counts[fi->ev.type]++;
+        } else {
+            fi->err = gp_strdup(err.msg[0] ? err.msg : "unparseable frame");
+        }
+    }
+}
+
+/* Run windows: a run's events are what arrived after its message and before the next thing
+ * the user sent or the next connect, so events during the runner's linger stay in it. */
+static void find_windows(ujudge *U)
+{
+    const gp_transcript *t = U->t;
+    size_t i, k, prev_begin = GP_NO_FRAME;
+
+    for (i = 0; i < t->nframes; i++)
+        if (t->frames[i].kind == GP_FR_RUN_BEGIN)
+            U->nruns++;
+    U->runs = gp_calloc(U->nruns ? U->nruns : 1, sizeof *U->runs);
+    for (i = 0, k = 0; i < t->nframes; i++) {
+        urun *run;
+        size_t s, e;
+
+        if (t->frames[i].kind != GP_FR_RUN_BEGIN)
+            continue;
+        run = &U->runs[k];
+        run->step = t->frames[i].code;
+        run->begin = i;
+        run->sent = GP_NO_FRAME;
+        for (s = i; s-- > 0 && (prev_begin == GP_NO_FRAME || s > prev_begin);) {
+            if (t->frames[s].kind == GP_FR_SENT) {
+                run->sent = s;
+                break;
+            }
+        }
+        run->start = run->sent != GP_NO_FRAME ? run->sent + 1 : i + 1;
+        run->t0 = run->sent != GP_NO_FRAME ? t->frames[run->sent].t_us : t->frames[i].t_us;
+        for (e = i + 1; e < t->nframes; e++) {
+            gp_frame_kind kd = t->frames[e].kind;
+
+            if (kd == GP_FR_SENT || kd == GP_FR_RUN_BEGIN || kd == GP_FR_CONNECT)
+                break;
+        }
+        run->end = e;
+        for (s = run->start; s < run->end; s++)
+            if (U->f[s].run < 0)
+                U->f[s].run = (int)k;
+        prev_begin = i;
+        k++;
+    }
+}
+
+static gp_cause classify_conn_error(int code, const char *data)
+{
+    char low[256];
+    size_t i;
+
+    if (code >= 100)
+        return GP_CAUSE_UPGRADE_REFUSED;
+    for (i = 0; data && data[i] && i + 1 < sizeof low; i++)
+        low[i] = (char)tolower((unsigned char)data[i]);
+    low[i] = '\0';
+    if (strstr(low, "tls") || strstr(low, "ssl") || strstr(low, "certificate"))
+        return GP_CAUSE_TLS;
+    if (strstr(low, "timeout") || strstr(low, "timed out"))
+        return GP_CAUSE_CONNECT_TIMEOUT;
+    if (strstr(low, "upgrade") || strstr(low, "unauthorized") || strstr(low, "forbidden") ||
+        strstr(low, "http") || strstr(low, "hs:"))
+        return GP_CAUSE_UPGRADE_REFUSED;
+    if (strstr(low, "refused") || strstr(low, "unreachable") || strstr(low, "resolve") ||
+        strstr(low, "no route") || strstr(low, "dns"))
+        return GP_CAUSE_CONN_REFUSED;
+    return GP_CAUSE_OTHER;
+}
+
+static char *conn_error_text(const gp_frame *fr)
+{
+    const char *d = fr->data && *fr->data ? fr->data : "connection failed";
+    char code[16];
+
+    snprintf(code, sizeof code, "%d", fr->code);
+    if (fr->code > 0 && !strstr(d, code))
+        return gp_asprintf("%s (HTTP %d)", d, fr->code);
+    return gp_strdup(d);
+}
+
+static char *close_text(const gp_frame *fr)
+{
+    if (fr->data && *fr->data)
+        return gp_asprintf("%d %s", fr->code, fr->data);
+    return gp_asprintf("%d", fr->code);
+}
+
+/* The error text an error-ish frame carries, wherever the server put it. */
+static char *error_text(const ujudge *U, size_t i)
+{
+    static const char *const keys[] = {"error_message", "error", "message", "reason", "details"};
+    json_t *code = field(U, i, "error_code");
+    size_t k;
+
+    for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        json_t *v = field(U, i, keys[k]);
+        char *dump, *out;
+
+        if (!v || json_is_null(v))
+            continue;
+        if (json_is_string(v))
+            dump = gp_strdup(json_string_value(v));
+        else if (!(dump = json_dumps(v, JSON_COMPACT)))
+            continue;
+        if (strlen(dump) > 200)
+            strcpy(dump + 197, "...");
+        out = json_is_string(code) ? gp_asprintf("%s %s", json_string_value(code), dump)
+                                   : gp_strdup(dump);
+        free(dump);
+        return out;
+    }
+    return gp_strdup(json_is_string(code) ? json_string_value(code) : "no error text");
+}
+
+/* What a connect attempt ended in, scanning up to the next connect marker. */
+typedef enum outcome {
+    OUT_NONE,     /* nothing recorded */
+    OUT_READY,    /* a ready frame arrived */
+    OUT_ERROR,    /* CONN_ERROR */
+    OUT_REJECTED, /* connected, then error_message or close before any ready frame */
+    OUT_OPEN      /* connected, and nothing more until a timeout or the end */
+} outcome;
+
+static outcome connect_outcome(const ujudge *U, size_t i, size_t *at, bool *connected,
+                               size_t *errmsg)
+{
+    const gp_transcript *t = U->t;
+    size_t j;
+
+    *connected = false;
+    *errmsg = GP_NO_FRAME;
+    for (j = i + 1; j < t->nframes && t->frames[j].kind != GP_FR_CONNECT; j++) {
+        const gp_frame *fr = &t->frames[j];
+        const finfo *fi = &U->f[j];
+
+        *at = j;
+        switch (fr->kind) {
+        case GP_FR_CONN_ERROR:
+            return OUT_ERROR;
+        case GP_FR_CONNECTED:
+            *connected = true;
+            break;
+        case GP_FR_CLOSED:
+            return OUT_REJECTED;
+        case GP_FR_TIMEOUT:
+            if (*connected)
+                return OUT_OPEN;
+            break;
+        case GP_FR_RECV_TEXT:
+        case GP_FR_RECV_BINARY:
+        case GP_FR_OVERSIZE:
+            *connected = true;
+            if (fi->parsed && fi->ev.type == GP_EV_READY)
+                return OUT_READY;
+            if (fi->parsed && fi->ev.type == GP_EV_ERROR_MESSAGE && *errmsg == GP_NO_FRAME)
+                *errmsg = j;
+            break;
+        default:
+            break;
+        }
+    }
+    if (*errmsg != GP_NO_FRAME) {
+        *at = *errmsg;
+        return OUT_REJECTED;
+    }
+    *at = j > i + 1 ? j - 1 : i;
+    return *connected ? OUT_OPEN : OUT_NONE;
+}
+
+static void check_connects(ujudge *U)
+{
+    const gp_transcript *t = U->t;
+    size_t i;
+
+    for (i = 0; i < t->nframes; i++) {
+        const gp_frame *fr = &t->frames[i];
+        const gp_step *st;
+        bool refused, connected;
+        gp_credential cred = GP_CRED_VALID;
+        size_t at = i, errmsg;
+        outcome out;
+        char *why = NULL, *exp = NULL;
+        gp_cause cause = GP_CAUSE_OTHER;
+
+        if (fr->kind != GP_FR_CONNECT)
+            continue;
+        st = gp_scenario_step(U->j->sc, fr->code);
+        refused = st && st->kind == GP_STEP_CONNECT && st->u.connect.expect_refused;
+        if (st && st->kind == GP_STEP_CONNECT)
+            cred = st->u.connect.credential;
+        out = connect_outcome(U, i, &at, &connected, &errmsg);
+        if (out == OUT_ERROR)
+            cause = classify_conn_error(t->frames[at].code, t->frames[at].data);
+
+        if (refused) {
+            const char *cn = gp_credential_name(cred);
+
+            if (out == OUT_NONE)
+                continue;
+            if (out == OUT_ERROR && cause != GP_CAUSE_UPGRADE_REFUSED) {
+                /* The server was not reached, so nothing was proved about credentials. */
+                why = conn_error_text(&t->frames[at]);
+                exp = gp_asprintf("a connection to the server, which refuses credential \"%s\"",
+                                  cn);
+                ufail(U, GP_RULE_CONNECT, -1, fr->code, at, exp, why);
+                U->j->r->causes[cause]++;
+            } else if (out == OUT_ERROR || out == OUT_REJECTED) {
+                U->applicable |= 1u << GP_RULE_AUTH;
+            } else {
+                exp = gp_asprintf("the server refuses credential \"%s\" (HTTP 401/403, or "
+                                  "error_message AUTH_FAILED and close 1008)",
+                                  cn);
+                why = out == OUT_READY
+                          ? gp_asprintf("credential \"%s\" was accepted: %s arrived", cn,
+                                        U->f[at].ev.type_name)
+                          : gp_asprintf("credential \"%s\" was accepted: the connection stayed "
+                                        "open without an error",
+                                        cn);
+                ufail(U, GP_RULE_AUTH, -1, fr->code, at, exp, why);
+                U->j->r->causes[GP_CAUSE_AUTH_ACCEPTED]++;
+            }
+            free(why);
+            free(exp);
+            continue;
+        }
+
+        U->applicable |= 1u << GP_RULE_CONNECT;
+        if (out == OUT_READY) {
+            U->conn_succeeded = true;
+            continue;
+        }
+        if (out == OUT_ERROR) {
+            why = conn_error_text(&t->frames[at]);
+        } else if (out == OUT_REJECTED) {
+            char *ct = t->frames[at].kind == GP_FR_CLOSED ? close_text(&t->frames[at]) : NULL;
+            char *et = errmsg != GP_NO_FRAME ? error_text(U, errmsg) : NULL;
+
+            why = gp_asprintf("%s%s%s%s", ct ? "closed before a ready frame: " : "",
+                              ct ? ct : "", et ? (ct ? ", after error_message " : "error_message ")
+                                               : "",
+                              et ? et : "");
+            cause = (ct && t->frames[at].code == 1008) || (et && strstr(et, "AUTH"))
+                        ? GP_CAUSE_UPGRADE_REFUSED
+                        : GP_CAUSE_OTHER;
+            free(ct);
+            free(et);
+        } else {
+            why = gp_strdup(connected ? "connected, but no ready frame arrived"
+                                      : "no connection was established");
+            cause = GP_CAUSE_CONNECT_TIMEOUT;
+        }
+        ufail(U, GP_RULE_CONNECT, -1, fr->code, at,
+              "a connection and a ready frame (connection_established)", why);
+        U->j->r->causes[cause]++;
+        U->conn_failed = true;
+        if (!U->conn_why)
+            U->conn_why = gp_asprintf("connection failed: %s", why);
+        free(why);
+    }
+}
+
+/* Whether the connection was up when each run began, and if not, why. */
+static void track_connection(ujudge *U)
+{
+    const gp_transcript *t = U->t;
+    enum { ST_NONE, ST_PENDING, ST_OPEN, ST_DOWN } st = ST_NONE;
+    char *why = NULL;
+    size_t i, k = 0;
+
+    for (i = 0; i < t->nframes; i++) {
+        const gp_frame *fr = &t->frames[i];
+
+        switch (fr->kind) {
+        case GP_FR_CONNECT:
+            st = ST_PENDING;
+            break;
+        case GP_FR_CONNECTED:
+        case GP_FR_RECV_TEXT:
+        case GP_FR_RECV_BINARY:
+        case GP_FR_OVERSIZE:
+            if (st != ST_DOWN || fr->kind == GP_FR_CONNECTED)
+                st = ST_OPEN;
+            break;
+        case GP_FR_CONN_ERROR: {
+            char *e = conn_error_text(fr);
+
+            free(why);
+            why = gp_asprintf("connection failed: %s", e);
+            free(e);
+            st = ST_DOWN;
+            break;
+        }
+        case GP_FR_CLOSED: {
+            char *c = close_text(fr);
+
+            free(why);
+            why = gp_asprintf("the connection was closed before the message: %s", c);
+            free(c);
+            st = ST_DOWN;
+            break;
+        }
+        case GP_FR_RUN_BEGIN:
+            if (k < U->nruns) {
+                U->runs[k].conn_ok = st == ST_NONE || st == ST_OPEN;
+                if (!U->runs[k].conn_ok)
+                    U->runs[k].conn_why =
+                        gp_strdup(st == ST_PENDING ? "the connection was never established"
+                                                   : why ? why : "no connection");
+                k++;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    free(why);
+}
+
+static void describe_leak(const ujudge *U, size_t i, int owner, char **out)
+{
+    const finfo *fi = &U->f[i];
+    const char *who = uid_of(U->j, owner);
+    const char *uid = fi->ev.user_id;
+    char *uidtxt;
+
+    if (!uid)
+        uidtxt = gp_strdup("without user_id");
+    else if (strcmp(uid, U->t->user_id) == 0)
+        uidtxt = gp_asprintf("with user_id rewritten to %s", uid);
+    else
+        uidtxt = gp_asprintf("with user_id %s", uid);
+    *out = gp_asprintf("%s of user %s's run %s (thread %s) %s", fi->ev.type_name, who,
+                       fi->ev.run_id ? fi->ev.run_id : "(no run_id)",
+                       fi->ev.thread_id ? fi->ev.thread_id : "(none)", uidtxt);
+    free(uidtxt);
+}
+
+static void check_frames(ujudge *U)
+{
+    const judge *j = U->j;
+    const gp_transcript *t = U->t;
+    size_t i;
+    char *exp6 = gp_asprintf("only events of %s's own runs", t->user_id);
+
+    for (i = 0; i < t->nframes; i++) {
+        const gp_frame *fr = &t->frames[i];
+        finfo *fi = &U->f[i];
+        char *why = NULL;
+        gp_cause cause = GP_CAUSE__COUNT;
+        int owner;
+
+        switch (fr->kind) {
+        case GP_FR_CONNECTED:
+            U->applicable |= 1u << GP_RULE_R7_FRAMES;
+            break;
+        case GP_FR_RECV_BINARY:
+            why = gp_asprintf("a binary frame of %zu bytes", fr->len);
+            cause = GP_CAUSE_BINARY_FRAME;
+            break;
+        case GP_FR_OVERSIZE:
+            why = gp_asprintf("a frame of %zu bytes, over the %zu-byte limit", fr->len,
+                              j->p->max_frame_bytes);
+            cause = GP_CAUSE_OVERSIZE_FRAME;
+            break;
+        case GP_FR_RECV_TEXT:
+            U->applicable |= 1u << GP_RULE_R7_FRAMES;
+            if (fi->oversize) {
+                why = gp_asprintf("a frame of %zu bytes, over the %zu-byte limit", fr->len,
+                                  j->p->max_frame_bytes);
+                cause = GP_CAUSE_OVERSIZE_FRAME;
+            } else if (!fi->parsed) {
+                char *sn = snippet(fr);
+
+                why = gp_asprintf("%s: %s", fi->err, sn);
+                free(sn);
+                cause = strncmp(fi->err, "invalid JSON", 12) == 0 ||
+                                strcmp(fi->err, "frame is not a JSON object") == 0
+                            ? GP_CAUSE_INVALID_JSON
+                            : GP_CAUSE_OTHER;
+            }
+            break;
+        default:
+            break;
+        }
+        if (why) {
+            ufail(U, GP_RULE_R7_FRAMES, fi->run, run_step(U, fi->run), i,
+                  "well-formed JSON object text frames with a \"type\"", why);
+            ucause(U, fi->run, cause);
+            free(why);
+        }
+        if (fr->kind != GP_FR_RECV_TEXT || fi->oversize)
+            continue;
+
+        if (fi->parsed) {
+            int ro = map_get(&j->runs, fi->ev.run_id), to = map_get(&j->threads, fi->ev.thread_id);
+            int uo = OWNER_NONE;
+
+            if (is_run_event(fi))
+                U->applicable |= 1u << GP_RULE_R6_ISOLATION;
+            if (fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0) {
+                uo = map_get(&j->users, fi->ev.user_id);
+                if (uo == OWNER_SHARED)
+                    uo = INT32_MAX; /* some other users' id: a leak whose owner is ambiguous */
+            }
+            owner = ro >= 0 && (size_t)ro != U->u   ? ro
+                    : to >= 0 && (size_t)to != U->u ? to
+                    : uo >= 0 && (size_t)uo != U->u ? uo
+                                                    : OWNER_NONE;
+            if (owner != OWNER_NONE) {
+                fi->foreign = owner;
+                fi->claimed = true;
+                describe_leak(U, i, owner, &why);
+                ufail(U, GP_RULE_R6_ISOLATION, fi->run, run_step(U, fi->run), i, exp6, why);
+                ucause(U, fi->run, GP_CAUSE_LEAK);
+                free(why);
+                why = NULL;
+                continue;
+            }
+            if (fi->ev.type == GP_EV_TOOL_EXECUTING) {
+                const char *tn = json_string_value(field(U, i, "tool_name"));
+
+                if (tn)
+                    gp_results_count_tool(U->j->r, tn);
+            }
+        }
+        if (fr->data && (owner = nonce_find(&j->nonces, fr->data, fr->len, (int)U->u, t->nonce)) >= 0) {
+            why = gp_asprintf("%s containing the nonce of user %s", kind_of(fi), uid_of(j, owner));
+            ufail(U, GP_RULE_R6_ISOLATION, fi->run, run_step(U, fi->run), i, exp6, why);
+            ucause(U, fi->run, GP_CAUSE_LEAK);
+            free(why);
+        }
+    }
+    free(exp6);
+}
+
+struct field_req {
+    gp_event_type type;
+    const char *name;
+    enum { REQ_PRESENT, REQ_STRING, REQ_NONEMPTY, REQ_OBJECT, REQ_NUMBER } req;
+};
+
+static const struct field_req field_reqs[] = {
+    {GP_EV_AGENT_STARTED, "agent_name", REQ_STRING},
+    {GP_EV_AGENT_THINKING, "reasoning", REQ_NONEMPTY},
+    {GP_EV_TOOL_EXECUTING, "tool_name", REQ_NONEMPTY},
+    {GP_EV_TOOL_EXECUTING, "parameters", REQ_OBJECT},
+    {GP_EV_TOOL_COMPLETED, "tool_name", REQ_NONEMPTY},
+    {GP_EV_TOOL_COMPLETED, "results", REQ_PRESENT},
+    {GP_EV_TOOL_COMPLETED, "duration", REQ_NUMBER},
+    {GP_EV_AGENT_COMPLETED, "status", REQ_PRESENT},
+    {GP_EV_AGENT_COMPLETED, "final_response", REQ_NONEMPTY},
+};
+
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return json_string_length(v) ? "a string" : "an empty string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
+    }
+}
+
+static bool field_ok(const json_t *v, int req)
+{
+    switch (req) {
+    case REQ_PRESENT:
+        return v != NULL;
+    case REQ_STRING:
+        return json_is_string(v);
+    case REQ_NONEMPTY:
+        return json_is_string(v) && json_string_length(v) > 0;
+    case REQ_OBJECT:
+        return json_is_object(v);
+    default:
+        return json_is_number(v);
+    }
+}
+
+static void check_fields(ujudge *U, int k, const size_t *S, size_t n)
+{
+    static const char *const req_text[] = {"", " (a string)", " (a non-empty string)",
+                                           " (an object)", " (a number)"};
+    size_t a, q;
+
+    for (a = 0; a < n; a++) {
+        const finfo *fi = &U->f[S[a]];
+
+        for (q = 0; q < sizeof field_reqs / sizeof field_reqs[0]; q++) {
+            const struct field_req *fq = &field_reqs[q];
+            json_t *v;
+            char *exp, *why;
+
+            if (fq->type != fi->ev.type || field_ok(v = field(U, S[a], fq->name), fq->req))
+                continue;
+            exp = gp_asprintf("%s with %s%s", fi->ev.type_name, fq->name, req_text[fq->req]);
+            why = v ? gp_asprintf("%s (frame %zu) with %s %s", fi->ev.type_name, S[a], fq->name,
+                                  json_kind(v))
+                    : gp_asprintf("%s (frame %zu) without %s", fi->ev.type_name, S[a], fq->name);
+            ufail(U, GP_RULE_FIELDS, k, U->runs[k].step, S[a], exp, why);
+            ucause(U, k, GP_CAUSE_MISSING_FIELD);
+            free(exp);
+            free(why);
+        }
+    }
+}
+
+static void check_ids(ujudge *U, int k, const size_t *S, size_t n, const char *thread)
+{
+    const urun *run = &U->runs[k];
+    const char *uid = U->t->user_id;
+    char *exp = gp_asprintf("run_id %s, thread_id %s and user_id %s on every event",
+                            run->run_id ? run->run_id : "(none)", thread ? thread : "(none)", uid);
+    size_t a;
+
+    for (a = 0; a < n; a++) {
+        const gp_event *ev = &U->f[S[a]].ev;
+        char *why = NULL;
+
+        if (!ev->run_id)
+            why = gp_asprintf("%s (frame %zu) without run_id", ev->type_name, S[a]);
+        else if (run->run_id && strcmp(ev->run_id, run->run_id) != 0)
+            why = gp_asprintf("%s (frame %zu) with run_id %s", ev->type_name, S[a], ev->run_id);
+        else if (!ev->thread_id)
+            why = gp_asprintf("%s (frame %zu) without thread_id", ev->type_name, S[a]);
+        else if (thread && strcmp(ev->thread_id, thread) != 0)
+            why = gp_asprintf("%s (frame %zu) with thread_id %s", ev->type_name, S[a],
+                              ev->thread_id);
+        else if (!ev->user_id)
+            why = gp_asprintf("%s (frame %zu) without user_id", ev->type_name, S[a]);
+        else if (strcmp(ev->user_id, uid) != 0)
+            why = gp_asprintf("%s (frame %zu) with user_id %s", ev->type_name, S[a], ev->user_id);
+        if (why) {
+            ufail(U, GP_RULE_R5_IDS, k, run->step, S[a], exp, why);
+            free(why);
+            break;
+        }
+    }
+    free(exp);
+}
+
+static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, uint32_t required,
+                        bool repeats)
+{
+    const urun *run = &U->runs[k];
+    size_t a, nstarted = 0, ncompleted = 0, second_started = 0, second_completed = 0;
+    size_t first_think = n, first_tool = n, last_completed = n;
+    uint32_t seen = 0;
+    char *seq = seq_text(U, S, n), *why;
+
+    for (a = 0; a < n; a++) {
+        gp_event_type ty = U->f[S[a]].ev.type;
+
+        seen |= GP_EV_MASK(ty);
+        if (ty == GP_EV_AGENT_STARTED && nstarted++ == 1)
+            second_started = a;
+        if (ty == GP_EV_AGENT_COMPLETED) {
+            if (ncompleted++ == 1)
+                second_completed = a;
+            last_completed = a;
+        }
+        if (ty == GP_EV_AGENT_THINKING && first_think == n)
+            first_think = a;
+        if (ty == GP_EV_TOOL_EXECUTING && first_tool == n)
+            first_tool = a;
+    }
+
+    /* R1 */
+    if (nstarted && U->f[S[0]].ev.type != GP_EV_AGENT_STARTED) {
+        ufail(U, GP_RULE_R1_START, k, run->step, S[0], "agent_started as the first event", seq);
+    } else if (nstarted > 1 && !repeats) {
+        why = gp_asprintf("%zu agent_started: %s", nstarted, seq);
+        ufail(U, GP_RULE_R1_START, k, run->step, S[second_started], "agent_started exactly once",
+              why);
+        free(why);
+    } else if (!nstarted && (required & GP_EV_MASK(GP_EV_AGENT_STARTED)) && n) {
+        why = gp_asprintf("no agent_started: %s", seq);
+        ufail(U, GP_RULE_R1_START, k, run->step, S[0], "agent_started as the first event", why);
+        free(why);
+    }
+
+    /* R2: judged only when agent_completed came; a run without one fails GP-COMPLETION. */
+    if (c < n) {
+        size_t last = repeats ? last_completed : c;
+
+        if (ncompleted > 1 && !repeats) {
+            why = gp_asprintf("%zu agent_completed: %s", ncompleted, seq);
+            ufail(U, GP_RULE_R2_END, k, run->step, S[second_completed],
+                  "agent_completed exactly once", why);
+            free(why);
+        } else if (last + 1 < n) {
+            char d[48];
+
+            fmt_dur(d, sizeof d, U->t->frames[S[last + 1]].t_us - U->t->frames[S[last]].t_us);
+            why = gp_asprintf("%s %s after agent_completed: %s", U->f[S[last + 1]].ev.type_name, d,
+                              seq);
+            ufail(U, GP_RULE_R2_END, k, run->step, S[last + 1],
+                  "nothing of the run after agent_completed", why);
+            free(why);
+        }
+    }
+
+    /* R3: the order always; presence only for a completed run (else GP-COMPLETION says why).
+     * agent_started and agent_completed presence belong to R1 and R2/GP-COMPLETION. */
+    if (first_tool < n && (required & GP_EV_MASK(GP_EV_AGENT_THINKING)) &&
+        first_think > first_tool) {
+        ufail(U, GP_RULE_R3_ALL, k, run->step, S[first_tool],
+              "agent_thinking before the first tool_executing", seq);
+    } else if (c < n) {
+        static const gp_event_type middle[] = {GP_EV_AGENT_THINKING, GP_EV_TOOL_EXECUTING,
+                                               GP_EV_TOOL_COMPLETED};
+        gp_buf miss;
+
+        gp_buf_init(&miss, 256);
+        for (a = 0; a < 3; a++)
+            if ((required & GP_EV_MASK(middle[a])) && !(seen & GP_EV_MASK(middle[a])))
+                gp_buf_printf(&miss, "%s%s", miss.len ? ", " : "", gp_event_type_name(middle[a]));
+        if (miss.len) {
+            why = gp_asprintf("no %s: %s", miss.data, seq);
+            ufail(U, GP_RULE_R3_ALL, k, run->step, S[c],
+                  "every required event type at least once", why);
+            free(why);
+        }
+        gp_buf_cleanup(&miss);
+    }
+    free(seq);
+}
+
+typedef struct open_tool {
+    const char *name;
+    size_t frame;
+} open_tool;
+
+static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
+{
+    const urun *run = &U->runs[k];
+    open_tool *open = gp_calloc(n ? n : 1, sizeof *open);
+    size_t nopen = 0, a, q;
+    bool failed = false;
+
+    for (a = 0; a < c && a < n; a++) {
+        const gp_event *ev = &U->f[S[a]].ev;
+        const char *name = json_string_value(field(U, S[a], "tool_name"));
+
+        if (!name)
+            name = "";
+        if (ev->type == GP_EV_TOOL_EXECUTING) {
+            open[nopen].name = name;
+            open[nopen++].frame = S[a];
+        } else if (ev->type == GP_EV_TOOL_COMPLETED) {
+            for (q = nopen; q-- > 0;)
+                if (strcmp(open[q].name, name) == 0)
+                    break;
+            if (q != (size_t)-1) {
+                gp_hist_record(&U->j->r->tool_duration,
+                               U->t->frames[S[a]].t_us - U->t->frames[open[q].frame].t_us);
+                memmove(&open[q], &open[q + 1], (nopen - q - 1) * sizeof *open);
+                nopen--;
+            } else if (!failed) {
+                gp_buf b;
+
+                gp_buf_init(&b, 1024);
+                for (q = 0; q < nopen; q++)
+                    gp_buf_printf(&b, "%s\"%s\"", q ? ", " : "", open[q].name);
+                {
+                    char *why = gp_asprintf("tool_completed \"%s\" (frame %zu) while %s%s", name,
+                                            S[a], nopen ? "open: " : "no tool was open",
+                                            nopen ? b.data : "");
+
+                    ufail(U, GP_RULE_R4_TOOLS, k, run->step, S[a],
+                          "tool_completed closing an open tool_executing of the same tool_name",
+                          why);
+                    free(why);
+                }
+                gp_buf_cleanup(&b);
+                failed = true;
+            }
+        }
+    }
+    if (c < n && nopen && !failed) {
+        char *why = gp_asprintf("tool_executing \"%s\" (frame %zu) still open at agent_completed",
+                                open[0].name, open[0].frame);
+
+        ufail(U, GP_RULE_R4_TOOLS, k, run->step, open[0].frame,
+              "no tool_executing left open at agent_completed", why);
+        free(why);
+    }
+    free(open);
+}
+
+static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t c,
+                             int64_t deadline)
+{
+    const judge *j = U->j;
+    const urun *run = &U->runs[k];
+    const gp_transcript *t = U->t;
+    char d[48], *exp, *why = NULL;
+    size_t a, at = run->end > run->begin ? run->end - 1 : run->begin;
+    size_t run_end = GP_NO_FRAME, closed = GP_NO_FRAME, errmsg = GP_NO_FRAME;
+    gp_cause cause = GP_CAUSE_RUN_TIMEOUT;
+
+    fmt_dur(d, sizeof d, deadline);
+    exp = deadline > 0 ? gp_asprintf("agent_completed within %s of the message", d)
+                       : gp_strdup("agent_completed");
+    if (c < n) {
+        int64_t took = t->frames[S[c]].t_us - run->t0;
+
+        if (deadline > 0 && took > deadline) {
+            fmt_dur(d, sizeof d, took);
+            why = gp_asprintf("agent_completed after %s", d);
+            ufail(U, GP_RULE_COMPLETION, k, run->step, S[c], exp, why);
+            ucause(U, k, GP_CAUSE_RUN_TIMEOUT);
+            free(why);
+        }
+        free(exp);
+        return;
+    }
+    /* What happened after the runner stopped waiting did not end the run. */
+    for (a = run->start; a < run->end && run_end == GP_NO_FRAME; a++) {
+        if (t->frames[a].kind == GP_FR_RUN_END && a > run->begin)
+            run_end = a;
+        if (t->frames[a].kind == GP_FR_CLOSED && closed == GP_NO_FRAME)
+            closed = a;
+        if (U->f[a].parsed && U->f[a].ev.type == GP_EV_ERROR_MESSAGE && !U->f[a].claimed &&
+            errmsg == GP_NO_FRAME)
+            errmsg = a;
+    }
+    for (a = 0; a < n && !why; a++) {
+        gp_event_type ty = U->f[S[a]].ev.type;
+
+        if (ty == GP_EV_AGENT_ERROR || ty == GP_EV_AGENT_DEATH) {
+            char *et = error_text(U, S[a]);
+
+            why = gp_asprintf("%s: %s", U->f[S[a]].ev.type_name, et);
+            free(et);
+            cause = ty == GP_EV_AGENT_ERROR ? GP_CAUSE_AGENT_ERROR : GP_CAUSE_AGENT_DEATH;
+            at = S[a];
+        }
+    }
+    if (!why && errmsg != GP_NO_FRAME && closed == GP_NO_FRAME) {
+        char *et = error_text(U, errmsg);
+
+        why = gp_asprintf("error_message %s", et);
+        free(et);
+        cause = GP_CAUSE_OTHER;
+        at = errmsg;
+    }
+    if (!why && (closed != GP_NO_FRAME ||
+                 (run_end != GP_NO_FRAME && t->frames[run_end].data &&
+                  strcmp(t->frames[run_end].data, "closed") == 0))) {
+        char *ct = closed != GP_NO_FRAME ? close_text(&t->frames[closed]) : NULL;
+        char *et = errmsg != GP_NO_FRAME ? error_text(U, errmsg) : NULL;
+
+        why = gp_asprintf("closed by server%s%s%s%s", ct ? ": " : "", ct ? ct : "",
+                          et ? ", after error_message " : "", et ? et : "");
+        free(ct);
+        free(et);
+        cause = GP_CAUSE_CLOSED_MID_RUN;
+        at = closed != GP_NO_FRAME ? closed : run_end;
+    }
+    if (!why && n == 0) {
+        int64_t wait = j->sc && j->sc->timeouts.first_event_us ? j->sc->timeouts.first_event_us
+                       : run_end != GP_NO_FRAME            ? t->frames[run_end].t_us - run->t0
+                                                           : deadline;
+
+        fmt_dur(d, sizeof d, wait);
+        why = gp_asprintf("no event within %s of the message", d);
+    }
+    if (!why) {
+        char last[48];
+        const char *stalled = run_end != GP_NO_FRAME && t->frames[run_end].data &&
+                                      strcmp(t->frames[run_end].data, "gap") == 0
+                                  ? "the run stalled; "
+                                  : "";
+
+        fmt_dur(last, sizeof last, t->frames[S[n - 1]].t_us - run->t0);
+        why = gp_asprintf("%sno agent_completed%s%s (last event: %s at %s)", stalled,
+                          deadline > 0 ? " within " : "", deadline > 0 ? d : "",
+                          U->f[S[n - 1]].ev.type_name, last);
+    }
+    ufail(U, GP_RULE_COMPLETION, k, run->step, at, exp, why);
+    ucause(U, k, cause);
+    free(why);
+    free(exp);
+}
+
+static void check_gaps(ujudge *U, int k, const size_t *S, size_t n, int64_t max_gap)
+{
+    size_t a;
+    bool failed = false;
+
+    for (a = 1; a < n; a++) {
+        int64_t gap = U->t->frames[S[a]].t_us - U->t->frames[S[a - 1]].t_us;
+
+        gp_hist_record(&U->j->r->gaps, gap);
+        if (max_gap > 0 && gap > max_gap && !failed) {
+            char g[48], m[48], *exp, *why;
+
+            fmt_dur(g, sizeof g, gap);
+            fmt_dur(m, sizeof m, max_gap);
+            exp = gp_asprintf("at most %s between consecutive events", m);
+            why = gp_asprintf("%s between %s and %s (frame %zu)", g, U->f[S[a - 1]].ev.type_name,
+                              U->f[S[a]].ev.type_name, S[a]);
+            ufail(U, GP_RULE_GAP, k, U->runs[k].step, S[a], exp, why);
+            free(exp);
+            free(why);
+            failed = true;
+        }
+    }
+}
+
+/* Run ids that earlier runs used and this window does not start again: events carrying them
+ * are stragglers of those runs, not part of this one. */
+static int straggler_of(const ujudge *U, int k, const char *run_id, const size_t *W, size_t nw)
+{
+    size_t a;
+    int q;
+
+    if (!run_id)
+        return -1;
+    for (q = k - 1; q >= 0; q--)
+        if (U->runs[q].run_id && strcmp(U->runs[q].run_id, run_id) == 0)
+            break;
+    if (q < 0)
+        return -1;
+    for (a = 0; a < nw; a++)
+        if (U->f[W[a]].ev.type == GP_EV_AGENT_STARTED && U->f[W[a]].ev.run_id &&
+            strcmp(U->f[W[a]].ev.run_id, run_id) == 0)
+            return -1;
+    return q;
+}
+
+static void judge_run(ujudge *U, int k)
+{
+    judge *j = U->j;
+    urun *run = &U->runs[k];
+    const gp_step *st = gp_scenario_step(j->sc, run->step);
+    uint32_t required = GP_EV_GOLDEN_MASK;
+    bool repeats = false;
+    int64_t max_gap = 0, deadline = j->sc ? j->sc->timeouts.run_us : 0;
+    size_t *W, *S, nw = 0, n = 0, a, c;
+    const char *thread = NULL, *others[2] = {NULL, NULL};
+    size_t nothers = 0, other_frame = GP_NO_FRAME;
+    char *sent_th = NULL;
+
+    if (st && st->kind == GP_STEP_EXPECT_RUN) {
+        required = st->u.expect_run.required;
+        repeats = st->u.expect_run.allow_repeats;
+        max_gap = st->u.expect_run.max_gap_us;
+        if (st->u.expect_run.deadline_us)
+            deadline = st->u.expect_run.deadline_us;
+    }
+    W = gp_calloc(run->end - run->start + 1, sizeof *W);
+    S = gp_calloc(run->end - run->start + 1, sizeof *S);
+    for (a = run->start; a < run->end; a++)
+        if (U->f[a].run == k && is_run_event(&U->f[a]) && !U->f[a].claimed)
+            W[nw++] = a;
+
+    if (nw == 0 && !run->conn_ok) {
+        const char *why = run->conn_why ? run->conn_why : "no connection";
+        char d[48], *exp;
+
+        fmt_dur(d, sizeof d, deadline);
+        exp = gp_asprintf("agent_completed within %s of the message", d);
+        ufail(U, GP_RULE_COMPLETION, k, run->step, run->begin, exp, why);
+        free(exp);
+        goto out;
+    }
+    U->applicable |= 1u << GP_RULE_R1_START | 1u << GP_RULE_R2_END | 1u << GP_RULE_R3_ALL |
+                     1u << GP_RULE_R4_TOOLS | 1u << GP_RULE_R5_IDS | 1u << GP_RULE_R6_ISOLATION |
+                     1u << GP_RULE_FIELDS | 1u << GP_RULE_COMPLETION;
+    if (max_gap > 0)
+        U->applicable |= 1u << GP_RULE_GAP;
+
+    /* Stragglers of earlier runs leave the window; after a completion they break R2 there. */
+    for (a = 0; a < nw; a++) {
+        finfo *fi = &U->f[W[a]];
+        int q = straggler_of(U, k, fi->ev.run_id, W, nw);
+
+        if (q < 0)
+            continue;
+        fi->claimed = true;
+        if (U->runs[q].completed) {
+            char *why = gp_asprintf("%s of run %s arrived after its agent_completed, during a "
+                                    "later run (frame %zu)",
+                                    fi->ev.type_name, fi->ev.run_id, W[a]);
+
+            ufail(U, GP_RULE_R2_END, q, U->runs[q].step, W[a],
+                  "nothing of the run after agent_completed", why);
+            free(why);
+        }
+    }
+    for (a = 0; a < nw && !run->run_id; a++)
+        if (!U->f[W[a]].claimed && U->f[W[a]].ev.type == GP_EV_AGENT_STARTED)
+            run->run_id = U->f[W[a]].ev.run_id;
+    for (a = 0; a < nw && !run->run_id; a++)
+        if (!U->f[W[a]].claimed)
+            run->run_id = U->f[W[a]].ev.run_id;
+
+    /* A second run_id that has its own agent_started is another run in this window. */
+    for (a = 0; a < nw; a++) {
+        const gp_event *ev = &U->f[W[a]].ev;
+        size_t b;
+
+        if (U->f[W[a]].claimed || ev->type != GP_EV_AGENT_STARTED || !ev->run_id ||
+            !run->run_id || strcmp(ev->run_id, run->run_id) == 0)
+            continue;
+        for (b = 0; b < nw; b++) {
+            if (!U->f[W[b]].claimed && U->f[W[b]].ev.run_id &&
+                strcmp(U->f[W[b]].ev.run_id, ev->run_id) == 0) {
+                U->f[W[b]].claimed = true;
+                if (other_frame == GP_NO_FRAME)
+                    other_frame = W[b];
+            }
+        }
+        if (nothers < 2)
+            others[nothers] = ev->run_id;
+        nothers++;
+    }
+    if (nothers) {
+        char *why = gp_asprintf("events of %zu runs: %s, %s%s", nothers + 1, run->run_id,
+                                others[0], nothers > 1 ? ", ..." : "");
+        char *exp = gp_asprintf("events of one run (%s's message) in the run", U->t->user_id);
+
+        ufail(U, GP_RULE_R6_ISOLATION, k, run->step, other_frame, exp, why);
+        ucause(U, k, GP_CAUSE_LEAK);
+        free(why);
+        free(exp);
+    }
+    for (a = 0; a < nw; a++)
+        if (!U->f[W[a]].claimed)
+            S[n++] = W[a];
+
+    if (run->sent != GP_NO_FRAME)
+        sent_th = sent_thread(j, &U->t->frames[run->sent]);
+    thread = sent_th;
+    for (a = 0; a < n && !thread; a++)
+        if (U->f[S[a]].ev.type == GP_EV_AGENT_STARTED)
+            thread = U->f[S[a]].ev.thread_id;
+    for (a = 0; a < n && !thread; a++)
+        thread = U->f[S[a]].ev.thread_id;
+
+    for (c = 0; c < n && U->f[S[c]].ev.type != GP_EV_AGENT_COMPLETED; c++)
+        ;
+    run->completed = c < n;
+    check_order(U, k, S, n, c, required, repeats);
+    check_tools(U, k, S, n, c);
+    check_ids(U, k, S, n, thread);
+    check_fields(U, k, S, n);
+    check_completion(U, k, S, n, c, deadline);
+    check_gaps(U, k, S, n, max_gap);
+
+    {
+        uint32_t done = 0;
+
+        for (a = 0; a < n; a++) {
+            gp_event_type ty = U->f[S[a]].ev.type;
+
+            if (ty < GP_EV_GOLDEN_COUNT && !(done & GP_EV_MASK(ty))) {
+                done |= GP_EV_MASK(ty);
+                gp_hist_record(&j->r->latency[ty], U->t->frames[S[a]].t_us - run->t0);
+            }
+        }
+        if (c < n)
+            gp_hist_record(&j->r->run_duration, U->t->frames[S[c]].t_us - run->t0);
+    }
+out:
+    free(sent_th);
+    free(W);
+    free(S);
+}
+
+/* Events of a completed run that arrive after its window (after a later send) break R2. */
+static void check_late(ujudge *U)
+{
+    size_t i;
+
+    for (i = 0; i < U->t->nframes; i++) {
+        finfo *fi = &U->f[i];
+        int q;
+
+        if (fi->run >= 0 || fi->claimed || !is_run_event(fi) || !fi->ev.run_id)
+            continue;
+        for (q = (int)U->nruns - 1; q >= 0; q--)
+            if (U->runs[q].begin < i && U->runs[q].run_id &&
+                strcmp(U->runs[q].run_id, fi->ev.run_id) == 0)
+                break;
+        if (q >= 0 && U->runs[q].completed) {
+            char *why = gp_asprintf("%s of run %s arrived after its agent_completed (frame %zu)",
+                                    fi->ev.type_name, fi->ev.run_id, i);
+
+            ufail(U, GP_RULE_R2_END, q, U->runs[q].step, i,
+                  "nothing of the run after agent_completed", why);
+            free(why);
+        }
+    }
+}
+
+static void check_expects(ujudge *U)
+{
+    size_t i;
+
+    for (i = 0; i < U->t->nframes; i++) {
+        const gp_frame *fr = &U->t->frames[i];
+        const gp_step *st;
+        char *exp;
+
+        if (fr->kind == GP_FR_EXPECT_OK) {
+            U->applicable |= 1u << GP_RULE_EXPECT;
+            continue;
+        }
+        if (fr->kind != GP_FR_EXPECT_FAIL)
+            continue;
+        st = gp_scenario_step(U->j->sc, fr->code);
+        if (st && st->kind == GP_STEP_PING)
+            exp = gp_asprintf("a PONG for ping step %d%s%s%s in time", fr->code,
+                              st->label ? " (" : "", st->label ? st->label : "",
+                              st->label ? ")" : "");
+        else
+            exp = gp_asprintf("expect step %d%s%s%s to match in time", fr->code,
+                              st && st->label ? " (" : "", st && st->label ? st->label : "",
+                              st && st->label ? ")" : "");
+        ufail(U, GP_RULE_EXPECT, -1, fr->code, i, exp,
+              fr->data && *fr->data ? fr->data : "no frame matched");
+        free(exp);
+    }
+}
+
+static size_t count_runs(const gp_step *steps, size_t n, int *first)
+{
+    size_t i, total = 0;
+
+    for (i = 0; i < n; i++) {
+        if (steps[i].kind == GP_STEP_EXPECT_RUN) {
+            total++;
+            if (*first < 0)
+                *first = steps[i].id;
+        } else if (steps[i].kind == GP_STEP_REPEAT) {
+            total += steps[i].u.repeat.count *
+                     count_runs(steps[i].u.repeat.steps, steps[i].u.repeat.nsteps, first);
+        }
+    }
+    return total;
+}
+
+static void judge_user(judge *j, size_t u)
+{
+    ujudge U = {.j = j, .u = u, .t = j->ts[u]};
+    gp_user_result *ur = &j->r->users[u];
+    size_t i, k;
+    int r;
+
+    if (!U.t)
+        return;
+    ur->index = U.t->user_index;
+    ur->user_id = gp_strdup(U.t->user_id ? U.t->user_id : "");
+    U.f = gp_calloc(U.t->nframes ? U.t->nframes : 1, sizeof *U.f);
+    parse_frames(&U);
+    find_windows(&U);
+    track_connection(&U);
+    check_connects(&U);
+    check_frames(&U);
+    for (k = 0; k < U.nruns; k++)
+        judge_run(&U, (int)k);
+    check_late(&U);
+    check_expects(&U);
+
+    ur->runs_expected = U.nruns;
+    if (U.nruns == 0 && U.conn_failed && !U.conn_succeeded && j->sc) {
+        int first = -1;
+        size_t want = count_runs(j->sc->steps, j->sc->nsteps, &first);
+
+        if (want) {
+            char d[48], *exp;
+
+            /* The runner never began the runs: they fail for the connection's reason. */
+            fmt_dur(d, sizeof d, j->sc->timeouts.run_us);
+            exp = gp_asprintf("agent_completed within %s of the message", d);
+            ufail(&U, GP_RULE_COMPLETION, -1, first, GP_NO_FRAME, exp, U.conn_why);
+            free(exp);
+            ur->runs_expected = want;
+            j->r->runs_total += want;
+        }
+    }
+    for (k = 0; k < U.nruns; k++) {
+        j->r->runs_total++;
+        if (U.runs[k].completed)
+            ur->runs_completed++;
+        if (!U.runs[k].failed)
+            j->r->runs_passed++;
+    }
+    for (r = 0; r < GP_RULE__COUNT; r++) {
+        if (!(U.applicable & (1u << r)))
+            continue;
+        j->r->rules[r].checked++;
+        if (!(ur->failed_rules & (1u << r)))
+            j->r->rules[r].passed++;
+    }
+
+    for (i = 0; i < U.t->nframes; i++) {
+        if (U.f[i].parsed)
+            json_decref(U.f[i].ev.root);
+        free(U.f[i].err);
+    }
+    for (k = 0; k < U.nruns; k++)
+        free(U.runs[k].conn_why);
+    free(U.runs);
+    free(U.f);
+    free(U.conn_why);
+}
+
+gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, size_t n)
+{
+    gp_results *r = gp_results_new(ts ? n : 0);
+    gp_profile fallback;
+    judge j;
+    size_t u;
+
+    if (!ts)
+        return r;
+    memset(&j, 0, sizeof j);
+    if (!scenario || !scenario->profile.type_key) {
+        gp_profile_init_default(&fallback);
+        j.p = &fallback;
+    } else {
+        j.p = &scenario->profile;
+    }
+    j.sc = scenario;
+    j.ts = ts;
+    j.n = n;
+    j.r = r;
+    build_registry(&j);
+    nonce_index_build(&j.nonces, ts, n);
+    for (u = 0; u < n; u++)
+        judge_user(&j, u);
+    map_free(&j.threads);
+    map_free(&j.runs);
+    map_free(&j.users);
+    free(j.nonces.v);
+    if (j.p == &fallback)
+        gp_profile_cleanup(&fallback);
+    return r;
+}
