@@ -1,0 +1,365 @@
+/* report_html.c - one self-contained HTML file (inline CSS, SVG and a few lines of JS, no
+ * external resources): summary, rule table, latency histograms drawn from the exact buckets,
+ * and a swimlane timeline per failing user plus a sample of passing ones. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "report_util.h"
+
+#define HTML_PASSING_SAMPLE 10
+#define HTML_BINS 32
+#define HTML_TEXT_MAX 400
+
+static const char css[] =
+    "body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}"
+    "header{background:#1d2330;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}"
+    "main{padding:8px 24px 40px}section.scenario{background:#fff;border:1px solid #dde;"
+    "border-radius:8px;padding:12px 20px;margin:16px 0}"
+    ".cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #dde;border-radius:6px;"
+    "padding:6px 12px;min-width:110px}.card b{display:block;font-size:20px}"
+    ".ok{color:#177245}.bad{color:#b3261e}.skip{color:#8a6d00}"
+    "table{border-collapse:collapse;margin:8px 0;width:100%}td,th{padding:4px 8px;"
+    "border-bottom:1px solid #eee;text-align:left;vertical-align:top}th{background:#f0f2f5}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "code,pre{font:12px/1.35 ui-monospace,monospace}pre{white-space:pre-wrap;word-break:break-all;"
+    "background:#f6f7f9;padding:6px;margin:4px 0}"
+    ".hists{display:flex;flex-wrap:wrap;gap:16px}.hist{border:1px solid #eee;padding:6px}"
+    ".lane{margin:10px 0;border-top:1px solid #eee;padding-top:6px}"
+    "svg text{font:10px sans-serif;fill:#333}details{margin:4px 0}"
+    ".legend span{display:inline-block;margin-right:12px}"
+    ".sw{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}";
+
+static const char js[] =
+    "window.addEventListener('error',function(e){document.documentElement.setAttribute("
+    "'data-gp-error',String(e.message||e));});"
+    "document.addEventListener('DOMContentLoaded',function(){"
+    "var n=document.querySelectorAll('svg').length;"
+    "document.documentElement.setAttribute('data-gp-ready',String(n));"
+    "document.querySelectorAll('button[data-toggle]').forEach(function(b){"
+    "b.addEventListener('click',function(){var open=b.getAttribute('aria-expanded')!=='true';"
+    "b.setAttribute('aria-expanded',String(open));document.querySelectorAll('details.'+"
+    "b.getAttribute('data-toggle')).forEach(function(d){d.open=open;});});});});";
+
+typedef struct kind_style {
+    const char *name;
+    const char *color;
+} kind_style;
+
+static const kind_style event_colors[] = {
+    {"agent_started", "#2b6cb0"},  {"agent_thinking", "#805ad5"},
+    {"tool_executing", "#dd6b20"}, {"tool_completed", "#d69e2e"},
+    {"agent_completed", "#2f855a"}, {"agent_error", "#c53030"},
+    {"agent_death", "#9b2c2c"},    {"sent", "#4a5568"},
+    {"marker", "#a0aec0"},         {"other", "#718096"},
+};
+
+static const char *color_of(const char *label, gp_frame_kind kind)
+{
+    size_t i;
+
+    if (kind == GP_FR_SENT)
+        return "#4a5568";
+    if (kind != GP_FR_RECV_TEXT)
+        return "#a0aec0";
+    for (i = 0; i < sizeof event_colors / sizeof event_colors[0]; i++)
+        if (strstr(label, event_colors[i].name))
+            return event_colors[i].color;
+    return "#718096";
+}
+
+static void esc(gp_rep *r, const char *s)
+{
+    if (s)
+        gp_rep_xml(r, s, strlen(s));
+}
+
+static void esc_redacted(gp_rep *r, const char *s)
+{
+    char *red;
+
+    if (!s)
+        return;
+    red = gp_redact(s, strlen(s));
+    gp_rep_xml(r, red, strlen(red));
+    free(red);
+}
+
+/* Upper edge of bucket i in hist.h's fixed layout. */
+static int64_t bucket_upper(size_t i)
+{
+    size_t reg = i / GP_HIST_SUB, sub = i % GP_HIST_SUB;
+
+    return reg == 0 ? (int64_t)sub : (((int64_t)sub + 1) << reg) - 1;
+}
+
+static void hist_svg(gp_rep *r, const char *name, const gp_hist *h)
+{
+    uint64_t bins[HTML_BINS] = {0}, top = 0;
+    double lo, hi, span;
+    size_t i, b;
+    const int W = 320, H = 120, PAD = 18;
+    static const double qs[] = {50, 95, 99};
+    static const char *const qn[] = {"p50", "p95", "p99"};
+
+    gp_rep_puts(r, "<div class=\"hist\"><b>");
+    esc(r, name);
+    if (h->count == 0) {
+        gp_rep_puts(r, "</b><br><i>no samples</i></div>\n");
+        return;
+    }
+    gp_rep_printf(r, "</b> <small>n=%llu p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms"
+                     "</small><br>\n",
+                  (unsigned long long)h->count, (double)gp_hist_percentile(h, 50) / 1000.0,
+                  (double)gp_hist_percentile(h, 95) / 1000.0,
+                  (double)gp_hist_percentile(h, 99) / 1000.0, (double)h->max / 1000.0);
+    /* Log-spaced bins between min and max; each exact bucket lands in the bin of its edge. */
+    lo = log((double)(h->min > 0 ? h->min : 1));
+    hi = log((double)(h->max > 1 ? h->max : 2));
+    span = hi - lo > 1e-9 ? hi - lo : 1.0;
+    for (i = 0; h->buckets && i < GP_HIST_BUCKETS; i++) {
+        int64_t v;
+
+        if (!h->buckets[i])
+            continue;
+        v = bucket_upper(i);
+        if (v > h->max)
+            v = h->max;
+        if (v < 1)
+            v = 1;
+        b = (size_t)((log((double)v) - lo) / span * (HTML_BINS - 1) + 0.5);
+        if (b >= HTML_BINS)
+            b = HTML_BINS - 1;
+        bins[b] += h->buckets[i];
+    }
+    for (b = 0; b < HTML_BINS; b++)
+        if (bins[b] > top)
+            top = bins[b];
+    gp_rep_printf(r, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
+                  W, H + PAD, W, H + PAD);
+    for (b = 0; b < HTML_BINS; b++) {
+        double bh = top ? (double)bins[b] / (double)top * (H - 14) : 0;
+        double x = (double)b * W / HTML_BINS;
+
+        if (!bins[b])
+            continue;
+        gp_rep_printf(r, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                         "fill=\"#4c78a8\"><title>%llu samples near %.1f ms</title></rect>",
+                      x + 1, H - bh, (double)W / HTML_BINS - 2, bh,
+                      (unsigned long long)bins[b], exp(lo + span * (double)b / (HTML_BINS - 1)) /
+                                                       1000.0);
+    }
+    for (i = 0; i < 3; i++) {
+        double v = (double)gp_hist_percentile(h, qs[i]);
+        double x = ((log(v > 1 ? v : 1) - lo) / span) * (W - W / HTML_BINS) + W / HTML_BINS / 2.0;
+
+        gp_rep_printf(r, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"10\" y2=\"%d\" stroke=\"#b3261e\" "
+                         "stroke-dasharray=\"3,2\"/><text x=\"%.1f\" y=\"%d\">%s</text>",
+                      x, x, H, x + 2, 9 + (int)i * 10, qn[i]);
+    }
+    gp_rep_printf(r, "<text x=\"0\" y=\"%d\">%.1f ms</text><text x=\"%d\" y=\"%d\" "
+                     "text-anchor=\"end\">%.1f ms</text></svg></div>\n",
+                  H + 13, (double)h->min / 1000.0, W, H + 13, (double)h->max / 1000.0);
+}
+
+static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
+{
+    const gp_results *res = s->results;
+    const gp_transcript *t = gp_suite_transcript(s, user);
+    size_t focus = gp_results_user_frame(res, user), start, end, i, k;
+    const int W = 900, H = 64, X0 = 10;
+    int64_t t0, t1;
+    double scale;
+
+    gp_rep_printf(r, "<div class=\"lane\"><b class=\"%s\">%s</b> user ", failed ? "bad" : "ok",
+                  failed ? "FAIL" : "PASS");
+    esc(r, user < res->nusers ? res->users[user].user_id : "?");
+    gp_rep_printf(r, " (#%zu)", user);
+    if (failed && user < res->nusers && res->users[user].cause) {
+        gp_rep_puts(r, ": <code>");
+        esc_redacted(r, res->users[user].cause);
+        gp_rep_puts(r, "</code>");
+    }
+    if (!t || t->nframes == 0) {
+        gp_rep_puts(r, "<br><i>no transcript</i></div>\n");
+        return;
+    }
+    gp_frame_window(t, focus, GP_REPORT_MAX_FRAMES, &start, &end);
+    t0 = t->frames[start].t_us;
+    t1 = t->frames[end - 1].t_us;
+    scale = t1 > t0 ? (double)(W - 2 * X0) / (double)(t1 - t0) : 0;
+    gp_rep_printf(r, "<br><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
+                     "<line x1=\"%d\" x2=\"%d\" y1=\"32\" y2=\"32\" stroke=\"#ccc\"/>",
+                  W, H, W, H, X0, W - X0);
+    for (k = 0; k <= 4; k++) {
+        double x = X0 + (double)k * (W - 2 * X0) / 4.0;
+
+        gp_rep_printf(r, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"28\" y2=\"36\" stroke=\"#999\"/>"
+                         "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%.1f ms</text>",
+                      x, x, x, H - 4, k == 0 ? "start" : k == 4 ? "end" : "middle",
+                      (double)(t1 - t0) / 1000.0 * (double)k / 4.0);
+    }
+    for (i = start; i < end; i++) {
+        const gp_frame *f = &t->frames[i];
+        char label[128], *txt;
+        double x = X0 + (double)(f->t_us - t0) * scale;
+        int y = f->kind == GP_FR_SENT ? 14 : f->kind == GP_FR_RECV_TEXT ? 24 : 44;
+
+        gp_frame_label(f, label, sizeof label);
+        txt = gp_frame_text(f, HTML_TEXT_MAX);
+        if (i == focus)
+            gp_rep_printf(r, "<circle cx=\"%.1f\" cy=\"%d\" r=\"8\" fill=\"none\" "
+                             "stroke=\"#b3261e\" stroke-width=\"2\"/>",
+                          x, y + 4);
+        gp_rep_printf(r, "<rect x=\"%.1f\" y=\"%d\" width=\"4\" height=\"8\" fill=\"%s\">"
+                         "<title>#%zu +%.1f ms ",
+                      x - 2, y, color_of(label, f->kind), i, (double)(f->t_us - t0) / 1000.0);
+        esc(r, label);
+        gp_rep_puts(r, " ");
+        esc(r, txt);
+        gp_rep_puts(r, "</title></rect>");
+        free(txt);
+    }
+    gp_rep_puts(r, "</svg>\n");
+    gp_rep_printf(r, "<details class=\"frames\"><summary>%zu frames</summary><pre>",
+                  end - start);
+    {
+        gp_rep ex;
+
+        gp_rep_init(&ex, (size_t)8 << 20);
+        gp_rep_transcript_excerpt(&ex, t, focus, GP_REPORT_MAX_FRAMES, HTML_TEXT_MAX, "");
+        if (ex.b.data)
+            gp_rep_xml(r, ex.b.data, ex.b.len);
+        gp_rep_cleanup(&ex);
+    }
+    gp_rep_puts(r, "</pre></details></div>\n");
+}
+
+static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
+{
+    const gp_results *res = s->results;
+    const char *name = s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name
+                                                                  : "unnamed";
+    size_t i, j, upassed = 0, shown_fail = 0, shown_pass = 0, nfail;
+    char when[40];
+    bool ok = gp_results_passed(res) && !s->meta.interrupted;
+
+    for (i = 0; i < res->nusers; i++)
+        upassed += res->users[i].passed;
+    nfail = res->nusers - upassed;
+    gp_iso8601_format(s->meta.started_wall_us, true, when, sizeof when);
+    gp_rep_printf(r, "<section class=\"scenario\" id=\"s%zu\"><h2 class=\"%s\">%s ", idx,
+                  ok ? "ok" : "bad", ok ? "PASS" : "FAIL");
+    esc(r, name);
+    gp_rep_puts(r, "</h2>\n<p>target <code>");
+    esc_redacted(r, s->meta.target ? s->meta.target : "?");
+    gp_rep_printf(r, "</code> &middot; started %s &middot; digest <code>", when);
+    esc(r, s->meta.scenario ? s->meta.scenario->digest : "");
+    gp_rep_puts(r, "</code>");
+    for (i = 0; i < s->meta.nlabels; i++) {
+        gp_rep_puts(r, " &middot; ");
+        esc(r, s->meta.labels[i].key);
+        gp_rep_puts(r, "=");
+        esc(r, s->meta.labels[i].value);
+    }
+    gp_rep_printf(r, "%s</p>\n<div class=\"cards\"><div class=\"card\"><b>%u</b>users</div>"
+                     "<div class=\"card ok\"><b>%zu</b>passed</div><div class=\"card %s\"><b>"
+                     "%zu</b>failed</div><div class=\"card\"><b>%.1f s</b>duration</div>"
+                     "<div class=\"card\"><b>%zu/%zu</b>runs passed</div></div>\n",
+                  s->meta.interrupted ? " &middot; <b class=\"bad\">interrupted</b>" : "",
+                  s->meta.users, upassed, nfail ? "bad" : "ok", nfail,
+                  (double)s->meta.duration_us / 1e6, res->runs_passed, res->runs_total);
+    gp_rep_puts(r, "<h3>Rules</h3><table><tr><th></th><th>rule</th><th>title</th><th>passed</th>"
+                   "<th>failed</th><th>checked</th></tr>\n");
+    for (i = 0; i < GP_RULE__COUNT; i++) {
+        const gp_rule_result *rr = &res->rules[i];
+        const char *cls = rr->checked == 0 ? "skip" : rr->failed ? "bad" : "ok";
+        const char *mark = rr->checked == 0 ? "&ndash;" : rr->failed ? "&#10007;" : "&#10003;";
+
+        gp_rep_printf(r, "<tr><td class=\"%s\">%s</td><td><code>%s</code></td><td>", cls, mark,
+                      gp_rule_id((gp_rule)i));
+        esc(r, gp_rule_title((gp_rule)i));
+        for (j = 0; j < rr->nexamples; j++) {
+            const gp_failure *f = &rr->examples[j];
+
+            gp_rep_puts(r, "<details class=\"ex\"><summary>user ");
+            esc(r, f->user < res->nusers ? res->users[f->user].user_id : "?");
+            gp_rep_printf(r, " (#%zu)</summary>expected <code>", f->user);
+            esc_redacted(r, f->expected);
+            gp_rep_puts(r, "</code><br>received <code>");
+            esc_redacted(r, f->received);
+            gp_rep_puts(r, "</code></details>");
+        }
+        if (rr->failed > rr->nexamples)
+            gp_rep_printf(r, "<br><small>and %zu more users</small>",
+                          rr->failed - rr->nexamples);
+        gp_rep_printf(r, "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
+                         "<td class=\"n\">%zu</td></tr>\n",
+                      rr->passed, rr->failed, rr->checked);
+    }
+    gp_rep_puts(r, "</table>\n<h3>Latency</h3><div class=\"hists\">\n");
+    for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
+        hist_svg(r, gp_event_type_name((gp_event_type)i), &res->latency[i]);
+    hist_svg(r, "run_duration", &res->run_duration);
+    hist_svg(r, "tool_duration", &res->tool_duration);
+    hist_svg(r, "gaps", &res->gaps);
+    gp_rep_puts(r, "</div>\n<h3>Causes</h3><p>");
+    for (i = 0, j = 0; i < GP_CAUSE__COUNT; i++)
+        if (res->causes[i])
+            gp_rep_printf(r, "%s<code>%s</code> %llu", j++ ? ", " : "",
+                          gp_cause_name((gp_cause)i), (unsigned long long)res->causes[i]);
+    gp_rep_puts(r, j ? "</p>\n" : "none</p>\n");
+    gp_rep_puts(r, "<h3>Timelines</h3><p class=\"legend\">");
+    for (i = 0; i < sizeof event_colors / sizeof event_colors[0]; i++)
+        gp_rep_printf(r, "<span><i class=\"sw\" style=\"background:%s\"></i>%s</span>",
+                      event_colors[i].color, event_colors[i].name);
+    gp_rep_puts(r, "<span>&#9711; first failure</span> <button data-toggle=\"frames\" "
+                   "aria-expanded=\"false\">expand all frames</button></p>\n");
+    for (i = 0; i < res->nusers && shown_fail < GP_REPORT_MAX_TRANSCRIPTS; i++) {
+        if (res->users[i].passed)
+            continue;
+        timeline(r, s, i, true);
+        shown_fail++;
+    }
+    if (nfail > shown_fail)
+        gp_rep_printf(r, "<p>%zu more failing users not drawn.</p>\n", nfail - shown_fail);
+    for (i = 0; i < res->nusers && shown_pass < HTML_PASSING_SAMPLE; i++) {
+        if (!res->users[i].passed)
+            continue;
+        timeline(r, s, i, false);
+        shown_pass++;
+    }
+    gp_rep_puts(r, "</section>\n");
+}
+
+int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_err *err)
+{
+    gp_rep r;
+    char now[40];
+    size_t i;
+    int rc;
+
+    gp_iso8601_format(gp_wall_us(), true, now, sizeof now);
+    gp_rep_init(&r, GP_REPORT_MAX_BYTES);
+    gp_rep_printf(&r, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                      "<meta name=\"viewport\" content=\"width=device-width\">"
+                      "<title>goldenpath report</title><style>%s</style><script>%s</script>"
+                      "</head><body>\n<header><h1>goldenpath report</h1>generated %s by "
+                      "goldenpath ",
+                  css, js, now);
+    esc(&r, n && suites[0].meta.harness_version ? suites[0].meta.harness_version : GP_VERSION);
+    gp_rep_puts(&r, "</header><main>\n");
+    for (i = 0; i < n; i++)
+        suite_html(&r, &suites[i], i);
+    gp_rep_puts(&r, "</main></body></html>\n");
+    if (r.overflow) {
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "the HTML report exceeds %zu bytes",
+                   (size_t)GP_REPORT_MAX_BYTES);
+        gp_rep_cleanup(&r);
+        return -1;
+    }
+    rc = gp_write_file_atomic(path, r.b.data, r.b.len, err);
+    gp_rep_cleanup(&r);
+    return rc;
+}

@@ -1,0 +1,109 @@
+/* test_report_html.c - the HTML report is one self-contained file: no external resources,
+ * an SVG per histogram and per drawn timeline, user text escaped, secrets redacted, and
+ * failing users drawn before a bounded sample of passing ones. The chromium load check is
+ * the CTest reports.html_chromium (ci/html-check). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report_fixture.h"
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+
+    while ((hay = strstr(hay, needle)) != NULL) {
+        n++;
+        hay += strlen(needle);
+    }
+    return n;
+}
+
+static char *render(fixture *fx)
+{
+    char dir[] = "/tmp/gp-html-XXXXXX", *path, *html;
+    gp_err err = {0};
+
+    assert_non_null(mkdtemp(dir));
+    path = gp_asprintf("%s/r.html", dir);
+    assert_int_equal(gp_report_write_html(path, &fx->suite, 1, &err), 0);
+    html = fx_slurp(path);
+    assert_non_null(html);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    return html;
+}
+
+static void test_report_html_self_contained(void **state)
+{
+    fixture fx;
+    char *html;
+
+    (void)state;
+    fixture_init(&fx, FX_FAIL, 1, NULL);
+    html = render(&fx);
+    assert_true(strncmp(html, "<!DOCTYPE html>", 15) == 0);
+    assert_null(strstr(html, "src="));
+    assert_null(strstr(html, "href="));
+    assert_null(strstr(html, "@import"));
+    assert_null(strstr(html, "url("));
+    /* 8 histograms + 6 timelines (2 failing, 4 passing). */
+    assert_int_equal(count(html, "<svg "), 8 + FX_USERS);
+    assert_int_equal(count(html, "<b class=\"bad\">FAIL</b> user"), 2);
+    assert_true(strstr(html, "<b class=\"bad\">FAIL</b> user") <
+                strstr(html, "<b class=\"ok\">PASS</b> user"));
+    assert_non_null(strstr(html, "gp-user-&lt;2&gt;&amp;&quot;&#39;"));
+    assert_null(strstr(html, "gp-user-<2>"));
+    assert_null(strstr(html, "supersecret"));
+    assert_null(strstr(html, "sekret"));
+    assert_non_null(strstr(html, "&lt;b&gt;bold&lt;/b&gt;"));
+    assert_null(strstr(html, "<b>bold</b>"));
+    free(html);
+    fixture_cleanup(&fx);
+}
+
+static void test_report_html_samples_passing_users(void **state)
+{
+    fixture fx;
+    gp_transcript **many;
+    gp_results *r;
+    char *html;
+    size_t i, n = 40;
+
+    (void)state;
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    r = gp_results_new(n);
+    many = gp_calloc(n, sizeof *many);
+    for (i = 0; i < n; i++) {
+        r->users[i].user_id = gp_asprintf("u%zu", i);
+        many[i] = gp_transcript_new(i, r->users[i].user_id, "n");
+        gp_transcript_add(many[i], GP_FR_NOTE, (int64_t)i, 0, "x", 1);
+    }
+    fx.suite.results = r;
+    fx.suite.ts = many;
+    fx.suite.nts = n;
+    html = render(&fx);
+    assert_int_equal(count(html, "<b class=\"ok\">PASS</b> user"), 10);
+    free(html);
+    for (i = 0; i < n; i++)
+        gp_transcript_free(many[i]);
+    free(many);
+    gp_results_free(r);
+    fixture_cleanup(&fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_report_html_self_contained),
+        cmocka_unit_test(test_report_html_samples_passing_users),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
