@@ -118,6 +118,7 @@ static void read_users(reader *rd, json_t *sj, const char *where, gp_results *r)
 
     if (!users)
         return;
+    free(r->users); /* gp_results_new(0) left an empty allocation */
     r->nusers = json_array_size(users);
     r->users = gp_calloc(r->nusers ? r->nusers : 1, sizeof *r->users);
     json_array_foreach(users, i, uj)
