@@ -88,8 +88,7 @@ static bool values_equal(const json_t *a, const json_t *b)
 }
 
 /* Writes "path: expected W, got G", or "path: missing (expected W)" when got is NULL. */
-static void why_set(char *why, size_t size, const char *path, const json_t *want,
-                    const json_t *got)
+static void why_set(char *why, size_t size, const char *path, const json_t *want, const json_t *got)
 {
     char w[80], g[80];
 
@@ -116,7 +115,8 @@ static bool subset(const json_t *sub, const json_t *frame, const gp_vars *vars, 
             why_set(why, size, path, sub, frame);
             return false;
         }
-        json_object_foreach((json_t *)sub, key, v) {
+        json_object_foreach((json_t *)sub, key, v)
+        {
             json_t *fv = json_object_get(frame, key);
 
             snprintf(path + base, plen - base, "%s%s", base ? "." : "", key);
@@ -138,7 +138,8 @@ static bool subset(const json_t *sub, const json_t *frame, const gp_vars *vars, 
             why_set(why, size, path, sub, frame);
             return false;
         }
-        json_array_foreach((json_t *)sub, i, v) {
+        json_array_foreach((json_t *)sub, i, v)
+        {
             snprintf(path + base, plen - base, "%s%zu", base ? "." : "", i);
             if (!subset(v, json_array_get(frame, i), vars, path, plen, why, size))
                 return false;
@@ -203,8 +204,8 @@ static bool nonempty(const json_t *v)
 }
 
 /* Evaluates one predicate; on failure writes the reason. */
-static bool pred_holds(const gp_pred *pr, json_t *frame, const gp_profile *p,
-                       const gp_vars *vars, char *why, size_t size)
+static bool pred_holds(const gp_pred *pr, json_t *frame, const gp_profile *p, const gp_vars *vars,
+                       char *why, size_t size)
 {
     json_t *v = gp_match_lookup(frame, p, pr->path);
     char g[80];
@@ -229,7 +230,8 @@ static bool pred_holds(const gp_pred *pr, json_t *frame, const gp_profile *p,
         if (want && json_is_string(v))
             ok = strstr(json_string_value(v), want) != NULL;
         else if (want && json_is_array(v))
-            json_array_foreach(v, i, e) {
+            json_array_foreach(v, i, e)
+            {
                 if (json_is_string(e) && strcmp(json_string_value(e), want) == 0)
                     ok = true;
             }
@@ -248,8 +250,8 @@ static bool pred_holds(const gp_pred *pr, json_t *frame, const gp_profile *p,
     case GP_PRED_TYPE:
         ok = v && strcmp(type_name(v), json_string_value(pr->value)) == 0;
         if (!ok && why && size)
-            snprintf(why, size, "%s: expected a %s, got %s", pr->path,
-                     json_string_value(pr->value), v ? type_name(v) : "nothing");
+            snprintf(why, size, "%s: expected a %s, got %s", pr->path, json_string_value(pr->value),
+                     v ? type_name(v) : "nothing");
         return ok;
     case GP_PRED_NONEMPTY:
         ok = nonempty(v) == json_is_true(pr->value);
@@ -261,8 +263,8 @@ static bool pred_holds(const gp_pred *pr, json_t *frame, const gp_profile *p,
     return false;
 }
 
-bool gp_match_expect(const gp_step *step, json_t *frame, const gp_profile *p,
-                     const gp_vars *vars, char *why, size_t size)
+bool gp_match_expect(const gp_step *step, json_t *frame, const gp_profile *p, const gp_vars *vars,
+                     char *why, size_t size)
 {
     char path[PATH_MAX_LEN] = "";
     size_t i;

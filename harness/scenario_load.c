@@ -40,9 +40,9 @@ static const char *const golden_names[GP_EV_GOLDEN_COUNT] = {
 
 /* The canonical names an alias may point to. */
 static const char *const canonical_names[] = {
-    "agent_started",  "agent_thinking", "tool_executing",         "tool_completed",
-    "agent_completed", "agent_error",   "agent_death",            "connection_established",
-    "error_message"};
+    "agent_started",  "agent_thinking",         "tool_executing",
+    "tool_completed", "agent_completed",        "agent_error",
+    "agent_death",    "connection_established", "error_message"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -241,8 +241,9 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
             const char *val;
 
             if (!env_name_ok(p + 2, nlen) || nlen >= sizeof name) {
-                fail(ld, n, "malformed environment reference '%.*s' (use ${NAME} or "
-                            "${NAME:-default})",
+                fail(ld, n,
+                     "malformed environment reference '%.*s' (use ${NAME} or "
+                     "${NAME:-default})",
                      (int)(close - p + 1), p);
                 goto fail;
             }
@@ -256,8 +257,9 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
             else if (val)
                 ; /* set but empty: an empty value is what the user asked for */
             else {
-                fail(ld, n, "environment variable %s is not set (write ${%s:-default} to "
-                            "give a default)",
+                fail(ld, n,
+                     "environment variable %s is not set (write ${%s:-default} to "
+                     "give a default)",
                      name, name);
                 goto fail;
             }
@@ -390,16 +392,15 @@ static int get_nonempty(loader *ld, const yaml_node_t *n, const char *what, char
     return 0;
 }
 
-static int get_int(loader *ld, const yaml_node_t *n, const char *what, long long min,
-                   long long max, long long *out)
+static int get_int(loader *ld, const yaml_node_t *n, const char *what, long long min, long long max,
+                   long long *out)
 {
     char buf[80];
     char *s;
     long long v;
 
     if (!is_scalar(n) || is_null(n))
-        return fail(ld, n, "%s: expected an integer, got %s", what,
-                    describe(n, buf, sizeof buf));
+        return fail(ld, n, "%s: expected an integer, got %s", what, describe(n, buf, sizeof buf));
     if (!(s = resolve_env(ld, n)))
         return -1;
     if (type_of(n, s) != T_INT || !parse_int(s, &v)) {
@@ -454,8 +455,7 @@ static int get_duration(loader *ld, const yaml_node_t *n, const char *what, int6
     return 0;
 }
 
-static int get_positive_duration(loader *ld, const yaml_node_t *n, const char *what,
-                                 int64_t *out)
+static int get_positive_duration(loader *ld, const yaml_node_t *n, const char *what, int64_t *out)
 {
     if (get_duration(ld, n, what, out) < 0)
         return -1;
@@ -464,8 +464,8 @@ static int get_positive_duration(loader *ld, const yaml_node_t *n, const char *w
     return 0;
 }
 
-static int get_enum(loader *ld, const yaml_node_t *n, const char *what,
-                    const char *const *names, size_t count, int *out)
+static int get_enum(loader *ld, const yaml_node_t *n, const char *what, const char *const *names,
+                    size_t count, int *out)
 {
     char buf[80], list[256];
     char *s;
@@ -496,9 +496,8 @@ static int get_size(loader *ld, const yaml_node_t *n, const char *what, size_t m
     static const struct {
         const char *unit;
         double scale;
-    } units[] = {{"", 1},          {"B", 1},   {"KiB", 1024}, {"MiB", 1048576},
-                 {"GiB", 1073741824.0}, {"kB", 1e3}, {"KB", 1e3},   {"MB", 1e6},
-                 {"GB", 1e9}};
+    } units[] = {{"", 1},     {"B", 1},    {"KiB", 1024}, {"MiB", 1048576}, {"GiB", 1073741824.0},
+                 {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6},   {"GB", 1e9}};
     char buf[80];
     char *s, *end;
     double v;
@@ -700,8 +699,7 @@ static int check_template(loader *ld, const yaml_node_t *n, const char *text, in
 }
 
 /* A template string: resolves ${ENV}, then checks the {{variables}}. */
-static int get_template(loader *ld, const yaml_node_t *n, const char *what, int allow,
-                        char **out)
+static int get_template(loader *ld, const yaml_node_t *n, const char *what, int allow, char **out)
 {
     if (get_string(ld, n, what, out) < 0)
         return -1;
@@ -817,13 +815,13 @@ static int check_url(loader *ld, const yaml_node_t *n, const char *url)
         if (colon)
             return fail(ld, n, "target.url: unsupported scheme '%.*s' (use ws:// or wss://)",
                         (int)(colon - url), url);
-        return fail(ld, n, "target.url: malformed URL '%s' (expected ws://HOST[:PORT]/PATH)",
-                    url);
+        return fail(ld, n, "target.url: malformed URL '%s' (expected ws://HOST[:PORT]/PATH)", url);
     }
     for (i = 0; url[i]; i++)
         if ((unsigned char)url[i] <= ' ' || url[i] == '#' || (unsigned char)url[i] >= 0x7f)
-            return fail(ld, n, "target.url: malformed URL '%s' (spaces, '#' and control or "
-                               "non-ASCII characters are not allowed)",
+            return fail(ld, n,
+                        "target.url: malformed URL '%s' (spaces, '#' and control or "
+                        "non-ASCII characters are not allowed)",
                         url);
     if (*host == '[') {
         hend = strchr(host, ']');
@@ -900,8 +898,9 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
         if (is_null(v))
             return 0;
         if (v->type != YAML_MAPPING_NODE)
-            return fail(ld, v, "target.headers: expected a mapping of header names to values, "
-                               "got %s",
+            return fail(ld, v,
+                        "target.headers: expected a mapping of header names to values, "
+                        "got %s",
                         describe(v, buf, sizeof buf));
         t->nheaders = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
         t->headers = gp_calloc(t->nheaders ? t->nheaders : 1, sizeof *t->headers);
@@ -913,8 +912,7 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
                 return fail(ld, hk, "target.headers: header names must be strings");
             for (c = raw(hk); *c; c++)
                 if (!isalnum((unsigned char)*c) && !strchr("!#$%&'*+-.^_`|~", *c))
-                    return fail(ld, hk, "target.headers: '%s' is not a valid header name",
-                                raw(hk));
+                    return fail(ld, hk, "target.headers: '%s' is not a valid header name", raw(hk));
             for (prev = v->data.mapping.pairs.start; prev < kv; prev++) {
                 yaml_node_t *pk = node_at(ld, prev->key);
 
@@ -931,8 +929,7 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
         return 0;
     }
     if (!strcmp(key, "subprotocols"))
-        return get_string_list(ld, v, "target.subprotocols", &t->subprotocols,
-                               &t->nsubprotocols);
+        return get_string_list(ld, v, "target.subprotocols", &t->subprotocols, &t->nsubprotocols);
     if (!strcmp(key, "carrier")) {
         if (get_enum(ld, v, "target.carrier", carriers, COUNT(carriers), &e) < 0)
             return -1;
@@ -952,9 +949,8 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
 
 static int load_target(loader *ld, yaml_node_t *k, yaml_node_t *v)
 {
-    static const char *const keys[] = {"url",      "headers",  "subprotocols",
-                                       "carrier",  "subprotocol_encoding", "ca_file",
-                                       "insecure"};
+    static const char *const keys[] = {
+        "url", "headers", "subprotocols", "carrier", "subprotocol_encoding", "ca_file", "insecure"};
     char buf[80];
 
     if (v->type != YAML_MAPPING_NODE)
@@ -1022,7 +1018,8 @@ static int auth_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v
             void *tmp;
 
             /* Given claims override the defaults; a null removes one. */
-            json_object_foreach_safe(c, tmp, ck, cv) {
+            json_object_foreach_safe(c, tmp, ck, cv)
+            {
                 if (json_is_null(cv))
                     json_object_del(a->claims, ck);
                 else
@@ -1055,8 +1052,7 @@ static int auth_misplaced(loader *ld, yaml_node_t *v, const char *key, const cha
 
 static int load_auth(loader *ld, yaml_node_t *k, yaml_node_t *v)
 {
-    static const char *const keys[] = {"kind", "secret_env", "claims", "ttl", "token_env",
-                                       "file"};
+    static const char *const keys[] = {"kind", "secret_env", "claims", "ttl", "token_env", "file"};
     struct auth_ctx ac = {0};
     gp_auth *a = &ld->s->auth;
     bool empty;
@@ -1065,13 +1061,12 @@ static int load_auth(loader *ld, yaml_node_t *k, yaml_node_t *v)
         return -1;
     if (!empty && each_pair(ld, v, "auth", keys, COUNT(keys), auth_pair, &ac) < 0)
         return -1;
-    if (a->kind != GP_AUTH_JWT &&
-        (auth_misplaced(ld, ac.secret_env, "secret_env", "jwt") < 0 ||
-         auth_misplaced(ld, ac.claims, "claims", "jwt") < 0 ||
-         auth_misplaced(ld, ac.ttl, "ttl", "jwt") < 0))
+    if (a->kind != GP_AUTH_JWT && (auth_misplaced(ld, ac.secret_env, "secret_env", "jwt") < 0 ||
+                                   auth_misplaced(ld, ac.claims, "claims", "jwt") < 0 ||
+                                   auth_misplaced(ld, ac.ttl, "ttl", "jwt") < 0))
         return -1;
-    if (a->kind != GP_AUTH_ENV_TOKEN && auth_misplaced(ld, ac.token_env, "token_env",
-                                                       "env_token") < 0)
+    if (a->kind != GP_AUTH_ENV_TOKEN &&
+        auth_misplaced(ld, ac.token_env, "token_env", "env_token") < 0)
         return -1;
     if (a->kind != GP_AUTH_TOKEN_FILE && auth_misplaced(ld, ac.file, "file", "token_file") < 0)
         return -1;
@@ -1167,8 +1162,9 @@ static int load_aliases(loader *ld, yaml_node_t *v)
     size_t i;
 
     if (v->type != YAML_MAPPING_NODE)
-        return fail(ld, v, "protocol.aliases: expected a mapping from a server's type name to a "
-                           "canonical one, got %s",
+        return fail(ld, v,
+                    "protocol.aliases: expected a mapping from a server's type name to a "
+                    "canonical one, got %s",
                     describe(v, buf, sizeof buf));
     for (i = 0; i < p->naliases; i++) {
         free(p->aliases[i].from);
@@ -1202,19 +1198,20 @@ static int load_aliases(loader *ld, yaml_node_t *v)
 
             join_names(canonical_names, COUNT(canonical_names), list, sizeof list);
             if (near)
-                return fail(ld, av, "protocol.aliases: '%s' is not a canonical event name; did "
-                                    "you mean '%s'?",
+                return fail(ld, av,
+                            "protocol.aliases: '%s' is not a canonical event name; did "
+                            "you mean '%s'?",
                             p->aliases[i].to, near);
-            return fail(ld, av, "protocol.aliases: '%s' is not a canonical event name (allowed: "
-                                "%s)",
+            return fail(ld, av,
+                        "protocol.aliases: '%s' is not a canonical event name (allowed: "
+                        "%s)",
                         p->aliases[i].to, list);
         }
     }
     return 0;
 }
 
-static int protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
-                         void *ctx)
+static int protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     static const char *const id_keys[] = {"run", "thread", "user"};
     gp_profile *p = &ld->s->profile;
@@ -1227,8 +1224,7 @@ static int protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_
     if (!strcmp(key, "event_key"))
         return get_nonempty(ld, v, "protocol.event_key", &p->event_key);
     if (!strcmp(key, "wrappers"))
-        return get_string_list(ld, v, "protocol.wrappers", &p->wrapper_types,
-                               &p->nwrapper_types);
+        return get_string_list(ld, v, "protocol.wrappers", &p->wrapper_types, &p->nwrapper_types);
     if (!strcmp(key, "containers"))
         return get_string_list(ld, v, "protocol.containers", &p->containers, &p->ncontainers);
     if (!strcmp(key, "noise"))
@@ -1249,8 +1245,8 @@ static int protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_
 static const char *const step_kinds[] = {"connect", "send", "expect", "expect_run", "think",
                                          "repeat",  "ping", "close",  "reconnect"};
 
-static int load_steps(loader *ld, yaml_node_t *seq, const char *what, gp_step **out,
-                      size_t *nout, int depth);
+static int load_steps(loader *ld, yaml_node_t *seq, const char *what, gp_step **out, size_t *nout,
+                      int depth);
 
 struct step_ctx {
     gp_step *st;
@@ -1354,10 +1350,8 @@ static int connect_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t
 
 static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
 {
-    static const char *const keys[] = {"path", "equals", "contains", "exists", "type",
-                                       "nonempty"};
-    static const char *const types[] = {"string", "number", "object",
-                                        "array",  "boolean", "null"};
+    static const char *const keys[] = {"path", "equals", "contains", "exists", "type", "nonempty"};
+    static const char *const types[] = {"string", "number", "object", "array", "boolean", "null"};
     yaml_node_pair_t *kv;
     yaml_node_t *path = NULL, *op = NULL, *opk = NULL;
     char buf[80];
@@ -1365,8 +1359,8 @@ static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
     int rc = -1;
 
     if (item->type != YAML_MAPPING_NODE) {
-        fail(ld, item, "%s: expected a mapping such as {path: run_id, exists: true}, got %s",
-             what, describe(item, buf, sizeof buf));
+        fail(ld, item, "%s: expected a mapping such as {path: run_id, exists: true}, got %s", what,
+             describe(item, buf, sizeof buf));
         goto out;
     }
     if (each_pair(ld, item, what, keys, COUNT(keys), NULL, NULL) < 0)
@@ -1379,8 +1373,7 @@ static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
             continue;
         }
         if (op) {
-            fail(ld, k, "%s: one test per entry; found both '%s' and '%s'", what, raw(opk),
-                 raw(k));
+            fail(ld, k, "%s: one test per entry; found both '%s' and '%s'", what, raw(opk), raw(k));
             goto out;
         }
         op = node_at(ld, kv->value);
@@ -1410,8 +1403,7 @@ static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
         char *s = NULL;
 
         pr->op = GP_PRED_CONTAINS;
-        if (get_template(ld, op, "expect.where.contains", VARS_BUILTIN | VARS_CAPTURED, &s) ==
-            0)
+        if (get_template(ld, op, "expect.where.contains", VARS_BUILTIN | VARS_CAPTURED, &s) == 0)
             pr->value = json_string(s);
         free(s);
     } else if (!strcmp(raw(opk), "type")) {
@@ -1424,8 +1416,8 @@ static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
         bool b;
 
         pr->op = !strcmp(raw(opk), "exists") ? GP_PRED_EXISTS : GP_PRED_NONEMPTY;
-        if (get_bool(ld, op, pr->op == GP_PRED_EXISTS ? "expect.where.exists"
-                                                      : "expect.where.nonempty",
+        if (get_bool(ld, op,
+                     pr->op == GP_PRED_EXISTS ? "expect.where.exists" : "expect.where.nonempty",
                      &b) == 0)
             pr->value = json_boolean(b);
     }
@@ -1459,8 +1451,8 @@ static int expect_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
             return fail(ld, v, "expect.where: expected a list of tests, got %s",
                         describe(v, buf, sizeof buf));
         st->u.expect.npreds = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-        st->u.expect.preds = gp_calloc(st->u.expect.npreds ? st->u.expect.npreds : 1,
-                                       sizeof *st->u.expect.preds);
+        st->u.expect.preds =
+            gp_calloc(st->u.expect.npreds ? st->u.expect.npreds : 1, sizeof *st->u.expect.preds);
         for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, i++)
             if (load_pred(ld, node_at(ld, *it), &st->u.expect.preds[i], i) < 0)
                 return -1;
@@ -1473,8 +1465,7 @@ static int expect_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
     return get_bool(ld, v, "expect.skip_noise", &st->u.expect.skip_noise);
 }
 
-static int expect_run_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
-                           void *ctx)
+static int expect_run_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     struct step_ctx *sc = ctx;
     gp_step *st = sc->st;
@@ -1507,11 +1498,10 @@ static int expect_run_pair(loader *ld, const char *key, yaml_node_t *k, yaml_nod
 
                 join_names(golden_names, GP_EV_GOLDEN_COUNT, list, sizeof list);
                 if (near)
-                    fail(ld, e, "expect_run.require: unknown event '%s'; did you mean '%s'?",
-                         name, near);
+                    fail(ld, e, "expect_run.require: unknown event '%s'; did you mean '%s'?", name,
+                         near);
                 else
-                    fail(ld, e, "expect_run.require: unknown event '%s' (allowed: %s)", name,
-                         list);
+                    fail(ld, e, "expect_run.require: unknown event '%s' (allowed: %s)", name, list);
                 free(name);
                 return -1;
             }
@@ -1527,8 +1517,7 @@ static int expect_run_pair(loader *ld, const char *key, yaml_node_t *k, yaml_nod
     if (!strcmp(key, "max_gap"))
         return get_positive_duration(ld, v, "expect_run.max_gap", &st->u.expect_run.max_gap_us);
     if (!strcmp(key, "deadline"))
-        return get_positive_duration(ld, v, "expect_run.deadline",
-                                     &st->u.expect_run.deadline_us);
+        return get_positive_duration(ld, v, "expect_run.deadline", &st->u.expect_run.deadline_us);
     return load_captures(ld, v, "expect_run", &st->u.expect_run.captures,
                          &st->u.expect_run.ncaptures);
 }
@@ -1591,8 +1580,9 @@ static int close_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *
             return -1;
         if (code == 1004 || code == 1005 || code == 1006 || code == 1015 ||
             (code > 1015 && code < 3000))
-            return fail(ld, v, "close.code: %lld cannot be sent in a close frame (use 1000, "
-                               "1001, 1002, 1003, 1007..1014, or 3000..4999)",
+            return fail(ld, v,
+                        "close.code: %lld cannot be sent in a close frame (use 1000, "
+                        "1001, 1002, 1003, 1007..1014, or 3000..4999)",
                         code);
         st->u.close.code = (int)code;
         return 0;
@@ -1607,8 +1597,9 @@ static int close_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *
         free(st->u.close.reason);
         st->u.close.reason = reason;
         if (strlen(reason) > 123)
-            return fail(ld, v, "close.reason: %zu bytes is too long (a close frame holds at "
-                               "most 123)",
+            return fail(ld, v,
+                        "close.reason: %zu bytes is too long (a close frame holds at "
+                        "most 123)",
                         strlen(reason));
         return 0;
     }
@@ -1682,8 +1673,8 @@ static int load_step_body(loader *ld, gp_step *st, yaml_node_t *k, yaml_node_t *
             return fail(ld, k, "missing required key 'count' in repeat");
         if (!sc.steps)
             return fail(ld, k, "missing required key 'steps' in repeat");
-        return load_steps(ld, sc.steps, "repeat.steps", &st->u.repeat.steps,
-                          &st->u.repeat.nsteps, depth + 1);
+        return load_steps(ld, sc.steps, "repeat.steps", &st->u.repeat.steps, &st->u.repeat.nsteps,
+                          depth + 1);
     default:
         break;
     }
@@ -1691,9 +1682,9 @@ static int load_step_body(loader *ld, gp_step *st, yaml_node_t *k, yaml_node_t *
         return -1;
     switch (st->kind) {
     case GP_STEP_CONNECT:
-        return empty ? 0
-                     : each_pair(ld, v, where, connect_keys, COUNT(connect_keys), connect_pair,
-                                 &sc);
+        return empty
+                   ? 0
+                   : each_pair(ld, v, where, connect_keys, COUNT(connect_keys), connect_pair, &sc);
     case GP_STEP_EXPECT:
         st->u.expect.skip_noise = true;
         if (!empty &&
@@ -1712,8 +1703,7 @@ static int load_step_body(loader *ld, gp_step *st, yaml_node_t *k, yaml_node_t *
         return empty ? 0 : each_pair(ld, v, where, ping_keys, COUNT(ping_keys), ping_pair, &sc);
     case GP_STEP_CLOSE:
         st->u.close.code = 1000;
-        if (!empty &&
-            each_pair(ld, v, where, close_keys, COUNT(close_keys), close_pair, &sc) < 0)
+        if (!empty && each_pair(ld, v, where, close_keys, COUNT(close_keys), close_pair, &sc) < 0)
             return -1;
         if (!st->u.close.reason)
             st->u.close.reason = gp_strdup("done");
@@ -1773,8 +1763,9 @@ static int load_step(loader *ld, yaml_node_t *item, gp_step *st, int depth)
                 continue;
             }
             if (k)
-                return fail(ld, kk, "a step has one kind; found both '%s' and '%s' (start "
-                                    "another list item with '-')",
+                return fail(ld, kk,
+                            "a step has one kind; found both '%s' and '%s' (start "
+                            "another list item with '-')",
                             raw(k), raw(kk));
             {
                 gp_step_kind kind;
@@ -1786,11 +1777,13 @@ static int load_step(loader *ld, yaml_node_t *item, gp_step *st, int depth)
             v = node_at(ld, kv->value);
         }
         if (!k)
-            return fail(ld, item, "a step needs a kind: one of connect, send, expect, "
-                                  "expect_run, think, repeat, ping, close, reconnect");
+            return fail(ld, item,
+                        "a step needs a kind: one of connect, send, expect, "
+                        "expect_run, think, repeat, ping, close, reconnect");
     } else {
-        return fail(ld, item, "a step must be a kind name or a mapping such as "
-                              "'- connect: {}', got %s",
+        return fail(ld, item,
+                    "a step must be a kind name or a mapping such as "
+                    "'- connect: {}', got %s",
                     describe(item, buf, sizeof buf));
     }
     if (step_kind_of(ld, k, &st->kind) < 0)
@@ -1825,8 +1818,8 @@ static int load_step(loader *ld, yaml_node_t *item, gp_step *st, int depth)
     return load_step_body(ld, st, k, v, depth);
 }
 
-static int load_steps(loader *ld, yaml_node_t *seq, const char *what, gp_step **out,
-                      size_t *nout, int depth)
+static int load_steps(loader *ld, yaml_node_t *seq, const char *what, gp_step **out, size_t *nout,
+                      int depth)
 {
     yaml_node_item_t *it;
     char buf[80];
@@ -1859,9 +1852,9 @@ static int top_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
     static const char *const users_keys[] = {"count", "ramp_up", "id"};
     static const char *const timeout_keys[] = {"connect", "first_event", "run",
                                                "expect",  "linger",      "close"};
-    static const char *const protocol_keys[] = {"type_key", "event_key", "wrappers",
-                                                "containers", "ids",    "noise",
-                                                "ready",      "aliases", "max_frame"};
+    static const char *const protocol_keys[] = {"type_key",   "event_key", "wrappers",
+                                                "containers", "ids",       "noise",
+                                                "ready",      "aliases",   "max_frame"};
     struct top_ctx *tc = ctx;
     bool empty;
 
@@ -1890,10 +1883,8 @@ static int top_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
     if (!strcmp(key, "users"))
         return each_pair(ld, v, "users", users_keys, COUNT(users_keys), users_pair, NULL);
     if (!strcmp(key, "timeouts"))
-        return each_pair(ld, v, "timeouts", timeout_keys, COUNT(timeout_keys), timeouts_pair,
-                         NULL);
-    return each_pair(ld, v, "protocol", protocol_keys, COUNT(protocol_keys), protocol_pair,
-                     NULL);
+        return each_pair(ld, v, "timeouts", timeout_keys, COUNT(timeout_keys), timeouts_pair, NULL);
+    return each_pair(ld, v, "protocol", protocol_keys, COUNT(protocol_keys), protocol_pair, NULL);
 }
 
 static void set_defaults(gp_scenario *s)
@@ -1901,8 +1892,8 @@ static void set_defaults(gp_scenario *s)
     s->target.carrier = GP_CARRIER_BEARER;
     s->auth.kind = GP_AUTH_JWT;
     s->auth.secret_env = gp_strdup("GOLDENPATH_JWT_SECRET");
-    s->auth.claims = json_pack("{s:s, s:s, s:s}", "sub", "{{user.id}}", "iss",
-                               "netra-auth-service", "type", "access");
+    s->auth.claims = json_pack("{s:s, s:s, s:s}", "sub", "{{user.id}}", "iss", "netra-auth-service",
+                               "type", "access");
     s->auth.ttl_us = 15 * 60 * 1000000LL;
     s->users.count = 1;
     s->users.id_template = gp_strdup("gp-user-{{user.index}}");
@@ -1923,8 +1914,9 @@ static int load_root(loader *ld, yaml_node_t *root)
     char buf[80];
 
     if (is_null(root))
-        return fail(ld, root, "the file holds no scenario (expected a mapping with name, "
-                              "target and steps)");
+        return fail(ld, root,
+                    "the file holds no scenario (expected a mapping with name, "
+                    "target and steps)");
     if (root->type != YAML_MAPPING_NODE)
         return fail(ld, root, "the top level must be a mapping (name, target, steps, ...), got %s",
                     describe(root, buf, sizeof buf));
@@ -1937,8 +1929,9 @@ static int load_root(loader *ld, yaml_node_t *root)
     if (!tc.steps)
         return fail(ld, root, "missing required key 'steps' at the top level");
     if (!tc.auth && (!getenv(ld->s->auth.secret_env) || !*getenv(ld->s->auth.secret_env)))
-        return fail(ld, root, "environment variable %s is not set (auth defaults to kind jwt; "
-                              "set it, or add auth: {kind: none})",
+        return fail(ld, root,
+                    "environment variable %s is not set (auth defaults to kind jwt; "
+                    "set it, or add auth: {kind: none})",
                     ld->s->auth.secret_env);
     return 0;
 }
@@ -1960,8 +1953,7 @@ static char *read_file(loader *ld, size_t *len)
     while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
         if (gp_buf_append(&b, chunk, n) < 0) {
             gp_err_set(ld->err, GP_EXIT_USAGE, ld->path, 0, 0,
-                       "file is larger than %u bytes; a scenario should be much smaller",
-                       FILE_MAX);
+                       "file is larger than %u bytes; a scenario should be much smaller", FILE_MAX);
             goto fail;
         }
     }
@@ -2072,8 +2064,9 @@ static int prepass(loader *ld, const char *text, size_t len)
     }
     yaml_parser_delete(&p);
     if (rc == 0 && docs == 0)
-        rc = fail_at(ld, 1, 1, "empty file: expected a scenario (a mapping with name, target "
-                               "and steps)");
+        rc = fail_at(ld, 1, 1,
+                     "empty file: expected a scenario (a mapping with name, target "
+                     "and steps)");
     return rc;
 }
 

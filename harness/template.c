@@ -76,8 +76,8 @@ static void make_uuid(const gp_vars *vars, char out[37])
     if (vars->uuid_state)
         (*vars->uuid_state)++;
     if (RAND_bytes(b, sizeof b) != 1) {
-        seed = (vars->uuid_state ? *vars->uuid_state : 0) ^
-               ((uint64_t)vars->user_index << 40) ^ (uint64_t)gp_wall_us();
+        seed = (vars->uuid_state ? *vars->uuid_state : 0) ^ ((uint64_t)vars->user_index << 40) ^
+               (uint64_t)gp_wall_us();
         for (i = 0; i < 2; i++) {
             uint64_t r = splitmix64(&seed);
 
@@ -86,10 +86,9 @@ static void make_uuid(const gp_vars *vars, char out[37])
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 /* Appends the value of one variable; -1 with err when it is unknown or unset. */
@@ -99,8 +98,7 @@ static int append_var(gp_buf *out, const char *name, size_t len, const gp_vars *
     json_t *v;
 
     if (len >= sizeof key) {
-        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "variable name too long: '%.*s...'", 40,
-                   name);
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "variable name too long: '%.*s...'", 40, name);
         return -1;
     }
     memcpy(key, name, len);
@@ -183,7 +181,8 @@ json_t *gp_template_expand_json(const json_t *tmpl, const gp_vars *vars, gp_err 
         json_t *v;
 
         out = json_object();
-        json_object_foreach((json_t *)tmpl, key, v) {
+        json_object_foreach((json_t *)tmpl, key, v)
+        {
             char *k = gp_template_expand(key, vars, err);
             json_t *e = k ? gp_template_expand_json(v, vars, err) : NULL;
 
@@ -202,7 +201,8 @@ json_t *gp_template_expand_json(const json_t *tmpl, const gp_vars *vars, gp_err 
         json_t *v;
 
         out = json_array();
-        json_array_foreach((json_t *)tmpl, i, v) {
+        json_array_foreach((json_t *)tmpl, i, v)
+        {
             json_t *e = gp_template_expand_json(v, vars, err);
 
             if (!e) {

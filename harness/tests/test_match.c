@@ -38,8 +38,7 @@ static void test_match_lookup(void **state)
     assert_string_equal(json_string_value(gp_match_lookup(nested, &p, "data.run_id")), "r2");
     assert_null(gp_match_lookup(nested, &p, "payload.run_id"));
     assert_string_equal(json_string_value(gp_match_lookup(wrapped, &p, "thread_id")), "t3");
-    assert_string_equal(json_string_value(gp_match_lookup(wrapped, &p, "type")),
-                        "agent_thinking");
+    assert_string_equal(json_string_value(gp_match_lookup(wrapped, &p, "type")), "agent_thinking");
     assert_null(gp_match_lookup(flat, &p, ""));
     json_decref(flat);
     json_decref(nested);
@@ -132,8 +131,8 @@ static void test_match_expect_reasons(void **state)
     (void)state;
     gp_profile_init_default(&p);
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        gp_pred pr = {(char *)cases[i].path, cases[i].op, json_loads(cases[i].value,
-                                                                     JSON_DECODE_ANY, NULL)};
+        gp_pred pr = {(char *)cases[i].path, cases[i].op,
+                      json_loads(cases[i].value, JSON_DECODE_ANY, NULL)};
         gp_step s = expect_step(NULL, &pr, 1);
         char why[256] = "unset";
         bool got = gp_match_expect(&s, f, &p, &v, why, sizeof why);
@@ -179,8 +178,7 @@ static void test_match_capture(void **state)
 {
     json_t *f = frame("{\"type\":\"agent_started\",\"data\":{\"thread_id\":\"t-9\","
                       "\"n\":3,\"o\":{\"a\":1}}}");
-    gp_capture caps[] = {{"thread", "thread_id"}, {"n", "data.n"}, {"o", "o"},
-                         {"none", "nope"}};
+    gp_capture caps[] = {{"thread", "thread_id"}, {"n", "data.n"}, {"o", "o"}, {"none", "nope"}};
     json_t *captured = json_object();
     gp_profile p;
 

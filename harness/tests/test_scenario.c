@@ -189,8 +189,7 @@ static void test_scenario_golden_path_model(void **state)
     assert_int_equal(s->target.carrier, GP_CARRIER_BEARER);
     assert_int_equal(s->auth.kind, GP_AUTH_JWT);
     assert_string_equal(s->auth.secret_env, "GOLDENPATH_JWT_SECRET");
-    assert_string_equal(json_string_value(json_object_get(s->auth.claims, "sub")),
-                        "{{user.id}}");
+    assert_string_equal(json_string_value(json_object_get(s->auth.claims, "sub")), "{{user.id}}");
     assert_int_equal(s->auth.ttl_us, 15 * 60 * 1000000LL);
     assert_int_equal(s->users.count, 50);
     assert_int_equal(s->users.ramp_up_us, 500000);
@@ -287,9 +286,8 @@ static void test_scenario_env_resolution(void **state)
     assert_string_equal(s->target.url, "wss://example.org:9443/ws");
     assert_int_equal(s->target.carrier, GP_CARRIER_QUERY);
     assert_int_equal(s->users.count, 7);
-    assert_string_equal(
-        json_string_value(json_object_get(s->steps[0].u.send.message, "literal")),
-        "${NOT_RESOLVED}");
+    assert_string_equal(json_string_value(json_object_get(s->steps[0].u.send.message, "literal")),
+                        "${NOT_RESOLVED}");
     gp_scenario_free(s);
 }
 
@@ -297,16 +295,16 @@ static void test_scenario_env_resolution(void **state)
 static void test_scenario_ids_and_captures(void **state)
 {
     gp_err err = {0};
-    gp_scenario *s = load_text(
-        "name: t\ntarget: {url: ws://h/ws}\nauth: {kind: none}\nsteps:\n"
-        "  - connect: {name: first}\n"
-        "  - repeat:\n      count: 3\n      steps:\n"
-        "        - send: {type: user_message, payload: {thread_id: \"t-{{user.id}}\"}}\n"
-        "        - expect_run: {capture: {thread: thread_id}, require: [agent_started]}\n"
-        "        - repeat: {count: 2, steps: [{think: {min: 10ms, max: 20ms}}]}\n"
-        "  - send: {type: user_message, payload: {thread_id: \"{{thread}}\"}}\n"
-        "  - name: last\n    close: {code: 4000, reason: bye}\n",
-        &err);
+    gp_scenario *s =
+        load_text("name: t\ntarget: {url: ws://h/ws}\nauth: {kind: none}\nsteps:\n"
+                  "  - connect: {name: first}\n"
+                  "  - repeat:\n      count: 3\n      steps:\n"
+                  "        - send: {type: user_message, payload: {thread_id: \"t-{{user.id}}\"}}\n"
+                  "        - expect_run: {capture: {thread: thread_id}, require: [agent_started]}\n"
+                  "        - repeat: {count: 2, steps: [{think: {min: 10ms, max: 20ms}}]}\n"
+                  "  - send: {type: user_message, payload: {thread_id: \"{{thread}}\"}}\n"
+                  "  - name: last\n    close: {code: 4000, reason: bye}\n",
+                  &err);
     const gp_step *r;
 
     (void)state;
@@ -318,8 +316,7 @@ static void test_scenario_ids_and_captures(void **state)
     assert_int_equal(r->id, 1);
     assert_int_equal(r->u.repeat.count, 3);
     assert_int_equal(r->u.repeat.steps[0].id, 2);
-    assert_int_equal(r->u.repeat.steps[1].u.expect_run.required,
-                     GP_EV_MASK(GP_EV_AGENT_STARTED));
+    assert_int_equal(r->u.repeat.steps[1].u.expect_run.required, GP_EV_MASK(GP_EV_AGENT_STARTED));
     assert_string_equal(r->u.repeat.steps[1].u.expect_run.captures[0].var, "thread");
     assert_int_equal(r->u.repeat.steps[2].u.repeat.steps[0].id, 5);
     assert_int_equal(r->u.repeat.steps[2].u.repeat.steps[0].u.think.min_us, 10000);
@@ -368,14 +365,14 @@ static void test_scenario_expect_predicates(void **state)
 static void test_scenario_protocol(void **state)
 {
     gp_err err = {0};
-    gp_scenario *s = load_text(
-        "name: t\ntarget:\n  url: ws://h/ws\n  carrier: subprotocol\n"
-        "  subprotocol_encoding: base64url\n  headers: {X-Trace: \"{{user.id}}\"}\n"
-        "  subprotocols: [chat]\n  insecure: true\nauth: {kind: none}\n"
-        "protocol:\n  containers: [data]\n  wrappers: []\n  ids: {run: rid}\n"
-        "  aliases: {reasoning: agent_thinking, ready: connection_established}\n"
-        "  max_frame: 512KiB\nsteps: [connect]\n",
-        &err);
+    gp_scenario *s =
+        load_text("name: t\ntarget:\n  url: ws://h/ws\n  carrier: subprotocol\n"
+                  "  subprotocol_encoding: base64url\n  headers: {X-Trace: \"{{user.id}}\"}\n"
+                  "  subprotocols: [chat]\n  insecure: true\nauth: {kind: none}\n"
+                  "protocol:\n  containers: [data]\n  wrappers: []\n  ids: {run: rid}\n"
+                  "  aliases: {reasoning: agent_thinking, ready: connection_established}\n"
+                  "  max_frame: 512KiB\nsteps: [connect]\n",
+                  &err);
 
     (void)state;
     assert_non_null(s);
@@ -403,8 +400,7 @@ static void test_scenario_claims_merge(void **state)
 
     (void)state;
     assert_non_null(s);
-    assert_string_equal(json_string_value(json_object_get(s->auth.claims, "sub")),
-                        "{{user.id}}");
+    assert_string_equal(json_string_value(json_object_get(s->auth.claims, "sub")), "{{user.id}}");
     assert_string_equal(json_string_value(json_object_get(s->auth.claims, "iss")), "other");
     assert_null(json_object_get(s->auth.claims, "type"));
     assert_string_equal(json_string_value(json_object_get(s->auth.claims, "role")), "admin");

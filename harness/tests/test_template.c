@@ -59,7 +59,7 @@ static int is_uuid4(const char *s)
         return 0;
     for (i = 0; i < 36; i++)
         if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-'
-                                                       : !strchr("0123456789abcdef", s[i]))
+                                                      : !strchr("0123456789abcdef", s[i]))
             return 0;
     return 1;
 }
@@ -100,9 +100,9 @@ static void test_template_json(void **state)
 {
     json_t *cap = json_pack("{s:s}", "thread", "t-1");
     gp_vars v = {"alice", 1, "nn", cap, NULL};
-    json_t *tmpl = json_pack("{s:s, s:{s:s, s:[s, i, b, n]}, s:f}", "type", "user_message",
-                             "payload", "thread_id", "{{thread}}", "list", "{{user.id}}", 5,
-                             1, "x", 1.5);
+    json_t *tmpl =
+        json_pack("{s:s, s:{s:s, s:[s, i, b, n]}, s:f}", "type", "user_message", "payload",
+                  "thread_id", "{{thread}}", "list", "{{user.id}}", 5, 1, "x", 1.5);
     json_t *bad = json_pack("{s:[s]}", "a", "{{nope}}");
     gp_err err = {0};
     json_t *out;
@@ -165,10 +165,8 @@ static void test_template_each_var(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_template_builtins),
-        cmocka_unit_test(test_template_captured),
-        cmocka_unit_test(test_template_uuid_unique),
-        cmocka_unit_test(test_template_json),
+        cmocka_unit_test(test_template_builtins),    cmocka_unit_test(test_template_captured),
+        cmocka_unit_test(test_template_uuid_unique), cmocka_unit_test(test_template_json),
         cmocka_unit_test(test_template_each_var),
     };
 
