@@ -44,9 +44,9 @@ static const double limit_q[] = {50, 90, 95, 99, 100, 0};
 
 typedef struct limit {
     limit_key key;
-    bool relative;  /* value is a fraction of BASE (0.2 = 20%) */
-    double value;   /* relative fraction, µs, or percentage points for error_rate */
-    char text[64];  /* as given */
+    bool relative; /* value is a fraction of BASE (0.2 = 20%) */
+    double value;  /* relative fraction, µs, or percentage points for error_rate */
+    char text[64]; /* as given */
 } limit;
 
 typedef struct cmp {
@@ -342,8 +342,7 @@ static int comparable(const gp_report_doc *b, const gp_report_doc *h, const char
                     "goldenpath compare: scenario \"%s\" was run from different files (digest "
                     "%.12s in %s, %.12s in %s): results of a changed scenario are not "
                     "comparable; run both releases with the same scenario file\n",
-                    b->scenarios[i].name, b->scenarios[i].digest, pb, h->scenarios[i].digest,
-                    ph);
+                    b->scenarios[i].name, b->scenarios[i].digest, pb, h->scenarios[i].digest, ph);
             return -1;
         }
     }
@@ -353,9 +352,10 @@ static int comparable(const gp_report_doc *b, const gp_report_doc *h, const char
 static void value_text(const char *kind, json_t *v, char *buf, size_t size)
 {
     if (strcmp(kind, "rule") == 0)
-        snprintf(buf, size, "%s", json_integer_value(json_object_get(v, "checked")) == 0 ? "-"
-                                  : json_integer_value(json_object_get(v, "failed")) ? "FAIL"
-                                                                                      : "pass");
+        snprintf(buf, size, "%s",
+                 json_integer_value(json_object_get(v, "checked")) == 0 ? "-"
+                 : json_integer_value(json_object_get(v, "failed"))     ? "FAIL"
+                                                                        : "pass");
     else if (strcmp(kind, "latency") == 0)
         snprintf(buf, size, "p95 %.1f ms",
                  (double)json_integer_value(json_object_get(v, "p95")) / 1000.0);
@@ -402,8 +402,7 @@ static int write_junit(const cmp *c, const char *path, gp_err *err)
     char when[40];
     int rc;
 
-    json_array_foreach(c->scenarios, i, s)
-        tests += json_array_size(json_object_get(s, "checks"));
+    json_array_foreach(c->scenarios, i, s) tests += json_array_size(json_object_get(s, "checks"));
     gp_iso8601_format(gp_wall_us(), false, when, sizeof when);
     gp_rep_init(&r, GP_REPORT_MAX_BYTES);
     gp_rep_printf(&r,
@@ -416,8 +415,8 @@ static int write_junit(const cmp *c, const char *path, gp_err *err)
         const char *name = json_string_value(json_object_get(s, "name"));
         size_t fails = 0;
 
-        json_array_foreach(checks, j, chk)
-            fails += json_is_true(json_object_get(chk, "regression"));
+        json_array_foreach(checks, j, chk) fails +=
+            json_is_true(json_object_get(chk, "regression"));
         gp_rep_puts(&r, "  <testsuite name=\"goldenpath.compare.");
         gp_rep_xml(&r, name, strlen(name));
         gp_rep_printf(&r,
@@ -453,8 +452,8 @@ static int write_junit(const cmp *c, const char *path, gp_err *err)
     return rc;
 }
 
-static int write_json(const cmp *c, const gp_report_doc *b, const gp_report_doc *h,
-                      const char *pb, const char *ph, const char *path, gp_err *err)
+static int write_json(const cmp *c, const gp_report_doc *b, const gp_report_doc *h, const char *pb,
+                      const char *ph, const char *path, gp_err *err)
 {
     json_t *lims = json_array(), *root;
     char *s;

@@ -101,9 +101,9 @@ static bool merge_transcripts(json_t *dst, json_t *src, size_t offset)
         if (json_array_size(du) >= GP_REPORT_MAX_TRANSCRIPTS)
             return true;
         copy = json_deep_copy(t);
-        json_object_set_new(copy, "user",
-                            json_integer((json_int_t)offset +
-                                         json_integer_value(json_object_get(t, "user"))));
+        json_object_set_new(
+            copy, "user",
+            json_integer((json_int_t)offset + json_integer_value(json_object_get(t, "user"))));
         json_array_append_new(du, copy);
     }
     return cut;
@@ -136,8 +136,7 @@ static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
     return 0;
 }
 
-static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *out,
-                      gp_err *err)
+static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *out, gp_err *err)
 {
     size_t ns = docs[0]->n, i, d;
     gp_suite *suites = gp_calloc(ns ? ns : 1, sizeof *suites);
@@ -193,14 +192,14 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *
     }
     root = gp_report_to_json(suites, ns);
     for (i = 0; i < ns; i++) {
-        json_t *tr = json_object_get(json_array_get(json_object_get(root, "scenarios"), i),
-                                     "transcripts");
+        json_t *tr =
+            json_object_get(json_array_get(json_object_get(root, "scenarios"), i), "transcripts");
         size_t offset = 0;
         bool cut = false;
 
         for (d = 0; d < n; d++) {
-            cut |= merge_transcripts(
-                tr, json_object_get(docs[d]->scenarios[i].json, "transcripts"), offset);
+            cut |= merge_transcripts(tr, json_object_get(docs[d]->scenarios[i].json, "transcripts"),
+                                     offset);
             offset += docs[d]->scenarios[i].results->nusers;
         }
         cut |= json_integer_value(json_object_get(tr, "failing_users")) >

@@ -14,8 +14,12 @@ typedef struct style {
 } style;
 
 static const style plain = {"PASS", "FAIL", "SKIP", "", "", ""};
-static const style color = {"\033[32m\xe2\x9c\x93\033[0m   ", "\033[31m\xe2\x9c\x97\033[0m   ",
-                            "\033[33m-\033[0m   ", "\033[1m", "\033[2m", "\033[0m"};
+static const style color = {"\033[32m\xe2\x9c\x93\033[0m   ",
+                            "\033[31m\xe2\x9c\x97\033[0m   ",
+                            "\033[33m-\033[0m   ",
+                            "\033[1m",
+                            "\033[2m",
+                            "\033[0m"};
 
 static void ms(char *buf, size_t size, int64_t us)
 {
@@ -86,8 +90,8 @@ static void failing_rule(FILE *out, const gp_suite *s, gp_rule rule, const gp_co
         if (o->tail_frames == 0)
             continue;
         gp_rep_init(&tail, (size_t)1 << 20);
-        gp_rep_transcript_excerpt(&tail, gp_suite_transcript(s, f->user), f->frame,
-                                  o->tail_frames, CONSOLE_TEXT_MAX, "      ");
+        gp_rep_transcript_excerpt(&tail, gp_suite_transcript(s, f->user), f->frame, o->tail_frames,
+                                  CONSOLE_TEXT_MAX, "      ");
         fprintf(out, "    %stranscript (ms since the user's first frame; ! marks the failure)%s\n",
                 st->dim, st->off);
         if (tail.b.data) {
@@ -102,12 +106,11 @@ static void failing_rule(FILE *out, const gp_suite *s, gp_rule rule, const gp_co
         fprintf(out, "  ... and %zu more users\n", rr->failed - shown);
 }
 
-static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o,
-                          const style *st)
+static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o, const style *st)
 {
     const gp_results *r = s->results;
-    const char *name = s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name
-                                                                  : "unnamed";
+    const char *name =
+        s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name : "unnamed";
     size_t i, upassed = 0, nfailed_rules = 0;
     char when[40];
     bool any_cause = false;
@@ -149,16 +152,16 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     fputs(any_cause ? "\n" : "none\n", out);
     for (i = 0; i < r->nusers; i++)
         upassed += r->users[i].passed;
-    fprintf(out, "\n%s%s: %zu of %zu users passed; %zu failed", st->bold, name, upassed,
-            r->nusers, r->nusers - upassed);
+    fprintf(out, "\n%s%s: %zu of %zu users passed; %zu failed", st->bold, name, upassed, r->nusers,
+            r->nusers - upassed);
     for (i = 0; i < GP_RULE__COUNT; i++) {
         if (!r->rules[i].failed)
             continue;
         fprintf(out, "%s%s", nfailed_rules ? ", " : " (", gp_rule_id((gp_rule)i));
         nfailed_rules++;
     }
-    fprintf(out, "%s%s%s\n", nfailed_rules ? ")" : "",
-            s->meta.interrupted ? "; interrupted" : "", st->off);
+    fprintf(out, "%s%s%s\n", nfailed_rules ? ")" : "", s->meta.interrupted ? "; interrupted" : "",
+            st->off);
 }
 
 void gp_report_console(FILE *out, const gp_suite *suites, size_t n, const gp_console_opts *o)

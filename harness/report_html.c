@@ -48,11 +48,11 @@ typedef struct kind_style {
 } kind_style;
 
 static const kind_style event_colors[] = {
-    {"agent_started", "#2b6cb0"},  {"agent_thinking", "#805ad5"},
-    {"tool_executing", "#dd6b20"}, {"tool_completed", "#d69e2e"},
+    {"agent_started", "#2b6cb0"},   {"agent_thinking", "#805ad5"},
+    {"tool_executing", "#dd6b20"},  {"tool_completed", "#d69e2e"},
     {"agent_completed", "#2f855a"}, {"agent_error", "#c53030"},
-    {"agent_death", "#9b2c2c"},    {"sent", "#4a5568"},
-    {"marker", "#a0aec0"},         {"other", "#718096"},
+    {"agent_death", "#9b2c2c"},     {"sent", "#4a5568"},
+    {"marker", "#a0aec0"},          {"other", "#718096"},
 };
 
 static const char *color_of(const char *label, gp_frame_kind kind)
@@ -109,8 +109,9 @@ static void hist_svg(gp_rep *r, const char *name, const gp_hist *h)
         gp_rep_puts(r, "</b><br><i>no samples</i></div>\n");
         return;
     }
-    gp_rep_printf(r, "</b> <small>n=%llu p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms"
-                     "</small><br>\n",
+    gp_rep_printf(r,
+                  "</b> <small>n=%llu p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms"
+                  "</small><br>\n",
                   (unsigned long long)h->count, (double)gp_hist_percentile(h, 50) / 1000.0,
                   (double)gp_hist_percentile(h, 95) / 1000.0,
                   (double)gp_hist_percentile(h, 99) / 1000.0, (double)h->max / 1000.0);
@@ -136,30 +137,32 @@ static void hist_svg(gp_rep *r, const char *name, const gp_hist *h)
     for (b = 0; b < HTML_BINS; b++)
         if (bins[b] > top)
             top = bins[b];
-    gp_rep_printf(r, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
-                  W, H + PAD, W, H + PAD);
+    gp_rep_printf(r, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", W,
+                  H + PAD, W, H + PAD);
     for (b = 0; b < HTML_BINS; b++) {
         double bh = top ? (double)bins[b] / (double)top * (H - 14) : 0;
         double x = (double)b * W / HTML_BINS;
 
         if (!bins[b])
             continue;
-        gp_rep_printf(r, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                         "fill=\"#4c78a8\"><title>%llu samples near %.1f ms</title></rect>",
-                      x + 1, H - bh, (double)W / HTML_BINS - 2, bh,
-                      (unsigned long long)bins[b], exp(lo + span * (double)b / (HTML_BINS - 1)) /
-                                                       1000.0);
+        gp_rep_printf(r,
+                      "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                      "fill=\"#4c78a8\"><title>%llu samples near %.1f ms</title></rect>",
+                      x + 1, H - bh, (double)W / HTML_BINS - 2, bh, (unsigned long long)bins[b],
+                      exp(lo + span * (double)b / (HTML_BINS - 1)) / 1000.0);
     }
     for (i = 0; i < 3; i++) {
         double v = (double)gp_hist_percentile(h, qs[i]);
         double x = ((log(v > 1 ? v : 1) - lo) / span) * (W - W / HTML_BINS) + W / HTML_BINS / 2.0;
 
-        gp_rep_printf(r, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"10\" y2=\"%d\" stroke=\"#b3261e\" "
-                         "stroke-dasharray=\"3,2\"/><text x=\"%.1f\" y=\"%d\">%s</text>",
+        gp_rep_printf(r,
+                      "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"10\" y2=\"%d\" stroke=\"#b3261e\" "
+                      "stroke-dasharray=\"3,2\"/><text x=\"%.1f\" y=\"%d\">%s</text>",
                       x, x, H, x + 2, 9 + (int)i * 10, qn[i]);
     }
-    gp_rep_printf(r, "<text x=\"0\" y=\"%d\">%.1f ms</text><text x=\"%d\" y=\"%d\" "
-                     "text-anchor=\"end\">%.1f ms</text></svg></div>\n",
+    gp_rep_printf(r,
+                  "<text x=\"0\" y=\"%d\">%.1f ms</text><text x=\"%d\" y=\"%d\" "
+                  "text-anchor=\"end\">%.1f ms</text></svg></div>\n",
                   H + 13, (double)h->min / 1000.0, W, H + 13, (double)h->max / 1000.0);
 }
 
@@ -189,15 +192,20 @@ static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
     t0 = t->frames[start].t_us;
     t1 = t->frames[end - 1].t_us;
     scale = t1 > t0 ? (double)(W - 2 * X0) / (double)(t1 - t0) : 0;
-    gp_rep_printf(r, "<br><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
-                     "<line x1=\"%d\" x2=\"%d\" y1=\"32\" y2=\"32\" stroke=\"#ccc\"/>",
+    gp_rep_printf(r,
+                  "<br><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
+                  "<line x1=\"%d\" x2=\"%d\" y1=\"32\" y2=\"32\" stroke=\"#ccc\"/>",
                   W, H, W, H, X0, W - X0);
     for (k = 0; k <= 4; k++) {
         double x = X0 + (double)k * (W - 2 * X0) / 4.0;
 
-        gp_rep_printf(r, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"28\" y2=\"36\" stroke=\"#999\"/>"
-                         "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%.1f ms</text>",
-                      x, x, x, H - 4, k == 0 ? "start" : k == 4 ? "end" : "middle",
+        gp_rep_printf(r,
+                      "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"28\" y2=\"36\" stroke=\"#999\"/>"
+                      "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%.1f ms</text>",
+                      x, x, x, H - 4,
+                      k == 0   ? "start"
+                      : k == 4 ? "end"
+                               : "middle",
                       (double)(t1 - t0) / 1000.0 * (double)k / 4.0);
     }
     for (i = start; i < end; i++) {
@@ -209,11 +217,13 @@ static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
         gp_frame_label(f, label, sizeof label);
         txt = gp_frame_text(f, HTML_TEXT_MAX);
         if (i == focus)
-            gp_rep_printf(r, "<circle cx=\"%.1f\" cy=\"%d\" r=\"8\" fill=\"none\" "
-                             "stroke=\"#b3261e\" stroke-width=\"2\"/>",
+            gp_rep_printf(r,
+                          "<circle cx=\"%.1f\" cy=\"%d\" r=\"8\" fill=\"none\" "
+                          "stroke=\"#b3261e\" stroke-width=\"2\"/>",
                           x, y + 4);
-        gp_rep_printf(r, "<rect x=\"%.1f\" y=\"%d\" width=\"4\" height=\"8\" fill=\"%s\">"
-                         "<title>#%zu +%.1f ms ",
+        gp_rep_printf(r,
+                      "<rect x=\"%.1f\" y=\"%d\" width=\"4\" height=\"8\" fill=\"%s\">"
+                      "<title>#%zu +%.1f ms ",
                       x - 2, y, color_of(label, f->kind), i, (double)(f->t_us - t0) / 1000.0);
         esc(r, label);
         gp_rep_puts(r, " ");
@@ -222,8 +232,7 @@ static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
         free(txt);
     }
     gp_rep_puts(r, "</svg>\n");
-    gp_rep_printf(r, "<details class=\"frames\"><summary>%zu frames</summary><pre>",
-                  end - start);
+    gp_rep_printf(r, "<details class=\"frames\"><summary>%zu frames</summary><pre>", end - start);
     {
         gp_rep ex;
 
@@ -239,8 +248,8 @@ static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
 static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
 {
     const gp_results *res = s->results;
-    const char *name = s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name
-                                                                  : "unnamed";
+    const char *name =
+        s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name : "unnamed";
     size_t i, j, upassed = 0, shown_fail = 0, shown_pass = 0, nfail;
     char when[40];
     bool ok = gp_results_passed(res) && !s->meta.interrupted;
@@ -263,10 +272,11 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
         gp_rep_puts(r, "=");
         esc(r, s->meta.labels[i].value);
     }
-    gp_rep_printf(r, "%s</p>\n<div class=\"cards\"><div class=\"card\"><b>%u</b>users</div>"
-                     "<div class=\"card ok\"><b>%zu</b>passed</div><div class=\"card %s\"><b>"
-                     "%zu</b>failed</div><div class=\"card\"><b>%.1f s</b>duration</div>"
-                     "<div class=\"card\"><b>%zu/%zu</b>runs passed</div></div>\n",
+    gp_rep_printf(r,
+                  "%s</p>\n<div class=\"cards\"><div class=\"card\"><b>%u</b>users</div>"
+                  "<div class=\"card ok\"><b>%zu</b>passed</div><div class=\"card %s\"><b>"
+                  "%zu</b>failed</div><div class=\"card\"><b>%.1f s</b>duration</div>"
+                  "<div class=\"card\"><b>%zu/%zu</b>runs passed</div></div>\n",
                   s->meta.interrupted ? " &middot; <b class=\"bad\">interrupted</b>" : "",
                   s->meta.users, upassed, nfail ? "bad" : "ok", nfail,
                   (double)s->meta.duration_us / 1e6, res->runs_passed, res->runs_total);
@@ -292,10 +302,10 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
             gp_rep_puts(r, "</code></details>");
         }
         if (rr->failed > rr->nexamples)
-            gp_rep_printf(r, "<br><small>and %zu more users</small>",
-                          rr->failed - rr->nexamples);
-        gp_rep_printf(r, "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
-                         "<td class=\"n\">%zu</td></tr>\n",
+            gp_rep_printf(r, "<br><small>and %zu more users</small>", rr->failed - rr->nexamples);
+        gp_rep_printf(r,
+                      "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
+                      "<td class=\"n\">%zu</td></tr>\n",
                       rr->passed, rr->failed, rr->checked);
     }
     gp_rep_puts(r, "</table>\n<h3>Latency</h3><div class=\"hists\">\n");
@@ -307,8 +317,8 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     gp_rep_puts(r, "</div>\n<h3>Causes</h3><p>");
     for (i = 0, j = 0; i < GP_CAUSE__COUNT; i++)
         if (res->causes[i])
-            gp_rep_printf(r, "%s<code>%s</code> %llu", j++ ? ", " : "",
-                          gp_cause_name((gp_cause)i), (unsigned long long)res->causes[i]);
+            gp_rep_printf(r, "%s<code>%s</code> %llu", j++ ? ", " : "", gp_cause_name((gp_cause)i),
+                          (unsigned long long)res->causes[i]);
     gp_rep_puts(r, j ? "</p>\n" : "none</p>\n");
     gp_rep_puts(r, "<h3>Timelines</h3><p class=\"legend\">");
     for (i = 0; i < sizeof event_colors / sizeof event_colors[0]; i++)
@@ -342,11 +352,12 @@ int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_
 
     gp_iso8601_format(gp_wall_us(), true, now, sizeof now);
     gp_rep_init(&r, GP_REPORT_MAX_BYTES);
-    gp_rep_printf(&r, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                      "<meta name=\"viewport\" content=\"width=device-width\">"
-                      "<title>goldenpath report</title><style>%s</style><script>%s</script>"
-                      "</head><body>\n<header><h1>goldenpath report</h1>generated %s by "
-                      "goldenpath ",
+    gp_rep_printf(&r,
+                  "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width\">"
+                  "<title>goldenpath report</title><style>%s</style><script>%s</script>"
+                  "</head><body>\n<header><h1>goldenpath report</h1>generated %s by "
+                  "goldenpath ",
                   css, js, now);
     esc(&r, n && suites[0].meta.harness_version ? suites[0].meta.harness_version : GP_VERSION);
     gp_rep_puts(&r, "</header><main>\n");

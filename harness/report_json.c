@@ -40,17 +40,17 @@ static json_t *rules_json(const gp_results *r)
             const char *uid = f->user < r->nusers ? r->users[f->user].user_id : NULL;
 
             json_array_append_new(
-                ex, json_pack("{s:I,s:o,s:i,s:o,s:o,s:o}", "user", (json_int_t)f->user,
-                              "user_id", text(uid), "step", f->step, "frame",
+                ex, json_pack("{s:I,s:o,s:i,s:o,s:o,s:o}", "user", (json_int_t)f->user, "user_id",
+                              text(uid), "step", f->step, "frame",
                               f->frame == GP_NO_FRAME ? json_null()
                                                       : json_integer((json_int_t)f->frame),
                               "expected", text(f->expected), "received", text(f->received)));
         }
-        json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:o}", "id", gp_rule_id((gp_rule)i), "title",
-                           gp_rule_title((gp_rule)i), "checked", (json_int_t)rr->checked,
-                           "passed", (json_int_t)rr->passed, "failed", (json_int_t)rr->failed,
-                           "examples", ex));
+        json_array_append_new(arr,
+                              json_pack("{s:s,s:s,s:I,s:I,s:I,s:o}", "id", gp_rule_id((gp_rule)i),
+                                        "title", gp_rule_title((gp_rule)i), "checked",
+                                        (json_int_t)rr->checked, "passed", (json_int_t)rr->passed,
+                                        "failed", (json_int_t)rr->failed, "examples", ex));
     }
     return arr;
 }
@@ -69,8 +69,8 @@ static json_t *users_json(const gp_results *r)
             if (u->failed_rules & (1u << k))
                 json_array_append_new(failed, json_string(gp_rule_id((gp_rule)k)));
         json_array_append_new(
-            arr, json_pack("{s:I,s:o,s:b,s:o,s:I,s:I,s:o}", "index", (json_int_t)u->index,
-                           "id", text(u->user_id), "passed", u->passed, "failed_rules", failed,
+            arr, json_pack("{s:I,s:o,s:b,s:o,s:I,s:I,s:o}", "index", (json_int_t)u->index, "id",
+                           text(u->user_id), "passed", u->passed, "failed_rules", failed,
                            "runs_expected", (json_int_t)u->runs_expected, "runs_completed",
                            (json_int_t)u->runs_completed, "cause", text(u->cause)));
     }
@@ -100,8 +100,8 @@ static json_t *coverage_json(const gp_results *r)
     for (i = 0; i < GP_CAUSE__COUNT; i++)
         if (r->causes[i])
             json_array_append_new(causes, json_string(gp_cause_name((gp_cause)i)));
-    return json_pack("{s:o,s:o,s:o,s:o}", "event_types", types, "rules_exercised", rules,
-                     "tools", tools, "causes_seen", causes);
+    return json_pack("{s:o,s:o,s:o,s:o}", "event_types", types, "rules_exercised", rules, "tools",
+                     tools, "causes_seen", causes);
 }
 
 static json_t *transcript_json(const gp_transcript *t, const gp_results *r, size_t user)
@@ -217,11 +217,11 @@ json_t *gp_report_to_json(const gp_suite *suites, size_t n)
         json_array_append_new(arr, sj);
     }
     gp_iso8601_format(gp_wall_us(), true, now, sizeof now);
-    root = json_pack("{s:s,s:i,s:s,s:s,s:b,s:o}", "format", GP_REPORT_FORMAT, "version",
-                     GP_REPORT_VERSION, "harness_version",
-                     n && suites[0].meta.harness_version ? suites[0].meta.harness_version
-                                                         : GP_VERSION,
-                     "generated_at", now, "passed", passed, "scenarios", arr);
+    root =
+        json_pack("{s:s,s:i,s:s,s:s,s:b,s:o}", "format", GP_REPORT_FORMAT, "version",
+                  GP_REPORT_VERSION, "harness_version",
+                  n && suites[0].meta.harness_version ? suites[0].meta.harness_version : GP_VERSION,
+                  "generated_at", now, "passed", passed, "scenarios", arr);
     return root;
 }
 

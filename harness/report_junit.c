@@ -111,8 +111,8 @@ static void rule_case(gp_rep *r, const gp_suite *s, const char *classname, gp_ru
 static void suite_xml(gp_rep *r, const gp_suite *s, size_t id, const char *host)
 {
     const gp_results *res = s->results;
-    const char *name = s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name
-                                                                  : "unnamed";
+    const char *name =
+        s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name : "unnamed";
     char when[40], *classname = gp_asprintf("goldenpath.%s", name), num[32];
     size_t i, failures = 0, skipped = 0;
     int errors = s->meta.interrupted ? 1 : 0;

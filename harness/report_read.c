@@ -229,8 +229,8 @@ gp_report_doc *gp_report_from_json(json_t *root, const char *src, gp_err *err)
     ver = json_object_get(root, "version");
     if (!json_is_object(root) || !json_is_string(fmt) ||
         strcmp(json_string_value(fmt), GP_REPORT_FORMAT) != 0) {
-        gp_err_set(err, GP_EXIT_USAGE, src, 0, 0, "not a goldenpath report (\"format\" is not \"%s\")",
-                   GP_REPORT_FORMAT);
+        gp_err_set(err, GP_EXIT_USAGE, src, 0, 0,
+                   "not a goldenpath report (\"format\" is not \"%s\")", GP_REPORT_FORMAT);
         return NULL;
     }
     if (!json_is_integer(ver) || json_integer_value(ver) != GP_REPORT_VERSION) {

@@ -170,14 +170,14 @@ char *gp_utf8_clean(const char *s, size_t len, size_t max, bool *truncated)
 
 static bool is_value_end(char c)
 {
-    return c == '\0' || c == '&' || c == '"' || c == '\'' || c == ' ' || c == '\t' ||
-           c == '\n' || c == '\r' || c == '#' || c == '\\' || c == '<' || c == '>' || c == ',';
+    return c == '\0' || c == '&' || c == '"' || c == '\'' || c == ' ' || c == '\t' || c == '\n' ||
+           c == '\r' || c == '#' || c == '\\' || c == '<' || c == '>' || c == ',';
 }
 
 static bool is_token_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '=' || c == '+' || c == '/' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '=' || c == '+' || c == '/' || c == '~';
 }
 
 /* Length of the secret starting at s (up to end), per the rule of the matched pattern. */
@@ -298,8 +298,8 @@ void gp_frame_label(const gp_frame *f, char *buf, size_t size)
             snprintf(buf, size, "(invalid JSON)");
         else if (!json_is_string(type))
             snprintf(buf, size, "(no type)");
-        else if (json_is_string(event) && strcmp(json_string_value(event),
-                                                  json_string_value(type)) != 0)
+        else if (json_is_string(event) &&
+                 strcmp(json_string_value(event), json_string_value(type)) != 0)
             snprintf(buf, size, "%s/%s", json_string_value(type), json_string_value(event));
         else
             snprintf(buf, size, "%s", json_string_value(type));
@@ -357,19 +357,16 @@ int gp_write_file_atomic(const char *path, const char *data, size_t len, gp_err 
     tmp = gp_asprintf("%s.tmp.%ld", path, (long)getpid());
     f = fopen(tmp, "wb");
     if (!f) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot create %s: %s", tmp,
-                   strerror(errno));
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot create %s: %s", tmp, strerror(errno));
         goto out;
     }
     if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp,
-                   strerror(errno));
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     if (fclose(f) != 0) {
         f = NULL;
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp,
-                   strerror(errno));
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     f = NULL;

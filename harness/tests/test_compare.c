@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,8 +127,8 @@ static void test_compare_latency_limits(void **state)
         const char *limit;
         int want;
     } cases[] = {
-        {NULL, GP_EXIT_OK},           /* no limit: reported, not judged */
-        {"p95=20%", GP_EXIT_FAILED},  /* doubled */
+        {NULL, GP_EXIT_OK},          /* no limit: reported, not judged */
+        {"p95=20%", GP_EXIT_FAILED}, /* doubled */
         {"p95=150%", GP_EXIT_OK},
         {"p99=+50ms", GP_EXIT_FAILED}, /* agent_completed grew by 90 ms */
         {"p99=+200ms", GP_EXIT_OK},
@@ -147,8 +148,8 @@ static void test_compare_latency_limits(void **state)
                                 : run_compare(base, head, NULL, NULL);
 
         if (rc != cases[i].want)
-            fail_msg("limit %s: exit %d, want %d", cases[i].limit ? cases[i].limit : "(none)",
-                     rc, cases[i].want);
+            fail_msg("limit %s: exit %d, want %d", cases[i].limit ? cases[i].limit : "(none)", rc,
+                     cases[i].want);
     }
     free(base);
     free(head);
@@ -237,8 +238,8 @@ static void test_compare_junit_output_is_valid(void **state)
 
     assert_int_equal(run_compare(base, head, "--junit", out), GP_EXIT_FAILED);
     if (system("command -v xmllint >/dev/null 2>&1") == 0) {
-        cmd = gp_asprintf("xmllint --noout --schema %s/reports/schema/junit.xsd %s",
-                          GP_SOURCE_DIR, out);
+        cmd = gp_asprintf("xmllint --noout --schema %s/reports/schema/junit.xsd %s", GP_SOURCE_DIR,
+                          out);
         assert_int_equal(system(cmd), 0);
         free(cmd);
     }
@@ -306,8 +307,8 @@ static void test_merge_is_exact(void **state)
     gp_hist_cleanup(&all);
     tr = json_object_get(d->scenarios[0].json, "transcripts");
     assert_int_equal(json_integer_value(json_object_get(tr, "failing_users")), 2);
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_array_get(json_object_get(tr, "users"), 0), "user")),
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_array_get(json_object_get(tr, "users"), 0), "user")),
                      FX_USERS + 1);
     assert_int_equal(json_array_size(json_object_get(d->root, "merged_from")), 2);
     gp_report_doc_free(d);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +74,7 @@ static void test_report_json_round_trip(void **state)
         for (j = 0; j < a->rules[i].nexamples; j++) {
             assert_int_equal(a->rules[i].examples[j].user, b->rules[i].examples[j].user);
             assert_int_equal(a->rules[i].examples[j].frame, b->rules[i].examples[j].frame);
-            assert_string_equal(a->rules[i].examples[j].received,
-                                b->rules[i].examples[j].received);
+            assert_string_equal(a->rules[i].examples[j].received, b->rules[i].examples[j].received);
         }
     }
     assert_int_equal(a->nusers, b->nusers);
@@ -117,18 +117,16 @@ static void test_report_json_layout_and_redaction(void **state)
                         "2025-09-18T14:00:00.250Z");
     assert_string_equal(json_string_value(json_object_get(sc, "target")),
                         "ws://127.0.0.1:8765/ws?token=REDACTED");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(sc, "labels"),
-                                                          "release")),
-                        "v1.2.3");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(sc, "labels"), "release")), "v1.2.3");
     tr = json_object_get(sc, "transcripts");
     assert_int_equal(json_integer_value(json_object_get(tr, "failing_users")), 2);
     assert_int_equal(json_array_size(json_object_get(tr, "users")), 2);
     cov = json_object_get(sc, "coverage");
-    assert_int_equal(json_array_size(json_object_get(cov, "rules_exercised")),
-                     GP_RULE__COUNT - 1);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(cov, "tools"),
-                                                        "cost_analyzer")),
-                     FX_USERS);
+    assert_int_equal(json_array_size(json_object_get(cov, "rules_exercised")), GP_RULE__COUNT - 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(cov, "tools"), "cost_analyzer")),
+        FX_USERS);
     dump = json_dumps(root, 0);
     assert_null(strstr(dump, "supersecret"));
     assert_null(strstr(dump, "sekret"));
@@ -156,9 +154,9 @@ static void test_report_json_bounds_transcripts(void **state)
     for (i = 0; i < GP_MAX_EXAMPLES + 5 && i < FX_USERS; i++)
         gp_results_fail(fx.res, GP_RULE_GAP, i, 3, GP_NO_FRAME, "a gap under 1 s", "2 s");
     root = gp_report_to_json(&fx.suite, 1);
-    users = json_object_get(json_object_get(json_array_get(json_object_get(root, "scenarios"), 0),
-                                            "transcripts"),
-                            "users");
+    users = json_object_get(
+        json_object_get(json_array_get(json_object_get(root, "scenarios"), 0), "transcripts"),
+        "users");
     assert_true(json_array_size(users) <= GP_REPORT_MAX_TRANSCRIPTS);
     for (i = 0; i < json_array_size(users); i++) {
         json_t *u = json_array_get(users, i);

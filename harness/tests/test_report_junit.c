@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +62,9 @@ static void test_report_junit_cases_and_failures(void **state)
     assert_int_equal(count(o.xml, "<skipped"), 1);
     assert_int_equal(count(o.xml, "<failure "), 2);
     assert_non_null(strstr(o.xml, "<testsuites name=\"goldenpath\" tests=\"13\" failures=\"2\""));
-    assert_non_null(strstr(o.xml, "classname=\"goldenpath.golden_path\" name=\"GP-R1-STARTED-FIRST: "
-                                  "agent_started is the run&#39;s first event, exactly once\""));
+    assert_non_null(strstr(o.xml,
+                           "classname=\"goldenpath.golden_path\" name=\"GP-R1-STARTED-FIRST: "
+                           "agent_started is the run&#39;s first event, exactly once\""));
     assert_non_null(strstr(o.xml, "message=\"1 of 6 users failed: expected agent_started as the "
                                   "first event\" type=\"GP-R1-STARTED-FIRST\""));
     assert_non_null(strstr(o.xml, "timestamp=\"2025-09-18T14:00:00\""));
@@ -80,7 +82,10 @@ static void test_report_junit_escapes_user_text(void **state)
 
     (void)state;
     fixture_init(&fx, FX_FAIL, 1, NULL);
-    gp_transcript_add(fx.ts[2], GP_FR_NOTE, 999999, 0, "raw\x01" "ctl <&\"'> \xff", 15);
+    gp_transcript_add(fx.ts[2], GP_FR_NOTE, 999999, 0,
+                      "raw\x01"
+                      "ctl <&\"'> \xff",
+                      15);
     fx.res->rules[GP_RULE_R2_END].examples[0].frame = fx.ts[2]->nframes - 1;
     write_junit(&o, &fx, 1);
     assert_non_null(strstr(o.xml, "gp-user-&lt;2&gt;&amp;&quot;&#39; (#2)"));

@@ -3,13 +3,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "report_util.h"
 #include "report_fixture.h"
+#include "report_util.h"
 
 static char *xml(const char *s, size_t len)
 {
@@ -58,7 +59,8 @@ static void test_report_util_redacts_credentials(void **state)
         {"{\"auth\":\"Bearer eyJ.x.y\"}", "{\"auth\":\"Bearer REDACTED\"}"},
         {"authorization: bearer abc def", "authorization: bearer REDACTED def"},
         {"jwt-auth, jwt.eyJhbGciOiJIUzI1NiJ9.e30.sig", "jwt-auth, jwt.REDACTED"},
-        {"{\"access_token\": \"s3cr\\\"et\", \"n\":1}", "{\"access_token\": \"REDACTED\", \"n\":1}"},
+        {"{\"access_token\": \"s3cr\\\"et\", \"n\":1}",
+         "{\"access_token\": \"REDACTED\", \"n\":1}"},
         {"nothing to hide", "nothing to hide"},
         {"token=", "token="},
     };
