@@ -1,8 +1,532 @@
-/* main.c - the goldenpath command line (placeholder while modules land). */
+/* main.c - the goldenpath command line: a thin layer over the modules. It parses options,
+ * loads scenarios, runs them, judges, and hands results to the reporters. Results go to
+ * stdout, errors and the live progress line to stderr. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-int main(void)
+#include "compare.h"
+#include "judge.h"
+#include "report.h"
+#include "runner.h"
+#include "scenario.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
 {
-    fputs("goldenpath: under construction\n", stderr);
-    return 3;
+    (void)sig;
+    interrupted = 1;
+}
+
+static const char usage_main[] =
+    "usage: goldenpath COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "A conformance judge for servers that stream an AI agent's work over WebSockets.\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO.yaml...     drive simulated users through scenarios and judge them\n"
+    "  check SCENARIO.yaml...   validate scenario files without connecting\n"
+    "  judge SCENARIO.yaml TRANSCRIPTS.json\n"
+    "                           judge recorded transcripts offline\n"
+    "  compare BASE.json HEAD.json\n"
+    "                           compare two JSON reports; exit 1 on regression\n"
+    "  merge A.json B.json... -o OUT.json\n"
+    "                           merge reports of one scenario run in parts\n"
+    "  rules                    list the rules and their stable ids\n"
+    "\n"
+    "Run 'goldenpath COMMAND --help' for a command's options.\n"
+    "\n"
+    "exit status: 0 every check passed; 1 a check failed (or the target was unreachable);\n"
+    "             2 usage or scenario error; 3 the harness itself failed.\n";
+
+static const char usage_run[] =
+    "usage: goldenpath run SCENARIO.yaml... [options]\n"
+    "\n"
+    "Drives every simulated user of each scenario through its steps against the target, then\n"
+    "judges every user's transcript against the golden-path rules.\n"
+    "\n"
+    "options:\n"
+    "  --target URL          override the scenario's target URL (ws:// or wss://)\n"
+    "  --users N             override the number of simulated users\n"
+    "  --timeout DURATION    bound every wait (connect, first event, run completion),\n"
+    "                        e.g. 10s, 500ms\n"
+    "  --junit FILE          write JUnit XML (a testsuite per scenario, a testcase per rule)\n"
+    "  --json FILE           write the full JSON report (atomically)\n"
+    "  --html FILE           write a self-contained HTML report\n"
+    "  --label KEY=VALUE     attach a label to the reports (repeatable), e.g. release=2.4.1\n"
+    "  --save-transcripts FILE\n"
+    "                        write every user's transcript as JSON (for 'goldenpath judge')\n"
+    "  --no-progress         no live progress line (it is shown only on a terminal, never\n"
+    "                        when CI is set)\n"
+    "  --verbose             show libwebsockets warnings on stderr\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "environment: GOLDENPATH_JWT_SECRET (the HS256 secret, never printed), NO_COLOR, CI.\n"
+    "exit status: 0 all checks passed; 1 a check failed; 2 usage or scenario error;\n"
+    "             3 the harness itself failed.\n";
+
+static const char usage_check[] =
+    "usage: goldenpath check SCENARIO.yaml...\n"
+    "\n"
+    "Validates scenario files without connecting. Every error names file, line and column.\n"
+    "exit status: 0 all files are valid; 2 any file has an error.\n";
+
+static const char usage_judge[] =
+    "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [--junit F] [--json F] [--html F]\n"
+    "\n"
+    "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
+    "the network.\n"
+    "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error.\n";
+
+static bool want_color(FILE *f)
+{
+    const char *term = getenv("TERM");
+
+    if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+        return false;
+    if (term && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(fileno(f));
+}
+
+static bool want_progress(void)
+{
+    const char *ci = getenv("CI");
+
+    if (ci && *ci && strcmp(ci, "0") != 0 && strcmp(ci, "false") != 0)
+        return false;
+    return isatty(STDERR_FILENO);
+}
+
+typedef struct progress_ctx {
+    const char *name;
+    bool shown;
+} progress_ctx;
+
+static void show_progress(const gp_progress *p, void *ud)
+{
+    progress_ctx *pc = ud;
+
+    fprintf(stderr, "\r\033[K%s: users connected %u/%u, finished %u, runs done %zu, problems %zu",
+            pc->name, p->connected, p->users, p->finished, p->runs_done, p->problems);
+    fflush(stderr);
+    pc->shown = true;
+}
+
+static void print_err(const gp_err *err)
+{
+    char buf[GP_ERR_MSG_MAX + GP_ERR_SRC_MAX + 64];
+
+    gp_err_format(err, buf, sizeof buf);
+    fprintf(stderr, "goldenpath: %s\n", buf);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    int i, rc = GP_EXIT_OK;
+
+    if (argc < 2) {
+        fputs(usage_check, stderr);
+        return GP_EXIT_USAGE;
+    }
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_check, stdout);
+            return GP_EXIT_OK;
+        }
+    }
+    for (i = 1; i < argc; i++) {
+        gp_err err = {0};
+        gp_scenario *s = gp_scenario_load(argv[i], &err);
+
+        if (!s) {
+            print_err(&err);
+            rc = GP_EXIT_USAGE;
+            continue;
+        }
+        printf("%s: ok (%s, %u users, %zu steps)\n", argv[i], s->name, s->users.count,
+               s->nsteps);
+        gp_scenario_free(s);
+    }
+    return rc;
+}
+
+static int cmd_rules(void)
+{
+    int i;
+
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        printf("%-22s %s\n", gp_rule_id((gp_rule)i), gp_rule_title((gp_rule)i));
+    return GP_EXIT_OK;
+}
+
+typedef struct outputs {
+    const char *junit;
+    const char *json;
+    const char *html;
+    const char *transcripts;
+} outputs;
+
+static int write_reports(const outputs *out, const gp_suite *suites, size_t n)
+{
+    gp_err err = {0};
+    int rc = 0;
+
+    if (out->junit && gp_report_write_junit(out->junit, suites, n, &err) != 0)
+        rc = -1;
+    if (out->json && gp_report_write_json(out->json, suites, n, &err) != 0)
+        rc = -1;
+    if (out->html && gp_report_write_html(out->html, suites, n, &err) != 0)
+        rc = -1;
+    if (rc != 0)
+        print_err(&err);
+    return rc;
+}
+
+static int parse_label(const char *arg, gp_kv **labels, size_t *n)
+{
+    const char *eq = strchr(arg, '=');
+
+    if (!eq || eq == arg) {
+        fprintf(stderr, "goldenpath: --label wants KEY=VALUE, got '%s'\n", arg);
+        return -1;
+    }
+    *labels = realloc(*labels, (*n + 1) * sizeof **labels);
+    (*labels)[*n].key = gp_strndup(arg, (size_t)(eq - arg));
+    (*labels)[*n].value = gp_strdup(eq + 1);
+    (*n)++;
+    return 0;
+}
+
+static void free_labels(gp_kv *labels, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(labels[i].key);
+        free(labels[i].value);
+    }
+    free(labels);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    enum { O_TARGET = 256, O_USERS, O_TIMEOUT, O_JUNIT, O_JSON, O_HTML, O_LABEL, O_SAVE,
+           O_NOPROG, O_VERBOSE };
+    static const struct option opts[] = {
+        {"target", required_argument, NULL, O_TARGET},
+        {"users", required_argument, NULL, O_USERS},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"junit", required_argument, NULL, O_JUNIT},
+        {"json", required_argument, NULL, O_JSON},
+        {"html", required_argument, NULL, O_HTML},
+        {"label", required_argument, NULL, O_LABEL},
+        {"save-transcripts", required_argument, NULL, O_SAVE},
+        {"no-progress", no_argument, NULL, O_NOPROG},
+        {"verbose", no_argument, NULL, O_VERBOSE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    gp_runner_opts ro;
+    outputs out = {0};
+    gp_kv *labels = NULL;
+    size_t nlabels = 0, nsc = 0, i;
+    gp_scenario **sc = NULL;
+    gp_run_output *runs = NULL;
+    gp_results **results = NULL;
+    gp_suite *suites = NULL;
+    bool progress = want_progress(), any_failed = false;
+    int opt, rc = GP_EXIT_USAGE;
+    gp_console_opts co = {0};
+    struct sigaction sa;
+
+    memset(&ro, 0, sizeof ro);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case O_TARGET:
+            ro.url = optarg;
+            break;
+        case O_USERS: {
+            char *end;
+            long v;
+
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || *end || v < 1 || v > 100000) {
+                fprintf(stderr, "goldenpath: --users wants a number from 1 to 100000, got '%s'\n",
+                        optarg);
+                goto out;
+            }
+            ro.users = (unsigned)v;
+            break;
+        }
+        case O_TIMEOUT:
+            if (gp_duration_parse(optarg, &ro.timeout_us) != 0 || ro.timeout_us <= 0) {
+                fprintf(stderr,
+                        "goldenpath: --timeout wants a duration such as 10s or 500ms, got '%s'\n",
+                        optarg);
+                goto out;
+            }
+            break;
+        case O_JUNIT:
+            out.junit = optarg;
+            break;
+        case O_JSON:
+            out.json = optarg;
+            break;
+        case O_HTML:
+            out.html = optarg;
+            break;
+        case O_LABEL:
+            if (parse_label(optarg, &labels, &nlabels) != 0)
+                goto out;
+            break;
+        case O_SAVE:
+            out.transcripts = optarg;
+            break;
+        case O_NOPROG:
+            progress = false;
+            break;
+        case O_VERBOSE:
+            ro.verbose = true;
+            break;
+        case 'h':
+            fputs(usage_run, stdout);
+            rc = GP_EXIT_OK;
+            goto out;
+        default:
+            fputs("Run 'goldenpath run --help' for the options.\n", stderr);
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        fputs("goldenpath: run needs at least one scenario file\n", stderr);
+        fputs(usage_run, stderr);
+        goto out;
+    }
+    if (out.transcripts && argc - optind > 1) {
+        fputs("goldenpath: --save-transcripts takes a single scenario\n", stderr);
+        goto out;
+    }
+
+    /* Validate every scenario before anything connects. */
+    nsc = (size_t)(argc - optind);
+    sc = calloc(nsc, sizeof *sc);
+    for (i = 0; i < nsc; i++) {
+        gp_err err = {0};
+
+        sc[i] = gp_scenario_load(argv[optind + (int)i], &err);
+        if (!sc[i]) {
+            print_err(&err);
+            rc = GP_EXIT_USAGE;
+            goto out;
+        }
+        /* --timeout bounds every wait; the judge must quote the same bounds the runner used. */
+        if (ro.timeout_us > 0) {
+            gp_timeouts *t = &sc[i]->timeouts;
+
+            t->connect_us = t->first_event_us = t->run_us = t->expect_us = ro.timeout_us;
+        }
+    }
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    runs = calloc(nsc, sizeof *runs);
+    results = calloc(nsc, sizeof *results);
+    suites = calloc(nsc, sizeof *suites);
+    for (i = 0; i < nsc; i++) {
+        progress_ctx pc = {sc[i]->name, false};
+        gp_err err = {0};
+
+        if (interrupted)
+            break;
+        ro.scenario = sc[i];
+        ro.interrupt = &interrupted;
+        ro.progress = progress ? show_progress : NULL;
+        ro.progress_ud = &pc;
+        if (gp_runner_run(&ro, &runs[i], &err) != 0) {
+            if (pc.shown)
+                fputs("\r\033[K", stderr);
+            print_err(&err);
+            rc = err.code ? err.code : GP_EXIT_INTERNAL;
+            goto out;
+        }
+        if (pc.shown)
+            fputs("\r\033[K", stderr);
+        results[i] = gp_judge_run(sc[i], runs[i].ts, runs[i].n);
+        suites[i].meta.harness_version = GP_VERSION;
+        suites[i].meta.scenario = sc[i];
+        suites[i].meta.target = runs[i].target;
+        suites[i].meta.labels = labels;
+        suites[i].meta.nlabels = nlabels;
+        suites[i].meta.started_wall_us = runs[i].started_wall_us;
+        suites[i].meta.duration_us = runs[i].duration_us;
+        suites[i].meta.users = (unsigned)runs[i].n;
+        suites[i].meta.interrupted = runs[i].interrupted;
+        suites[i].results = results[i];
+        suites[i].ts = runs[i].ts;
+        suites[i].nts = runs[i].n;
+        if (!gp_results_passed(results[i]) || runs[i].interrupted)
+            any_failed = true;
+        if (out.transcripts) {
+            gp_err terr = {0};
+
+            if (gp_transcripts_save(out.transcripts, runs[i].ts, runs[i].n, &terr) != 0)
+                print_err(&terr);
+        }
+    }
+    co.color = want_color(stdout);
+    co.max_users_per_rule = 3;
+    co.tail_frames = 8;
+    /* Report what ran, even when a signal cut the run short. */
+    {
+        size_t ran = 0;
+
+        while (ran < nsc && results[ran])
+            ran++;
+        gp_report_console(stdout, suites, ran, &co);
+        fflush(stdout);
+        if (write_reports(&out, suites, ran) != 0) {
+            rc = GP_EXIT_INTERNAL;
+            goto out;
+        }
+        if (interrupted) {
+            fputs("goldenpath: interrupted; the reports hold what was observed\n", stderr);
+            any_failed = true;
+        }
+    }
+    rc = any_failed ? GP_EXIT_FAILED : GP_EXIT_OK;
+out:
+    for (i = 0; i < nsc; i++) {
+        if (runs)
+            gp_run_output_cleanup(&runs[i]);
+        if (results)
+            gp_results_free(results[i]);
+        gp_scenario_free(sc ? sc[i] : NULL);
+    }
+    free(runs);
+    free(results);
+    free(suites);
+    free(sc);
+    free_labels(labels, nlabels);
+    return rc;
+}
+
+static int cmd_judge(int argc, char **argv)
+{
+    enum { O_JUNIT = 256, O_JSON, O_HTML };
+    static const struct option opts[] = {
+        {"junit", required_argument, NULL, O_JUNIT},
+        {"json", required_argument, NULL, O_JSON},
+        {"html", required_argument, NULL, O_HTML},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    outputs out = {0};
+    gp_err err = {0};
+    gp_scenario *s = NULL;
+    gp_transcript **ts = NULL;
+    gp_results *res = NULL;
+    gp_suite suite;
+    gp_console_opts co = {0};
+    size_t n = 0, i;
+    int opt, rc = GP_EXIT_USAGE;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case O_JUNIT:
+            out.junit = optarg;
+            break;
+        case O_JSON:
+            out.json = optarg;
+            break;
+        case O_HTML:
+            out.html = optarg;
+            break;
+        case 'h':
+            fputs(usage_judge, stdout);
+            return GP_EXIT_OK;
+        default:
+            fputs(usage_judge, stderr);
+            return GP_EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        fputs(usage_judge, stderr);
+        return GP_EXIT_USAGE;
+    }
+    s = gp_scenario_load(argv[optind], &err);
+    if (!s || gp_transcripts_load(argv[optind + 1], &ts, &n, &err) != 0) {
+        print_err(&err);
+        goto out;
+    }
+    res = gp_judge_run(s, ts, n);
+    memset(&suite, 0, sizeof suite);
+    suite.meta.harness_version = GP_VERSION;
+    suite.meta.scenario = s;
+    suite.meta.target = "(recorded transcripts)";
+    suite.meta.users = (unsigned)n;
+    suite.results = res;
+    suite.ts = ts;
+    suite.nts = n;
+    co.color = want_color(stdout);
+    co.max_users_per_rule = 3;
+    co.tail_frames = 8;
+    gp_report_console(stdout, &suite, 1, &co);
+    if (write_reports(&out, &suite, 1) != 0) {
+        rc = GP_EXIT_INTERNAL;
+        goto out;
+    }
+    rc = gp_results_passed(res) ? GP_EXIT_OK : GP_EXIT_FAILED;
+out:
+    gp_results_free(res);
+    for (i = 0; i < n; i++)
+        gp_transcript_free(ts[i]);
+    free(ts);
+    gp_scenario_free(s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd;
+
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return GP_EXIT_USAGE;
+    }
+    cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return GP_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("goldenpath %s\n", GP_VERSION);
+        return GP_EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "judge") == 0)
+        return cmd_judge(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return gp_compare_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return gp_merge_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "rules") == 0)
+        return cmd_rules();
+    fprintf(stderr, "goldenpath: unknown command '%s'\n\n%s", cmd, usage_main);
+    return GP_EXIT_USAGE;
 }

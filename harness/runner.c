@@ -126,7 +126,7 @@ typedef struct runner {
     char *url_redacted;
     bool tls;
     char host[256];
-    char addr[INET6_ADDRSTRLEN];
+    char addr[256]; /* an IP literal, or the host when it did not resolve */
     int port;
     char *path; /* with leading '/', query included */
 
