@@ -545,10 +545,11 @@ static gp_cause classify_conn_error(int code, const char *data)
     if (strstr(low, "upgrade") || strstr(low, "unauthorized") || strstr(low, "forbidden") ||
         strstr(low, "http") || strstr(low, "hs:"))
         return GP_CAUSE_UPGRADE_REFUSED;
-    if (strstr(low, "refused") || strstr(low, "unreachable") || strstr(low, "resolve") ||
-        strstr(low, "no route") || strstr(low, "dns"))
-        return GP_CAUSE_CONN_REFUSED;
-    return GP_CAUSE_OTHER;
+    if (strstr(low, "could not start"))
+        return GP_CAUSE_OTHER; /* the harness failed to begin, the server was never tried */
+    /* Anything else without an HTTP status failed below WebSocket: refused, unreachable,
+     * unresolvable ("connection refused", libwebsockets' "Unable to connect"). */
+    return GP_CAUSE_CONN_REFUSED;
 }
 
 static char *conn_error_text(const gp_frame *fr)
@@ -562,11 +563,23 @@ static char *conn_error_text(const gp_frame *fr)
     return gp_strdup(d);
 }
 
+/* The runner words closes itself ("closed by server: 1011 internal error"); a bare reason
+ * gets the code put in front. */
 static char *close_text(const gp_frame *fr)
 {
+    char code[16];
+
+    snprintf(code, sizeof code, "%d", fr->code);
+    if (fr->data && strstr(fr->data, code))
+        return gp_strdup(fr->data);
     if (fr->data && *fr->data)
         return gp_asprintf("%d %s", fr->code, fr->data);
-    return gp_asprintf("%d", fr->code);
+    return gp_strdup(code);
+}
+
+static bool closed_by_us(const gp_frame *fr)
+{
+    return fr->data && strncmp(fr->data, "closed by us", 12) == 0;
 }
 
 /* The error text an error-ish frame carries, wherever the server put it. */
@@ -596,13 +609,20 @@ static char *error_text(const ujudge *U, size_t i)
     return gp_strdup(json_is_string(code) ? json_string_value(code) : "no error text");
 }
 
+static char *timeout_text(const gp_frame *fr)
+{
+    return gp_strdup(fr->kind == GP_FR_TIMEOUT && fr->data && *fr->data ? fr->data
+                                                                        : "connect timeout");
+}
+
 /* What a connect attempt ended in, scanning up to the next connect marker. */
 typedef enum outcome {
     OUT_NONE,     /* nothing recorded */
     OUT_READY,    /* a ready frame arrived */
     OUT_ERROR,    /* CONN_ERROR */
     OUT_REJECTED, /* connected, then error_message or close before any ready frame */
-    OUT_OPEN      /* connected, and nothing more until a timeout or the end */
+    OUT_OPEN,     /* connected, and nothing more until a timeout or the end */
+    OUT_TIMEOUT   /* the upgrade itself timed out */
 } outcome;
 
 static outcome connect_outcome(const ujudge *U, size_t i, size_t *at, bool *connected,
@@ -625,11 +645,12 @@ static outcome connect_outcome(const ujudge *U, size_t i, size_t *at, bool *conn
             *connected = true;
             break;
         case GP_FR_CLOSED:
+            /* The runner closing after its own timeout is no refusal by the server. */
+            if (closed_by_us(fr))
+                return *connected ? OUT_OPEN : OUT_TIMEOUT;
             return OUT_REJECTED;
         case GP_FR_TIMEOUT:
-            if (*connected)
-                return OUT_OPEN;
-            break;
+            return *connected ? OUT_OPEN : OUT_TIMEOUT;
         case GP_FR_RECV_TEXT:
         case GP_FR_RECV_BINARY:
         case GP_FR_OVERSIZE:
@@ -675,15 +696,17 @@ static void check_connects(ujudge *U)
         out = connect_outcome(U, i, &at, &connected, &errmsg);
         if (out == OUT_ERROR)
             cause = classify_conn_error(t->frames[at].code, t->frames[at].data);
+        else if (out == OUT_TIMEOUT)
+            cause = GP_CAUSE_CONNECT_TIMEOUT;
 
         if (refused) {
             const char *cn = gp_credential_name(cred);
 
             if (out == OUT_NONE)
                 continue;
-            if (out == OUT_ERROR && cause != GP_CAUSE_UPGRADE_REFUSED) {
+            if ((out == OUT_ERROR && cause != GP_CAUSE_UPGRADE_REFUSED) || out == OUT_TIMEOUT) {
                 /* The server was not reached, so nothing was proved about credentials. */
-                why = conn_error_text(&t->frames[at]);
+                why = out == OUT_ERROR ? conn_error_text(&t->frames[at]) : timeout_text(&t->frames[at]);
                 exp = gp_asprintf("a connection to the server, which refuses credential \"%s\"",
                                   cn);
                 ufail(U, GP_RULE_CONNECT, -1, fr->code, at, exp, why);
@@ -719,15 +742,16 @@ static void check_connects(ujudge *U)
             char *ct = t->frames[at].kind == GP_FR_CLOSED ? close_text(&t->frames[at]) : NULL;
             char *et = errmsg != GP_NO_FRAME ? error_text(U, errmsg) : NULL;
 
-            why = gp_asprintf("%s%s%s%s", ct ? "closed before a ready frame: " : "",
-                              ct ? ct : "", et ? (ct ? ", after error_message " : "error_message ")
-                                               : "",
-                              et ? et : "");
+            why = gp_asprintf("%s%s%s%s before a ready frame", et ? "error_message " : "",
+                              et ? et : "", et && ct ? ", then " : "", ct ? ct : "");
             cause = (ct && t->frames[at].code == 1008) || (et && strstr(et, "AUTH"))
                         ? GP_CAUSE_UPGRADE_REFUSED
                         : GP_CAUSE_OTHER;
             free(ct);
             free(et);
+        } else if (t->frames[at].kind == GP_FR_TIMEOUT) {
+            why = timeout_text(&t->frames[at]);
+            cause = GP_CAUSE_CONNECT_TIMEOUT;
         } else {
             why = gp_strdup(connected ? "connected, but no ready frame arrived"
                                       : "no connection was established");
@@ -843,7 +867,7 @@ static void check_frames(ujudge *U)
             break;
         case GP_FR_OVERSIZE:
             why = gp_asprintf("a frame of %zu bytes, over the %zu-byte limit", fr->len,
-                              j->p->max_frame_bytes);
+                              fr->code > 0 ? (size_t)fr->code : j->p->max_frame_bytes);
             cause = GP_CAUSE_OVERSIZE_FRAME;
             break;
         case GP_FR_RECV_TEXT:
@@ -1142,8 +1166,10 @@ static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
             open[nopen].name = name;
             open[nopen++].frame = S[a];
         } else if (ev->type == GP_EV_TOOL_COMPLETED) {
+            /* A missing tool_name already fails GP-FIELDS; it matches any name here so one
+             * defect is not reported twice. */
             for (q = nopen; q-- > 0;)
-                if (strcmp(open[q].name, name) == 0)
+                if (!*name || !*open[q].name || strcmp(open[q].name, name) == 0)
                     break;
             if (q != (size_t)-1) {
                 gp_hist_record(&U->j->r->tool_duration,
@@ -1192,6 +1218,7 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
     size_t a, at = run->end > run->begin ? run->end - 1 : run->begin;
     size_t run_end = GP_NO_FRAME, closed = GP_NO_FRAME, errmsg = GP_NO_FRAME;
     gp_cause cause = GP_CAUSE_RUN_TIMEOUT;
+    int64_t waited = -1;
 
     fmt_dur(d, sizeof d, deadline);
     exp = deadline > 0 ? gp_asprintf("agent_completed within %s of the message", d)
@@ -1219,6 +1246,9 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
             errmsg == GP_NO_FRAME)
             errmsg = a;
     }
+    if (run_end != GP_NO_FRAME && t->frames[run_end].data &&
+        strcmp(t->frames[run_end].data, "timeout") == 0) /* rounded: "10 s", not "10.0 s" */
+        waited = (t->frames[run_end].t_us - run->t0 + 50000) / 100000 * 100000;
     for (a = 0; a < n && !why; a++) {
         gp_event_type ty = U->f[S[a]].ev.type;
 
@@ -1244,22 +1274,40 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
                   strcmp(t->frames[run_end].data, "closed") == 0))) {
         char *ct = closed != GP_NO_FRAME ? close_text(&t->frames[closed]) : NULL;
         char *et = errmsg != GP_NO_FRAME ? error_text(U, errmsg) : NULL;
+        gp_buf b;
 
-        why = gp_asprintf("closed by server%s%s%s%s", ct ? ": " : "", ct ? ct : "",
-                          et ? ", after error_message " : "", et ? et : "");
+        gp_buf_init(&b, 2048);
+        if (!ct)
+            gp_buf_printf(&b, "closed by server");
+        else if (strncmp(ct, "closed", 6) == 0)
+            gp_buf_printf(&b, "%s", ct);
+        else
+            gp_buf_printf(&b, "closed by server: %s", ct);
+        if (et)
+            gp_buf_printf(&b, ", after error_message %s", et);
+        why = gp_buf_steal(&b);
         free(ct);
         free(et);
         cause = GP_CAUSE_CLOSED_MID_RUN;
         at = closed != GP_NO_FRAME ? closed : run_end;
     }
+    if (!why && run_end != GP_NO_FRAME && t->frames[run_end].data &&
+        strcmp(t->frames[run_end].data, "interrupted") == 0) {
+        why = gp_strdup("the harness was interrupted before the run ended");
+        cause = GP_CAUSE_OTHER;
+        at = run_end;
+    }
     if (!why && n == 0) {
-        int64_t wait = j->sc && j->sc->timeouts.first_event_us ? j->sc->timeouts.first_event_us
-                       : run_end != GP_NO_FRAME            ? t->frames[run_end].t_us - run->t0
-                                                           : deadline;
+        /* How long the runner actually waited, which --timeout may have cut short. */
+        int64_t wait = waited >= 0 ? waited
+                       : j->sc && j->sc->timeouts.first_event_us ? j->sc->timeouts.first_event_us
+                                                                 : deadline;
 
         fmt_dur(d, sizeof d, wait);
         why = gp_asprintf("no event within %s of the message", d);
     }
+    if (!why && waited >= 0 && waited < deadline)
+        fmt_dur(d, sizeof d, waited);
     if (!why) {
         char last[48];
         const char *stalled = run_end != GP_NO_FRAME && t->frames[run_end].data &&
@@ -1428,6 +1476,8 @@ static void judge_run(ujudge *U, int k)
     if (run->sent != GP_NO_FRAME)
         sent_th = sent_thread(j, &U->t->frames[run->sent]);
     thread = sent_th;
+    if (!thread && U->t->frames[run->begin].data && *U->t->frames[run->begin].data)
+        thread = U->t->frames[run->begin].data; /* the runner notes the message's thread */
     for (a = 0; a < n && !thread; a++)
         if (U->f[S[a]].ev.type == GP_EV_AGENT_STARTED)
             thread = U->f[S[a]].ev.thread_id;

@@ -78,9 +78,10 @@ static gp_scenario *scenario_new(void)
  *   bin N | over N           a binary / oversize frame of N bytes
  *   wait MS                  advance the clock
  *   end DATA                 RUN_END(2) with DATA
- *   closed CODE [REASON]     CLOSED
+ *   closed CODE [TEXT]       CLOSED with the runner's wording ("closed by server: 1011 ...")
  *   conn STEP                CONNECT(STEP) alone
- *   connected | timeout      CONNECTED / TIMEOUT
+ *   connected                CONNECTED
+ *   timeout [TEXT]           TIMEOUT
  *   connerr CODE TEXT        CONN_ERROR
  *   expect_ok | expect_fail TEXT   markers for step 5
  */
@@ -232,7 +233,7 @@ static void build_line(builder *b, const char *line)
     } else if (strcmp(cmd, "connected") == 0) {
         add(b, GP_FR_CONNECTED, 0, NULL, 0);
     } else if (strcmp(cmd, "timeout") == 0) {
-        add(b, GP_FR_TIMEOUT, STEP_CONNECT_NONE, "ready frame", 0);
+        add(b, GP_FR_TIMEOUT, STEP_CONNECT, *rest ? rest : NULL, 0);
     } else if (strcmp(cmd, "connerr") == 0) {
         sscanf(rest, "%255s %n", arg, &n);
         add(b, GP_FR_CONN_ERROR, atoi(arg), rest + n, 0);
@@ -262,7 +263,7 @@ static gp_transcript *build(size_t index, const char *const *lines)
     "ev agent_started", "ev agent_thinking", "ev tool_executing", "ev tool_completed",             \
         "ev agent_completed"
 #define OPEN "connect", "send"
-#define SHUT "end completed", "closed 1000 done"
+#define SHUT "end completed", "closed 1000 closed by us: 1000 done"
 #define GOOD OPEN, GOLDEN, SHUT
 #define R(rule) (1u << (rule))
 
@@ -485,12 +486,12 @@ static const struct jcase cases[] = {
      R(GP_RULE_COMPLETION), .recv_sub = "agent_death: {\"code\":\"OOM\"}",
      .cause = "agent_death"},
     {"closed 1011 mid-run",
-     {{OPEN, "ev agent_started", "ev agent_thinking", "closed 1011 internal error", "end closed",
+     {{OPEN, "ev agent_started", "ev agent_thinking", "closed 1011 closed by server: 1011 internal error", "end closed",
        NULL}},
      R(GP_RULE_COMPLETION), .recv_sub = "closed by server: 1011 internal error",
      .cause = "closed_mid_run"},
     {"timeout with no event",
-     {{OPEN, "wait 10000", "end timeout", "closed 1000 done", NULL}}, R(GP_RULE_COMPLETION),
+     {{OPEN, "wait 10000", "end timeout", "closed 1000 closed by us: 1000 done", NULL}}, R(GP_RULE_COMPLETION),
      .recv_sub = "no event within 10 s of the message", .cause = "run_timeout"},
     {"timeout without completion",
      {{OPEN, "ev agent_started", "ev agent_thinking", "ev tool_executing", "wait 60000",
@@ -498,11 +499,20 @@ static const struct jcase cases[] = {
      R(GP_RULE_COMPLETION), .recv_sub = "no agent_completed within 60 s (last event: "
                                         "tool_executing at 40 ms)",
      .cause = "run_timeout"},
+    {"timeout cut short by the runner",
+     {{OPEN, "ev agent_started", "wait 2970", "end timeout", NULL}}, R(GP_RULE_COMPLETION),
+     .recv_sub = "no agent_completed within 3 s (last event: agent_started at 20 ms)"},
     {"completion after the deadline",
      {{OPEN " 8", "ev agent_started", "ev agent_thinking", "ev tool_executing",
        "ev tool_completed", "wait 6450", "ev agent_completed", SHUT, NULL}},
      R(GP_RULE_COMPLETION), .exp_sub = "within 5 s", .recv_sub = "agent_completed after 6.5 s",
      .cause = "run_timeout"},
+    {"interrupted by the harness",
+     {{OPEN, "ev agent_started", "end interrupted", NULL}}, R(GP_RULE_COMPLETION),
+     .recv_sub = "interrupted before the run ended"},
+    {"closed by the server without a reason",
+     {{OPEN, "ev agent_started", "closed 1006 ", "end closed", NULL}}, R(GP_RULE_COMPLETION),
+     .recv_sub = "closed by server: 1006", .cause = "closed_mid_run"},
     {"error_message mid-run",
      {{OPEN, "ev agent_started", "raw {\"type\":\"error_message\",\"error_code\":\"INTERNAL\","
        "\"error_message\":\"boom\"}", "end timeout", NULL}},
@@ -531,11 +541,25 @@ static const struct jcase cases[] = {
      {{"conn 0", "connerr 401 upgrade refused: HTTP 401", NULL}},
      R(GP_RULE_CONNECT) | R(GP_RULE_COMPLETION), .recv_sub = "upgrade refused: HTTP 401",
      .cause = "upgrade_refused"},
+    {"libwebsockets' unable to connect",
+     {{"conn 0", "connerr 0 connect failed: Unable to connect", NULL}},
+     R(GP_RULE_CONNECT) | R(GP_RULE_COMPLETION), .recv_sub = "connect failed: Unable to connect",
+     .cause = "conn_refused"},
     {"TLS failure", {{"conn 0", "connerr 0 tls: certificate verify failed", NULL}},
      R(GP_RULE_CONNECT) | R(GP_RULE_COMPLETION), .recv_sub = "tls: certificate", .cause = "tls"},
-    {"no ready frame", {{"conn 0", "connected", "timeout", "closed 1000 done", NULL}},
-     R(GP_RULE_CONNECT) | R(GP_RULE_COMPLETION), .recv_sub = "no ready frame",
+    {"no ready frame",
+     {{"conn 0", "connected", "timeout connected, but no ready frame within 10 s",
+       "closed 1000 closed by us: 1000 connect timeout", NULL}},
+     R(GP_RULE_CONNECT) | R(GP_RULE_COMPLETION),
+     .recv_sub = "connected, but no ready frame within 10 s", .cause = "connect_timeout"},
+    {"upgrade timeout",
+     {{"conn 0", "timeout connect timeout: no WebSocket upgrade within 10 s", NULL}},
+     R(GP_RULE_CONNECT) | R(GP_RULE_COMPLETION), .recv_sub = "no WebSocket upgrade within 10 s",
      .cause = "connect_timeout"},
+    {"closed before the ready frame",
+     {{"conn 0", "connected", "closed 1011 closed by server: 1011 overloaded", NULL}},
+     R(GP_RULE_CONNECT) | R(GP_RULE_COMPLETION),
+     .recv_sub = "closed by server: 1011 overloaded before a ready frame"},
 
     /* ---- AUTH ---- */
     {"auth refused by 401", {{"conn 4", "connerr 401 upgrade refused: HTTP 401", GOOD, NULL}}, 0,
@@ -545,16 +569,24 @@ static const struct jcase cases[] = {
      .unchecked = R(GP_RULE_CONNECT)},
     {"auth refused by error_message and 1008",
      {{"conn 4", "connected", "raw {\"type\":\"error_message\",\"error_code\":\"AUTH_FAILED\"}",
-       "closed 1008 auth failed", GOOD, NULL}},
+       "closed 1008 closed by server: 1008 auth failed", GOOD, NULL}},
      0, .checked = R(GP_RULE_AUTH)},
     {"auth accepted",
      {{"conn 4", "connected", "raw {\"type\":\"connection_established\",\"data\":{\"user_id\":"
-       "\"demo\"}}", "closed 1000 done", NULL}},
+       "\"demo\"}}", "closed 1000 closed by us: 1000 done", NULL}},
      R(GP_RULE_AUTH), .exp_sub = "refuses credential \"none\"",
      .recv_sub = "credential \"none\" was accepted: connection_established arrived",
      .cause = "auth_accepted"},
-    {"auth left open", {{"conn 4", "connected", "timeout", "closed 1000 done", NULL}},
+    {"auth left open",
+     {{"conn 4", "connected", "timeout connected, but no ready frame within 10 s",
+       "closed 1000 closed by us: 1000 connect timeout", NULL}},
      R(GP_RULE_AUTH), .recv_sub = "stayed open without an error"},
+    {"auth left open until the runner closed",
+     {{"conn 4", "connected", "closed 1000 closed by us: 1000 done", NULL}}, R(GP_RULE_AUTH),
+     .recv_sub = "stayed open without an error"},
+    {"auth check timing out before the upgrade",
+     {{"conn 4", "timeout connect timeout: no WebSocket upgrade within 10 s", NULL}},
+     R(GP_RULE_CONNECT), .cause = "connect_timeout", .unchecked = R(GP_RULE_AUTH)},
     {"auth check against a server that is down",
      {{"conn 4", "connerr 0 connection refused", NULL}}, R(GP_RULE_CONNECT),
      .recv_sub = "connection refused", .cause = "conn_refused", .unchecked = R(GP_RULE_AUTH)},
@@ -568,7 +600,8 @@ static const struct jcase cases[] = {
     /* ---- robustness ---- */
     {"empty transcript", {{NULL}}, 0, .unchecked = 0x1fff},
     {"markers without frames",
-     {{"send", "end completed", "closed 1000 done", "expect_ok", "timeout", NULL}},
+     {{"send", "end completed", "closed 1000 closed by us: 1000 done", "expect_ok", "timeout",
+       NULL}},
      R(GP_RULE_COMPLETION), .recv_sub = "no event within 10 s"},
 };
 
@@ -750,6 +783,62 @@ static void test_judge_leak_blames_the_receiver(void **state)
     gp_scenario_free(sc);
 }
 
+/* Transcripts recorded from gp-refserver (golden_path.yaml, 3 users; ids of steps 0-3 match
+ * scenario_new) judged offline: the injected defect is found, and only it. */
+struct recorded_case {
+    const char *file;
+    uint32_t fails;
+    gp_cause cause;
+};
+
+static const struct recorded_case recorded[] = {
+    {"golden.json", 0, GP_CAUSE__COUNT},
+    {"duplicate_completed.json", R(GP_RULE_R2_END), GP_CAUSE__COUNT},
+    {"close_1011.json", R(GP_RULE_COMPLETION), GP_CAUSE_CLOSED_MID_RUN},
+    /* Events go to the latest sender: the leak, and the runs it starved. */
+    {"shared_notifier.json", R(GP_RULE_R6_ISOLATION) | R(GP_RULE_COMPLETION), GP_CAUSE_LEAK},
+};
+
+static void test_judge_recorded_transcripts(void **state)
+{
+    size_t c, i;
+
+    (void)state;
+    for (c = 0; c < sizeof recorded / sizeof recorded[0]; c++) {
+        char path[512];
+        gp_transcript **ts = NULL;
+        size_t n = 0;
+        gp_err err = {0};
+        gp_scenario *sc = scenario_new();
+        gp_results *r;
+
+        snprintf(path, sizeof path, "%s/fixtures/transcripts/%s", GP_SOURCE_DIR, recorded[c].file);
+        print_message("case: %s\n", recorded[c].file);
+        if (gp_transcripts_load(path, &ts, &n, &err) != 0)
+            fail_msg("%s: %s", path, err.msg);
+        assert_int_equal(n, 3);
+        r = gp_judge_run(sc, ts, n);
+        for (i = 0; i < GP_RULE__COUNT; i++)
+            if (r->rules[i].nexamples)
+                print_message("  %s: %s | %s\n", gp_rule_id((gp_rule)i),
+                              r->rules[i].examples[0].expected, r->rules[i].examples[0].received);
+        assert_int_equal(failed_mask(r), recorded[c].fails);
+        assert_int_equal(r->rules[GP_RULE_CONNECT].passed, 3);
+        assert_int_equal(r->runs_total, 3);
+        if (recorded[c].cause != GP_CAUSE__COUNT)
+            assert_true(r->causes[recorded[c].cause] > 0);
+        if (!recorded[c].fails) {
+            assert_int_equal(r->runs_passed, 3);
+            assert_int_equal(r->latency[GP_EV_AGENT_COMPLETED].count, 3);
+        }
+        gp_results_free(r);
+        for (i = 0; i < n; i++)
+            gp_transcript_free(ts[i]);
+        free(ts);
+        gp_scenario_free(sc);
+    }
+}
+
 /* Garbage in any field of any frame never crashes the judge. */
 static void test_judge_survives_garbage(void **state)
 {
@@ -795,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_judge_cases_cover_every_rule),
         cmocka_unit_test(test_judge_bookkeeping),
         cmocka_unit_test(test_judge_leak_blames_the_receiver),
+        cmocka_unit_test(test_judge_recorded_transcripts),
         cmocka_unit_test(test_judge_survives_garbage),
     };
 
