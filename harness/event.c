@@ -66,9 +66,8 @@ void gp_profile_init_default(gp_profile *p)
     static const char *const containers[] = {"payload", "data"};
     /* handshake_response is noise here: a server that wants it acknowledged is handled by an
      * expect step in the scenario, and it never belongs to a run. */
-    static const char *const noise[] = {"heartbeat",      "heartbeat_ack", "pong",
-                                        "ack",            "system_message",
-                                        "handshake_response"};
+    static const char *const noise[] = {"heartbeat", "heartbeat_ack",  "pong",
+                                        "ack",       "system_message", "handshake_response"};
     static const char *const ready[] = {"connection_established", "connection_ready"};
 
     memset(p, 0, sizeof *p);

@@ -231,16 +231,16 @@ typedef struct finfo {
 
 typedef struct urun {
     int step;
-    size_t begin;         /* the RUN_BEGIN marker */
-    size_t sent;          /* the SENT frame, or GP_NO_FRAME */
-    size_t start, end;    /* the window [start, end) */
-    int64_t t0;           /* latencies count from here */
-    bool conn_ok;         /* the connection was up when the run began */
-    char *conn_why;       /* why it was not */
-    const char *run_id;   /* borrowed from a parsed frame */
+    size_t begin;       /* the RUN_BEGIN marker */
+    size_t sent;        /* the SENT frame, or GP_NO_FRAME */
+    size_t start, end;  /* the window [start, end) */
+    int64_t t0;         /* latencies count from here */
+    bool conn_ok;       /* the connection was up when the run began */
+    char *conn_why;     /* why it was not */
+    const char *run_id; /* borrowed from a parsed frame */
     bool completed;
     bool failed;
-    uint32_t causes;      /* gp_cause bits counted for this run */
+    uint32_t causes; /* gp_cause bits counted for this run */
 } urun;
 
 typedef struct ujudge {
@@ -706,9 +706,10 @@ static void check_connects(ujudge *U)
                 continue;
             if ((out == OUT_ERROR && cause != GP_CAUSE_UPGRADE_REFUSED) || out == OUT_TIMEOUT) {
                 /* The server was not reached, so nothing was proved about credentials. */
-                why = out == OUT_ERROR ? conn_error_text(&t->frames[at]) : timeout_text(&t->frames[at]);
-                exp = gp_asprintf("a connection to the server, which refuses credential \"%s\"",
-                                  cn);
+                why = out == OUT_ERROR ? conn_error_text(&t->frames[at])
+                                       : timeout_text(&t->frames[at]);
+                exp =
+                    gp_asprintf("a connection to the server, which refuses credential \"%s\"", cn);
                 ufail(U, GP_RULE_CONNECT, -1, fr->code, at, exp, why);
                 U->j->r->causes[cause]++;
             } else if (out == OUT_ERROR || out == OUT_REJECTED) {
@@ -813,7 +814,8 @@ static void track_connection(ujudge *U)
                 if (!U->runs[k].conn_ok)
                     U->runs[k].conn_why =
                         gp_strdup(st == ST_PENDING ? "the connection was never established"
-                                                   : why ? why : "no connection");
+                                  : why            ? why
+                                                   : "no connection");
                 k++;
             }
             break;
@@ -931,7 +933,8 @@ static void check_frames(ujudge *U)
                     gp_results_count_tool(U->j->r, tn);
             }
         }
-        if (fr->data && (owner = nonce_find(&j->nonces, fr->data, fr->len, (int)U->u, t->nonce)) >= 0) {
+        if (fr->data &&
+            (owner = nonce_find(&j->nonces, fr->data, fr->len, (int)U->u, t->nonce)) >= 0) {
             why = gp_asprintf("%s containing the nonce of user %s", kind_of(fi), uid_of(j, owner));
             ufail(U, GP_RULE_R6_ISOLATION, fi->run, run_step(U, fi->run), i, exp6, why);
             ucause(U, fi->run, GP_CAUSE_LEAK);
@@ -1042,8 +1045,8 @@ static void check_ids(ujudge *U, int k, const size_t *S, size_t n, const char *t
         else if (!ev->thread_id)
             why = gp_asprintf("%s (frame %zu) without thread_id", ev->type_name, S[a]);
         else if (thread && strcmp(ev->thread_id, thread) != 0)
-            why = gp_asprintf("%s (frame %zu) with thread_id %s", ev->type_name, S[a],
-                              ev->thread_id);
+            why =
+                gp_asprintf("%s (frame %zu) with thread_id %s", ev->type_name, S[a], ev->thread_id);
         else if (!ev->user_id)
             why = gp_asprintf("%s (frame %zu) without user_id", ev->type_name, S[a]);
         else if (strcmp(ev->user_id, uid) != 0)
@@ -1135,8 +1138,8 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
                 gp_buf_printf(&miss, "%s%s", miss.len ? ", " : "", gp_event_type_name(middle[a]));
         if (miss.len) {
             why = gp_asprintf("no %s: %s", miss.data, seq);
-            ufail(U, GP_RULE_R3_ALL, k, run->step, S[c],
-                  "every required event type at least once", why);
+            ufail(U, GP_RULE_R3_ALL, k, run->step, S[c], "every required event type at least once",
+                  why);
             free(why);
         }
         gp_buf_cleanup(&miss);
@@ -1183,9 +1186,9 @@ static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
                 for (q = 0; q < nopen; q++)
                     gp_buf_printf(&b, "%s\"%s\"", q ? ", " : "", open[q].name);
                 {
-                    char *why = gp_asprintf("tool_completed \"%s\" (frame %zu) while %s%s", name,
-                                            S[a], nopen ? "open: " : "no tool was open",
-                                            nopen ? b.data : "");
+                    char *why =
+                        gp_asprintf("tool_completed \"%s\" (frame %zu) while %s%s", name, S[a],
+                                    nopen ? "open: " : "no tool was open", nopen ? b.data : "");
 
                     ufail(U, GP_RULE_R4_TOOLS, k, run->step, S[a],
                           "tool_completed closing an open tool_executing of the same tool_name",
@@ -1269,9 +1272,8 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
         cause = GP_CAUSE_OTHER;
         at = errmsg;
     }
-    if (!why && (closed != GP_NO_FRAME ||
-                 (run_end != GP_NO_FRAME && t->frames[run_end].data &&
-                  strcmp(t->frames[run_end].data, "closed") == 0))) {
+    if (!why && (closed != GP_NO_FRAME || (run_end != GP_NO_FRAME && t->frames[run_end].data &&
+                                           strcmp(t->frames[run_end].data, "closed") == 0))) {
         char *ct = closed != GP_NO_FRAME ? close_text(&t->frames[closed]) : NULL;
         char *et = errmsg != GP_NO_FRAME ? error_text(U, errmsg) : NULL;
         gp_buf b;
@@ -1299,7 +1301,7 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
     }
     if (!why && n == 0) {
         /* How long the runner actually waited, which --timeout may have cut short. */
-        int64_t wait = waited >= 0 ? waited
+        int64_t wait = waited >= 0                               ? waited
                        : j->sc && j->sc->timeouts.first_event_us ? j->sc->timeouts.first_event_us
                                                                  : deadline;
 
@@ -1444,8 +1446,8 @@ static void judge_run(ujudge *U, int k)
         const gp_event *ev = &U->f[W[a]].ev;
         size_t b;
 
-        if (U->f[W[a]].claimed || ev->type != GP_EV_AGENT_STARTED || !ev->run_id ||
-            !run->run_id || strcmp(ev->run_id, run->run_id) == 0)
+        if (U->f[W[a]].claimed || ev->type != GP_EV_AGENT_STARTED || !ev->run_id || !run->run_id ||
+            strcmp(ev->run_id, run->run_id) == 0)
             continue;
         for (b = 0; b < nw; b++) {
             if (!U->f[W[b]].claimed && U->f[W[b]].ev.run_id &&
@@ -1460,8 +1462,8 @@ static void judge_run(ujudge *U, int k)
         nothers++;
     }
     if (nothers) {
-        char *why = gp_asprintf("events of %zu runs: %s, %s%s", nothers + 1, run->run_id,
-                                others[0], nothers > 1 ? ", ..." : "");
+        char *why = gp_asprintf("events of %zu runs: %s, %s%s", nothers + 1, run->run_id, others[0],
+                                nothers > 1 ? ", ..." : "");
         char *exp = gp_asprintf("events of one run (%s's message) in the run", U->t->user_id);
 
         ufail(U, GP_RULE_R6_ISOLATION, k, run->step, other_frame, exp, why);

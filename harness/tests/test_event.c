@@ -25,14 +25,16 @@ struct parse_case {
 };
 
 static const struct parse_case parse_cases[] = {
-    {"flat", "{\"type\":\"agent_started\",\"run_id\":\"r1\",\"thread_id\":\"t1\",\"user_id\":\"u1\","
-             "\"timestamp\":1758204000.5,\"agent_name\":\"a\"}",
+    {"flat",
+     "{\"type\":\"agent_started\",\"run_id\":\"r1\",\"thread_id\":\"t1\",\"user_id\":\"u1\","
+     "\"timestamp\":1758204000.5,\"agent_name\":\"a\"}",
      GP_EV_AGENT_STARTED, "agent_started", "r1", "t1", "u1", true, 1758204000.5},
     {"payload-nested",
      "{\"type\":\"tool_executing\",\"payload\":{\"run_id\":\"r2\",\"thread_id\":\"t2\","
      "\"user_id\":\"u2\",\"timestamp\":\"2025-09-18T14:00:00.250Z\"}}",
      GP_EV_TOOL_EXECUTING, "tool_executing", "r2", "t2", "u2", true, 1758204000.25},
-    {"data-nested", "{\"type\":\"agent_completed\",\"data\":{\"run_id\":\"r3\",\"user_id\":\"u3\"}}",
+    {"data-nested",
+     "{\"type\":\"agent_completed\",\"data\":{\"run_id\":\"r3\",\"user_id\":\"u3\"}}",
      GP_EV_AGENT_COMPLETED, "agent_completed", "r3", NULL, "u3", false, 0},
     {"event key duplicates type",
      "{\"type\":\"agent_started\",\"event\":\"agent_started\",\"run_id\":\"r4\"}",
@@ -49,14 +51,14 @@ static const struct parse_case parse_cases[] = {
      "{\"type\":\"system_message\",\"event\":\"connection_established\",\"data\":"
      "{\"user_id\":\"u7\"}}",
      GP_EV_READY, "connection_established", NULL, NULL, "u7", false, 0},
-    {"wrapper without event is noise", "{\"type\":\"system_message\",\"payload\":{}}",
-     GP_EV_NOISE, "system_message", NULL, NULL, NULL, false, 0},
+    {"wrapper without event is noise", "{\"type\":\"system_message\",\"payload\":{}}", GP_EV_NOISE,
+     "system_message", NULL, NULL, NULL, false, 0},
     {"reasoning alias", "{\"type\":\"reasoning\",\"run_id\":\"r8\"}", GP_EV_AGENT_THINKING,
      "agent_thinking", "r8", NULL, NULL, false, 0},
-    {"connection_ready", "{\"type\":\"connection_ready\"}", GP_EV_READY,
-     "connection_established", NULL, NULL, NULL, false, 0},
-    {"heartbeat", "{\"type\":\"heartbeat\",\"timestamp\":12}", GP_EV_NOISE, "heartbeat", NULL,
-     NULL, NULL, true, 12},
+    {"connection_ready", "{\"type\":\"connection_ready\"}", GP_EV_READY, "connection_established",
+     NULL, NULL, NULL, false, 0},
+    {"heartbeat", "{\"type\":\"heartbeat\",\"timestamp\":12}", GP_EV_NOISE, "heartbeat", NULL, NULL,
+     NULL, true, 12},
     {"handshake_response", "{\"type\":\"handshake_response\",\"thread_id\":\"t9\"}", GP_EV_NOISE,
      "handshake_response", NULL, "t9", NULL, false, 0},
     {"error_message", "{\"type\":\"error_message\",\"error_code\":\"AUTH_FAILED\"}",
