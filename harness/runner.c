@@ -1421,7 +1421,9 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     if (!c->user_id)
         return -1;
     c->t = gp_transcript_new(i, c->user_id, c->nonce);
+    /* Bounded memory per user: 20000 frames and 16 MiB of frame text at most. */
     c->t->max_frames = 20000;
+    c->t->max_bytes = (size_t)16 << 20;
     switch (r->s->auth.kind) {
     case GP_AUTH_JWT:
         c->token = mint(c, r->secret, 0, err);

@@ -41,6 +41,7 @@ gp_transcript *gp_transcript_new(size_t user_index, const char *user_id, const c
     t->user_id = gp_strdup(user_id ? user_id : "");
     t->nonce = gp_strdup(nonce ? nonce : "");
     t->max_frames = GP_TRANSCRIPT_DEFAULT_MAX_FRAMES;
+    t->max_bytes = GP_TRANSCRIPT_DEFAULT_MAX_BYTES;
     return t;
 }
 
@@ -63,7 +64,7 @@ size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int
 {
     gp_frame *f;
 
-    if (t->nframes >= t->max_frames) {
+    if (t->nframes >= t->max_frames || (data && t->bytes + len > t->max_bytes)) {
         t->dropped++;
         return (size_t)-1;
     }
@@ -77,6 +78,8 @@ size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int
     f->code = code;
     f->data = data ? gp_strndup(data, len) : NULL;
     f->len = len;
+    if (data)
+        t->bytes += len;
     return t->nframes++;
 }
 

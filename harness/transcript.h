@@ -44,17 +44,22 @@ typedef struct gp_transcript {
     size_t nframes;
     size_t cap;
     size_t max_frames; /* beyond this, frames are counted but not kept */
-    size_t dropped;    /* frames not kept because of max_frames */
+    size_t max_bytes;  /* bound on the bytes of frame data kept, so a flooding server
+                          cannot exhaust memory */
+    size_t bytes;      /* bytes of frame data kept */
+    size_t dropped;    /* frames not kept because of max_frames or max_bytes */
 } gp_transcript;
 
 #define GP_TRANSCRIPT_DEFAULT_MAX_FRAMES 100000
+#define GP_TRANSCRIPT_DEFAULT_MAX_BYTES ((size_t)64 << 20)
 
 /* Returns a new transcript (free with gp_transcript_free). user_id and nonce are copied. */
 gp_transcript *gp_transcript_new(size_t user_index, const char *user_id, const char *nonce);
 void gp_transcript_free(gp_transcript *t);
 
 /* Appends a frame; data (len bytes, may be NULL) is copied. Returns the frame index or
- * (size_t)-1 when the frame was dropped because the transcript is full. */
+ * (size_t)-1 when the frame was dropped because the transcript is full (max_frames or
+ * max_bytes); dropped frames are counted in t->dropped and the judge reports them. */
 size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
                          const char *data, size_t len);
 
