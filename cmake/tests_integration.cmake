@@ -130,3 +130,67 @@ add_test(NAME cli.missing_scenario_exit2
   COMMAND sh -c "${GP_BIN} run /nonexistent.yaml; test $? -eq 2")
 set_tests_properties(cli.unknown_command_exit2 cli.bad_users_exit2 cli.missing_scenario_exit2
                      PROPERTIES LABELS unit ENVIRONMENT "${GP_IT_ENV}")
+
+# GP-MAX-GAP and GP-EXPECT proven against the server: pass when it is fast / heartbeats,
+# fail when it is slow / silent.
+set(GP_VALID ${PROJECT_SOURCE_DIR}/fixtures/scenarios/valid)
+gp_it(max_gap.fast_server_passes 60 --expect-exit 0
+  -- ${GP_BIN} run ${GP_VALID}/max_gap.yaml --target @URL@ --no-progress)
+gp_it(max_gap.slow_server_fails 60 --server-arg --think-ms --server-arg 250 --expect-exit 1
+  --expect-line "FAIL.*GP-MAX-GAP|GP-MAX-GAP.*FAIL"
+  -- ${GP_BIN} run ${GP_VALID}/max_gap.yaml --target @URL@ --no-progress)
+gp_it(expect.no_heartbeat_fails 60 --server-arg --heartbeat-ms --server-arg 0 --expect-exit 1
+  --expect-line "FAIL.*GP-EXPECT|GP-EXPECT.*FAIL"
+  -- ${GP_BIN} run ${GP_SCN}/heartbeat.yaml --target @URL@ --no-progress)
+
+# Real reports (from a run with failures) validate: JSON against its schema, JUnit against
+# the XSD, HTML in headless chromium. Then compare gates on them.
+set(GP_ITR ${CMAKE_BINARY_DIR}/it-reports)
+gp_it(reports.produce_base 60 --expect-exit 0
+  -- sh -c "mkdir -p ${GP_ITR} && exec \"$@\"" sh
+     ${GP_BIN} run ${GP_SCN}/golden_path.yaml --target @URL@ --users 20 --no-progress
+     --label release=1.0.0 --json ${GP_ITR}/base.json --junit ${GP_ITR}/base.xml)
+gp_it(reports.produce_faulted 60 --server-arg --fault --server-arg reorder
+  --server-arg --fault-every --server-arg 3 --expect-exit 1
+  -- sh -c "mkdir -p ${GP_ITR} && exec \"$@\"" sh
+     ${GP_BIN} run ${GP_SCN}/golden_path.yaml --target @URL@ --users 20 --no-progress
+     --label release=1.0.1 --json ${GP_ITR}/head.json --junit ${GP_ITR}/head.xml
+     --html ${GP_ITR}/head.html)
+set_tests_properties(it.reports.produce_base it.reports.produce_faulted PROPERTIES
+                     FIXTURES_SETUP it_reports)
+function(gp_it_report name)
+  add_test(NAME it.reports.${name} COMMAND ${ARGN})
+  set_tests_properties(it.reports.${name} PROPERTIES LABELS integration TIMEOUT 120
+                       FIXTURES_REQUIRED it_reports)
+endfunction()
+gp_it_report(json_schema ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/ci/json-schema-check
+  ${PROJECT_SOURCE_DIR}/reports/schema/report.schema.json ${GP_ITR}/base.json ${GP_ITR}/head.json)
+gp_it_report(junit_xsd ${GP_XMLLINT} --noout --schema
+  ${PROJECT_SOURCE_DIR}/reports/schema/junit.xsd ${GP_ITR}/base.xml ${GP_ITR}/head.xml)
+gp_it_report(html_chromium ${PROJECT_SOURCE_DIR}/ci/html-check ${GP_ITR}/head.html)
+gp_it_report(compare_same ${PROJECT_SOURCE_DIR}/ci/expect-exit 0
+  ${GP_BIN} compare ${GP_ITR}/base.json ${GP_ITR}/base.json)
+gp_it_report(compare_regression ${PROJECT_SOURCE_DIR}/ci/expect-exit 1
+  ${GP_BIN} compare ${GP_ITR}/base.json ${GP_ITR}/head.json --junit ${GP_ITR}/compare.xml)
+gp_it_report(merge ${PROJECT_SOURCE_DIR}/ci/expect-exit 0
+  ${GP_BIN} merge ${GP_ITR}/base.json ${GP_ITR}/head.json -o ${GP_ITR}/merged.json)
+set_tests_properties(it.reports.merge PROPERTIES FIXTURES_SETUP it_merged)
+add_test(NAME it.reports.merged_valid COMMAND ${Python3_EXECUTABLE}
+  ${PROJECT_SOURCE_DIR}/ci/json-schema-check ${PROJECT_SOURCE_DIR}/reports/schema/report.schema.json
+  ${GP_ITR}/merged.json)
+set_tests_properties(it.reports.merged_valid PROPERTIES LABELS integration
+                     FIXTURES_REQUIRED "it_reports;it_merged")
+add_test(NAME it.reports.merged_40_users COMMAND grep -q "\"users\": 40" ${GP_ITR}/merged.json)
+set_tests_properties(it.reports.merged_40_users PROPERTIES LABELS integration
+                     FIXTURES_REQUIRED "it_reports;it_merged")
+
+# Ctrl-C or SIGTERM mid-run: the report is still written, marked interrupted, exit 1.
+gp_it(interrupt.run 60 --server-arg --fault --server-arg silent --interrupt-after 1
+  --expect-exit 1 --expect-text "interrupted"
+  -- ${GP_BIN} run ${GP_SCN}/golden_path.yaml --target @URL@ --users 5 --timeout 30s
+     --no-progress --json ${CMAKE_BINARY_DIR}/it-interrupt.json)
+set_tests_properties(it.interrupt.run PROPERTIES FIXTURES_SETUP it_interrupt)
+add_test(NAME it.interrupt.report_marked
+  COMMAND grep -q "\"interrupted\": true" ${CMAKE_BINARY_DIR}/it-interrupt.json)
+set_tests_properties(it.interrupt.report_marked PROPERTIES LABELS integration
+                     FIXTURES_REQUIRED it_interrupt)
