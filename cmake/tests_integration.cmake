@@ -194,3 +194,13 @@ add_test(NAME it.interrupt.report_marked
   COMMAND grep -q "\"interrupted\": true" ${CMAKE_BINARY_DIR}/it-interrupt.json)
 set_tests_properties(it.interrupt.report_marked PROPERTIES LABELS integration
                      FIXTURES_REQUIRED it_interrupt)
+
+# A server may echo the whole jwt.<token> subprotocol entry instead of jwt-auth; both work,
+# and the token never reaches the transcript.
+add_test(NAME it.carrier.subprotocol_entry_echo COMMAND ${GP_WITH}
+  --server-arg --subprotocol-echo --server-arg entry --expect-exit 0
+  --expect-text "jwt.<redacted>" --reject-text "jwt.ey"
+  -- ${GP_BIN} run ${GP_SCN}/netra_staging.yaml --target @URL@ --users 5 --no-progress
+     --save-transcripts /dev/stderr)
+set_tests_properties(it.carrier.subprotocol_entry_echo PROPERTIES LABELS integration TIMEOUT 60
+  ENVIRONMENT "${GP_IT_ENV};NETRA_CARRIER=subprotocol")

@@ -80,7 +80,7 @@ typedef struct conn {
     bool attempt_over; /* CONNECTION_ERROR or CLOSED seen for this attempt */
     bool established;
     bool ready;
-    char subproto[256];
+    char subproto[2048]; /* the selected subprotocol; a jwt.<token> echo is long */
     int peer_close_code;
     char peer_close_reason[128];
     bool want_close;
