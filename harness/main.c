@@ -165,12 +165,44 @@ static int cmd_rules(void)
     return GP_EXIT_OK;
 }
 
+/* Option ids shared by the commands that write reports. */
+enum { O_JUNIT = 256, O_JSON, O_HTML, O_TARGET, O_USERS, O_TIMEOUT, O_LABEL, O_SAVE, O_NOPROG,
+       O_VERBOSE };
+
 typedef struct outputs {
     const char *junit;
     const char *json;
     const char *html;
     const char *transcripts;
 } outputs;
+
+/* Takes --junit/--json/--html; returns false for any other option. */
+static bool output_option(int opt, const char *arg, outputs *out)
+{
+    switch (opt) {
+    case O_JUNIT:
+        out->junit = arg;
+        return true;
+    case O_JSON:
+        out->json = arg;
+        return true;
+    case O_HTML:
+        out->html = arg;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static gp_console_opts console_opts(void)
+{
+    gp_console_opts co = {0};
+
+    co.color = want_color(stdout);
+    co.max_users_per_rule = 3;
+    co.tail_frames = 8;
+    return co;
+}
 
 static int write_reports(const outputs *out, const gp_suite *suites, size_t n)
 {
@@ -196,28 +228,15 @@ static int parse_label(const char *arg, gp_kv **labels, size_t *n)
         fprintf(stderr, "goldenpath: --label wants KEY=VALUE, got '%s'\n", arg);
         return -1;
     }
-    *labels = realloc(*labels, (*n + 1) * sizeof **labels);
+    *labels = gp_realloc(*labels, (*n + 1) * sizeof **labels);
     (*labels)[*n].key = gp_strndup(arg, (size_t)(eq - arg));
     (*labels)[*n].value = gp_strdup(eq + 1);
     (*n)++;
     return 0;
 }
 
-static void free_labels(gp_kv *labels, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        free(labels[i].key);
-        free(labels[i].value);
-    }
-    free(labels);
-}
-
 static int cmd_run(int argc, char **argv)
 {
-    enum { O_TARGET = 256, O_USERS, O_TIMEOUT, O_JUNIT, O_JSON, O_HTML, O_LABEL, O_SAVE,
-           O_NOPROG, O_VERBOSE };
     static const struct option opts[] = {
         {"target", required_argument, NULL, O_TARGET},
         {"users", required_argument, NULL, O_USERS},
@@ -248,6 +267,8 @@ static int cmd_run(int argc, char **argv)
     memset(&ro, 0, sizeof ro);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (output_option(opt, optarg, &out))
+            continue;
         switch (opt) {
         case O_TARGET:
             ro.url = optarg;
@@ -273,15 +294,6 @@ static int cmd_run(int argc, char **argv)
                         optarg);
                 goto out;
             }
-            break;
-        case O_JUNIT:
-            out.junit = optarg;
-            break;
-        case O_JSON:
-            out.json = optarg;
-            break;
-        case O_HTML:
-            out.html = optarg;
             break;
         case O_LABEL:
             if (parse_label(optarg, &labels, &nlabels) != 0)
@@ -317,7 +329,7 @@ static int cmd_run(int argc, char **argv)
 
     /* Validate every scenario before anything connects. */
     nsc = (size_t)(argc - optind);
-    sc = calloc(nsc, sizeof *sc);
+    sc = gp_calloc(nsc, sizeof *sc);
     for (i = 0; i < nsc; i++) {
         gp_err err = {0};
 
@@ -341,9 +353,9 @@ static int cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    runs = calloc(nsc, sizeof *runs);
-    results = calloc(nsc, sizeof *results);
-    suites = calloc(nsc, sizeof *suites);
+    runs = gp_calloc(nsc, sizeof *runs);
+    results = gp_calloc(nsc, sizeof *results);
+    suites = gp_calloc(nsc, sizeof *suites);
     for (i = 0; i < nsc; i++) {
         progress_ctx pc = {sc[i]->name, false};
         gp_err err = {0};
@@ -385,9 +397,7 @@ static int cmd_run(int argc, char **argv)
                 print_err(&terr);
         }
     }
-    co.color = want_color(stdout);
-    co.max_users_per_rule = 3;
-    co.tail_frames = 8;
+    co = console_opts();
     /* Report what ran, even when a signal cut the run short. */
     {
         size_t ran = 0;
@@ -418,13 +428,12 @@ out:
     free(results);
     free(suites);
     free(sc);
-    free_labels(labels, nlabels);
+    gp_kvs_free(labels, nlabels);
     return rc;
 }
 
 static int cmd_judge(int argc, char **argv)
 {
-    enum { O_JUNIT = 256, O_JSON, O_HTML };
     static const struct option opts[] = {
         {"junit", required_argument, NULL, O_JUNIT},
         {"json", required_argument, NULL, O_JSON},
@@ -444,16 +453,9 @@ static int cmd_judge(int argc, char **argv)
 
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (output_option(opt, optarg, &out))
+            continue;
         switch (opt) {
-        case O_JUNIT:
-            out.junit = optarg;
-            break;
-        case O_JSON:
-            out.json = optarg;
-            break;
-        case O_HTML:
-            out.html = optarg;
-            break;
         case 'h':
             fputs(usage_judge, stdout);
             return GP_EXIT_OK;
@@ -480,9 +482,7 @@ static int cmd_judge(int argc, char **argv)
     suite.results = res;
     suite.ts = ts;
     suite.nts = n;
-    co.color = want_color(stdout);
-    co.max_users_per_rule = 3;
-    co.tail_frames = 8;
+    co = console_opts();
     gp_report_console(stdout, &suite, 1, &co);
     if (write_reports(&out, &suite, 1) != 0) {
         rc = GP_EXIT_INTERNAL;

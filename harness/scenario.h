@@ -186,6 +186,9 @@ typedef struct gp_scenario {
 gp_scenario *gp_scenario_load(const char *path, gp_err *err);
 void gp_scenario_free(gp_scenario *s);
 
+/* Frees n key/value pairs and the array. NULL is a no-op. */
+void gp_kvs_free(gp_kv *kv, size_t n);
+
 /* Finds a step by id anywhere in the tree; NULL when none. */
 const gp_step *gp_scenario_step(const gp_scenario *s, int id);
 

@@ -111,7 +111,7 @@ static void free_steps(gp_step *steps, size_t n)
     free(steps);
 }
 
-static void free_kvs(gp_kv *kv, size_t n)
+void gp_kvs_free(gp_kv *kv, size_t n)
 {
     size_t i;
 
@@ -132,7 +132,7 @@ void gp_scenario_free(gp_scenario *s)
     free(s->name);
     free(s->description);
     free(s->target.url);
-    free_kvs(s->target.headers, s->target.nheaders);
+    gp_kvs_free(s->target.headers, s->target.nheaders);
     for (i = 0; i < s->target.nsubprotocols; i++)
         free(s->target.subprotocols[i]);
     free(s->target.subprotocols);
