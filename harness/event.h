@@ -40,20 +40,20 @@ typedef struct gp_alias {
 
 /* How a server lays out its frames. Every string is owned by the profile. */
 typedef struct gp_profile {
-    char *type_key;        /* default "type" */
-    char *event_key;       /* default "event": holds the real type inside wrappers */
-    char **wrapper_types;  /* default {"system_message"}: unwrapped when event_key is present */
+    char *type_key;       /* default "type" */
+    char *event_key;      /* default "event": holds the real type inside wrappers */
+    char **wrapper_types; /* default {"system_message"}: unwrapped when event_key is present */
     size_t nwrapper_types;
-    char **containers;     /* default {"payload", "data"}: searched after the top level */
+    char **containers; /* default {"payload", "data"}: searched after the top level */
     size_t ncontainers;
-    char *run_id_key;      /* default "run_id" */
-    char *thread_id_key;   /* default "thread_id" */
-    char *user_id_key;     /* default "user_id" */
-    char **noise_types;    /* default heartbeat, heartbeat_ack, pong, ack, system_message */
+    char *run_id_key;    /* default "run_id" */
+    char *thread_id_key; /* default "thread_id" */
+    char *user_id_key;   /* default "user_id" */
+    char **noise_types;  /* default heartbeat, heartbeat_ack, pong, ack, system_message */
     size_t nnoise_types;
-    char **ready_types;    /* default connection_established, connection_ready */
+    char **ready_types; /* default connection_established, connection_ready */
     size_t nready_types;
-    gp_alias *aliases;     /* default reasoning -> agent_thinking */
+    gp_alias *aliases; /* default reasoning -> agent_thinking */
     size_t naliases;
     size_t max_frame_bytes; /* default 1 MiB: larger frames are a failure, not a crash */
 } gp_profile;

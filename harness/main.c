@@ -149,8 +149,7 @@ static int cmd_check(int argc, char **argv)
             rc = GP_EXIT_USAGE;
             continue;
         }
-        printf("%s: ok (%s, %u users, %zu steps)\n", argv[i], s->name, s->users.count,
-               s->nsteps);
+        printf("%s: ok (%s, %u users, %zu steps)\n", argv[i], s->name, s->users.count, s->nsteps);
         gp_scenario_free(s);
     }
     return rc;
@@ -166,8 +165,18 @@ static int cmd_rules(void)
 }
 
 /* Option ids shared by the commands that write reports. */
-enum { O_JUNIT = 256, O_JSON, O_HTML, O_TARGET, O_USERS, O_TIMEOUT, O_LABEL, O_SAVE, O_NOPROG,
-       O_VERBOSE };
+enum {
+    O_JUNIT = 256,
+    O_JSON,
+    O_HTML,
+    O_TARGET,
+    O_USERS,
+    O_TIMEOUT,
+    O_LABEL,
+    O_SAVE,
+    O_NOPROG,
+    O_VERBOSE
+};
 
 typedef struct outputs {
     const char *junit;

@@ -21,8 +21,8 @@ bool gp_match_subset(const json_t *subset, const json_t *frame, const gp_vars *v
 /* Checks step (GP_STEP_EXPECT) against frame. Returns true on a match. On a mismatch, if why
  * is non-NULL, writes a one-line reason ("payload.status: expected \"ok\", got \"err\"") into
  * why (size bytes). */
-bool gp_match_expect(const gp_step *step, json_t *frame, const gp_profile *p,
-                     const gp_vars *vars, char *why, size_t size);
+bool gp_match_expect(const gp_step *step, json_t *frame, const gp_profile *p, const gp_vars *vars,
+                     char *why, size_t size);
 
 /* Copies each capture's value (strings as-is, other values as compact JSON text) into
  * captured (an object). Returns the number of captures that found nothing. */

@@ -19,14 +19,13 @@ static const struct {
     [GP_RULE_R4_TOOLS] = {"GP-R4-TOOL-PAIRS",
                           "Every tool_completed closes the open tool_executing of the same "
                           "tool_name; none is left open"},
-    [GP_RULE_R5_IDS] = {"GP-R5-IDS",
-                        "Every event carries the run's run_id and thread_id and the user's user_id"},
+    [GP_RULE_R5_IDS] =
+        {"GP-R5-IDS", "Every event carries the run's run_id and thread_id and the user's user_id"},
     [GP_RULE_R6_ISOLATION] = {"GP-R6-ISOLATION", "A user receives only its own runs' events"},
     [GP_RULE_R7_FRAMES] = {"GP-R7-FRAMES", "Every frame is a well-formed JSON object; noise "
                                            "frames never break a sequence"},
     [GP_RULE_FIELDS] = {"GP-FIELDS", "Every event carries the fields its type requires"},
-    [GP_RULE_COMPLETION] = {"GP-COMPLETION",
-                            "The run ends in agent_completed within its deadline"},
+    [GP_RULE_COMPLETION] = {"GP-COMPLETION", "The run ends in agent_completed within its deadline"},
     [GP_RULE_GAP] = {"GP-MAX-GAP", "No gap between a run's events exceeds the allowed maximum"},
     [GP_RULE_EXPECT] = {"GP-EXPECT", "Every expected frame arrives in time"},
 };

@@ -9,19 +9,19 @@
 
 /* Rules, with stable ids that reports and users rely on. Never renumber or rename. */
 typedef enum gp_rule {
-    GP_RULE_CONNECT,    /* GP-CONNECT: the user connects and gets its ready frame */
-    GP_RULE_AUTH,       /* GP-AUTH: a connection without a valid credential is refused */
-    GP_RULE_R1_START,   /* GP-R1-STARTED-FIRST: agent_started first, exactly once */
-    GP_RULE_R2_END,     /* GP-R2-COMPLETED-LAST: agent_completed last, once, nothing after */
-    GP_RULE_R3_ALL,     /* GP-R3-ALL-EVENTS: all five types; thinking before tools */
-    GP_RULE_R4_TOOLS,   /* GP-R4-TOOL-PAIRS: every tool_completed closes its tool_executing */
-    GP_RULE_R5_IDS,     /* GP-R5-IDS: run_id, thread_id, user_id on every event */
+    GP_RULE_CONNECT,      /* GP-CONNECT: the user connects and gets its ready frame */
+    GP_RULE_AUTH,         /* GP-AUTH: a connection without a valid credential is refused */
+    GP_RULE_R1_START,     /* GP-R1-STARTED-FIRST: agent_started first, exactly once */
+    GP_RULE_R2_END,       /* GP-R2-COMPLETED-LAST: agent_completed last, once, nothing after */
+    GP_RULE_R3_ALL,       /* GP-R3-ALL-EVENTS: all five types; thinking before tools */
+    GP_RULE_R4_TOOLS,     /* GP-R4-TOOL-PAIRS: every tool_completed closes its tool_executing */
+    GP_RULE_R5_IDS,       /* GP-R5-IDS: run_id, thread_id, user_id on every event */
     GP_RULE_R6_ISOLATION, /* GP-R6-ISOLATION: only the user's own runs' events */
-    GP_RULE_R7_FRAMES,  /* GP-R7-FRAMES: noise tolerated; every frame well-formed */
-    GP_RULE_FIELDS,     /* GP-FIELDS: required fields of each event type, with their types */
-    GP_RULE_COMPLETION, /* GP-COMPLETION: the run ends in agent_completed within its deadline */
-    GP_RULE_GAP,        /* GP-MAX-GAP: no gap between events longer than the step allows */
-    GP_RULE_EXPECT,     /* GP-EXPECT: every expect/ping step matched in time */
+    GP_RULE_R7_FRAMES,    /* GP-R7-FRAMES: noise tolerated; every frame well-formed */
+    GP_RULE_FIELDS,       /* GP-FIELDS: required fields of each event type, with their types */
+    GP_RULE_COMPLETION,   /* GP-COMPLETION: the run ends in agent_completed within its deadline */
+    GP_RULE_GAP,          /* GP-MAX-GAP: no gap between events longer than the step allows */
+    GP_RULE_EXPECT,       /* GP-EXPECT: every expect/ping step matched in time */
     GP_RULE__COUNT
 } gp_rule;
 
@@ -45,9 +45,9 @@ typedef enum gp_cause {
     GP_CAUSE_MISSING_FIELD,
     GP_CAUSE_AGENT_ERROR,
     GP_CAUSE_AGENT_DEATH,
-    GP_CAUSE_RUN_TIMEOUT,     /* no event, or no completion, before the deadline */
-    GP_CAUSE_AUTH_ACCEPTED,   /* a bad credential was let in */
-    GP_CAUSE_LEAK,            /* another user's event arrived */
+    GP_CAUSE_RUN_TIMEOUT,   /* no event, or no completion, before the deadline */
+    GP_CAUSE_AUTH_ACCEPTED, /* a bad credential was let in */
+    GP_CAUSE_LEAK,          /* another user's event arrived */
     GP_CAUSE_OTHER,
     GP_CAUSE__COUNT
 } gp_cause;
@@ -69,7 +69,7 @@ typedef struct gp_failure {
 typedef struct gp_rule_result {
     size_t checked; /* users the rule applied to */
     size_t passed;
-    size_t failed;  /* users with at least one violation */
+    size_t failed;                        /* users with at least one violation */
     gp_failure examples[GP_MAX_EXAMPLES]; /* the first violations, one per user at most */
     size_t nexamples;
 } gp_rule_result;

@@ -10,11 +10,11 @@
 #include "transcript.h"
 
 typedef struct gp_progress {
-    unsigned users;      /* simulated users in this run */
-    unsigned connected;  /* connections open right now */
-    unsigned finished;   /* users that ran all their steps (or gave up) */
-    size_t runs_done;    /* expect_run steps that ended */
-    size_t problems;     /* runs or connections that ended badly so far */
+    unsigned users;     /* simulated users in this run */
+    unsigned connected; /* connections open right now */
+    unsigned finished;  /* users that ran all their steps (or gave up) */
+    size_t runs_done;   /* expect_run steps that ended */
+    size_t problems;    /* runs or connections that ended badly so far */
 } gp_progress;
 
 typedef void (*gp_progress_fn)(const gp_progress *p, void *ud);
@@ -23,17 +23,17 @@ typedef struct gp_runner_opts {
     const gp_scenario *scenario; /* borrowed */
     const char *url;             /* overrides target.url when non-NULL */
     unsigned users;              /* overrides users.count when > 0 */
-    int64_t timeout_us;          /* when > 0, bounds every wait: connect, first event, run, expect */
+    int64_t timeout_us; /* when > 0, bounds every wait: connect, first event, run, expect */
     const volatile sig_atomic_t *interrupt; /* when it becomes nonzero the run stops early */
-    gp_progress_fn progress;     /* called about five times a second, may be NULL */
+    gp_progress_fn progress;                /* called about five times a second, may be NULL */
     void *progress_ud;
-    bool verbose;                /* libwebsockets warnings and errors to stderr */
+    bool verbose; /* libwebsockets warnings and errors to stderr */
 } gp_runner_opts;
 
 typedef struct gp_run_output {
     gp_transcript **ts; /* one per user, owned */
     size_t n;
-    char *target;       /* the URL used, with credentials redacted; owned */
+    char *target; /* the URL used, with credentials redacted; owned */
     int64_t started_wall_us;
     int64_t duration_us;
     bool interrupted;

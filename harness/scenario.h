@@ -40,31 +40,31 @@ typedef struct gp_kv {
 } gp_kv;
 
 typedef struct gp_target {
-    char *url;            /* ws:// or wss://, after ${ENV} resolution */
-    gp_kv *headers;       /* extra handshake headers */
+    char *url;      /* ws:// or wss://, after ${ENV} resolution */
+    gp_kv *headers; /* extra handshake headers */
     size_t nheaders;
-    char **subprotocols;  /* extra offered subprotocols */
+    char **subprotocols; /* extra offered subprotocols */
     size_t nsubprotocols;
     gp_carrier carrier;
     bool subprotocol_base64; /* encode the token base64url inside jwt.<token> */
-    char *ca_file;        /* extra CA for wss, or NULL */
-    bool insecure;        /* accept self-signed/mismatched certificates (lab only) */
+    char *ca_file;           /* extra CA for wss, or NULL */
+    bool insecure;           /* accept self-signed/mismatched certificates (lab only) */
 } gp_target;
 
 typedef struct gp_auth {
     gp_auth_kind kind;
-    char *secret_env;  /* JWT: name of the variable holding the secret (never the secret) */
-    json_t *claims;    /* JWT: claims template object; strings may hold {{...}};
-                          iat/exp are added unless present */
-    int64_t ttl_us;    /* JWT: exp = iat + ttl (default 15 min) */
-    char *token_env;   /* ENV_TOKEN: name of the variable */
-    char *token_file;  /* TOKEN_FILE: path, relative paths resolved against the scenario dir */
+    char *secret_env; /* JWT: name of the variable holding the secret (never the secret) */
+    json_t *claims;   /* JWT: claims template object; strings may hold {{...}};
+                         iat/exp are added unless present */
+    int64_t ttl_us;   /* JWT: exp = iat + ttl (default 15 min) */
+    char *token_env;  /* ENV_TOKEN: name of the variable */
+    char *token_file; /* TOKEN_FILE: path, relative paths resolved against the scenario dir */
 } gp_auth;
 
 typedef struct gp_users {
-    unsigned count;      /* default 1 */
-    int64_t ramp_up_us;  /* connections are spread evenly over this time (default 0) */
-    char *id_template;   /* default "gp-user-{{user.index}}" */
+    unsigned count;     /* default 1 */
+    int64_t ramp_up_us; /* connections are spread evenly over this time (default 0) */
+    char *id_template;  /* default "gp-user-{{user.index}}" */
 } gp_users;
 
 typedef struct gp_timeouts {
@@ -98,8 +98,8 @@ typedef enum gp_pred_op {
 } gp_pred_op;
 
 typedef struct gp_pred {
-    char *path;    /* dotted path from the frame root, e.g. "payload.thread_id"; a bare
-                      name is looked up like an event field (top level, then containers) */
+    char *path; /* dotted path from the frame root, e.g. "payload.thread_id"; a bare
+                   name is looked up like an event field (top level, then containers) */
     gp_pred_op op;
     json_t *value; /* owned; strings may hold {{...}} */
 } gp_pred;
@@ -126,7 +126,7 @@ struct gp_step {
             json_t *message; /* JSON template, owned */
         } send;
         struct {
-            json_t *match;   /* JSON subset the frame must contain, or NULL; owned */
+            json_t *match; /* JSON subset the frame must contain, or NULL; owned */
             gp_pred *preds;
             size_t npreds;
             gp_capture *captures;
@@ -135,10 +135,10 @@ struct gp_step {
             bool skip_noise;    /* default true: noise frames never match nor fail */
         } expect;
         struct {
-            uint32_t required;   /* GP_EV_MASK bits that must occur (default all five) */
-            bool allow_repeats;  /* may agent_started/agent_completed repeat (default false) */
-            int64_t max_gap_us;  /* 0 = no bound on the gap between events */
-            int64_t deadline_us; /* 0 = timeouts.run_us */
+            uint32_t required;    /* GP_EV_MASK bits that must occur (default all five) */
+            bool allow_repeats;   /* may agent_started/agent_completed repeat (default false) */
+            int64_t max_gap_us;   /* 0 = no bound on the gap between events */
+            int64_t deadline_us;  /* 0 = timeouts.run_us */
             gp_capture *captures; /* taken from the run's agent_started, e.g. thread_id */
             size_t ncaptures;
         } expect_run;
@@ -165,10 +165,10 @@ struct gp_step {
 };
 
 typedef struct gp_scenario {
-    char *path;        /* as given on the command line */
+    char *path; /* as given on the command line */
     char *name;
     char *description;
-    char digest[65];   /* sha256 hex of the file's bytes */
+    char digest[65]; /* sha256 hex of the file's bytes */
     gp_target target;
     gp_auth auth;
     gp_users users;
@@ -176,7 +176,7 @@ typedef struct gp_scenario {
     gp_profile profile;
     gp_step *steps;
     size_t nsteps;
-    int nstep_ids;     /* number of ids handed out (nested steps included) */
+    int nstep_ids; /* number of ids handed out (nested steps included) */
 } gp_scenario;
 
 /* Loads and validates a scenario file. Returns a new scenario (free with gp_scenario_free) or

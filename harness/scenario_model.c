@@ -7,10 +7,10 @@
 const char *gp_step_kind_name(gp_step_kind k)
 {
     static const char *const names[] = {
-        [GP_STEP_CONNECT] = "connect", [GP_STEP_SEND] = "send",
-        [GP_STEP_EXPECT] = "expect",   [GP_STEP_EXPECT_RUN] = "expect_run",
-        [GP_STEP_THINK] = "think",     [GP_STEP_REPEAT] = "repeat",
-        [GP_STEP_PING] = "ping",       [GP_STEP_CLOSE] = "close",
+        [GP_STEP_CONNECT] = "connect",     [GP_STEP_SEND] = "send",
+        [GP_STEP_EXPECT] = "expect",       [GP_STEP_EXPECT_RUN] = "expect_run",
+        [GP_STEP_THINK] = "think",         [GP_STEP_REPEAT] = "repeat",
+        [GP_STEP_PING] = "ping",           [GP_STEP_CLOSE] = "close",
         [GP_STEP_RECONNECT] = "reconnect",
     };
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";

@@ -12,7 +12,7 @@ typedef struct gp_vars {
     const char *user_id;
     size_t user_index;
     const char *nonce;
-    json_t *captured; /* object: name -> string; borrowed, may be NULL */
+    json_t *captured;     /* object: name -> string; borrowed, may be NULL */
     uint64_t *uuid_state; /* per-user counter/seed so {{uuid}} is unique; borrowed */
 } gp_vars;
 
@@ -27,7 +27,8 @@ json_t *gp_template_expand_json(const json_t *tmpl, const gp_vars *vars, gp_err 
 
 /* Calls fn for every {{name}} in tmpl (used by the validator to find unknown variables).
  * offset is the byte offset of the "{{" in tmpl. */
-void gp_template_each_var(const char *tmpl, void (*fn)(const char *name, size_t len,
-                                                         size_t offset, void *ud), void *ud);
+void gp_template_each_var(const char *tmpl,
+                          void (*fn)(const char *name, size_t len, size_t offset, void *ud),
+                          void *ud);
 
 #endif

@@ -6,14 +6,22 @@
 #include <string.h>
 
 static const char *const kind_names[] = {
-    [GP_FR_SENT] = "sent",           [GP_FR_RECV_TEXT] = "recv",
-    [GP_FR_RECV_BINARY] = "binary",  [GP_FR_OVERSIZE] = "oversize",
-    [GP_FR_CONNECT] = "connect",     [GP_FR_CONNECTED] = "connected",
-    [GP_FR_CONN_ERROR] = "conn_error", [GP_FR_CLOSED] = "closed",
-    [GP_FR_TIMEOUT] = "timeout",     [GP_FR_RUN_BEGIN] = "run_begin",
-    [GP_FR_RUN_END] = "run_end",     [GP_FR_EXPECT_OK] = "expect_ok",
-    [GP_FR_EXPECT_FAIL] = "expect_fail", [GP_FR_PING_SENT] = "ping",
-    [GP_FR_PONG] = "pong",           [GP_FR_NOTE] = "note",
+    [GP_FR_SENT] = "sent",
+    [GP_FR_RECV_TEXT] = "recv",
+    [GP_FR_RECV_BINARY] = "binary",
+    [GP_FR_OVERSIZE] = "oversize",
+    [GP_FR_CONNECT] = "connect",
+    [GP_FR_CONNECTED] = "connected",
+    [GP_FR_CONN_ERROR] = "conn_error",
+    [GP_FR_CLOSED] = "closed",
+    [GP_FR_TIMEOUT] = "timeout",
+    [GP_FR_RUN_BEGIN] = "run_begin",
+    [GP_FR_RUN_END] = "run_end",
+    [GP_FR_EXPECT_OK] = "expect_ok",
+    [GP_FR_EXPECT_FAIL] = "expect_fail",
+    [GP_FR_PING_SENT] = "ping",
+    [GP_FR_PONG] = "pong",
+    [GP_FR_NOTE] = "note",
 };
 
 const char *gp_frame_kind_name(gp_frame_kind kind)
@@ -155,12 +163,11 @@ int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, g
                            j);
                 goto fail;
             }
-            gp_transcript_add(ts[i], (gp_frame_kind)kind,
-                              json_integer_value(json_object_get(f, "t_us")),
-                              (int)json_integer_value(json_object_get(f, "code")),
-                              d ? json_string_value(d) : NULL,
-                              d ? json_string_length(d)
-                                : (size_t)json_integer_value(json_object_get(f, "len")));
+            gp_transcript_add(
+                ts[i], (gp_frame_kind)kind, json_integer_value(json_object_get(f, "t_us")),
+                (int)json_integer_value(json_object_get(f, "code")),
+                d ? json_string_value(d) : NULL,
+                d ? json_string_length(d) : (size_t)json_integer_value(json_object_get(f, "len")));
         }
     }
     json_decref(root);

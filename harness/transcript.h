@@ -7,32 +7,32 @@
 #include "gp_common.h"
 
 typedef enum gp_frame_kind {
-    GP_FR_SENT,         /* a text frame we sent; data = the text */
-    GP_FR_RECV_TEXT,    /* a text frame received; data = the text (always complete) */
-    GP_FR_RECV_BINARY,  /* a binary frame received; data = NULL, len = its size */
-    GP_FR_OVERSIZE,     /* a frame over the size cap; data = NULL, len = bytes seen */
-    GP_FR_CONNECT,      /* marker: a connect attempt began; code = step id, data = URL (redacted) */
-    GP_FR_CONNECTED,    /* the upgrade succeeded; data = selected subprotocol (redacted) or NULL */
-    GP_FR_CONN_ERROR,   /* the attempt failed; code = HTTP status or 0, data = cause */
-    GP_FR_CLOSED,       /* closed; code = close code (1005 none, 1006 abnormal), data = reason */
-    GP_FR_TIMEOUT,      /* marker: a wait expired; code = step id, data = what was awaited */
-    GP_FR_RUN_BEGIN,    /* marker: an expect_run step began; code = step id */
-    GP_FR_RUN_END,      /* marker: the runner stopped waiting for the run; code = step id,
-                           data = "completed" | "agent_error" | "agent_death" | "timeout" |
-                           "closed" | "gap" */
-    GP_FR_EXPECT_OK,    /* marker: an expect step matched; code = step id, data = frame index */
-    GP_FR_EXPECT_FAIL,  /* marker: an expect step failed; code = step id, data = why */
-    GP_FR_PING_SENT,    /* a WebSocket PING sent; code = step id */
-    GP_FR_PONG,         /* a WebSocket PONG received */
-    GP_FR_NOTE          /* free text from the runner, e.g. "reconnecting" */
+    GP_FR_SENT,        /* a text frame we sent; data = the text */
+    GP_FR_RECV_TEXT,   /* a text frame received; data = the text (always complete) */
+    GP_FR_RECV_BINARY, /* a binary frame received; data = NULL, len = its size */
+    GP_FR_OVERSIZE,    /* a frame over the size cap; data = NULL, len = bytes seen */
+    GP_FR_CONNECT,     /* marker: a connect attempt began; code = step id, data = URL (redacted) */
+    GP_FR_CONNECTED,   /* the upgrade succeeded; data = selected subprotocol (redacted) or NULL */
+    GP_FR_CONN_ERROR,  /* the attempt failed; code = HTTP status or 0, data = cause */
+    GP_FR_CLOSED,      /* closed; code = close code (1005 none, 1006 abnormal), data = reason */
+    GP_FR_TIMEOUT,     /* marker: a wait expired; code = step id, data = what was awaited */
+    GP_FR_RUN_BEGIN,   /* marker: an expect_run step began; code = step id */
+    GP_FR_RUN_END,     /* marker: the runner stopped waiting for the run; code = step id,
+                          data = "completed" | "agent_error" | "agent_death" | "timeout" |
+                          "closed" | "gap" */
+    GP_FR_EXPECT_OK,   /* marker: an expect step matched; code = step id, data = frame index */
+    GP_FR_EXPECT_FAIL, /* marker: an expect step failed; code = step id, data = why */
+    GP_FR_PING_SENT,   /* a WebSocket PING sent; code = step id */
+    GP_FR_PONG,        /* a WebSocket PONG received */
+    GP_FR_NOTE         /* free text from the runner, e.g. "reconnecting" */
 } gp_frame_kind;
 
 typedef struct gp_frame {
     gp_frame_kind kind;
     int64_t t_us; /* monotonic, microseconds since the whole run began */
     int code;
-    char *data;   /* owned by the transcript, NUL-terminated, may be NULL */
-    size_t len;   /* length of data, or the frame size for BINARY/OVERSIZE */
+    char *data; /* owned by the transcript, NUL-terminated, may be NULL */
+    size_t len; /* length of data, or the frame size for BINARY/OVERSIZE */
 } gp_frame;
 
 /* Per-user variables the judge needs to attribute frames to users. */

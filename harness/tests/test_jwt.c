@@ -22,9 +22,10 @@ static void test_jwt_known_vector(void **state)
     json_object_set_new(claims, "iat", json_integer(1516239022));
     tok = gp_jwt_mint("your-256-bit-secret", 19, claims, &err);
     assert_non_null(tok);
-    assert_string_equal(tok, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-                             "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
-                             "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c");
+    assert_string_equal(
+        tok, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+             "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
+             "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c");
     free(tok);
     json_decref(claims);
 }
@@ -61,8 +62,8 @@ static void test_jwt_base64url_edges(void **state)
     static const struct {
         const char *in;
         const char *out;
-    } cases[] = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
-                 {"\xfb\xff", "-_8"}};
+    } cases[] = {{"", ""},        {"f", "Zg"},        {"fo", "Zm8"},
+                 {"foo", "Zm9v"}, {"foob", "Zm9vYg"}, {"\xfb\xff", "-_8"}};
     size_t i;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
