@@ -1334,6 +1334,18 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
                           deadline > 0 ? " within " : "", deadline > 0 ? d : "",
                           U->f[S[n - 1]].ev.type_name, last);
     }
+    if (cause == GP_CAUSE_RUN_TIMEOUT) {
+        /* The runner notes a frame left half sent when the wait expired: that is why. */
+        for (a = run->start; a < run->end; a++)
+            if (t->frames[a].kind == GP_FR_NOTE && t->frames[a].data &&
+                strncmp(t->frames[a].data, "stalled mid-frame", 17) == 0) {
+                char *w = gp_asprintf("%s; the server %s", why, t->frames[a].data);
+
+                free(why);
+                why = w;
+                break;
+            }
+    }
     ufail(U, GP_RULE_COMPLETION, k, run->step, at, exp, why);
     ucause(U, k, cause);
     free(why);

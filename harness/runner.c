@@ -80,6 +80,7 @@ typedef struct conn {
     bool attempt_over; /* CONNECTION_ERROR or CLOSED seen for this attempt */
     bool established;
     bool ready;
+    bool request_sent; /* the upgrade request went out: TCP (and TLS) were up */
     char subproto[2048]; /* the selected subprotocol; a jwt.<token> echo is long */
     int peer_close_code;
     char peer_close_reason[128];
@@ -99,6 +100,7 @@ typedef struct conn {
     bool rx_binary;
     bool rx_oversize;
     size_t rx_seen;
+    bool rx_partial; /* a message has begun but not ended */
 
     /* the current run */
     char *run_thread; /* thread_id of the message that started it, or NULL */
@@ -497,6 +499,8 @@ static void start_connect(conn *c, gp_credential cred, bool expect_refused, int 
     c->attempt_over = false;
     c->established = false;
     c->ready = false;
+    c->request_sent = false;
+    c->rx_partial = false;
     c->subproto[0] = '\0';
     c->peer_close_code = 0;
     c->peer_close_reason[0] = '\0';
@@ -949,29 +953,74 @@ static void on_text(conn *c, const char *text, size_t len)
     json_decref(ev.root);
 }
 
+/* A wait that expires while a frame is half received is a server that stalled mid-frame (a
+ * header promising more than it sends, or a message whose final fragment never comes): say
+ * so, it is the actionable cause. lws buffers a frame's payload until rx_buffer_size bytes or
+ * the frame's end, so the promised remainder is asked of the wsi (a plain field read, safe
+ * outside a callback on the service thread). Returns false when nothing is pending. */
+static bool describe_stall(conn *c, char *buf, size_t size)
+{
+    size_t rem = c->wsi && c->established ? lws_remaining_packet_payload(c->wsi) : 0;
+
+    if (rem) {
+        snprintf(buf, size,
+                 "stalled mid-frame: a frame header promised %zu more payload bytes that never "
+                 "came",
+                 rem);
+        return true;
+    }
+    if (c->rx_partial && c->wsi) {
+        snprintf(buf, size,
+                 "stalled mid-message: %zu bytes of a fragmented message arrived, its final "
+                 "fragment never came",
+                 c->rx_seen);
+        return true;
+    }
+    return false;
+}
+
+static void note_stall(conn *c, int step_id)
+{
+    char why[160];
+
+    if (describe_stall(c, why, sizeof why))
+        record(c, GP_FR_NOTE, step_id, why);
+}
+
 static void on_timeout(lws_sorted_usec_list_t *sul)
 {
     conn *c = lws_container_of(sul, conn, sul_timeout);
     runner *r = c->r;
-    char secs[32];
+    char secs[32], why[160];
 
     if (r->stopping)
         return;
     switch (c->state) {
     case CS_CONNECTING:
         fmt_secs(r->to.connect_us, secs, sizeof secs);
-        if (c->established)
+        if (c->established && describe_stall(c, why, sizeof why))
+            recordf(c, GP_FR_TIMEOUT, c->step ? c->step->id : -1,
+                    "connected, but no ready frame within %s: the server %s", secs, why);
+        else if (c->established)
             recordf(c, GP_FR_TIMEOUT, c->step ? c->step->id : -1,
                     "connected, but no ready frame within %s", secs);
+        else if (c->request_sent)
+            recordf(c, GP_FR_TIMEOUT, c->step ? c->step->id : -1,
+                    "connect timeout: no WebSocket upgrade within %s (the server accepted the "
+                    "connection and the upgrade request, but sent no complete HTTP response)",
+                    secs);
         else
             recordf(c, GP_FR_TIMEOUT, c->step ? c->step->id : -1,
-                    "connect timeout: no WebSocket upgrade within %s", secs);
+                    "connect timeout: no WebSocket upgrade within %s (no %s connection "
+                    "was made)",
+                    secs, r->tls ? "TCP/TLS" : "TCP");
         if (!c->expect_refused)
             c->abort_after_close = true;
         c->r->problems += !c->expect_refused;
         begin_close(c, 1000, "connect timeout");
         break;
     case CS_WAIT_EXPECT:
+        note_stall(c, c->step->id);
         fmt_secs(c->step->u.expect.timeout_us > 0 ? c->step->u.expect.timeout_us
                                                   : r->to.expect_us,
                  secs, sizeof secs);
@@ -981,6 +1030,7 @@ static void on_timeout(lws_sorted_usec_list_t *sul)
         abort_user(c);
         break;
     case CS_WAIT_RUN:
+        note_stall(c, c->step ? c->step->id : -1);
         end_run(c, "timeout");
         abort_user(c);
         break;
@@ -1159,8 +1209,11 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
         gp_buf_cleanup(&c->rx);
         gp_buf_init(&c->rx, max);
     }
-    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi)) {
+        c->rx_partial = true;
         return;
+    }
+    c->rx_partial = false;
     if (c->rx_binary) {
         gp_transcript_add(c->t, GP_FR_RECV_BINARY, now_rel(c->r), 0, NULL, c->rx_seen);
     } else if (c->rx_oversize) {
@@ -1170,6 +1223,36 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
         on_text(c, c->rx.data ? c->rx.data : "", c->rx.len);
     }
     gp_buf_reset(&c->rx);
+}
+
+/* libwebsockets' terse handshake errors, said so a person can act on them; the original
+ * stays in parentheses, where the judge finds "HS:" (a failed upgrade). */
+static const char *explain_conn_error(conn *c, const char *in)
+{
+    static const struct {
+        const char *lws, *says;
+    } known[] = {
+        {"HS: Accept hash wrong",
+         "the server's Sec-WebSocket-Accept does not match the key "
+         "(HS: Accept hash wrong)"},
+        {"HS: UPGRADE missing",
+         "the 101 response has no Upgrade header (HS: UPGRADE missing)"},
+        {"HS: CONNECTION missing",
+         "the 101 response has no Connection header (HS: CONNECTION missing)"},
+        {"HS: ACCEPT missing",
+         "no Sec-WebSocket-Accept in the 101 response (HS: ACCEPT missing)"},
+    };
+    size_t i;
+
+    if (!in)
+        return "no detail";
+    for (i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(in, known[i].lws) == 0)
+            return known[i].says;
+    if (strcmp(in, "read failed") == 0 && c->request_sent)
+        return "the server closed the connection before completing the WebSocket upgrade "
+               "(read failed)";
+    return in;
 }
 
 static int classify_status(const char *in)
@@ -1196,6 +1279,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
         if (!c)
             break;
+        c->request_sent = true;
         tg = &c->r->s->target;
         if (c->cur_token && tg->carrier == GP_CARRIER_BEARER) {
             char *v = gp_asprintf("Bearer %s", c->cur_token);
@@ -1252,7 +1336,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                     in ? (const char *)in : "no detail");
         else
             recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: %s",
-                    in ? (const char *)in : "no detail");
+                    explain_conn_error(c, in ? (const char *)in : NULL));
         c->wsi = NULL;
         if (!c->r->stopping)
             connect_failed(c);
@@ -1289,6 +1373,29 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_WRITEABLE:
         if (c)
             return write_next(c, wsi);
+        break;
+    case LWS_CALLBACK_WSI_DESTROY:
+        /* The backstop: a wsi we killed before its upgrade finished (a connect timeout) is
+         * destroyed with only CLOSED_CLIENT_HTTP, neither CONNECTION_ERROR nor
+         * CLIENT_CLOSED. Whatever ends this attempt, c->wsi must not outlive its wsi. */
+        if (!c || c->wsi != wsi)
+            break;
+        c->wsi = NULL;
+        if (c->attempt_over)
+            break;
+        c->attempt_over = true;
+        if (c->established) {
+            record(c, GP_FR_CLOSED, 1006,
+                   c->r->stopping ? "closed: the run was stopped"
+                                  : "connection lost without a close frame (1006)");
+            on_closed(c);
+        } else if (c->state == CS_CLOSING || c->r->stopping) {
+            on_closed(c); /* we dropped it ourselves, after recording why */
+        } else {
+            record(c, GP_FR_CONN_ERROR, 0,
+                   "connect failed: the connection ended before the WebSocket upgrade");
+            connect_failed(c);
+        }
         break;
     case LWS_CALLBACK_CLIENT_CLOSED:
         if (!c || c->attempt_over)
