@@ -1,0 +1,47 @@
+# Hostile-server tests: goldenpath against gp-hostile (fixtures/hostile.c), a plain-socket server
+# that breaks HTTP and WebSocket framing in ways a WebSocket library would not let a server do.
+# The standard: a hostile or broken server is a failed check (exit 1) that names the rule and a
+# cause a person can act on, never a crash, a hang or a harness error (exit 3). --limit bounds
+# each run far below the CTest TIMEOUT, so a hang fails the test (timeout(1) exits 124).
+set(GP_HOSTILE ${CMAKE_BINARY_DIR}/gp-hostile)
+set(GP_HOSTILE_SECRET "ctest-secret-7f3a9c1e5b")
+set(GP_HOSTILE_ENV "GOLDENPATH_JWT_SECRET=${GP_HOSTILE_SECRET};GP_REFSERVER=${GP_REFSERVER};NO_COLOR=1")
+
+# Each triple: mode | rule id | text of the cause the console must show.
+set(GP_HOSTILE_MODES
+  "silent|GP-CONNECT|accepted the connection and the upgrade request, but sent no complete HTTP response"
+  "close_on_accept|GP-CONNECT|the server closed the connection before completing the WebSocket upgrade"
+  "garbage|GP-CONNECT|sent no complete HTTP response"
+  "http_500|GP-CONNECT|upgrade refused: HTTP 500"
+  "http_404|GP-CONNECT|upgrade refused: HTTP 404"
+  "http_302|GP-CONNECT|upgrade refused: HTTP 302"
+  "bad_accept_key|GP-CONNECT|Sec-WebSocket-Accept does not match the key"
+  "no_close_reply|GP-COMPLETION|no event within 2 s of the message"
+  "half_frame|GP-COMPLETION|stalled mid-frame: a frame header promised 990 more payload bytes"
+  "drip|GP-CONNECT|sent no complete HTTP response"
+  "flood|GP-R7-FRAMES|frames beyond the transcript bound"
+  "huge_length|GP-COMPLETION|stalled mid-frame: a frame header promised"
+  "close_after_ready|GP-COMPLETION|connection lost without a close frame (1006)")
+
+foreach(entry ${GP_HOSTILE_MODES})
+  string(REPLACE "|" ";" parts "${entry}")
+  list(GET parts 0 mode)
+  list(GET parts 1 rule)
+  list(GET parts 2 cause)
+  add_test(NAME it.hostile.${mode}
+    COMMAND ${PROJECT_SOURCE_DIR}/ci/with-refserver --server ${GP_HOSTILE}
+      --server-arg --mode --server-arg ${mode}
+      --limit 20 --expect-exit 1 --expect-line "FAIL.*${rule}|${rule}.*FAIL"
+      --expect-text "${cause}" --reject-text ${GP_HOSTILE_SECRET}
+      -- ${GP_BIN} run ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml --target @URL@
+         --users 5 --timeout 2s --no-progress)
+  set_tests_properties(it.hostile.${mode} PROPERTIES LABELS integration TIMEOUT 60
+                       ENVIRONMENT "${GP_HOSTILE_ENV}")
+endforeach()
+
+# The fixture itself: --help works and an unknown mode is a usage error.
+add_test(NAME it.hostile.fixture_help COMMAND ${GP_HOSTILE} --help)
+add_test(NAME it.hostile.fixture_bad_mode
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit 2 ${GP_HOSTILE} --mode nonsense)
+set_tests_properties(it.hostile.fixture_help it.hostile.fixture_bad_mode PROPERTIES
+  LABELS integration TIMEOUT 10)
