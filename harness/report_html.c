@@ -26,7 +26,9 @@ static const char css[] =
     "code,pre{font:12px/1.35 ui-monospace,monospace}pre{white-space:pre-wrap;word-break:break-all;"
     "background:#f6f7f9;padding:6px;margin:4px 0}"
     ".hists{display:flex;flex-wrap:wrap;gap:16px}.hist{border:1px solid #eee;padding:6px}"
-    ".lane{margin:10px 0;border-top:1px solid #eee;padding-top:6px}"
+    ".lane{margin:6px 0;border-top:1px solid #eee;padding-top:4px}"
+    ".who{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}"
+    ".lane svg{display:block}.lane details{margin:0}.brk text{font-size:9px}"
     "svg text{font:10px sans-serif;fill:#333}details{margin:4px 0}"
     ".legend span{display:inline-block;margin-right:12px}"
     ".sw{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}";
@@ -166,17 +168,80 @@ static void hist_svg(gp_rep *r, const char *name, const gp_hist *h)
                   H + 13, (double)h->min / 1000.0, W, H + 13, (double)h->max / 1000.0);
 }
 
+/* "12.5 ms" below 10 s, "42.17 s" above: short enough for a tick label. */
+static void fmt_time(char *buf, size_t size, int64_t us)
+{
+    if (us < 10000000 && us > -10000000)
+        snprintf(buf, size, "%.1f ms", (double)us / 1000.0);
+    else
+        snprintf(buf, size, "%.2f s", (double)us / 1e6);
+}
+
+static void tick(gp_rep *r, double x, int y, const char *anchor, int64_t us)
+{
+    char when[32];
+
+    fmt_time(when, sizeof when, us);
+    gp_rep_printf(r,
+                  "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"28\" y2=\"36\" stroke=\"#999\"/>"
+                  "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>",
+                  x, x, x, y, anchor, when);
+}
+
+/* The lane's axis: per segment a solid line with ticks (times since the user's first frame),
+ * per break a dashed stretch marked // and labelled with the time it skips. */
+static void axis_svg(gp_rep *r, const gp_axis *ax, int64_t t0, int W, int H)
+{
+    size_t k;
+
+    for (k = 0; k < ax->nseg; k++) {
+        double x = ax->x[k], w = ax->w[k];
+        bool last = k + 1 == ax->nseg;
+
+        gp_rep_printf(r, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"32\" y2=\"32\" stroke=\"#ccc\"/>", x,
+                      x + w);
+        if (ax->b[k] == ax->a[k] && ax->nseg > 1)
+            tick(r, x + w / 2, H - 4, "middle", ax->a[k] - t0); /* one instant, centred */
+        else
+            tick(r, x, H - 4, x > W - 60 ? "end" : "start", ax->a[k] - t0);
+        /* An end tick and quarter ticks only where their labels differ (0.1 ms below 10 s,
+         * 10 ms above). */
+        if (ax->b[k] - ax->a[k] >= (ax->b[k] - t0 < 10000000 ? 100 : 10000) && w >= 120)
+            tick(r, x + w, H - 4, "end", ax->b[k] - t0);
+        if (ax->b[k] - ax->a[k] >= (ax->b[k] - t0 < 10000000 ? 400 : 40000) && w >= 400) {
+            int q;
+
+            for (q = 1; q < 4; q++)
+                tick(r, x + w * q / 4.0, H - 4, "middle",
+                     ax->a[k] - t0 + (ax->b[k] - ax->a[k]) * q / 4);
+        }
+        if (!last) {
+            double bx = x + w, mid = bx + GP_AXIS_BREAK_PX / 2;
+            char gap[32];
+
+            fmt_time(gap, sizeof gap, ax->a[k + 1] - ax->b[k]);
+            gp_rep_printf(r,
+                          "<g class=\"brk\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"32\" y2=\"32\" "
+                          "stroke=\"#bbb\" stroke-dasharray=\"2,3\"/>"
+                          "<path d=\"M%.1f 37 l4 -10 M%.1f 37 l4 -10\" stroke=\"#777\"/>"
+                          "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#777\">"
+                          "+%s</text><title>%s with no frame, not drawn to scale</title></g>",
+                          bx + 2, bx + GP_AXIS_BREAK_PX - 2, mid - 5, mid + 1, mid, 10, gap, gap);
+        }
+    }
+}
+
 static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
 {
     const gp_results *res = s->results;
     const gp_transcript *t = gp_suite_transcript(s, user);
-    size_t focus = gp_results_user_frame(res, user), start, end, i, k;
+    size_t focus = gp_results_user_frame(res, user), start, end, i;
     const int W = 900, H = 64, X0 = 10;
-    int64_t t0, t1;
-    double scale;
+    int64_t t0, *times, pivot = INT64_MIN;
+    gp_axis ax;
 
-    gp_rep_printf(r, "<div class=\"lane\"><b class=\"%s\">%s</b> user ", failed ? "bad" : "ok",
-                  failed ? "FAIL" : "PASS");
+    gp_rep_printf(r, "<div class=\"lane\"><div class=\"who\"><b class=\"%s\">%s</b> user ",
+                  failed ? "bad" : "ok", failed ? "FAIL" : "PASS");
     esc(r, user < res->nusers ? res->users[user].user_id : "?");
     gp_rep_printf(r, " (#%zu)", user);
     if (failed && user < res->nusers && res->users[user].cause) {
@@ -184,34 +249,29 @@ static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
         esc_redacted(r, res->users[user].cause);
         gp_rep_puts(r, "</code>");
     }
+    gp_rep_puts(r, "</div>");
     if (!t || t->nframes == 0) {
-        gp_rep_puts(r, "<br><i>no transcript</i></div>\n");
+        gp_rep_puts(r, "<i>no transcript</i></div>\n");
         return;
     }
     gp_frame_window(t, focus, GP_REPORT_MAX_FRAMES, &start, &end);
-    t0 = t->frames[start].t_us;
-    t1 = t->frames[end - 1].t_us;
-    scale = t1 > t0 ? (double)(W - 2 * X0) / (double)(t1 - t0) : 0;
-    gp_rep_printf(r,
-                  "<br><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
-                  "<line x1=\"%d\" x2=\"%d\" y1=\"32\" y2=\"32\" stroke=\"#ccc\"/>",
-                  W, H, W, H, X0, W - X0);
-    for (k = 0; k <= 4; k++) {
-        double x = X0 + (double)k * (W - 2 * X0) / 4.0;
-
-        gp_rep_printf(r,
-                      "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"28\" y2=\"36\" stroke=\"#999\"/>"
-                      "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%.1f ms</text>",
-                      x, x, x, H - 4,
-                      k == 0   ? "start"
-                      : k == 4 ? "end"
-                               : "middle",
-                      (double)(t1 - t0) / 1000.0 * (double)k / 4.0);
+    /* Times are since the user's first frame, as in the frame list below. */
+    t0 = t->frames[0].t_us;
+    times = gp_calloc(end - start, sizeof *times);
+    for (i = start; i < end; i++) {
+        times[i - start] = t->frames[i].t_us;
+        if (pivot == INT64_MIN && t->frames[i].kind == GP_FR_SENT)
+            pivot = t->frames[i].t_us; /* the first message: the run starts here */
     }
+    gp_axis_build(&ax, times, end - start, pivot, X0, W - 2 * X0);
+    free(times);
+    gp_rep_printf(r, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", W, H, W,
+                  H);
+    axis_svg(r, &ax, t0, W, H);
     for (i = start; i < end; i++) {
         const gp_frame *f = &t->frames[i];
         char label[128], *txt;
-        double x = X0 + (double)(f->t_us - t0) * scale;
+        double x = gp_axis_x(&ax, f->t_us);
         int y = f->kind == GP_FR_SENT ? 14 : f->kind == GP_FR_RECV_TEXT ? 24 : 44;
 
         gp_frame_label(f, label, sizeof label);
@@ -324,7 +384,8 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     for (i = 0; i < sizeof event_colors / sizeof event_colors[0]; i++)
         gp_rep_printf(r, "<span><i class=\"sw\" style=\"background:%s\"></i>%s</span>",
                       event_colors[i].color, event_colors[i].name);
-    gp_rep_puts(r, "<span>&#9711; first failure</span> <button data-toggle=\"frames\" "
+    gp_rep_puts(r, "<span>&#9711; first failure</span><span>// idle time cut out (not to "
+                   "scale)</span> <button data-toggle=\"frames\" "
                    "aria-expanded=\"false\">expand all frames</button></p>\n");
     for (i = 0; i < res->nusers && shown_fail < GP_REPORT_MAX_TRANSCRIPTS; i++) {
         if (res->users[i].passed)
@@ -334,12 +395,21 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     }
     if (nfail > shown_fail)
         gp_rep_printf(r, "<p>%zu more failing users not drawn.</p>\n", nfail - shown_fail);
-    for (i = 0; i < res->nusers && shown_pass < HTML_PASSING_SAMPLE; i++) {
+    /* A sample of passing users spread over the whole ramp (first, last and evenly between),
+     * not just the first ones to connect. */
+    for (i = 0, j = 0; i < res->nusers && shown_pass < HTML_PASSING_SAMPLE; i++) {
         if (!res->users[i].passed)
             continue;
-        timeline(r, s, i, false);
-        shown_pass++;
+        if (upassed <= HTML_PASSING_SAMPLE ||
+            j == (shown_pass * (upassed - 1) + HTML_PASSING_SAMPLE - 2) /
+                     (HTML_PASSING_SAMPLE - 1)) {
+            timeline(r, s, i, false);
+            shown_pass++;
+        }
+        j++;
     }
+    if (upassed > shown_pass)
+        gp_rep_printf(r, "<p>%zu passing users drawn of %zu.</p>\n", shown_pass, upassed);
     gp_rep_puts(r, "</section>\n");
 }
 

@@ -443,3 +443,156 @@ void gp_rep_transcript_excerpt(gp_rep *r, const gp_transcript *t, size_t focus, 
     if (t->dropped)
         gp_rep_printf(r, "%s  ... %zu frames not kept (transcript full)\n", indent, t->dropped);
 }
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+typedef struct axis_gap {
+    size_t i; /* the gap is between sorted times i - 1 and i */
+    int64_t len;
+} axis_gap;
+
+static int cmp_gap_desc(const void *a, const void *b)
+{
+    const axis_gap *x = a, *y = b;
+
+    return x->len > y->len ? -1 : x->len < y->len ? 1 : (x->i > y->i) - (x->i < y->i);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+void gp_axis_build(gp_axis *ax, const int64_t *t, size_t n, int64_t pivot, double x0, double width)
+{
+    int64_t *ts, *gaps, threshold, total = 0;
+    axis_gap *cand;
+    size_t brk[GP_AXIS_MAX_SEG], ncand = 0, ngaps = 0, i, k, nbreak = 0, capped = (size_t)-1;
+    double avail, extra, excess = 0;
+
+    memset(ax, 0, sizeof *ax);
+    ax->nseg = 1;
+    ax->x[0] = x0;
+    ax->w[0] = width;
+    if (n == 0)
+        return;
+    ts = gp_calloc(n, sizeof *ts);
+    gaps = gp_calloc(n, sizeof *gaps);
+    cand = gp_calloc(n, sizeof *cand);
+    memcpy(ts, t, n * sizeof *ts);
+    qsort(ts, n, sizeof *ts, cmp_i64);
+    for (i = 1; i < n; i++)
+        if (ts[i] > ts[i - 1])
+            gaps[ngaps++] = ts[i] - ts[i - 1];
+    if (ngaps > 0) {
+        qsort(gaps, ngaps, sizeof *gaps, cmp_i64);
+        threshold = gaps[ngaps / 2] * 8;
+        if (threshold < GP_AXIS_MIN_BREAK_US)
+            threshold = GP_AXIS_MIN_BREAK_US;
+        for (i = 1; i < n; i++)
+            if (ts[i] - ts[i - 1] >= threshold) {
+                cand[ncand].i = i;
+                cand[ncand++].len = ts[i] - ts[i - 1];
+            }
+        /* Keep the longest gaps as breaks, then put them back in time order. */
+        qsort(cand, ncand, sizeof *cand, cmp_gap_desc);
+        nbreak = ncand < GP_AXIS_MAX_SEG - 1 ? ncand : GP_AXIS_MAX_SEG - 1;
+        for (k = 0; k < nbreak; k++)
+            brk[k] = cand[k].i;
+        qsort(brk, nbreak, sizeof *brk, cmp_size);
+    }
+    /* The pivot (the message) starts a segment of its own when what precedes it in its
+     * segment (connecting, the greeting) would take over a fifth of that segment: the part
+     * before is then capped to a fifth of the lane, so the run after it stays legible. */
+    if (nbreak < GP_AXIS_MAX_SEG - 1 && pivot > ts[0] && pivot <= ts[n - 1]) {
+        size_t ip = 0, s0 = 0, s1 = n - 1;
+
+        while (ip < n && ts[ip] < pivot)
+            ip++;
+        for (k = 0; k < nbreak; k++) {
+            if (brk[k] <= ip)
+                s0 = brk[k];
+            else if (s1 == n - 1)
+                s1 = brk[k] - 1;
+        }
+        size_t later = 0; /* frames after the message's instant, up to the segment's end */
+
+        for (i = ip; i <= s1 && i < n; i++)
+            later += ts[i] > ts[ip];
+        if (ip > s0 && ip <= s1 && later >= 2 && (ts[ip] - ts[s0]) * 4 > ts[s1] - ts[ip]) {
+            for (k = nbreak; k > 0 && brk[k - 1] > ip; k--)
+                brk[k] = brk[k - 1];
+            brk[k] = ip;
+            capped = k;
+            nbreak++;
+        }
+    }
+    if (width < (double)nbreak * GP_AXIS_BREAK_PX + (double)(nbreak + 1) * GP_AXIS_MIN_SEG_PX) {
+        nbreak = 0; /* too narrow to draw breaks: one linear axis */
+        capped = (size_t)-1;
+    }
+    ax->a[0] = ts[0];
+    for (k = 0; k < nbreak; k++) {
+        ax->b[k] = ts[brk[k] - 1];
+        ax->a[k + 1] = ts[brk[k]];
+    }
+    ax->b[nbreak] = ts[n - 1];
+    ax->nseg = nbreak + 1;
+    for (k = 0; k < ax->nseg; k++)
+        total += ax->b[k] - ax->a[k];
+    avail = width - (double)(ax->nseg - 1) * GP_AXIS_BREAK_PX;
+    extra = avail - (double)ax->nseg * GP_AXIS_MIN_SEG_PX;
+    /* Beyond its minimum, a segment's width is half by its share of the time drawn, half by
+     * its share of the frames: a burst of events is not starved by a slow handshake, and a
+     * lone close marker gets little. */
+    for (k = 0, i = 0; k < ax->nseg; k++) {
+        size_t nk = 0;
+        double share;
+
+        for (; i < n && ts[i] <= ax->b[k]; i++)
+            nk++;
+        share = total > 0 ? 0.5 * (double)(ax->b[k] - ax->a[k]) / (double)total +
+                                0.5 * (double)nk / (double)n
+                          : (double)nk / (double)n;
+        ax->w[k] = ax->nseg == 1 ? width : GP_AXIS_MIN_SEG_PX + extra * share;
+    }
+    if (capped < ax->nseg && ax->w[capped] > avail / 5 && avail / 5 > GP_AXIS_MIN_SEG_PX) {
+        double rest = avail - ax->w[capped];
+
+        excess = ax->w[capped] - avail / 5;
+        ax->w[capped] = avail / 5;
+        for (k = 0; k < ax->nseg; k++)
+            if (k != capped)
+                ax->w[k] += excess * ax->w[k] / rest;
+    }
+    for (k = 0; k < ax->nseg; k++)
+        ax->x[k] = k == 0 ? x0 : ax->x[k - 1] + ax->w[k - 1] + GP_AXIS_BREAK_PX;
+    free(ts);
+    free(gaps);
+    free(cand);
+}
+
+double gp_axis_x(const gp_axis *ax, int64_t t)
+{
+    size_t k;
+
+    for (k = 0; k < ax->nseg; k++) {
+        /* Segments of more than one instant fill their width; a single instant sits in the
+         * middle of its (minimum) width. */
+        if (t < ax->a[k])
+            return ax->x[k];
+        if (t <= ax->b[k])
+            return ax->b[k] > ax->a[k] ? ax->x[k] + ax->w[k] * (double)(t - ax->a[k]) /
+                                                        (double)(ax->b[k] - ax->a[k])
+                   : ax->nseg > 1 ? ax->x[k] + ax->w[k] / 2
+                                  : ax->x[k];
+    }
+    return ax->x[ax->nseg - 1] + ax->w[ax->nseg - 1];
+}

@@ -72,4 +72,28 @@ void gp_frame_window(const gp_transcript *t, size_t focus, size_t max, size_t *s
 void gp_rep_transcript_excerpt(gp_rep *r, const gp_transcript *t, size_t focus, size_t nframes,
                                size_t text_max, const char *indent);
 
+/* A time axis for one user's swimlane that keeps bursts of activity legible: long idle gaps
+ * (a gap of at least GP_AXIS_MIN_BREAK_US and over 8 times the median gap between frames; at
+ * most GP_AXIS_MAX_SEG - 1 of them, the longest) are cut out and drawn as fixed-width breaks,
+ * so a run's events spread over the lane while a timeout or close marker seconds later still
+ * shows, after a break labelled with the time skipped. Each segment is scaled linearly.
+ * A gap that is cut out is therefore never drawn to scale: the labels give the times. */
+#define GP_AXIS_MAX_SEG 6
+#define GP_AXIS_MIN_BREAK_US 20000
+#define GP_AXIS_BREAK_PX 44.0
+#define GP_AXIS_MIN_SEG_PX 32.0
+typedef struct gp_axis {
+    size_t nseg;
+    int64_t a[GP_AXIS_MAX_SEG], b[GP_AXIS_MAX_SEG]; /* segment k spans [a, b] (µs) */
+    double x[GP_AXIS_MAX_SEG], w[GP_AXIS_MAX_SEG];  /* ... drawn over [x, x + w] (px) */
+} gp_axis;
+
+/* Builds the axis for the n times t (µs, any order) drawn from x0 over width px. pivot (the
+ * time of the user's first message, or INT64_MIN for none) starts a segment of its own when
+ * the frames before it (connecting, the greeting) would take over a fifth of the lane; that
+ * part is then drawn in a fifth of the width, so the run events after the message spread. */
+void gp_axis_build(gp_axis *ax, const int64_t *t, size_t n, int64_t pivot, double x0, double width);
+/* The x (px) of time t: inside its segment, or at the nearest segment edge when outside all. */
+double gp_axis_x(const gp_axis *ax, int64_t t);
+
 #endif

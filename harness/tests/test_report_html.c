@@ -91,6 +91,11 @@ static void test_report_html_samples_passing_users(void **state)
     fx.suite.nts = n;
     html = render(&fx);
     assert_int_equal(count(html, "<b class=\"ok\">PASS</b> user"), 10);
+    /* spread over the ramp: the first, the last, and evenly between */
+    assert_non_null(strstr(html, "</b> user u0 (#0)"));
+    assert_non_null(strstr(html, "</b> user u39 (#39)"));
+    assert_null(strstr(html, "</b> user u1 (#1)"));
+    assert_non_null(strstr(html, "10 passing users drawn of 40"));
     free(html);
     for (i = 0; i < n; i++)
         gp_transcript_free(many[i]);
@@ -99,11 +104,46 @@ static void test_report_html_samples_passing_users(void **state)
     fixture_cleanup(&fx);
 }
 
+/* A run that ends 2 s before its close: the idle time is cut out of the lane and labelled, so
+ * the run's events are not bunched into the lane's first pixels. */
+static void test_report_html_lane_cuts_idle_time(void **state)
+{
+    fixture fx;
+    char *html, *lane, *p;
+    double first = -1, last = -1;
+
+    (void)state;
+    fixture_init(&fx, FX_FAIL, 1, NULL);
+    fx_frame(fx.ts[1], GP_FR_CLOSED, 2000000, 1000, "late");
+    html = render(&fx);
+    lane = strstr(html, "FAIL</b> user gp-user-1 (#1)");
+    assert_non_null(lane);
+    p = strstr(lane, "</svg>");
+    assert_non_null(p);
+    *p = '\0';
+    assert_non_null(strstr(lane, "<g class=\"brk\">"));
+    assert_non_null(strstr(lane, ">+1892.9 ms<")); /* the time skipped, on the break */
+    /* agent_thinking (first event) and agent_completed (last) lie far apart */
+    for (p = lane; (p = strstr(p, "<rect x=\"")) != NULL; p++) {
+        double x = strtod(p + 9, NULL);
+        const char *title = strstr(p, "<title>");
+
+        if (strncmp(strstr(title, " ms ") + 4, "agent_thinking", 14) == 0 && first < 0)
+            first = x;
+        if (strncmp(strstr(title, " ms ") + 4, "agent_completed", 15) == 0)
+            last = x;
+    }
+    assert_true(first >= 0 && last > first + 400);
+    free(html);
+    fixture_cleanup(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_html_self_contained),
         cmocka_unit_test(test_report_html_samples_passing_users),
+        cmocka_unit_test(test_report_html_lane_cuts_idle_time),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,6 +146,82 @@ static void test_report_util_frame_window(void **state)
     gp_transcript_free(t);
 }
 
+/* A fast run then a timeout 2 s later: the timeout is cut off by a break, so the run's events
+ * spread over most of the lane instead of its first 2 %. */
+static void test_report_util_axis_breaks_long_idle(void **state)
+{
+    const int64_t t[] = {0, 1000, 1700, 1800, 2000, 7000, 12000, 17000, 2002000, 2002100};
+    gp_axis ax;
+
+    (void)state;
+    gp_axis_build(&ax, t, 10, INT64_MIN, 10, 880);
+    assert_int_equal(ax.nseg, 2);
+    assert_true(ax.b[0] == 17000 && ax.a[1] == 2002000);
+    assert_true(gp_axis_x(&ax, 17000) - gp_axis_x(&ax, 0) > 0.6 * 880);
+    assert_true(gp_axis_x(&ax, 2002100) <= 10 + 880 + 1e-9);
+    assert_true(gp_axis_x(&ax, 2002000) >= gp_axis_x(&ax, 17000) + GP_AXIS_BREAK_PX);
+    /* monotonic */
+    for (size_t i = 1; i < 10; i++)
+        assert_true(gp_axis_x(&ax, t[i]) >= gp_axis_x(&ax, t[i - 1]));
+}
+
+/* Even spacing, no idle gap: one linear axis over the whole width, input order irrelevant. */
+static void test_report_util_axis_linear_without_gaps(void **state)
+{
+    const int64_t t[] = {30000, 0, 10000, 20000, 5000};
+    gp_axis ax;
+
+    (void)state;
+    gp_axis_build(&ax, t, 5, INT64_MIN, 0, 100);
+    assert_int_equal(ax.nseg, 1);
+    assert_true(gp_axis_x(&ax, 0) == 0 && gp_axis_x(&ax, 30000) == 100);
+    assert_true(gp_axis_x(&ax, 15000) > 49.9 && gp_axis_x(&ax, 15000) < 50.1);
+    gp_axis_build(&ax, t, 0, INT64_MIN, 0, 100); /* no frames: harmless */
+    assert_int_equal(ax.nseg, 1);
+}
+
+/* A slow handshake (10 ms) then a run of 1 ms: the message starts its own segment and what
+ * precedes it gets at most a fifth of the lane. Without a pivot it would take 90 %. */
+static void test_report_util_axis_pivot_caps_handshake(void **state)
+{
+    const int64_t t[] = {0, 9000, 10000, 10000, 10200, 10400, 10600, 10800, 11000};
+    gp_axis ax;
+
+    (void)state;
+    gp_axis_build(&ax, t, 9, INT64_MIN, 0, 900);
+    assert_int_equal(ax.nseg, 1);
+    gp_axis_build(&ax, t, 9, 10000, 0, 900);
+    assert_int_equal(ax.nseg, 2);
+    assert_true(ax.b[0] == 9000 && ax.a[1] == 10000);
+    assert_true(ax.w[0] <= (900 - GP_AXIS_BREAK_PX) / 5 + 1e-6);
+    assert_true(gp_axis_x(&ax, 11000) - gp_axis_x(&ax, 10000) > 0.7 * 900);
+}
+
+/* Many idle gaps: only the longest GP_AXIS_MAX_SEG - 1 are cut; too narrow a lane: none. */
+static void test_report_util_axis_bounds_breaks(void **state)
+{
+    int64_t t[40], at = 0;
+    gp_axis ax;
+    size_t i;
+
+    (void)state;
+    /* bursts of 5 frames 1 ms apart, separated by 7 idle gaps of 1 s, 2 s, ... 7 s */
+    for (i = 0; i < 40; i++) {
+        if (i > 0 && i % 5 == 0)
+            at += (int64_t)(i / 5) * 1000000;
+        t[i] = at;
+        at += 1000;
+    }
+    gp_axis_build(&ax, t, 40, INT64_MIN, 0, 900);
+    assert_int_equal(ax.nseg, GP_AXIS_MAX_SEG);
+    assert_true(ax.b[0] == t[14] && ax.a[1] == t[15]); /* 1 s and 2 s stay on the axis */
+    assert_true(gp_axis_x(&ax, t[39]) <= 900 + 1e-9);
+    for (i = 1; i < 40; i++)
+        assert_true(gp_axis_x(&ax, t[i]) >= gp_axis_x(&ax, t[i - 1]));
+    gp_axis_build(&ax, t, 40, INT64_MIN, 0, 100);
+    assert_int_equal(ax.nseg, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +231,10 @@ int main(void)
         cmocka_unit_test(test_report_util_iso8601),
         cmocka_unit_test(test_report_util_atomic_write),
         cmocka_unit_test(test_report_util_frame_window),
+        cmocka_unit_test(test_report_util_axis_breaks_long_idle),
+        cmocka_unit_test(test_report_util_axis_linear_without_gaps),
+        cmocka_unit_test(test_report_util_axis_pivot_caps_handshake),
+        cmocka_unit_test(test_report_util_axis_bounds_breaks),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
