@@ -33,8 +33,12 @@ static const char usage[] =
     "  --json FILE                 write the checks as JSON (format goldenpath-compare)\n"
     "  --help                      show this help\n"
     "\n"
+    "A scenario whose file changed between BASE and HEAD (another digest) is still compared,\n"
+    "with a WARNING on stderr, in the table and in --junit/--json: a difference may then come\n"
+    "from the scenario rather than the server.\n"
+    "\n"
     "exit status: 0 no regression, 1 regression, 2 bad usage or reports that cannot be\n"
-    "compared (unreadable, wrong format or version, different scenario names or digests),\n"
+    "compared (unreadable, wrong format or version, different scenario names or count),\n"
     "3 an output file could not be written.\n";
 
 typedef enum { LIM_P50, LIM_P90, LIM_P95, LIM_P99, LIM_MAX, LIM_ERROR_RATE } limit_key;
@@ -55,6 +59,7 @@ typedef struct cmp {
     bool has_error_limit;
     json_t *scenarios; /* [{"name","checks":[...]}] */
     size_t regressions;
+    size_t changed; /* scenarios whose file changed between BASE and HEAD */
 } cmp;
 
 static int parse_limit(const char *spec, limit *l, char *why, size_t whysize)
@@ -296,12 +301,32 @@ static void compare_coverage(cmp *c, json_t *checks, const gp_results *b, const 
     }
 }
 
-static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_report_scenario *sh)
+static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_report_scenario *sh,
+                             const char *pb, const char *ph)
 {
-    json_t *checks = json_array();
+    json_t *checks = json_array(), *o;
     const gp_results *b = sb->results, *h = sh->results;
+    bool changed = strcmp(sb->digest, sh->digest) != 0;
     size_t i;
 
+    if (changed) {
+        char detail[512];
+
+        /* Scenario files evolve between releases; refusing to compare would leave a release
+         * unchecked. Compare, but say loudly that a difference may be the scenario's. */
+        snprintf(detail, sizeof detail,
+                 "WARNING: the scenario file changed between BASE and HEAD (digest %.12s -> "
+                 "%.12s); a difference below may come from the scenario, not the server",
+                 sb->digest, sh->digest);
+        add_check(c, checks, "scenario", "changed", json_string(sb->digest),
+                  json_string(sh->digest), NULL, false, detail);
+        fprintf(stderr,
+                "goldenpath compare: WARNING: scenario \"%s\" was run from a changed file "
+                "(digest %.12s in %s, %.12s in %s); its results are compared, but a difference "
+                "may come from the scenario, not the server\n",
+                sb->name, sb->digest, pb, sh->digest, ph);
+        c->changed++;
+    }
     compare_rules(c, checks, b, h);
     for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
         compare_hist(c, checks, gp_event_type_name((gp_event_type)i), &b->latency[i],
@@ -311,12 +336,13 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
     compare_hist(c, checks, "gaps", &b->gaps, &h->gaps);
     compare_errors(c, checks, b, h);
     compare_coverage(c, checks, b, h);
-    json_array_append_new(c->scenarios, json_pack("{s:s,s:s,s:o}", "name", sb->name, "digest",
-                                                  sb->digest, "checks", checks));
+    o = json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", sb->name, "digest", sb->digest, "head_digest",
+                  sh->digest, "scenario_changed", changed, "checks", checks);
+    json_array_append_new(c->scenarios, o);
 }
 
-/* Reports are comparable when they hold the same scenarios, in the same order, from the
- * same scenario files. */
+/* Reports are comparable when they hold the same scenarios (by name), in the same order. The
+ * scenario files may differ (see compare_scenario). */
 static int comparable(const gp_report_doc *b, const gp_report_doc *h, const char *pb,
                       const char *ph)
 {
@@ -337,14 +363,6 @@ static int comparable(const gp_report_doc *b, const gp_report_doc *h, const char
                     i + 1, b->scenarios[i].name, pb, h->scenarios[i].name, ph);
             return -1;
         }
-        if (strcmp(b->scenarios[i].digest, h->scenarios[i].digest) != 0) {
-            fprintf(stderr,
-                    "goldenpath compare: scenario \"%s\" was run from different files (digest "
-                    "%.12s in %s, %.12s in %s): results of a changed scenario are not "
-                    "comparable; run both releases with the same scenario file\n",
-                    b->scenarios[i].name, b->scenarios[i].digest, pb, h->scenarios[i].digest, ph);
-            return -1;
-        }
     }
     return 0;
 }
@@ -361,6 +379,8 @@ static void value_text(const char *kind, json_t *v, char *buf, size_t size)
                  (double)json_integer_value(json_object_get(v, "p95")) / 1000.0);
     else if (strcmp(kind, "error_rate") == 0)
         snprintf(buf, size, "%.1f%%", json_number_value(v));
+    else if (strcmp(kind, "scenario") == 0)
+        snprintf(buf, size, "%.12s", json_string_value(v) ? json_string_value(v) : "?");
     else if (strcmp(kind, "cause") == 0)
         snprintf(buf, size, "%.3f/run", json_number_value(v));
     else
@@ -386,12 +406,19 @@ static void print_table(const cmp *c, const char *pb, const char *ph)
             value_text(kind, json_object_get(chk, "base"), vb, sizeof vb);
             value_text(kind, json_object_get(chk, "head"), vh, sizeof vh);
             printf("  %-10s %-10s %-22s %-14s %-14s %s\n",
-                   json_is_true(json_object_get(chk, "regression")) ? "REGRESSION" : "ok", kind,
-                   json_string_value(json_object_get(chk, "name")), vb, vh,
+                   json_is_true(json_object_get(chk, "regression")) ? "REGRESSION"
+                   : strcmp(kind, "scenario") == 0                  ? "WARNING"
+                                                                    : "ok",
+                   kind, json_string_value(json_object_get(chk, "name")), vb, vh,
                    json_string_value(json_object_get(chk, "detail")));
         }
     }
-    printf("\ncompare: %zu regression%s\n", c->regressions, c->regressions == 1 ? "" : "s");
+    printf("\ncompare: %zu regression%s", c->regressions, c->regressions == 1 ? "" : "s");
+    if (c->changed)
+        printf("; WARNING: %zu scenario%s changed between BASE and HEAD (digests differ), so a "
+               "difference may be the scenario's",
+               c->changed, c->changed == 1 ? "" : "s");
+    putchar('\n');
 }
 
 static int write_junit(const cmp *c, const char *path, gp_err *err)
@@ -434,6 +461,12 @@ static int write_junit(const cmp *c, const char *path, gp_err *err)
             gp_rep_printf(&r, ".%s\" name=\"", kind);
             gp_rep_xml(&r, cname, strlen(cname));
             gp_rep_puts(&r, "\" time=\"0\"");
+            if (strcmp(kind, "scenario") == 0) {
+                gp_rep_puts(&r, ">\n      <system-out>");
+                gp_rep_xml(&r, detail, strlen(detail));
+                gp_rep_puts(&r, "</system-out>\n    </testcase>\n");
+                continue;
+            }
             if (!json_is_true(json_object_get(chk, "regression"))) {
                 gp_rep_puts(&r, "/>\n");
                 continue;
@@ -468,6 +501,8 @@ static int write_json(const cmp *c, const gp_report_doc *b, const gp_report_doc 
                      "harness_version", h->harness_version, "generated_at", h->generated_at,
                      "limits", lims, "regressions", (json_int_t)c->regressions, "regressed",
                      c->regressions > 0, "scenarios", c->scenarios);
+    if (root)
+        json_object_set_new(root, "scenarios_changed", json_integer((json_int_t)c->changed));
     s = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     if (!s) {
@@ -558,7 +593,7 @@ int gp_compare_main(int argc, char **argv)
         goto out;
     c.scenarios = json_array();
     for (i = 0; i < b->n; i++)
-        compare_scenario(&c, &b->scenarios[i], &h->scenarios[i]);
+        compare_scenario(&c, &b->scenarios[i], &h->scenarios[i], paths[0], paths[1]);
     print_table(&c, paths[0], paths[1]);
     rc = c.regressions ? GP_EXIT_FAILED : GP_EXIT_OK;
     if ((junit && write_junit(&c, junit, &err) != 0) ||

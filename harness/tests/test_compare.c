@@ -198,21 +198,14 @@ static void test_compare_not_comparable(void **state)
     env *e = *state;
     char *base = report(e, "base.json", FX_PASS, 1, NULL);
     char *other = report(e, "other.json", FX_PASS, 1, "another_scenario");
-    char *digest = gp_asprintf("%s/digest.json", e->dir), *bad = gp_asprintf("%s/v2.json", e->dir);
+    char *bad = gp_asprintf("%s/v2.json", e->dir);
     char *missing = gp_asprintf("%s/missing.json", e->dir);
-    fixture fx;
-    gp_err err = {0};
     FILE *f;
 
-    fixture_init(&fx, FX_PASS, 1, NULL);
-    fx.sc.digest[0] = 'f';
-    assert_int_equal(gp_report_write_json(digest, &fx.suite, 1, &err), 0);
-    fixture_cleanup(&fx);
     f = fopen(bad, "w");
     fputs("{\"format\":\"goldenpath-report\",\"version\":2,\"scenarios\":[]}", f);
     fclose(f);
     assert_int_equal(run_compare(base, other, NULL, NULL), GP_EXIT_USAGE);
-    assert_int_equal(run_compare(base, digest, NULL, NULL), GP_EXIT_USAGE);
     assert_int_equal(run_compare(base, bad, NULL, NULL), GP_EXIT_USAGE);
     assert_int_equal(run_compare(missing, base, NULL, NULL), GP_EXIT_USAGE);
     {
@@ -224,7 +217,6 @@ static void test_compare_not_comparable(void **state)
     assert_int_equal(run_compare(base, base, "--help", NULL), GP_EXIT_OK);
     free(base);
     free(other);
-    free(digest);
     free(bad);
     free(missing);
 }
@@ -336,6 +328,64 @@ static void test_merge_refuses_different_scenarios(void **state)
     free(out);
 }
 
+/* A scenario file that changed between releases (another digest, same name) is compared, not
+ * refused: the verdict stands on the checks, and the change is flagged in every output. */
+static void test_compare_changed_scenario_warns(void **state)
+{
+    env *e = *state;
+    char *base = report(e, "base.json", FX_PASS, 1, NULL);
+    char *changed = gp_asprintf("%s/changed.json", e->dir);
+    char *failing = gp_asprintf("%s/changed-fail.json", e->dir);
+    char *jpath = gp_asprintf("%s/cmp.json", e->dir), *xpath = gp_asprintf("%s/cmp.xml", e->dir);
+    char *xml;
+    fixture fx;
+    gp_err err = {0};
+    json_t *root, *sc, *chk;
+
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    fx.sc.digest[0] = 'f';
+    assert_int_equal(gp_report_write_json(changed, &fx.suite, 1, &err), 0);
+    fixture_cleanup(&fx);
+    fixture_init(&fx, FX_FAIL, 1, NULL);
+    fx.sc.digest[0] = 'f';
+    assert_int_equal(gp_report_write_json(failing, &fx.suite, 1, &err), 0);
+    fixture_cleanup(&fx);
+
+    assert_int_equal(run_compare(base, changed, "--json", jpath), GP_EXIT_OK);
+    root = json_load_file(jpath, 0, NULL);
+    assert_non_null(root);
+    assert_int_equal(json_integer_value(json_object_get(root, "scenarios_changed")), 1);
+    assert_false(json_is_true(json_object_get(root, "regressed")));
+    sc = json_array_get(json_object_get(root, "scenarios"), 0);
+    assert_true(json_is_true(json_object_get(sc, "scenario_changed")));
+    assert_string_equal(json_string_value(json_object_get(sc, "head_digest")), fx.sc.digest);
+    chk = json_array_get(json_object_get(sc, "checks"), 0);
+    assert_string_equal(json_string_value(json_object_get(chk, "kind")), "scenario");
+    assert_false(json_is_true(json_object_get(chk, "regression")));
+    assert_non_null(strstr(json_string_value(json_object_get(chk, "detail")), "WARNING"));
+    json_decref(root);
+
+    /* a regression still fails the comparison; the JUnit carries the warning */
+    assert_int_equal(run_compare(base, failing, "--junit", xpath), GP_EXIT_FAILED);
+    xml = fx_slurp(xpath);
+    assert_non_null(xml);
+    assert_non_null(strstr(xml, "<system-out>WARNING: the scenario file changed"));
+    free(xml);
+
+    /* identical files: no warning anywhere */
+    assert_int_equal(run_compare(base, base, "--json", jpath), GP_EXIT_OK);
+    root = json_load_file(jpath, 0, NULL);
+    assert_int_equal(json_integer_value(json_object_get(root, "scenarios_changed")), 0);
+    sc = json_array_get(json_object_get(root, "scenarios"), 0);
+    assert_false(json_is_true(json_object_get(sc, "scenario_changed")));
+    json_decref(root);
+    free(base);
+    free(changed);
+    free(failing);
+    free(jpath);
+    free(xpath);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +395,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_compare_error_rate_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compare_coverage_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compare_not_comparable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compare_changed_scenario_warns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compare_junit_output_is_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_is_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_refuses_different_scenarios, setup, teardown),
