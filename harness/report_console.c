@@ -62,8 +62,16 @@ static void safe(FILE *out, const char *s)
     free(clean);
 }
 
+/* Per user, the rule and frame of the last transcript excerpt printed, so a user failing
+ * several rules at the same frame (a refused connection fails GP-CONNECT and GP-COMPLETION)
+ * has its transcript printed once. */
+typedef struct shown_tail {
+    int rule; /* -1: none yet */
+    size_t frame;
+} shown_tail;
+
 static void failing_rule(FILE *out, const gp_suite *s, gp_rule rule, const gp_console_opts *o,
-                         const style *st)
+                         const style *st, shown_tail *shown_tails)
 {
     const gp_results *r = s->results;
     const gp_rule_result *rr = &r->rules[rule];
@@ -89,6 +97,21 @@ static void failing_rule(FILE *out, const gp_suite *s, gp_rule rule, const gp_co
         fputc('\n', out);
         if (o->tail_frames == 0)
             continue;
+        if (shown_tails && f->user < r->nusers && shown_tails[f->user].rule >= 0) {
+            const gp_transcript *t = gp_suite_transcript(s, f->user);
+            size_t last = shown_tails[f->user].frame;
+
+            /* The same excerpt as before: same focus, or a whole short transcript. */
+            if (last == f->frame || (t && t->nframes <= o->tail_frames)) {
+                fprintf(out, "    %stranscript as above under %s%s\n", st->dim,
+                        gp_rule_id((gp_rule)shown_tails[f->user].rule), st->off);
+                continue;
+            }
+        }
+        if (shown_tails && f->user < r->nusers) {
+            shown_tails[f->user].rule = (int)rule;
+            shown_tails[f->user].frame = f->frame;
+        }
         gp_rep_init(&tail, (size_t)1 << 20);
         gp_rep_transcript_excerpt(&tail, gp_suite_transcript(s, f->user), f->frame, o->tail_frames,
                                   CONSOLE_TEXT_MAX, "      ");
@@ -104,6 +127,86 @@ static void failing_rule(FILE *out, const gp_suite *s, gp_rule rule, const gp_co
     }
     if (rr->failed > shown)
         fprintf(out, "  ... and %zu more users\n", rr->failed - shown);
+}
+
+/* Users whose connect with a valid credential was answered with HTTP 401/403; *status gets
+ * the first such status. The runner's connect marker says which credential it presented. */
+static size_t auth_refusals(const gp_suite *s, int *status)
+{
+    size_t u, i, n = 0;
+
+    for (u = 0; u < s->nts; u++) {
+        const gp_transcript *t = s->ts[u];
+        bool valid = false;
+
+        for (i = 0; t && i < t->nframes; i++) {
+            const gp_frame *f = &t->frames[i];
+
+            if (f->kind == GP_FR_CONNECT)
+                valid = f->data && strstr(f->data, "credential: valid") != NULL;
+            else if (f->kind == GP_FR_CONN_ERROR && valid && (f->code == 401 || f->code == 403)) {
+                if (!n)
+                    *status = f->code;
+                n++;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+/* One line per likely cause a person can fix on their side: the credential, the address, the
+ * ready frame. Names variables and keys, never their values. */
+static void hints(FILE *out, const gp_suite *s, const style *st)
+{
+    const gp_results *r = s->results;
+    const gp_scenario *sc = s->meta.scenario;
+    int status = 0;
+    size_t nauth = auth_refusals(s, &status);
+    uint64_t refused = r->causes[GP_CAUSE_CONN_REFUSED],
+             noready = r->causes[GP_CAUSE_CONNECT_TIMEOUT];
+
+    if (nauth) {
+        fprintf(
+            out,
+            "\n%shint:%s the server answered HTTP %d to the valid credential of %zu of %zu users: ",
+            st->bold, st->off, status, nauth, r->nusers);
+        if (!sc || sc->auth.kind == GP_AUTH_JWT)
+            fprintf(out, "check that %s holds the secret the server validates with",
+                    sc && sc->auth.secret_env ? sc->auth.secret_env : "GOLDENPATH_JWT_SECRET");
+        else if (sc->auth.kind == GP_AUTH_ENV_TOKEN)
+            fprintf(out, "check the token in %s (valid, not expired)",
+                    sc->auth.token_env ? sc->auth.token_env : "auth.token_env");
+        else if (sc->auth.kind == GP_AUTH_TOKEN_FILE)
+            fputs("check the tokens in auth.file (valid, not expired)", out);
+        else
+            fputs("the scenario sends no credential (auth: {kind: none})", out);
+        if (sc) {
+            static const gp_carrier others[] = {GP_CARRIER_BEARER, GP_CARRIER_SUBPROTOCOL,
+                                                GP_CARRIER_QUERY};
+            size_t k, m = 0;
+
+            fprintf(out, ", and that the server takes it where target.carrier puts it (%s; or ",
+                    gp_carrier_name(sc->target.carrier));
+            for (k = 0; k < 3; k++)
+                if (others[k] != sc->target.carrier)
+                    fprintf(out, "%s%s", m++ ? ", " : "", gp_carrier_name(others[k]));
+            fputc(')', out);
+        }
+        fputs("\n", out);
+    }
+    if (refused) {
+        fprintf(out, "\n%shint:%s %llu of %zu users could not open a connection to ", st->bold,
+                st->off, (unsigned long long)refused, r->nusers);
+        safe(out, s->meta.target ? s->meta.target : "?");
+        fputs(": is the server running there, and is the URL (--target or target.url) right?\n",
+              out);
+    }
+    if (noready)
+        fprintf(out,
+                "\n%shint:%s %llu users connected but got no ready frame in time: if the server "
+                "greets with another type, list it under protocol.ready\n",
+                st->bold, st->off, (unsigned long long)noready);
 }
 
 static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o, const style *st)
@@ -131,9 +234,16 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
         fprintf(out, "  %s %-22s %7zu %7zu %7zu  %s\n", mark, gp_rule_id((gp_rule)i), rr->passed,
                 rr->failed, rr->checked, gp_rule_title((gp_rule)i));
     }
-    for (i = 0; i < GP_RULE__COUNT; i++)
-        if (r->rules[i].failed)
-            failing_rule(out, s, (gp_rule)i, o, st);
+    {
+        shown_tail *tails = gp_calloc(r->nusers ? r->nusers : 1, sizeof *tails);
+
+        for (i = 0; i < r->nusers; i++)
+            tails[i].rule = -1;
+        for (i = 0; i < GP_RULE__COUNT; i++)
+            if (r->rules[i].failed)
+                failing_rule(out, s, (gp_rule)i, o, st, tails);
+        free(tails);
+    }
     fprintf(out, "\nlatency (ms)       %8s %10s %10s %10s %10s\n", "count", "p50", "p95", "p99",
             "max");
     for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
@@ -150,6 +260,7 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
         any_cause = true;
     }
     fputs(any_cause ? "\n" : "none\n", out);
+    hints(out, s, st);
     for (i = 0; i < r->nusers; i++)
         upassed += r->users[i].passed;
     fprintf(out, "\n%s%s: %zu of %zu users passed; %zu failed", st->bold, name, upassed, r->nusers,

@@ -12,6 +12,17 @@
 
 #include "report_fixture.h"
 
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+
+    while ((hay = strstr(hay, needle)) != NULL) {
+        n++;
+        hay += strlen(needle);
+    }
+    return n;
+}
+
 static char *render(const fixture *fx, const gp_console_opts *o)
 {
     char *buf = NULL;
@@ -97,12 +108,57 @@ static void test_report_console_passing_run(void **state)
     fixture_cleanup(&fx);
 }
 
+/* Every user refused with HTTP 401 on a valid credential: the summary says so and names the
+ * secret's variable and the carrier (never a value); a user failing two rules at the same
+ * frame gets its transcript once. */
+static void test_report_console_auth_hint_and_one_tail(void **state)
+{
+    fixture fx;
+    gp_console_opts o = {false, 3, 8};
+    gp_results *r;
+    char *s;
+    size_t u;
+
+    (void)state;
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    r = fx.res;
+    for (u = 0; u < FX_USERS; u++) {
+        gp_transcript_free(fx.ts[u]);
+        fx.ts[u] = gp_transcript_new(u, r->users[u].user_id, "n");
+        fx_frame(fx.ts[u], GP_FR_CONNECT, 0, 0,
+                 "ws://127.0.0.1:8765/ws (credential: valid, carrier: bearer)");
+        fx_frame(fx.ts[u], GP_FR_CONN_ERROR, 500, 401, "upgrade refused: HTTP 401");
+        gp_results_fail(r, GP_RULE_CONNECT, u, 0, 1, "a connection and a ready frame",
+                        "upgrade refused: HTTP 401");
+        gp_results_fail(r, GP_RULE_COMPLETION, u, 2, 1, "agent_completed within 20 s",
+                        "connection failed: upgrade refused: HTTP 401");
+    }
+    r->causes[GP_CAUSE_UPGRADE_REFUSED] = FX_USERS;
+    s = render(&fx, &o);
+    assert_non_null(strstr(s, "hint: the server answered HTTP 401 to the valid credential of 6 "
+                              "of 6 users: check that GOLDENPATH_JWT_SECRET holds the secret"));
+    assert_non_null(strstr(s, "target.carrier puts it (bearer; or subprotocol, query)"));
+    /* 3 users shown per rule: 3 excerpts under GP-CONNECT, 3 references under GP-COMPLETION */
+    assert_int_equal(count(s, "conn_error 401"), 3);
+    assert_int_equal(count(s, "transcript as above under GP-CONNECT"), 3);
+    free(s);
+
+    /* a refusal the step asked for is no hint */
+    for (u = 0; u < FX_USERS; u++)
+        fx.ts[u]->frames[0].data[strlen("ws://127.0.0.1:8765/ws (credential: ")] = 'X';
+    s = render(&fx, &o);
+    assert_null(strstr(s, "hint:"));
+    free(s);
+    fixture_cleanup(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_console_failing_run),
         cmocka_unit_test(test_report_console_limits_users_and_frames),
         cmocka_unit_test(test_report_console_passing_run),
+        cmocka_unit_test(test_report_console_auth_hint_and_one_tail),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
