@@ -672,6 +672,14 @@ static outcome connect_outcome(const ujudge *U, size_t i, size_t *at, bool *conn
     return *connected ? OUT_OPEN : OUT_NONE;
 }
 
+/* "prefix: text", unless text already says it ("connect failed: ..."): no stutter. */
+static char *prefixed(const char *prefix, const char *text)
+{
+    if (strncmp(text, "connect failed", 14) == 0 || strncmp(text, "connection failed", 17) == 0)
+        return gp_strdup(text);
+    return gp_asprintf("%s: %s", prefix, text);
+}
+
 static void check_connects(ujudge *U)
 {
     const gp_transcript *t = U->t;
@@ -763,7 +771,7 @@ static void check_connects(ujudge *U)
         U->j->r->causes[cause]++;
         U->conn_failed = true;
         if (!U->conn_why)
-            U->conn_why = gp_asprintf("connection failed: %s", why);
+            U->conn_why = prefixed("connection failed", why);
         free(why);
     }
 }
@@ -794,7 +802,7 @@ static void track_connection(ujudge *U)
             char *e = conn_error_text(fr);
 
             free(why);
-            why = gp_asprintf("connection failed: %s", e);
+            why = prefixed("connection failed", e);
             free(e);
             st = ST_DOWN;
             break;
@@ -1434,11 +1442,16 @@ static void judge_run(ujudge *U, int k)
         free(exp);
         goto out;
     }
-    U->applicable |= 1u << GP_RULE_R1_START | 1u << GP_RULE_R2_END | 1u << GP_RULE_R3_ALL |
-                     1u << GP_RULE_R4_TOOLS | 1u << GP_RULE_R5_IDS | 1u << GP_RULE_R6_ISOLATION |
-                     1u << GP_RULE_FIELDS | 1u << GP_RULE_COMPLETION;
-    if (max_gap > 0)
-        U->applicable |= 1u << GP_RULE_GAP;
+    /* A run that received nothing of its own is judged by GP-COMPLETION alone: counting the
+     * order, id and field rules as passed over no events would overstate them. */
+    U->applicable |= 1u << GP_RULE_COMPLETION;
+    if (nw > 0) {
+        U->applicable |= 1u << GP_RULE_R1_START | 1u << GP_RULE_R2_END | 1u << GP_RULE_R3_ALL |
+                         1u << GP_RULE_R4_TOOLS | 1u << GP_RULE_R5_IDS |
+                         1u << GP_RULE_R6_ISOLATION | 1u << GP_RULE_FIELDS;
+        if (max_gap > 0)
+            U->applicable |= 1u << GP_RULE_GAP;
+    }
 
     /* Stragglers of earlier runs leave the window; after a completion they break R2 there. */
     for (a = 0; a < nw; a++) {
