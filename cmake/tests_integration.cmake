@@ -108,7 +108,7 @@ gp_it(scenario.all_in_one_invocation 180 --expect-exit 0
 
 # A target that cannot be reached is a failed check (exit 1), named, never a hang.
 add_test(NAME it.unreachable_target COMMAND ${GP_WITH} --expect-exit 1
-  --expect-line "FAIL.*GP-CONNECT|GP-CONNECT.*FAIL"
+  --expect-line "FAIL.*GP-CONNECT|GP-CONNECT.*FAIL" --expect-text "Connection refused"
   -- ${GP_BIN} run ${GP_SCN}/golden_path.yaml --target ws://127.0.0.1:9/ws --users 3
      --timeout 2s --no-progress)
 set_tests_properties(it.unreachable_target PROPERTIES LABELS integration TIMEOUT 60
@@ -204,3 +204,7 @@ add_test(NAME it.carrier.subprotocol_entry_echo COMMAND ${GP_WITH}
      --save-transcripts /dev/stderr)
 set_tests_properties(it.carrier.subprotocol_entry_echo PROPERTIES LABELS integration TIMEOUT 60
   ENVIRONMENT "${GP_IT_ENV};NETRA_CARRIER=subprotocol")
+
+# An expect step sees frames that arrived before it and no earlier step consumed.
+gp_it(expect.greeting_after_connect 60 --expect-exit 0
+  -- ${GP_BIN} run ${GP_VALID}/greeting.yaml --target @URL@ --no-progress)

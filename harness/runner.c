@@ -10,17 +10,20 @@
 #include <libwebsockets.h>
 #include <netdb.h>
 #include <openssl/rand.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "event.h"
 #include "jwt.h"
 #include "match.h"
+#include "report_util.h"
 #include "template.h"
 
-#define MAX_DEPTH 16        /* nesting of repeat steps */
-#define MAX_QUEUE 64        /* messages waiting to be written, per user */
+#define MAX_DEPTH 16 /* nesting of repeat steps */
+#define MAX_QUEUE 64 /* messages waiting to be written, per user */
 #define RX_CHUNK 65536
 #define PROGRESS_US (200 * LWS_US_PER_MS)
 #define GP_NO_FRAME_INDEX ((size_t)-1)
@@ -37,6 +40,7 @@ typedef enum cstate {
     CS_WAIT_PONG,
     CS_CLOSING,
     CS_RECONNECT_DELAY,
+    CS_CONNECT_FAILED, /* a failure reported inside the connect call, handled from a timer */
     CS_DONE
 } cstate;
 
@@ -80,7 +84,7 @@ typedef struct conn {
     bool attempt_over; /* CONNECTION_ERROR or CLOSED seen for this attempt */
     bool established;
     bool ready;
-    bool request_sent; /* the upgrade request went out: TCP (and TLS) were up */
+    bool request_sent;   /* the upgrade request went out: TCP (and TLS) were up */
     char subproto[2048]; /* the selected subprotocol; a jwt.<token> echo is long */
     int peer_close_code;
     char peer_close_reason[128];
@@ -108,6 +112,10 @@ typedef struct conn {
     int64_t run_begin_us;
     size_t run_started_frame;
     char last_mismatch[256];
+    size_t scan_from; /* frames before this index were consumed by an earlier step */
+    char explained[512];
+    bool in_connect;        /* inside lws_client_connect_via_info */
+    bool failed_in_connect; /* its attempt failed before it returned */
 } conn;
 
 typedef struct runner {
@@ -130,7 +138,10 @@ typedef struct runner {
     char host[256];
     char addr[256]; /* an IP literal, or the host when it did not resolve */
     int port;
-    char *path; /* with leading '/', query included */
+    char *path;        /* with leading '/', query included */
+    char *resolve_err; /* why the host did not resolve, or NULL */
+    char probe[400];   /* why a plain TCP connect fails, found once on the first failure */
+    bool probed;
 
     const char *secret; /* from the environment; never recorded */
     char **file_tokens;
@@ -143,6 +154,7 @@ typedef struct runner {
 } runner;
 
 static void run_steps(conn *c);
+static bool expect_backlog(conn *c);
 static void finish_user(conn *c);
 static void begin_close(conn *c, int code, const char *reason);
 
@@ -182,7 +194,7 @@ static void fmt_secs(int64_t us, char *buf, size_t size)
 
 static bool is_secret_param(const char *name, size_t len)
 {
-    static const char *const names[] = {"token", "ticket", "key", "secret", "password",
+    static const char *const names[] = {"token",        "ticket",  "key",    "secret", "password",
                                         "access_token", "api_key", "apikey", "jwt"};
     size_t i;
 
@@ -308,6 +320,8 @@ static int parse_target(runner *r, const char *url, gp_err *err)
     if (rc != 0 || !res) {
         /* An unresolvable host is a failed check for every user, not a harness failure. */
         snprintf(r->addr, sizeof r->addr, "%s", r->host);
+        r->resolve_err = gp_asprintf("cannot resolve host '%s': %s", r->host,
+                                     rc ? gai_strerror(rc) : "no address");
     } else {
         void *a = res->ai_family == AF_INET
                       ? (void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
@@ -345,7 +359,9 @@ static void make_vars(conn *c, gp_vars *v)
     v->uuid_state = &c->uuid_state;
 }
 
-static char *mint(conn *c, const char *secret, int64_t iat_offset_s, gp_err *err)
+/* Mints the user's HS256 token from the scenario's claims template. An expired token has
+ * iat two hours ago and exp one hour ago, whatever the template or ttl say. */
+static char *mint(conn *c, const char *secret, bool expired, gp_err *err)
 {
     const gp_auth *a = &c->r->s->auth;
     gp_vars v;
@@ -364,13 +380,16 @@ static char *mint(conn *c, const char *secret, int64_t iat_offset_s, gp_err *err
     }
     if (!json_object_get(claims, "sub"))
         json_object_set_new(claims, "sub", json_string(c->user_id));
+    if (expired) {
+        json_object_set_new(claims, "iat", json_integer((json_int_t)(now - 7200)));
+        json_object_set_new(claims, "exp", json_integer((json_int_t)(now - 3600)));
+    }
     if (!json_object_get(claims, "iat"))
-        json_object_set_new(claims, "iat", json_integer((json_int_t)(now + iat_offset_s)));
+        json_object_set_new(claims, "iat", json_integer((json_int_t)now));
     if (!json_object_get(claims, "exp"))
         json_object_set_new(
             claims, "exp",
-            json_integer((json_int_t)(now + iat_offset_s +
-                                      (a->ttl_us > 0 ? a->ttl_us / 1000000 : 900))));
+            json_integer((json_int_t)(now + (a->ttl_us > 0 ? a->ttl_us / 1000000 : 900))));
     tok = gp_jwt_mint(secret, strlen(secret), claims, err);
     json_decref(claims);
     return tok;
@@ -392,30 +411,9 @@ static char *credential_token(conn *c, gp_credential cred)
     case GP_CRED_WRONG_SECRET:
         memcpy(wrong, "wrong-", 6);
         random_hex(wrong + 6, 16);
-        return mint(c, wrong, 0, &err);
-    case GP_CRED_EXPIRED: {
-        /* iat two hours ago and exp one hour ago, whatever the scenario's ttl. */
-        const gp_auth *a = &c->r->s->auth;
-        const char *secret = c->r->secret ? c->r->secret : "unset";
-        json_t *saved = a->claims;
-        char *tok;
-        gp_vars v;
-        json_t *claims;
-
-        make_vars(c, &v);
-        claims = saved ? gp_template_expand_json(saved, &v, &err)
-                       : json_pack("{ss ss ss}", "sub", c->user_id, "iss",
-                                   "netra-auth-service", "type", "access");
-        if (!claims)
-            return NULL;
-        if (!json_object_get(claims, "sub"))
-            json_object_set_new(claims, "sub", json_string(c->user_id));
-        json_object_set_new(claims, "iat", json_integer((json_int_t)(time(NULL) - 7200)));
-        json_object_set_new(claims, "exp", json_integer((json_int_t)(time(NULL) - 3600)));
-        tok = gp_jwt_mint(secret, strlen(secret), claims, &err);
-        json_decref(claims);
-        return tok;
-    }
+        return mint(c, wrong, false, &err);
+    case GP_CRED_EXPIRED:
+        return mint(c, c->r->secret ? c->r->secret : "unset", true, &err);
     }
     return NULL;
 }
@@ -507,6 +505,7 @@ static void start_connect(conn *c, gp_credential cred, bool expect_refused, int 
     c->want_close = false;
     c->ping_pending = false;
     c->state = CS_CONNECTING;
+    c->scan_from = c->t->nframes;
     if (tok && tg->carrier == GP_CARRIER_QUERY) {
         char *enc = url_encode(tok);
 
@@ -563,11 +562,21 @@ static void start_connect(conn *c, gp_credential cred, bool expect_refused, int 
     if (r->tls) {
         ci.ssl_connection = LCCSCF_USE_SSL;
         if (tg->insecure)
-            ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
-                                 LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_EXPIRED;
+            ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                 LCCSCF_ALLOW_EXPIRED;
     }
     arm_timeout(c, r->to.connect_us);
+    if (r->resolve_err) {
+        free(path);
+        free(proto);
+        c->attempt_over = true;
+        recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: %s", r->resolve_err);
+        connect_failed(c);
+        return;
+    }
+    c->in_connect = true;
     w = lws_client_connect_via_info(&ci);
+    c->in_connect = false;
     free(path);
     free(proto);
     if (!w && !c->attempt_over) {
@@ -575,6 +584,12 @@ static void start_connect(conn *c, gp_credential cred, bool expect_refused, int 
         c->attempt_over = true;
         record(c, GP_FR_CONN_ERROR, 0, "connect failed: could not start the connection");
         connect_failed(c);
+    } else if (c->failed_in_connect) {
+        /* The attempt failed inside lws_client_connect_via_info: move on from a fresh timer,
+         * not from inside that call. */
+        c->failed_in_connect = false;
+        c->state = CS_CONNECT_FAILED;
+        arm_delay(c, 0);
     }
 }
 
@@ -755,7 +770,12 @@ static void run_steps(conn *c)
             return;
         }
         c->state = CS_WAIT_EXPECT;
+        c->last_mismatch[0] = '\0';
         arm_timeout(c, s->u.expect.timeout_us > 0 ? s->u.expect.timeout_us : r->to.expect_us);
+        if (expect_backlog(c)) {
+            c->state = CS_READY;
+            break; /* to the next step */
+        }
         return;
     case GP_STEP_EXPECT_RUN:
         c->run_begin_us = now_rel(r);
@@ -771,8 +791,8 @@ static void run_steps(conn *c)
         }
         c->state = CS_WAIT_RUN;
         {
-            int64_t deadline = s->u.expect_run.deadline_us > 0 ? s->u.expect_run.deadline_us
-                                                               : r->to.run_us;
+            int64_t deadline =
+                s->u.expect_run.deadline_us > 0 ? s->u.expect_run.deadline_us : r->to.run_us;
 
             arm_timeout(c, r->to.first_event_us < deadline ? r->to.first_event_us : deadline);
         }
@@ -871,8 +891,7 @@ static void run_captures(conn *c)
                                           ev.root, &c->r->s->profile, c->captured);
 
         if (missing)
-            recordf(c, GP_FR_NOTE, s->id, "%zu capture(s) found nothing in agent_started",
-                    missing);
+            recordf(c, GP_FR_NOTE, s->id, "%zu capture(s) found nothing in agent_started", missing);
         json_decref(ev.root);
     }
 }
@@ -912,12 +931,56 @@ static void on_run_frame(conn *c, const gp_event *ev, size_t idx)
     }
 }
 
+/* Offers one received frame to the expect step being waited on. On a match: captures,
+ * records EXPECT_OK, marks the frames up to it consumed, and returns true. */
+static bool expect_frame(conn *c, const gp_event *ev, size_t idx)
+{
+    char why[256], num[32];
+    gp_vars v;
+
+    if (c->step->u.expect.skip_noise && ev->type == GP_EV_NOISE)
+        return false;
+    make_vars(c, &v);
+    if (!gp_match_expect(c->step, ev->root, &c->r->s->profile, &v, why, sizeof why)) {
+        snprintf(c->last_mismatch, sizeof c->last_mismatch, "%s", why);
+        return false;
+    }
+    gp_match_capture(c->step->u.expect.captures, c->step->u.expect.ncaptures, ev->root,
+                     &c->r->s->profile, c->captured);
+    snprintf(num, sizeof num, "%zu", idx);
+    lws_sul_cancel(&c->sul_timeout);
+    record(c, GP_FR_EXPECT_OK, c->step->id, num);
+    c->scan_from = idx + 1;
+    return true;
+}
+
+/* An expect step first looks at what already arrived and no step consumed (the ready frame
+ * after a connect, a heartbeat during a think), then waits for new frames. */
+static bool expect_backlog(conn *c)
+{
+    size_t i, n = c->t->nframes;
+
+    for (i = c->scan_from; i < n; i++) {
+        const gp_frame *f = &c->t->frames[i];
+        gp_event ev;
+        bool hit;
+
+        if (f->kind != GP_FR_RECV_TEXT || !f->data)
+            continue;
+        if (gp_event_parse(f->data, f->len, &c->r->s->profile, &ev, NULL) != 0)
+            continue;
+        hit = expect_frame(c, &ev, i);
+        json_decref(ev.root);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
 static void on_text(conn *c, const char *text, size_t len)
 {
     size_t idx = gp_transcript_add(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, text, len);
     gp_event ev;
-    char why[256];
-    gp_vars v;
 
     if (gp_event_parse(text, len, &c->r->s->profile, &ev, NULL) != 0)
         return; /* recorded; the judge reports it */
@@ -927,21 +990,9 @@ static void on_text(conn *c, const char *text, size_t len)
             became_ready(c);
         break;
     case CS_WAIT_EXPECT:
-        if (c->step->u.expect.skip_noise && ev.type == GP_EV_NOISE)
-            break;
-        make_vars(c, &v);
-        if (gp_match_expect(c->step, ev.root, &c->r->s->profile, &v, why, sizeof why)) {
-            char num[32];
-
-            gp_match_capture(c->step->u.expect.captures, c->step->u.expect.ncaptures, ev.root,
-                             &c->r->s->profile, c->captured);
-            snprintf(num, sizeof num, "%zu", idx);
-            lws_sul_cancel(&c->sul_timeout);
-            record(c, GP_FR_EXPECT_OK, c->step->id, num);
+        if (expect_frame(c, &ev, idx)) {
             c->state = CS_READY;
             run_steps(c);
-        } else {
-            snprintf(c->last_mismatch, sizeof c->last_mismatch, "%s", why);
         }
         break;
     case CS_WAIT_RUN:
@@ -1021,8 +1072,7 @@ static void on_timeout(lws_sorted_usec_list_t *sul)
         break;
     case CS_WAIT_EXPECT:
         note_stall(c, c->step->id);
-        fmt_secs(c->step->u.expect.timeout_us > 0 ? c->step->u.expect.timeout_us
-                                                  : r->to.expect_us,
+        fmt_secs(c->step->u.expect.timeout_us > 0 ? c->step->u.expect.timeout_us : r->to.expect_us,
                  secs, sizeof secs);
         recordf(c, GP_FR_EXPECT_FAIL, c->step->id, "no matching frame within %s%s%s", secs,
                 c->last_mismatch[0] ? "; last mismatch: " : "", c->last_mismatch);
@@ -1067,11 +1117,15 @@ static void on_delay(lws_sorted_usec_list_t *sul)
         break;
     case CS_LINGER:
         run_captures(c);
+        c->scan_from = c->t->nframes;
         c->state = CS_READY;
         run_steps(c);
         break;
     case CS_RECONNECT_DELAY:
         start_connect(c, GP_CRED_VALID, false, c->step ? c->step->id : -1);
+        break;
+    case CS_CONNECT_FAILED:
+        connect_failed(c);
         break;
     default:
         break;
@@ -1172,8 +1226,7 @@ static int write_next(conn *c, struct lws *wsi)
     if (!m)
         return 0;
     /* Record first: lws_write masks a client frame's payload in place. */
-    gp_transcript_add(c->t, GP_FR_SENT, now_rel(c->r), 0, (const char *)m->buf + LWS_PRE,
-                      m->len);
+    gp_transcript_add(c->t, GP_FR_SENT, now_rel(c->r), 0, (const char *)m->buf + LWS_PRE, m->len);
     n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
     if (n < (int)m->len)
         return -1;
@@ -1193,8 +1246,8 @@ static int write_next(conn *c, struct lws *wsi)
 
 static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
 {
-    size_t max = c->r->s->profile.max_frame_bytes ? c->r->s->profile.max_frame_bytes
-                                                  : (size_t)1 << 20;
+    size_t max =
+        c->r->s->profile.max_frame_bytes ? c->r->s->profile.max_frame_bytes : (size_t)1 << 20;
 
     if (lws_is_first_fragment(wsi)) {
         gp_buf_reset(&c->rx);
@@ -1225,6 +1278,57 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
     gp_buf_reset(&c->rx);
 }
 
+/* libwebsockets says only "Unable to connect"; one plain TCP connect (bounded to a second,
+ * done once per run) finds the reason a person can act on, such as "Connection refused". */
+static const char *tcp_probe(runner *r)
+{
+    struct addrinfo hints, *res = NULL;
+    char port[16];
+    int fd = -1, err = 0;
+    socklen_t len = sizeof err;
+    struct pollfd pfd;
+
+    if (r->probed)
+        return r->probe;
+    r->probed = true;
+    snprintf(port, sizeof port, "%d", r->port);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST;
+    if (getaddrinfo(r->addr, port, &hints, &res) != 0 || !res) {
+        snprintf(r->probe, sizeof r->probe, "no TCP connection to %s:%d", r->addr, r->port);
+        goto out;
+    }
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        err = errno;
+    } else if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+        err = errno;
+        if (err == EINPROGRESS) {
+            pfd.fd = fd;
+            pfd.events = POLLOUT;
+            pfd.revents = 0;
+            if (poll(&pfd, 1, 1000) <= 0)
+                err = ETIMEDOUT;
+            else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+                err = errno;
+        }
+    }
+    if (err)
+        snprintf(r->probe, sizeof r->probe, "no TCP connection to %s:%d: %s", r->addr, r->port,
+                 strerror(err));
+    else
+        snprintf(r->probe, sizeof r->probe,
+                 "a TCP connection to %s:%d was refused or dropped (it succeeds now)", r->addr,
+                 r->port);
+out:
+    if (fd >= 0)
+        close(fd);
+    if (res)
+        freeaddrinfo(res);
+    return r->probe;
+}
+
 /* libwebsockets' terse handshake errors, said so a person can act on them; the original
  * stays in parentheses, where the judge finds "HS:" (a failed upgrade). */
 static const char *explain_conn_error(conn *c, const char *in)
@@ -1232,15 +1336,12 @@ static const char *explain_conn_error(conn *c, const char *in)
     static const struct {
         const char *lws, *says;
     } known[] = {
-        {"HS: Accept hash wrong",
-         "the server's Sec-WebSocket-Accept does not match the key "
-         "(HS: Accept hash wrong)"},
-        {"HS: UPGRADE missing",
-         "the 101 response has no Upgrade header (HS: UPGRADE missing)"},
+        {"HS: Accept hash wrong", "the server's Sec-WebSocket-Accept does not match the key "
+                                  "(HS: Accept hash wrong)"},
+        {"HS: UPGRADE missing", "the 101 response has no Upgrade header (HS: UPGRADE missing)"},
         {"HS: CONNECTION missing",
          "the 101 response has no Connection header (HS: CONNECTION missing)"},
-        {"HS: ACCEPT missing",
-         "no Sec-WebSocket-Accept in the 101 response (HS: ACCEPT missing)"},
+        {"HS: ACCEPT missing", "no Sec-WebSocket-Accept in the 101 response (HS: ACCEPT missing)"},
     };
     size_t i;
 
@@ -1252,6 +1353,10 @@ static const char *explain_conn_error(conn *c, const char *in)
     if (strcmp(in, "read failed") == 0 && c->request_sent)
         return "the server closed the connection before completing the WebSocket upgrade "
                "(read failed)";
+    if (strcmp(in, "Unable to connect") == 0 && !c->request_sent) {
+        snprintf(c->explained, sizeof c->explained, "%s (%s)", tcp_probe(c->r), in);
+        return c->explained;
+    }
     return in;
 }
 
@@ -1296,9 +1401,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
             make_vars(c, &v);
             val = gp_template_expand(tg->headers[i].value, &v, NULL);
-            if (val && lws_add_http_header_by_name(wsi, (unsigned char *)name,
-                                                   (unsigned char *)val, (int)strlen(val), p,
-                                                   end)) {
+            if (val && lws_add_http_header_by_name(wsi, (unsigned char *)name, (unsigned char *)val,
+                                                   (int)strlen(val), p, end)) {
                 free(name);
                 free(val);
                 return -1;
@@ -1338,7 +1442,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: %s",
                     explain_conn_error(c, in ? (const char *)in : NULL));
         c->wsi = NULL;
-        if (!c->r->stopping)
+        if (c->in_connect)
+            c->failed_in_connect = true;
+        else if (!c->r->stopping)
             connect_failed(c);
         break;
     }
@@ -1394,7 +1500,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         } else {
             record(c, GP_FR_CONN_ERROR, 0,
                    "connect failed: the connection ended before the WebSocket upgrade");
-            connect_failed(c);
+            if (c->in_connect)
+                c->failed_in_connect = true;
+            else
+                connect_failed(c);
         }
         break;
     case LWS_CALLBACK_CLIENT_CLOSED:
@@ -1403,8 +1512,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->attempt_over = true;
         if (c->peer_close_code)
             recordf(c, GP_FR_CLOSED, c->peer_close_code, "closed by server: %d%s%s",
-                    c->peer_close_code, c->peer_close_reason[0] ? " " : "",
-                    c->peer_close_reason);
+                    c->peer_close_code, c->peer_close_reason[0] ? " " : "", c->peer_close_reason);
         else if (c->want_close)
             recordf(c, GP_FR_CLOSED, c->close_code, "closed by us: %d %s", c->close_code,
                     c->close_reason);
@@ -1447,7 +1555,11 @@ static void on_progress(lws_sorted_usec_list_t *sul)
 
 static void lws_log_emit(int level, const char *line)
 {
-    fprintf(stderr, "goldenpath: lws: %s", line);
+    /* libwebsockets may log a URL or header; credentials must not reach stderr. */
+    char *safe = gp_redact(line, strlen(line));
+
+    fprintf(stderr, "goldenpath: lws: %s", safe);
+    free(safe);
 }
 
 static int load_credentials(runner *r, gp_err *err)
@@ -1515,25 +1627,29 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     c->nonce = gp_strdup(nonce);
     c->captured = json_object();
     c->uuid_state = (uint64_t)i << 32;
-    gp_buf_init(&c->rx, r->s->profile.max_frame_bytes ? r->s->profile.max_frame_bytes
-                                                      : (size_t)1 << 20);
+    gp_buf_init(&c->rx,
+                r->s->profile.max_frame_bytes ? r->s->profile.max_frame_bytes : (size_t)1 << 20);
     memset(&v, 0, sizeof v);
     v.user_index = i;
     v.nonce = c->nonce;
     v.user_id = "";
     v.uuid_state = &c->uuid_state;
-    c->user_id = gp_template_expand(r->s->users.id_template ? r->s->users.id_template
-                                                            : "gp-user-{{user.index}}",
-                                    &v, err);
+    c->user_id = gp_template_expand(
+        r->s->users.id_template ? r->s->users.id_template : "gp-user-{{user.index}}", &v, err);
     if (!c->user_id)
         return -1;
     c->t = gp_transcript_new(i, c->user_id, c->nonce);
-    /* Bounded memory per user: 20000 frames and 16 MiB of frame text at most. */
+    /* Bounded memory: per user 20000 frames and 16 MiB of frame text at most, and no more
+     * than about 1 GiB of frame text across all users (at least 1 MiB each). */
     c->t->max_frames = 20000;
-    c->t->max_bytes = (size_t)16 << 20;
+    c->t->max_bytes = ((size_t)1 << 30) / r->nusers;
+    if (c->t->max_bytes > (size_t)16 << 20)
+        c->t->max_bytes = (size_t)16 << 20;
+    if (c->t->max_bytes < (size_t)1 << 20)
+        c->t->max_bytes = (size_t)1 << 20;
     switch (r->s->auth.kind) {
     case GP_AUTH_JWT:
-        c->token = mint(c, r->secret, 0, err);
+        c->token = mint(c, r->secret, false, err);
         if (!c->token)
             return -1;
         break;
@@ -1689,6 +1805,7 @@ out:
     free(r.url);
     free(r.url_redacted);
     free(r.path);
+    free(r.resolve_err);
     return rc;
 }
 
