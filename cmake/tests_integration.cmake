@@ -208,3 +208,34 @@ set_tests_properties(it.carrier.subprotocol_entry_echo PROPERTIES LABELS integra
 # An expect step sees frames that arrived before it and no earlier step consumed.
 gp_it(expect.greeting_after_connect 60 --expect-exit 0
   -- ${GP_BIN} run ${GP_VALID}/greeting.yaml --target @URL@ --no-progress)
+
+# PROTOCOL.md's ticket carrier and staging test-auth tokens, against the reference server.
+foreach(carrier ticket)
+  add_test(NAME it.carrier.${carrier} COMMAND ${GP_WITH} --expect-exit 0
+    --reject-text ${GP_TEST_SECRET} --reject-text "ticket=tk_"
+    -- ${GP_BIN} run ${GP_SCN}/netra_staging.yaml --target @URL@ --users 20 --no-progress)
+  set_tests_properties(it.carrier.${carrier} PROPERTIES LABELS integration TIMEOUT 60
+    ENVIRONMENT "${GP_IT_ENV};NETRA_CARRIER=${carrier}")
+endforeach()
+add_test(NAME it.auth.refused_ticket COMMAND ${GP_WITH} --expect-exit 0
+  -- ${GP_BIN} run ${GP_SCN}/auth_required.yaml --target @URL@ --no-progress)
+set_tests_properties(it.auth.refused_ticket PROPERTIES LABELS integration TIMEOUT 60
+  ENVIRONMENT "${GP_IT_ENV};GOLDENPATH_CARRIER=ticket")
+set(GP_E2E_ENV "${GP_IT_ENV};GOLDENPATH_BYPASS_KEY=ctest-bypass-8c2e")
+foreach(carrier ticket bearer)
+  add_test(NAME it.e2e_auth.${carrier} COMMAND ${GP_WITH} --expect-exit 0
+    --reject-text ctest-bypass-8c2e --reject-text "Bearer ey"
+    -- env GOLDENPATH_AUTH_URL=http://127.0.0.1:@PORT@ GOLDENPATH_CARRIER=${carrier}
+       ${GP_BIN} run ${GP_VALID}/e2e_auth.yaml --target @URL@ --no-progress)
+  set_tests_properties(it.e2e_auth.${carrier} PROPERTIES LABELS integration TIMEOUT 60
+    ENVIRONMENT "${GP_E2E_ENV}")
+endforeach()
+# A wrong bypass key: every user fails GP-CONNECT with the auth service's HTTP 401, and the
+# key (right or wrong) never reaches the output.
+add_test(NAME it.e2e_auth.wrong_key COMMAND ${GP_WITH} --expect-exit 1
+  --expect-line "FAIL.*GP-CONNECT|GP-CONNECT.*FAIL" --expect-text "HTTP 401"
+  --reject-text ctest-bypass-8c2e --reject-text not-the-key
+  -- env GOLDENPATH_AUTH_URL=http://127.0.0.1:@PORT@ GOLDENPATH_BYPASS_KEY=not-the-key
+     ${GP_BIN} run ${GP_VALID}/e2e_auth.yaml --target @URL@ --users 3 --no-progress)
+set_tests_properties(it.e2e_auth.wrong_key PROPERTIES LABELS integration TIMEOUT 60
+  ENVIRONMENT "${GP_E2E_ENV}")

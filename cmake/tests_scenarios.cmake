@@ -2,7 +2,7 @@
 # <case>.err), `goldenpath check` over every shipped and valid scenario, and the YAML examples
 # in docs/*.md. None of them needs a server.
 set(GP_SCN_SECRET "ctest-scenario-secret")
-set(GP_SCN_ENV "GOLDENPATH_JWT_SECRET=${GP_SCN_SECRET}")
+set(GP_SCN_ENV "GOLDENPATH_JWT_SECRET=${GP_SCN_SECRET};GOLDENPATH_BYPASS_KEY=ctest-bypass-key")
 
 file(GLOB GP_INVALID_SCENARIOS CONFIGURE_DEPENDS
      ${PROJECT_SOURCE_DIR}/fixtures/scenarios/invalid/*.yaml)

@@ -58,8 +58,42 @@ typedef struct frame_pos {
 } frame_pos;
 
 struct runner;
+struct conn;
+
+/* An HTTP endpoint the runner POSTs to (tickets, test-auth), resolved once at start. */
+typedef struct endpoint {
+    bool tls;
+    char host[256];
+    char addr[256];
+    int port;
+    char *path;
+    char *err; /* why it cannot be used (bad URL, unresolvable host), or NULL */
+} endpoint;
+
+typedef enum http_purpose { HTTP_TICKET, HTTP_E2E } http_purpose;
+
+/* One HTTP request in the event loop. Owned by the runner until the end of the run, so a
+ * late callback never touches freed memory; `live` says whether its user still waits. */
+#define CONN_MAGIC 0x676f6c64u /* "gold" */
+#define HTTP_MAGIC 0x68747470u /* "http" */
+
+typedef struct http_req {
+    uint32_t magic; /* first, like conn's: lws may hand either to either callback */
+    struct http_req *next;
+    struct conn *c;
+    http_purpose purpose;
+    struct lws *wsi;
+    char *bearer; /* TICKET: the token exchanged for a ticket; never recorded */
+    char *body;
+    bool body_sent;
+    gp_buf resp;
+    int status;
+    bool live;
+    bool done;
+} http_req;
 
 typedef struct conn {
+    uint32_t magic; /* first: tells a conn from an http_req behind a callback's user */
     lws_sorted_usec_list_t sul_timeout; /* the bound on the current wait */
     lws_sorted_usec_list_t sul_delay;   /* start, think, linger, reconnect delay */
     struct runner *r;
@@ -114,6 +148,9 @@ typedef struct conn {
     char last_mismatch[256];
     size_t scan_from; /* frames before this index were consumed by an earlier step */
     char explained[512];
+    http_req *http;         /* the HTTP request this user waits on, or NULL */
+    char *ticket;           /* a ticket for the next upgrade (single use); never recorded */
+    int connect_step;       /* step id of the connect in progress */
     bool in_connect;        /* inside lws_client_connect_via_info */
     bool failed_in_connect; /* its attempt failed before it returned */
 } conn;
@@ -138,9 +175,12 @@ typedef struct runner {
     char host[256];
     char addr[256]; /* an IP literal, or the host when it did not resolve */
     int port;
-    char *path;        /* with leading '/', query included */
-    char *resolve_err; /* why the host did not resolve, or NULL */
-    char probe[400];   /* why a plain TCP connect fails, found once on the first failure */
+    char *path;          /* with leading '/', query included */
+    char *resolve_err;   /* why the host did not resolve, or NULL */
+    endpoint ticket_ep;  /* carrier ticket */
+    endpoint auth_ep;    /* auth kind e2e */
+    http_req *http_reqs; /* every HTTP request of the run, freed at the end */
+    char probe[400];     /* why a plain TCP connect fails, found once on the first failure */
     bool probed;
 
     const char *secret; /* from the environment; never recorded */
@@ -155,6 +195,9 @@ typedef struct runner {
 
 static void run_steps(conn *c);
 static bool expect_backlog(conn *c);
+static void connect_next(conn *c);
+static void connect_failed(conn *c);
+static void http_start(conn *c, http_purpose purpose, const char *bearer);
 static void finish_user(conn *c);
 static void begin_close(conn *c, int code, const char *reason);
 
@@ -476,6 +519,315 @@ static void queue_clear(conn *c)
 
 /* ---- connecting ---- */
 
+/* ---- HTTP requests in the loop (tickets, test-auth tokens) ---- */
+
+/* Parses an http(s) URL and resolves its host once. Problems are kept in ep->err and
+ * reported per user as a failed connect, like an unreachable target. */
+static void endpoint_init(endpoint *ep, const char *url)
+{
+    char *copy = gp_strdup(url);
+    const char *prot = NULL, *address = NULL, *path = NULL;
+    struct addrinfo hints, *res = NULL;
+    int port = 0, rc;
+
+    memset(ep, 0, sizeof *ep);
+    if (lws_parse_uri(copy, &prot, &address, &port, &path) || !address || !*address ||
+        (strcmp(prot, "http") != 0 && strcmp(prot, "https") != 0)) {
+        ep->err = gp_asprintf("malformed HTTP URL '%s'", url);
+        free(copy);
+        return;
+    }
+    ep->tls = strcmp(prot, "https") == 0;
+    ep->port = port;
+    snprintf(ep->host, sizeof ep->host, "%s", address);
+    ep->path = gp_asprintf("/%s", path ? path : "");
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(ep->host, NULL, &hints, &res);
+    if (rc != 0 || !res) {
+        ep->err = gp_asprintf("cannot resolve host '%s': %s", ep->host,
+                              rc ? gai_strerror(rc) : "no address");
+    } else {
+        void *a = res->ai_family == AF_INET
+                      ? (void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
+                      : (void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+
+        inet_ntop(res->ai_family, a, ep->addr, sizeof ep->addr);
+    }
+    if (res)
+        freeaddrinfo(res);
+    free(copy);
+}
+
+static void endpoint_cleanup(endpoint *ep)
+{
+    free(ep->path);
+    free(ep->err);
+    memset(ep, 0, sizeof *ep);
+}
+
+static const char *http_what(const http_req *h)
+{
+    return h->purpose == HTTP_TICKET ? "ticket request" : "test-auth token request";
+}
+
+/* A string member at the top level or under data/payload: servers nest differently. */
+static const char *json_member(json_t *root, const char *a, const char *b)
+{
+    static const char *const nests[] = {NULL, "data", "payload"};
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        json_t *o = nests[i] ? json_object_get(root, nests[i]) : root;
+        json_t *v = json_object_get(o, a);
+
+        if (b)
+            v = json_object_get(v, b);
+        if (json_is_string(v))
+            return json_string_value(v);
+    }
+    return NULL;
+}
+
+/* The request ended (answer, error or close). Idempotent, and a no-op once the user stopped
+ * waiting. On success the connect moves to its next phase; on failure the attempt failed. */
+static void http_finish(http_req *h, const char *err)
+{
+    conn *c = h->c;
+    json_t *root = NULL;
+    const char *val;
+    char snippet[121];
+
+    if (h->done)
+        return;
+    h->done = true;
+    if (!h->live || !c || c->http != h || c->r->stopping)
+        return;
+    c->http = NULL;
+    snprintf(snippet, sizeof snippet, "%s", h->resp.data ? h->resp.data : "");
+    snippet[strcspn(snippet, "\r\n")] = '\0';
+    if (err) {
+        recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: the %s failed: %s", http_what(h), err);
+        goto failed;
+    }
+    if (h->status < 200 || h->status > 299) {
+        char *red = gp_redact(snippet, strlen(snippet));
+
+        recordf(c, GP_FR_CONN_ERROR, h->status, "upgrade refused: the %s got HTTP %d (%s)",
+                http_what(h), h->status, red);
+        free(red);
+        goto failed;
+    }
+    root = json_loadb(h->resp.data ? h->resp.data : "", h->resp.len, 0, NULL);
+    if (h->purpose == HTTP_TICKET) {
+        val = json_member(root, "ticket_id", NULL);
+        if (!val) {
+            recordf(c, GP_FR_CONN_ERROR, 0,
+                    "connect failed: the ticket response (HTTP %d) has no ticket_id", h->status);
+            goto failed;
+        }
+        free(c->ticket);
+        c->ticket = gp_strdup(val);
+        record(c, GP_FR_NOTE, c->connect_step, "ticket obtained");
+    } else {
+        const char *uid = json_member(root, "user", "id");
+
+        val = json_member(root, "access_token", NULL);
+        if (!val) {
+            recordf(c, GP_FR_CONN_ERROR, 0,
+                    "connect failed: the test-auth response (HTTP %d) has no access_token",
+                    h->status);
+            goto failed;
+        }
+        free(c->token);
+        c->token = gp_strdup(val);
+        if (uid && *uid) {
+            /* The server's id for this user is what its events must carry (GP-R5). */
+            free(c->user_id);
+            c->user_id = gp_strdup(uid);
+            free(c->t->user_id);
+            c->t->user_id = gp_strdup(uid);
+        }
+        recordf(c, GP_FR_NOTE, c->connect_step, "token obtained from the auth service for %s",
+                c->user_id);
+    }
+    json_decref(root);
+    connect_next(c);
+    return;
+failed:
+    json_decref(root);
+    c->attempt_over = true;
+    connect_failed(c);
+}
+
+/* The user no longer waits for its request (a timeout): let the request die on its own. */
+static void http_abandon(conn *c)
+{
+    http_req *h = c->http;
+
+    if (!h)
+        return;
+    c->http = NULL;
+    h->live = false;
+    if (h->wsi && !h->done)
+        lws_set_timeout(h->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void http_start(conn *c, http_purpose purpose, const char *bearer)
+{
+    runner *r = c->r;
+    const endpoint *ep = purpose == HTTP_TICKET ? &r->ticket_ep : &r->auth_ep;
+    struct lws_client_connect_info ci;
+    http_req *h = gp_calloc(1, sizeof *h);
+    struct lws *w;
+
+    h->magic = HTTP_MAGIC;
+    h->c = c;
+    h->purpose = purpose;
+    h->live = true;
+    gp_buf_init(&h->resp, 64 * 1024);
+    h->next = r->http_reqs;
+    r->http_reqs = h;
+    c->http = h;
+    if (purpose == HTTP_TICKET) {
+        h->bearer = gp_strdup(bearer);
+        h->body = gp_strdup("{}");
+    } else {
+        gp_vars v;
+        char *email, *name;
+        json_t *body;
+
+        make_vars(c, &v);
+        email = gp_template_expand(r->s->auth.email, &v, NULL);
+        name = gp_template_expand(r->s->auth.name, &v, NULL);
+        body = json_pack("{ss ss}", "email", email ? email : "", "name", name ? name : "");
+        h->body = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        free(email);
+        free(name);
+    }
+    if (ep->err) {
+        http_finish(h, ep->err);
+        return;
+    }
+    memset(&ci, 0, sizeof ci);
+    ci.context = r->ctx;
+    ci.address = ep->addr;
+    ci.port = ep->port;
+    ci.path = ep->path;
+    ci.host = ep->host;
+    ci.origin = ep->host;
+    ci.method = "POST";
+    ci.alpn = "http/1.1";
+    ci.protocol = "goldenpath-http";
+    ci.userdata = h;
+    ci.pwsi = &h->wsi;
+    if (ep->tls) {
+        ci.ssl_connection = LCCSCF_USE_SSL;
+        if (r->s->target.insecure)
+            ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                 LCCSCF_ALLOW_EXPIRED;
+    }
+    w = lws_client_connect_via_info(&ci);
+    if (!w && !h->done)
+        http_finish(h, "could not start the connection");
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+    http_req *h = user;
+
+    /* lws may deliver a wsi's last callbacks (WSI_DESTROY) to another protocol's handler. */
+    if (!h || h->magic != HTTP_MAGIC)
+        return 0;
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
+        unsigned char **p = in, *end = *p + len;
+        char cl[24];
+        int rc = 0;
+
+        if (h->bearer) {
+            char *v = gp_asprintf("Bearer %s", h->bearer);
+
+            rc |= lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+                                               (unsigned char *)v, (int)strlen(v), p, end);
+            free(v);
+        }
+        if (h->purpose == HTTP_E2E) {
+            const char *key = getenv(h->c->r->s->auth.bypass_key_env);
+
+            rc |= lws_add_http_header_by_name(wsi, (const unsigned char *)"x-e2e-bypass-key:",
+                                              (const unsigned char *)(key ? key : ""),
+                                              key ? (int)strlen(key) : 0, p, end);
+        }
+        snprintf(cl, sizeof cl, "%zu", strlen(h->body));
+        rc |= lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                                           (const unsigned char *)"application/json", 16, p, end);
+        rc |= lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
+                                           (const unsigned char *)cl, (int)strlen(cl), p, end);
+        if (rc)
+            return -1;
+        lws_client_http_body_pending(wsi, 1);
+        lws_callback_on_writable(wsi);
+        break;
+    }
+    case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE: {
+        size_t n = strlen(h->body);
+        unsigned char *buf;
+        int rc;
+
+        if (h->body_sent)
+            break;
+        h->body_sent = true;
+        buf = gp_malloc(LWS_PRE + n + 1);
+        memcpy(buf + LWS_PRE, h->body, n);
+        lws_client_http_body_pending(wsi, 0);
+        rc = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+        free(buf);
+        if (rc < (int)n)
+            return -1;
+        break;
+    }
+    case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
+        h->status = (int)lws_http_client_http_response(wsi);
+        break;
+    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
+        char buf[LWS_PRE + 4096], *px = buf + LWS_PRE;
+        int n = (int)sizeof buf - LWS_PRE;
+
+        if (lws_http_client_read(wsi, &px, &n) < 0)
+            return -1;
+        break;
+    }
+    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
+        if (gp_buf_append(&h->resp, in, len) != 0) {
+            http_finish(h, "the response is larger than 64 KiB");
+            return -1;
+        }
+        break;
+    case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
+        http_finish(h, NULL);
+        break;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        h->wsi = NULL;
+        http_finish(h, in ? (const char *)in : "connection failed");
+        break;
+    case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+        h->wsi = NULL;
+        http_finish(h, h->status ? NULL : "the connection closed before an answer");
+        break;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (h->wsi == wsi)
+            h->wsi = NULL;
+        http_finish(h, "the connection ended before an answer");
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
 static void kill_wsi(conn *c)
 {
     if (c->wsi)
@@ -488,9 +840,7 @@ static void start_connect(conn *c, gp_credential cred, bool expect_refused, int 
 {
     runner *r = c->r;
     const gp_target *tg = &r->s->target;
-    struct lws_client_connect_info ci;
-    char *tok = credential_token(c, cred), *path = NULL, *proto = NULL, *url_rec;
-    struct lws *w;
+    char *url_rec;
 
     c->cred = cred;
     c->expect_refused = expect_refused;
@@ -506,11 +856,55 @@ static void start_connect(conn *c, gp_credential cred, bool expect_refused, int 
     c->ping_pending = false;
     c->state = CS_CONNECTING;
     c->scan_from = c->t->nframes;
+    c->connect_step = step_id;
+    free(c->ticket);
+    c->ticket = NULL;
+
+    url_rec = gp_asprintf("%s://%s:%d%s", r->tls ? "wss" : "ws", r->host, r->port, r->path);
+    {
+        char *red = gp_url_redact(url_rec);
+
+        recordf(c, GP_FR_CONNECT, step_id, "%s (credential: %s, carrier: %s)", red,
+                gp_credential_name(cred), gp_carrier_name(tg->carrier));
+        free(red);
+    }
+    free(url_rec);
+    arm_timeout(c, r->to.connect_us);
+    connect_next(c);
+}
+
+/* The phases of a connect: a token from the auth service (auth kind e2e), a ticket for it
+ * (carrier ticket), then the WebSocket upgrade. Each HTTP answer calls back here. */
+static void connect_next(conn *c)
+{
+    runner *r = c->r;
+    const gp_target *tg = &r->s->target;
+    struct lws_client_connect_info ci;
+    char *tok, *path = NULL, *proto = NULL;
+    struct lws *w;
+
+    if (r->s->auth.kind == GP_AUTH_E2E && c->cred == GP_CRED_VALID && !c->token) {
+        http_start(c, HTTP_E2E, NULL);
+        return;
+    }
+    tok = credential_token(c, c->cred);
+    if (tg->carrier == GP_CARRIER_TICKET && tok && !c->ticket) {
+        http_start(c, HTTP_TICKET, tok);
+        free(tok);
+        return;
+    }
     if (tok && tg->carrier == GP_CARRIER_QUERY) {
         char *enc = url_encode(tok);
 
         path = gp_asprintf("%s%stoken=%s", r->path, strchr(r->path, '?') ? "&" : "?", enc);
         free(enc);
+    } else if (c->ticket) {
+        char *enc = url_encode(c->ticket);
+
+        path = gp_asprintf("%s%sticket=%s", r->path, strchr(r->path, '?') ? "&" : "?", enc);
+        free(enc);
+        free(c->ticket); /* single use */
+        c->ticket = NULL;
     } else {
         path = gp_strdup(r->path);
     }
@@ -536,17 +930,9 @@ static void start_connect(conn *c, gp_credential cred, bool expect_refused, int 
         proto = gp_buf_steal(&b);
     }
     free(c->cur_token);
-    c->cur_token = tok;
-
-    url_rec = gp_asprintf("%s://%s:%d%s", r->tls ? "wss" : "ws", r->host, r->port, path);
-    {
-        char *red = gp_url_redact(url_rec);
-
-        recordf(c, GP_FR_CONNECT, step_id, "%s (credential: %s, carrier: %s)", red,
-                gp_credential_name(cred), gp_carrier_name(tg->carrier));
-        free(red);
-    }
-    free(url_rec);
+    c->cur_token = tg->carrier == GP_CARRIER_TICKET ? NULL : tok;
+    if (tg->carrier == GP_CARRIER_TICKET)
+        free(tok);
 
     memset(&ci, 0, sizeof ci);
     ci.context = r->ctx;
@@ -565,7 +951,6 @@ static void start_connect(conn *c, gp_credential cred, bool expect_refused, int 
             ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
                                  LCCSCF_ALLOW_EXPIRED;
     }
-    arm_timeout(c, r->to.connect_us);
     if (r->resolve_err) {
         free(path);
         free(proto);
@@ -1049,6 +1434,14 @@ static void on_timeout(lws_sorted_usec_list_t *sul)
     switch (c->state) {
     case CS_CONNECTING:
         fmt_secs(r->to.connect_us, secs, sizeof secs);
+        if (c->http) {
+            recordf(c, GP_FR_TIMEOUT, c->connect_step,
+                    "connect timeout: the %s got no answer within %s", http_what(c->http), secs);
+            http_abandon(c);
+            c->attempt_over = true;
+            connect_failed(c);
+            break;
+        }
         if (c->established && describe_stall(c, why, sizeof why))
             recordf(c, GP_FR_TIMEOUT, c->step ? c->step->id : -1,
                     "connected, but no ready frame within %s: the server %s", secs, why);
@@ -1374,8 +1767,11 @@ static int classify_status(const char *in)
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
-    conn *c = user;
+    conn *c = user && *(const uint32_t *)user == CONN_MAGIC ? user : NULL;
 
+    /* lws may deliver an HTTP request's wsi callbacks (WSI_DESTROY) here: hand them over. */
+    if (user && *(const uint32_t *)user == HTTP_MAGIC)
+        return http_callback(wsi, reason, user, in, len);
     switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
         unsigned char **p = in, *end = *p + len;
@@ -1530,6 +1926,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 static const struct lws_protocols protocols[] = {
     {"goldenpath", callback, 0, RX_CHUNK, 0, NULL, 0},
+    {"goldenpath-http", http_callback, 0, 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -1612,6 +2009,16 @@ static int load_credentials(runner *r, gp_err *err)
     }
     case GP_AUTH_NONE:
         return 0;
+    case GP_AUTH_E2E: {
+        const char *name = a->bypass_key_env ? a->bypass_key_env : "GOLDENPATH_BYPASS_KEY";
+
+        if (!getenv(name) || !*getenv(name)) {
+            gp_err_set(err, GP_EXIT_USAGE, r->s->path, 0, 0,
+                       "environment variable %s (the test-auth bypass key) is not set", name);
+            return -1;
+        }
+        return 0;
+    }
     }
     return 0;
 }
@@ -1621,6 +2028,7 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     gp_vars v;
     char nonce[33];
 
+    c->magic = CONN_MAGIC;
     c->r = r;
     c->index = i;
     random_hex(nonce, 16);
@@ -1660,6 +2068,7 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
         c->token = gp_strdup(r->file_tokens[i % r->nfile_tokens]);
         break;
     case GP_AUTH_NONE:
+    case GP_AUTH_E2E: /* fetched from the auth service at the first connect */
         break;
     }
     c->stack[0].steps = r->s->steps;
@@ -1713,6 +2122,25 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     r.url_redacted = gp_url_redact(r.url);
     if (parse_target(&r, r.url, err) != 0 || load_credentials(&r, err) != 0)
         goto out;
+    if (r.s->target.carrier == GP_CARRIER_TICKET) {
+        char *u = r.s->target.ticket_url ? gp_strdup(r.s->target.ticket_url)
+                                         : gp_asprintf("%s://%s:%d/api/websocket/ticket",
+                                                       r.tls ? "https" : "http", r.host, r.port);
+
+        endpoint_init(&r.ticket_ep, u);
+        free(u);
+    }
+    if (r.s->auth.kind == GP_AUTH_E2E) {
+        const char *base = r.s->auth.url ? r.s->auth.url : "";
+        size_t blen = strlen(base);
+        char *u;
+
+        while (blen && base[blen - 1] == '/')
+            blen--;
+        u = gp_asprintf("%.*s/auth/e2e/test-auth", (int)blen, base);
+        endpoint_init(&r.auth_ep, u);
+        free(u);
+    }
 
     raise_fd_limit(r.nusers);
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)r.nusers + 32) {
@@ -1795,6 +2223,7 @@ out:
         free(c->token);
         free(c->cur_token);
         free(c->run_thread);
+        free(c->ticket);
         json_decref(c->captured);
         gp_buf_cleanup(&c->rx);
     }
@@ -1806,6 +2235,17 @@ out:
     free(r.url_redacted);
     free(r.path);
     free(r.resolve_err);
+    endpoint_cleanup(&r.ticket_ep);
+    endpoint_cleanup(&r.auth_ep);
+    while (r.http_reqs) {
+        http_req *h = r.http_reqs;
+
+        r.http_reqs = h->next;
+        free(h->bearer);
+        free(h->body);
+        gp_buf_cleanup(&h->resp);
+        free(h);
+    }
     return rc;
 }
 

@@ -15,14 +15,18 @@ typedef enum gp_carrier {
     GP_CARRIER_BEARER,      /* Authorization: Bearer <token> (default) */
     GP_CARRIER_SUBPROTOCOL, /* Sec-WebSocket-Protocol: jwt-auth, jwt.<token> */
     GP_CARRIER_QUERY,       /* ?token=<token> */
-    GP_CARRIER_NONE         /* send no credential */
+    GP_CARRIER_NONE,        /* send no credential */
+    GP_CARRIER_TICKET       /* POST the token to target.ticket_url for a ticket_id, then
+                               connect with ?ticket=<ticket_id> */
 } gp_carrier;
 
 typedef enum gp_auth_kind {
     GP_AUTH_JWT,        /* mint HS256 per user from a secret in an environment variable */
     GP_AUTH_ENV_TOKEN,  /* one fixed token from an environment variable */
     GP_AUTH_TOKEN_FILE, /* one token per line; user i takes line i (mod line count) */
-    GP_AUTH_NONE
+    GP_AUTH_NONE,
+    GP_AUTH_E2E /* ask an auth service per user: POST {url}/auth/e2e/test-auth with the
+                   bypass key; the answer's access_token and user.id are the user's */
 } gp_auth_kind;
 
 /* Which credential a connect step presents; the non-valid ones exist to prove refusal. */
@@ -49,16 +53,22 @@ typedef struct gp_target {
     bool subprotocol_base64; /* encode the token base64url inside jwt.<token> */
     char *ca_file;           /* extra CA for wss, or NULL */
     bool insecure;           /* accept self-signed/mismatched certificates (lab only) */
+    char *ticket_url;        /* TICKET: http(s) URL of the ticket endpoint; NULL means the
+                                target's host with /api/websocket/ticket */
 } gp_target;
 
 typedef struct gp_auth {
     gp_auth_kind kind;
-    char *secret_env; /* JWT: name of the variable holding the secret (never the secret) */
-    json_t *claims;   /* JWT: claims template object; strings may hold {{...}};
-                         iat/exp are added unless present */
-    int64_t ttl_us;   /* JWT: exp = iat + ttl (default 15 min) */
-    char *token_env;  /* ENV_TOKEN: name of the variable */
-    char *token_file; /* TOKEN_FILE: path, relative paths resolved against the scenario dir */
+    char *secret_env;     /* JWT: name of the variable holding the secret (never the secret) */
+    json_t *claims;       /* JWT: claims template object; strings may hold {{...}};
+                             iat/exp are added unless present */
+    int64_t ttl_us;       /* JWT: exp = iat + ttl (default 15 min) */
+    char *token_env;      /* ENV_TOKEN: name of the variable */
+    char *token_file;     /* TOKEN_FILE: path, relative paths resolved against the scenario dir */
+    char *url;            /* E2E: base URL of the auth service (http or https) */
+    char *bypass_key_env; /* E2E: variable holding the X-E2E-Bypass-Key (never the key) */
+    char *email;          /* E2E: template of the user's email, e.g. {{user.id}}@example.test */
+    char *name;           /* E2E: template of the user's display name */
 } gp_auth;
 
 typedef struct gp_users {

@@ -876,9 +876,32 @@ static int get_file(loader *ld, const yaml_node_t *n, const char *what, char **o
     return 0;
 }
 
+/* An http:// or https:// URL with a host, for the HTTP endpoints (tickets, test-auth). */
+static int check_http_url(loader *ld, const yaml_node_t *n, const char *what, const char *url)
+{
+    const char *host;
+    size_t i;
+
+    if (strncmp(url, "http://", 7) == 0)
+        host = url + 7;
+    else if (strncmp(url, "https://", 8) == 0)
+        host = url + 8;
+    else
+        return fail(ld, n, "%s: '%s' is not an http:// or https:// URL", what, url);
+    if (!*host || *host == '/' || *host == ':')
+        return fail(ld, n, "%s: missing host in '%s'", what, url);
+    for (i = 0; url[i]; i++)
+        if ((unsigned char)url[i] <= ' ' || url[i] == '#' || (unsigned char)url[i] >= 0x7f)
+            return fail(ld, n,
+                        "%s: malformed URL '%s' (spaces, '#' and control or non-ASCII "
+                        "characters are not allowed)",
+                        what, url);
+    return 0;
+}
+
 static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
-    static const char *const carriers[] = {"bearer", "subprotocol", "query", "none"};
+    static const char *const carriers[] = {"bearer", "subprotocol", "query", "none", "ticket"};
     static const char *const encodings[] = {"raw", "base64url"};
     gp_target *t = &ld->s->target;
     char buf[80];
@@ -944,13 +967,19 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
     }
     if (!strcmp(key, "ca_file"))
         return get_file(ld, v, "target.ca_file", &t->ca_file);
+    if (!strcmp(key, "ticket_url")) {
+        if (get_nonempty(ld, v, "target.ticket_url", &t->ticket_url) < 0)
+            return -1;
+        return check_http_url(ld, v, "target.ticket_url", t->ticket_url);
+    }
     return get_bool(ld, v, "target.insecure", &t->insecure);
 }
 
 static int load_target(loader *ld, yaml_node_t *k, yaml_node_t *v)
 {
     static const char *const keys[] = {
-        "url", "headers", "subprotocols", "carrier", "subprotocol_encoding", "ca_file", "insecure"};
+        "url",     "headers",  "subprotocols", "carrier", "subprotocol_encoding",
+        "ca_file", "insecure", "ticket_url"};
     char buf[80];
 
     if (v->type != YAML_MAPPING_NODE)
@@ -966,7 +995,8 @@ static int load_target(loader *ld, yaml_node_t *k, yaml_node_t *v)
 /* ---- auth ------------------------------------------------------------------------------ */
 
 struct auth_ctx {
-    yaml_node_t *kind, *secret_env, *claims, *ttl, *token_env, *file;
+    yaml_node_t *kind, *secret_env, *claims, *ttl, *token_env, *file, *url, *bypass_key_env, *email,
+        *name;
 };
 
 static int env_var_name(loader *ld, yaml_node_t *v, const char *what, char **out)
@@ -978,7 +1008,7 @@ static int env_var_name(loader *ld, yaml_node_t *v, const char *what, char **out
     return 0;
 }
 
-static const char *const auth_kind_names[] = {"jwt", "env_token", "token_file", "none"};
+static const char *const auth_kind_names[] = {"jwt", "env_token", "token_file", "none", "e2e"};
 
 static int auth_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
@@ -1037,6 +1067,30 @@ static int auth_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v
         ac->token_env = v;
         return env_var_name(ld, v, "auth.token_env", &a->token_env);
     }
+    if (!strcmp(key, "url")) {
+        ac->url = v;
+        if (get_nonempty(ld, v, "auth.url", &a->url) < 0)
+            return -1;
+        return check_http_url(ld, v, "auth.url", a->url);
+    }
+    if (!strcmp(key, "bypass_key_env")) {
+        ac->bypass_key_env = v;
+        free(a->bypass_key_env);
+        a->bypass_key_env = NULL;
+        return env_var_name(ld, v, "auth.bypass_key_env", &a->bypass_key_env);
+    }
+    if (!strcmp(key, "email")) {
+        ac->email = v;
+        free(a->email);
+        a->email = NULL;
+        return get_template(ld, v, "auth.email", VARS_BUILTIN, &a->email);
+    }
+    if (!strcmp(key, "name")) {
+        ac->name = v;
+        free(a->name);
+        a->name = NULL;
+        return get_template(ld, v, "auth.name", VARS_BUILTIN, &a->name);
+    }
     ac->file = v;
     return get_file(ld, v, "auth.file", &a->token_file);
 }
@@ -1052,7 +1106,8 @@ static int auth_misplaced(loader *ld, yaml_node_t *v, const char *key, const cha
 
 static int load_auth(loader *ld, yaml_node_t *k, yaml_node_t *v)
 {
-    static const char *const keys[] = {"kind", "secret_env", "claims", "ttl", "token_env", "file"};
+    static const char *const keys[] = {"kind", "secret_env", "claims",         "ttl",   "token_env",
+                                       "file", "url",        "bypass_key_env", "email", "name"};
     struct auth_ctx ac = {0};
     gp_auth *a = &ld->s->auth;
     bool empty;
@@ -1069,6 +1124,12 @@ static int load_auth(loader *ld, yaml_node_t *k, yaml_node_t *v)
         auth_misplaced(ld, ac.token_env, "token_env", "env_token") < 0)
         return -1;
     if (a->kind != GP_AUTH_TOKEN_FILE && auth_misplaced(ld, ac.file, "file", "token_file") < 0)
+        return -1;
+    if (a->kind != GP_AUTH_E2E &&
+        (auth_misplaced(ld, ac.url, "url", "e2e") < 0 ||
+         auth_misplaced(ld, ac.bypass_key_env, "bypass_key_env", "e2e") < 0 ||
+         auth_misplaced(ld, ac.email, "email", "e2e") < 0 ||
+         auth_misplaced(ld, ac.name, "name", "e2e") < 0))
         return -1;
     switch (a->kind) {
     case GP_AUTH_JWT:
@@ -1087,6 +1148,15 @@ static int load_auth(loader *ld, yaml_node_t *k, yaml_node_t *v)
     case GP_AUTH_TOKEN_FILE:
         if (!a->token_file)
             return fail(ld, k, "missing required key 'file' in auth (kind token_file)");
+        return 0;
+    case GP_AUTH_E2E:
+        if (!a->url)
+            return fail(ld, k, "missing required key 'url' in auth (kind e2e)");
+        if (!getenv(a->bypass_key_env) || !*getenv(a->bypass_key_env))
+            return fail(ld, ac.bypass_key_env ? ac.bypass_key_env : k,
+                        "environment variable %s is not set (auth kind e2e sends it as "
+                        "X-E2E-Bypass-Key)",
+                        a->bypass_key_env);
         return 0;
     default:
         return 0;
@@ -1895,6 +1965,9 @@ static void set_defaults(gp_scenario *s)
     s->auth.claims = json_pack("{s:s, s:s, s:s}", "sub", "{{user.id}}", "iss", "netra-auth-service",
                                "type", "access");
     s->auth.ttl_us = 15 * 60 * 1000000LL;
+    s->auth.bypass_key_env = gp_strdup("GOLDENPATH_BYPASS_KEY");
+    s->auth.email = gp_strdup("{{user.id}}@goldenpath.test");
+    s->auth.name = gp_strdup("goldenpath {{user.id}}");
     s->users.count = 1;
     s->users.id_template = gp_strdup("gp-user-{{user.index}}");
     s->timeouts.connect_us = 10000000;

@@ -21,7 +21,8 @@ const char *gp_carrier_name(gp_carrier c)
     static const char *const names[] = {[GP_CARRIER_BEARER] = "bearer",
                                         [GP_CARRIER_SUBPROTOCOL] = "subprotocol",
                                         [GP_CARRIER_QUERY] = "query",
-                                        [GP_CARRIER_NONE] = "none"};
+                                        [GP_CARRIER_NONE] = "none",
+                                        [GP_CARRIER_TICKET] = "ticket"};
     return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "unknown";
 }
 
@@ -141,6 +142,11 @@ void gp_scenario_free(gp_scenario *s)
     json_decref(s->auth.claims);
     free(s->auth.token_env);
     free(s->auth.token_file);
+    free(s->auth.url);
+    free(s->auth.bypass_key_env);
+    free(s->auth.email);
+    free(s->auth.name);
+    free(s->target.ticket_url);
     free(s->users.id_template);
     gp_profile_cleanup(&s->profile);
     free_steps(s->steps, s->nsteps);

@@ -23,6 +23,7 @@ static int env_setup(void **state)
 {
     (void)state;
     setenv("GOLDENPATH_JWT_SECRET", "test-secret-for-unit-tests", 1);
+    setenv("GOLDENPATH_BYPASS_KEY", "test-bypass-key-for-unit-tests", 1);
     unsetenv("GP_TEST_SURELY_UNSET_URL");
     unsetenv("GP_TEST_SURELY_UNSET_SECRET");
     unsetenv("GP_TEST_SURELY_UNSET_SECRET2");
