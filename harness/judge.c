@@ -421,13 +421,18 @@ static void build_registry(judge *j)
      * two claimants make the run shared and prove nothing. */
     for (u = 0; u < j->n; u++) {
         const gp_transcript *t = j->ts[u];
+        bool began = false;
 
         for (i = 0; t && i < t->nframes; i++) {
             const gp_frame *fr = &t->frames[i];
             gp_event ev;
             int owner;
 
-            if (fr->kind != GP_FR_RECV_TEXT || !may_be_started(j, fr) ||
+            /* Only a user that has started a run can claim one: a run that reached a user
+             * before it sent anything is not its own, whatever user_id the events carry. */
+            if (fr->kind == GP_FR_RUN_BEGIN)
+                began = true;
+            if (!began || fr->kind != GP_FR_RECV_TEXT || !may_be_started(j, fr) ||
                 (j->p->max_frame_bytes && fr->len > j->p->max_frame_bytes))
                 continue;
             if (gp_event_parse(fr->data, fr->len, j->p, &ev, NULL) != 0)
@@ -721,7 +726,43 @@ static void check_connects(ujudge *U)
                 ufail(U, GP_RULE_CONNECT, -1, fr->code, at, exp, why);
                 U->j->r->causes[cause]++;
             } else if (out == OUT_ERROR || out == OUT_REJECTED) {
+                /* Only a refusal that is about credentials proves they are checked: HTTP
+                 * 401/403, error_message AUTH_FAILED, or close 1008. A 404, a 502 or a
+                 * crash-close 1011 says nothing about authentication. */
+                const gp_frame *af = &t->frames[at];
+                json_t *ec = errmsg != GP_NO_FRAME ? field(U, errmsg, "error_code") : NULL;
+                bool proper =
+                    out == OUT_ERROR
+                        ? af->code == 401 || af->code == 403 ||
+                              (af->code == 0 && af->data &&
+                               (strstr(af->data, "unauthorized") || strstr(af->data, "forbidden")))
+                        : (json_is_string(ec) &&
+                           strcmp(json_string_value(ec), "AUTH_FAILED") == 0) ||
+                              (af->kind == GP_FR_CLOSED && af->code == 1008);
+
                 U->applicable |= 1u << GP_RULE_AUTH;
+                if (!proper) {
+                    char *ct = af->kind == GP_FR_CLOSED ? close_text(af) : NULL;
+                    char *et = errmsg != GP_NO_FRAME ? error_text(U, errmsg) : NULL;
+
+                    exp = gp_asprintf("the server refuses credential \"%s\" (HTTP 401/403, or "
+                                      "error_message AUTH_FAILED and close 1008)",
+                                      cn);
+                    if (out == OUT_ERROR) {
+                        char *cet = conn_error_text(af);
+
+                        why = gp_asprintf("not an authentication refusal: %s", cet);
+                        free(cet);
+                    } else {
+                        why = gp_asprintf("not an authentication refusal: %s%s%s%s",
+                                          et ? "error_message " : "", et ? et : "",
+                                          et && ct ? ", then " : "", ct ? ct : "");
+                    }
+                    ufail(U, GP_RULE_AUTH, -1, fr->code, at, exp, why);
+                    U->j->r->causes[GP_CAUSE_OTHER]++;
+                    free(ct);
+                    free(et);
+                }
             } else {
                 exp = gp_asprintf("the server refuses credential \"%s\" (HTTP 401/403, or "
                                   "error_message AUTH_FAILED and close 1008)",
@@ -1027,6 +1068,22 @@ static void check_fields(ujudge *U, int k, const size_t *S, size_t n)
     for (a = 0; a < n; a++) {
         const finfo *fi = &U->f[S[a]];
 
+        /* PROTOCOL.md: every event carries a timestamp, epoch seconds or ISO 8601. */
+        if (!fi->ev.has_timestamp) {
+            json_t *ts = field(U, S[a], "timestamp");
+            char *exp = gp_asprintf("%s with timestamp (epoch seconds or an ISO 8601 string)",
+                                    fi->ev.type_name);
+            char *why =
+                ts ? gp_asprintf("%s (frame %zu) with an unreadable timestamp", fi->ev.type_name,
+                                 S[a])
+                   : gp_asprintf("%s (frame %zu) without timestamp", fi->ev.type_name, S[a]);
+
+            ufail(U, GP_RULE_FIELDS, k, U->runs[k].step, S[a], exp, why);
+            ucause(U, k, GP_CAUSE_MISSING_FIELD);
+            free(exp);
+            free(why);
+        }
+
         for (q = 0; q < sizeof field_reqs / sizeof field_reqs[0]; q++) {
             const struct field_req *fq = &field_reqs[q];
             json_t *v;
@@ -1249,6 +1306,24 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
     if (c < n) {
         int64_t took = t->frames[S[c]].t_us - run->t0;
 
+        /* An agent_error or agent_death is a failed run even if agent_completed follows. */
+        for (a = 0; a < n; a++) {
+            gp_event_type ty = U->f[S[a]].ev.type;
+
+            if (ty == GP_EV_AGENT_ERROR || ty == GP_EV_AGENT_DEATH) {
+                char *et = error_text(U, S[a]);
+
+                why = gp_asprintf("%s (frame %zu) before agent_completed: %s",
+                                  U->f[S[a]].ev.type_name, S[a], et);
+                ufail(U, GP_RULE_COMPLETION, k, run->step, S[a],
+                      "agent_completed without agent_error or agent_death", why);
+                ucause(U, k, ty == GP_EV_AGENT_ERROR ? GP_CAUSE_AGENT_ERROR : GP_CAUSE_AGENT_DEATH);
+                free(et);
+                free(why);
+                why = NULL;
+                break;
+            }
+        }
         if (deadline > 0 && took > deadline) {
             fmt_dur(d, sizeof d, took);
             why = gp_asprintf("agent_completed after %s", d);
@@ -1576,6 +1651,32 @@ static void check_late(ujudge *U)
                   "nothing of the run after agent_completed", why);
             free(why);
         }
+    }
+    /* Run events outside all of the user's runs, of a run it never started, are another
+     * user's: a leak even when nothing in them names the other user (a rewritten user_id, a
+     * server-picked thread, a message not echoed). */
+    for (i = 0; i < U->t->nframes; i++) {
+        finfo *fi = &U->f[i];
+        char *exp, *why;
+        int q = -1;
+
+        if (fi->run >= 0 || fi->claimed || !is_run_event(fi))
+            continue;
+        for (q = (int)U->nruns - 1; fi->ev.run_id && q >= 0; q--)
+            if (U->runs[q].run_id && strcmp(U->runs[q].run_id, fi->ev.run_id) == 0)
+                break;
+        if (fi->ev.run_id && q >= 0)
+            continue; /* one of its own runs: late events are R2's business above */
+        exp = gp_asprintf("only events of %s's own runs", U->t->user_id);
+        why = gp_asprintf("%s (frame %zu) of run %s, which this user never started%s",
+                          fi->ev.type_name, i, fi->ev.run_id ? fi->ev.run_id : "(no run_id)",
+                          U->nruns == 0 || i < U->runs[0].begin ? ", before it sent any message"
+                                                                : ", outside its runs");
+        U->applicable |= 1u << GP_RULE_R6_ISOLATION;
+        ufail(U, GP_RULE_R6_ISOLATION, -1, -1, i, exp, why);
+        ucause(U, -1, GP_CAUSE_LEAK);
+        free(exp);
+        free(why);
     }
 }
 

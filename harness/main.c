@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "compare.h"
@@ -477,7 +478,7 @@ static int cmd_judge(int argc, char **argv)
         fputs(usage_judge, stderr);
         return GP_EXIT_USAGE;
     }
-    s = gp_scenario_load(argv[optind], &err);
+    s = gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err);
     if (!s || gp_transcripts_load(argv[optind + 1], &ts, &n, &err) != 0) {
         print_err(&err);
         goto out;
@@ -488,6 +489,18 @@ static int cmd_judge(int argc, char **argv)
     suite.meta.scenario = s;
     suite.meta.target = "(recorded transcripts)";
     suite.meta.users = (unsigned)n;
+    /* A recording has no start time of its own: its file's time and its longest transcript
+     * stand in, rather than 1970 and zero. */
+    {
+        struct stat st;
+        size_t u;
+
+        if (stat(argv[optind + 1], &st) == 0)
+            suite.meta.started_wall_us = (int64_t)st.st_mtime * 1000000;
+        for (u = 0; u < n; u++)
+            if (ts[u]->nframes && ts[u]->frames[ts[u]->nframes - 1].t_us > suite.meta.duration_us)
+                suite.meta.duration_us = ts[u]->frames[ts[u]->nframes - 1].t_us;
+    }
     suite.results = res;
     suite.ts = ts;
     suite.nts = n;

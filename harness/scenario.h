@@ -196,6 +196,13 @@ typedef struct gp_scenario {
 gp_scenario *gp_scenario_load(const char *path, gp_err *err);
 void gp_scenario_free(gp_scenario *s);
 
+/* Flags for gp_scenario_load_flags. */
+#define GP_LOAD_OFFLINE 1u /* for judging recordings: credentials need not be available */
+
+/* gp_scenario_load with flags: GP_LOAD_OFFLINE skips the checks that the auth section's
+ * secrets and tokens are set in the environment (nothing will connect). */
+gp_scenario *gp_scenario_load_flags(const char *path, unsigned flags, gp_err *err);
+
 /* Frees n key/value pairs and the array. NULL is a no-op. */
 void gp_kvs_free(gp_kv *kv, size_t n);
 
