@@ -239,3 +239,10 @@ add_test(NAME it.e2e_auth.wrong_key COMMAND ${GP_WITH} --expect-exit 1
      ${GP_BIN} run ${GP_VALID}/e2e_auth.yaml --target @URL@ --users 3 --no-progress)
 set_tests_properties(it.e2e_auth.wrong_key PROPERTIES LABELS integration TIMEOUT 60
   ENVIRONMENT "${GP_E2E_ENV}")
+
+# compare: a HEAD that was interrupted (and ran fewer users) is a regression, not a pass.
+add_test(NAME it.reports.compare_interrupted_head COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit 1
+  ${GP_BIN} compare ${GP_ITR}/base.json ${CMAKE_BINARY_DIR}/it-interrupt.json)
+set_tests_properties(it.reports.compare_interrupted_head PROPERTIES LABELS integration
+  FIXTURES_REQUIRED "it_reports;it_interrupt"
+  PASS_REGULAR_EXPRESSION "REGRESSION +run +interrupted.*expect-exit: ok")

@@ -20,7 +20,8 @@ static const char usage[] =
     "  - a rule that passed in BASE fails in HEAD;\n"
     "  - a latency percentile grew beyond a --max-regression limit;\n"
     "  - the share of failing users grew beyond the error_rate limit (default: any growth);\n"
-    "  - coverage shrank: an event type, rule or tool exercised in BASE is missing in HEAD.\n"
+    "  - coverage shrank: an event type, rule or tool exercised in BASE is missing in HEAD;\n"
+    "  - HEAD did less: it was interrupted, or ran fewer users or runs than BASE.\n"
     "\n"
     "options:\n"
     "  --max-regression KEY=LIMIT  may repeat. KEY is p50, p90, p95, p99 or max (applied to the\n"
@@ -301,6 +302,29 @@ static void compare_coverage(cmp *c, json_t *checks, const gp_results *b, const 
     }
 }
 
+/* A HEAD that did less than BASE proves less: an interrupted run, fewer users or fewer runs
+ * would otherwise read as "no regression" while most of the checks never happened. */
+static void compare_run(cmp *c, json_t *checks, const gp_report_scenario *sb,
+                        const gp_report_scenario *sh)
+{
+    char detail[256];
+
+    if (sh->interrupted && !sb->interrupted)
+        add_check(c, checks, "run", "interrupted", json_string("no"), json_string("yes"), NULL,
+                  true, "HEAD was interrupted before it finished; BASE ran to the end");
+    if (sh->users < sb->users) {
+        snprintf(detail, sizeof detail, "HEAD ran %u users, BASE %u", sh->users, sb->users);
+        add_check(c, checks, "run", "users", json_integer(sb->users), json_integer(sh->users), NULL,
+                  true, detail);
+    }
+    if (sh->results->runs_total < sb->results->runs_total) {
+        snprintf(detail, sizeof detail, "HEAD ran %zu runs, BASE %zu", sh->results->runs_total,
+                 sb->results->runs_total);
+        add_check(c, checks, "run", "runs", json_integer((json_int_t)sb->results->runs_total),
+                  json_integer((json_int_t)sh->results->runs_total), NULL, true, detail);
+    }
+}
+
 static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_report_scenario *sh,
                              const char *pb, const char *ph)
 {
@@ -327,6 +351,7 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
                 sb->name, sb->digest, pb, sh->digest, ph);
         c->changed++;
     }
+    compare_run(c, checks, sb, sh);
     compare_rules(c, checks, b, h);
     for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
         compare_hist(c, checks, gp_event_type_name((gp_event_type)i), &b->latency[i],
