@@ -406,6 +406,8 @@ static void value_text(const char *kind, json_t *v, char *buf, size_t size)
         snprintf(buf, size, "%.1f%%", json_number_value(v));
     else if (strcmp(kind, "scenario") == 0)
         snprintf(buf, size, "%.12s", json_string_value(v) ? json_string_value(v) : "?");
+    else if (json_is_string(v))
+        snprintf(buf, size, "%s", json_string_value(v));
     else if (strcmp(kind, "cause") == 0)
         snprintf(buf, size, "%.3f/run", json_number_value(v));
     else
