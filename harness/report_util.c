@@ -198,6 +198,35 @@ static size_t secret_len(const char *s, const char *end, bool json_string)
     return (size_t)(p - s);
 }
 
+/* Query parameters whose values are credentials. */
+static size_t secret_param(const char *s, const char *p, const char *end)
+{
+    static const char *const names[] = {"access_token", "api_key", "apikey", "password", "secret",
+                                        "ticket",       "token",   "jwt",    "key"};
+    size_t i;
+
+    if (p > s && !strchr("?&;,( \t\"'", p[-1]))
+        return 0;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t n = strlen(names[i]);
+
+        if ((size_t)(end - p) > n && strncasecmp(p, names[i], n) == 0 && p[n] == '=')
+            return n + 1;
+    }
+    return 0;
+}
+
+/* At "://": the length of a "user:password@" part of the authority, or 0. */
+static size_t userinfo_len(const char *p, const char *end)
+{
+    const char *q = p + 3, *at = NULL;
+
+    for (; q < end && !strchr("/?# \t\"'<>", *q); q++)
+        if (*q == '@')
+            at = q;
+    return at ? (size_t)(at + 1 - (p + 3)) : 0;
+}
+
 char *gp_redact(const char *s, size_t len)
 {
     gp_buf b;
@@ -208,10 +237,12 @@ char *gp_redact(const char *s, size_t len)
         size_t key = 0, skip = 0;
         bool json_string = false;
 
-        if ((size_t)(end - p) >= 6 && strncmp(p, "token=", 6) == 0) {
-            key = 6;
-        } else if ((size_t)(end - p) >= 7 && strncmp(p, "ticket=", 7) == 0) {
-            key = 7;
+        if ((size_t)(end - p) >= 3 && strncmp(p, "://", 3) == 0 && (skip = userinfo_len(p, end))) {
+            gp_buf_append(&b, "://REDACTED@", 12);
+            p += 3 + skip;
+            continue;
+        } else if ((key = secret_param(s, p, end)) != 0) {
+            /* key=value: the value goes */
         } else if ((size_t)(end - p) >= 7 && strncasecmp(p, "bearer ", 7) == 0) {
             key = 7;
         } else if ((size_t)(end - p) >= 4 && strncmp(p, "jwt.", 4) == 0 &&

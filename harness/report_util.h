@@ -35,9 +35,11 @@ void gp_rep_xml(gp_rep *r, const char *s, size_t len);
  * (if non-NULL) tells whether anything was cut. */
 char *gp_utf8_clean(const char *s, size_t len, size_t max, bool *truncated);
 
-/* Returns a new string (free()) with credentials blanked: the values of token= and ticket=
- * query parameters, whatever follows "Bearer ", and the token of a "jwt.<token>" subprotocol
- * entry become "REDACTED". Reporters pass every transcript text through this. */
+/* Returns a new string (free()) with credentials blanked: the values of credential
+ * parameters (token=, ticket=, access_token=, key=, secret=, password=, ...), a URL's
+ * user:password@, whatever follows "Bearer ", the token of a "jwt.<token>" subprotocol entry
+ * and JSON "...token" members become "REDACTED". Reporters, log lines and error messages
+ * pass through this; it is the one redaction policy of the project. */
 char *gp_redact(const char *s, size_t len);
 
 /* Formats epoch µs as "2025-09-18T14:00:00.250Z" (with_ms) or "2025-09-18T14:00:00" (UTC,

@@ -235,59 +235,9 @@ static void fmt_secs(int64_t us, char *buf, size_t size)
 
 /* ---- URLs and credentials ---- */
 
-static bool is_secret_param(const char *name, size_t len)
-{
-    static const char *const names[] = {"token",        "ticket",  "key",    "secret", "password",
-                                        "access_token", "api_key", "apikey", "jwt"};
-    size_t i;
-
-    for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i]) == len && strncasecmp(names[i], name, len) == 0)
-            return true;
-    return false;
-}
-
 char *gp_url_redact(const char *url)
 {
-    gp_buf b;
-    const char *p = url, *scheme_end = strstr(url, "://"), *q;
-
-    gp_buf_init(&b, strlen(url) * 2 + 64);
-    if (scheme_end) {
-        const char *host = scheme_end + 3, *at = NULL, *end = host + strcspn(host, "/?#");
-
-        for (q = host; q < end; q++)
-            if (*q == '@')
-                at = q;
-        gp_buf_append(&b, url, (size_t)(host - url));
-        p = at ? at + 1 : host;
-    }
-    q = strchr(p, '?');
-    if (!q) {
-        gp_buf_append(&b, p, strlen(p));
-        return gp_buf_steal(&b);
-    }
-    gp_buf_append(&b, p, (size_t)(q - p) + 1);
-    p = q + 1;
-    while (*p) {
-        size_t seg = strcspn(p, "&#"), name = strcspn(p, "=&#");
-
-        if (name < seg && is_secret_param(p, name)) {
-            gp_buf_append(&b, p, name + 1);
-            gp_buf_append(&b, "REDACTED", 8);
-        } else {
-            gp_buf_append(&b, p, seg);
-        }
-        p += seg;
-        if (*p == '&') {
-            gp_buf_append(&b, "&", 1);
-            p++;
-        } else if (*p == '#') {
-            gp_buf_append(&b, p, strlen(p));
-            break;
-        }
-    }
-    return gp_buf_steal(&b);
+    return gp_redact(url, strlen(url));
 }
 
 static char *url_encode(const char *s)
@@ -317,6 +267,20 @@ static int parse_target(runner *r, const char *url, gp_err *err)
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "malformed target URL '%s'", r->url_redacted);
         free(copy);
         return -1;
+    }
+    {
+        const char *hp = url + strlen(prot) + 3, *q = hp;
+
+        while (*q && !strchr("/?#", *q) && *q != '@')
+            q++;
+        if (*q == '@') {
+            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                       "target URL '%s' carries user:password@; put credentials in the "
+                       "scenario's auth",
+                       r->url_redacted);
+            free(copy);
+            return -1;
+        }
     }
     if (strcmp(prot, "ws") == 0) {
         r->tls = false;

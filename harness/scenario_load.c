@@ -2,6 +2,7 @@
  * types, ranges, durations, URLs, ${ENV} references and {{variables}}. It never connects
  * anywhere. Values are checked in document order and the first error found is the one
  * reported, with the 1-based line and column of the offending node. */
+#include "report_util.h"
 #include "scenario.h"
 #include "template.h"
 
@@ -801,7 +802,7 @@ static json_t *to_json(loader *ld, yaml_node_t *n, const char *what, int allow, 
 
 /* ---- target ---------------------------------------------------------------------------- */
 
-static int check_url(loader *ld, const yaml_node_t *n, const char *url)
+static int check_url_shown(loader *ld, const yaml_node_t *n, const char *url, const char *shown)
 {
     const char *p, *host, *hend, *port = NULL;
     size_t i;
@@ -815,29 +816,41 @@ static int check_url(loader *ld, const yaml_node_t *n, const char *url)
 
         if (colon)
             return fail(ld, n, "target.url: unsupported scheme '%.*s' (use ws:// or wss://)",
-                        (int)(colon - url), url);
-        return fail(ld, n, "target.url: malformed URL '%s' (expected ws://HOST[:PORT]/PATH)", url);
+                        (int)(colon - url), shown);
+        return fail(ld, n, "target.url: malformed URL '%s' (expected ws://HOST[:PORT]/PATH)",
+                    shown);
     }
     for (i = 0; url[i]; i++)
         if ((unsigned char)url[i] <= ' ' || url[i] == '#' || (unsigned char)url[i] >= 0x7f)
             return fail(ld, n,
                         "target.url: malformed URL '%s' (spaces, '#' and control or "
                         "non-ASCII characters are not allowed)",
-                        url);
+                        shown);
+    {
+        const char *q = host;
+
+        while (*q && *q != '/' && *q != '?' && *q != '@')
+            q++;
+        if (*q == '@')
+            return fail(ld, n,
+                        "target.url: credentials in the URL ('%s') are not supported; put "
+                        "them in auth",
+                        shown);
+    }
     if (*host == '[') {
         hend = strchr(host, ']');
         if (!hend || hend == host + 1)
-            return fail(ld, n, "target.url: malformed IPv6 host in '%s'", url);
+            return fail(ld, n, "target.url: malformed IPv6 host in '%s'", shown);
         for (p = host + 1; p < hend; p++)
             if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
-                return fail(ld, n, "target.url: malformed IPv6 host in '%s'", url);
+                return fail(ld, n, "target.url: malformed IPv6 host in '%s'", shown);
         p = hend + 1;
     } else {
         for (p = host; *p && *p != ':' && *p != '/' && *p != '?'; p++)
             if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_')
-                return fail(ld, n, "target.url: bad character '%c' in host of '%s'", *p, url);
+                return fail(ld, n, "target.url: bad character '%c' in host of '%s'", *p, shown);
         if (p == host)
-            return fail(ld, n, "target.url: missing host in '%s'", url);
+            return fail(ld, n, "target.url: missing host in '%s'", shown);
     }
     if (*p == ':') {
         long v = 0;
@@ -846,11 +859,21 @@ static int check_url(loader *ld, const yaml_node_t *n, const char *url)
         while (isdigit((unsigned char)*p) && v <= 65535)
             v = v * 10 + (*p++ - '0');
         if (p == port || (*p && *p != '/' && *p != '?') || v < 1 || v > 65535)
-            return fail(ld, n, "target.url: bad port in '%s' (expected 1..65535)", url);
+            return fail(ld, n, "target.url: bad port in '%s' (expected 1..65535)", shown);
     }
     if (*p && *p != '/' && *p != '?')
-        return fail(ld, n, "target.url: malformed URL '%s'", url);
+        return fail(ld, n, "target.url: malformed URL '%s'", shown);
     return 0;
+}
+
+/* Messages show the URL with its credentials (token=, user:password@) redacted. */
+static int check_url(loader *ld, const yaml_node_t *n, const char *url)
+{
+    char *shown = gp_redact(url, strlen(url));
+    int rc = check_url_shown(ld, n, url, shown);
+
+    free(shown);
+    return rc;
 }
 
 /* A file name relative to the scenario's directory, which must exist. */
@@ -880,24 +903,27 @@ static int get_file(loader *ld, const yaml_node_t *n, const char *what, char **o
 /* An http:// or https:// URL with a host, for the HTTP endpoints (tickets, test-auth). */
 static int check_http_url(loader *ld, const yaml_node_t *n, const char *what, const char *url)
 {
-    const char *host;
+    char *shown = gp_redact(url, strlen(url));
+    const char *host = NULL;
+    int rc = 0;
     size_t i;
 
     if (strncmp(url, "http://", 7) == 0)
         host = url + 7;
     else if (strncmp(url, "https://", 8) == 0)
         host = url + 8;
-    else
-        return fail(ld, n, "%s: '%s' is not an http:// or https:// URL", what, url);
-    if (!*host || *host == '/' || *host == ':')
-        return fail(ld, n, "%s: missing host in '%s'", what, url);
-    for (i = 0; url[i]; i++)
+    if (!host)
+        rc = fail(ld, n, "%s: '%s' is not an http:// or https:// URL", what, shown);
+    else if (!*host || *host == '/' || *host == ':')
+        rc = fail(ld, n, "%s: missing host in '%s'", what, shown);
+    for (i = 0; rc == 0 && url[i]; i++)
         if ((unsigned char)url[i] <= ' ' || url[i] == '#' || (unsigned char)url[i] >= 0x7f)
-            return fail(ld, n,
-                        "%s: malformed URL '%s' (spaces, '#' and control or non-ASCII "
-                        "characters are not allowed)",
-                        what, url);
-    return 0;
+            rc = fail(ld, n,
+                      "%s: malformed URL '%s' (spaces, '#' and control or non-ASCII "
+                      "characters are not allowed)",
+                      what, shown);
+    free(shown);
+    return rc;
 }
 
 static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)

@@ -63,6 +63,11 @@ static void test_report_util_redacts_credentials(void **state)
          "{\"access_token\": \"REDACTED\", \"n\":1}"},
         {"nothing to hide", "nothing to hide"},
         {"token=", "token="},
+        {"ws://admin:hunter2@h:9/ws?api_key=k1&Password=p&x=1",
+         "ws://REDACTED@h:9/ws?api_key=REDACTED&Password=REDACTED&x=1"},
+        {"https://h/a?access_token=abc#frag", "https://h/a?access_token=REDACTED#frag"},
+        {"monkey=1&donkey=2", "monkey=1&donkey=2"},
+        {"see http://h/x@y", "see http://h/x@y"},
     };
     size_t i;
 
