@@ -196,6 +196,9 @@ typedef struct gp_scenario {
 gp_scenario *gp_scenario_load(const char *path, gp_err *err);
 void gp_scenario_free(gp_scenario *s);
 
+/* The most steps one user may run once repeats are expanded (a bound on a run's length). */
+#define GP_MAX_EXPANDED_STEPS 100000
+
 /* Flags for gp_scenario_load_flags. */
 #define GP_LOAD_OFFLINE 1u /* for judging recordings: credentials need not be available */
 

@@ -2195,6 +2195,45 @@ static char *dir_of(const char *path)
     return gp_strndup(path, (size_t)(slash - path));
 }
 
+/* Steps one user runs once repeats are expanded, saturating at limit + 1. */
+static uint64_t expanded_steps(const gp_step *steps, size_t n, uint64_t limit)
+{
+    uint64_t total = 0;
+    size_t i;
+
+    for (i = 0; i < n && total <= limit; i++) {
+        const gp_step *st = &steps[i];
+        uint64_t k = 1;
+
+        if (st->kind == GP_STEP_REPEAT) {
+            k = expanded_steps(st->u.repeat.steps, st->u.repeat.nsteps, limit);
+            k = st->u.repeat.count && k > (limit + 1) / st->u.repeat.count ? limit + 1
+                                                                           : k * st->u.repeat.count;
+        }
+        total += k;
+    }
+    return total > limit ? limit + 1 : total;
+}
+
+/* Every wait has a bound, and so must their number: nested repeats could otherwise make a
+ * scenario that runs for days. */
+static int check_expansion(loader *ld)
+{
+    const gp_scenario *s = ld->s;
+    uint64_t total = 0;
+    size_t i;
+
+    for (i = 0; i < s->nsteps; i++) {
+        total += expanded_steps(&s->steps[i], 1, GP_MAX_EXPANDED_STEPS);
+        if (total > GP_MAX_EXPANDED_STEPS)
+            return fail_at(ld, s->steps[i].line, s->steps[i].col,
+                           "steps: repeats expand to more than %d steps per user; use fewer "
+                           "or smaller repeats",
+                           GP_MAX_EXPANDED_STEPS);
+    }
+    return 0;
+}
+
 gp_scenario *gp_scenario_load(const char *path, gp_err *err)
 {
     return gp_scenario_load_flags(path, 0, err);
@@ -2245,7 +2284,7 @@ gp_scenario *gp_scenario_load_flags(const char *path, unsigned flags, gp_err *er
     set_defaults(s);
     ld.s = s;
     ld.dir = dir_of(path);
-    if (load_root(&ld, yaml_document_get_root_node(&ld.doc)) < 0)
+    if (load_root(&ld, yaml_document_get_root_node(&ld.doc)) < 0 || check_expansion(&ld) < 0)
         goto fail;
     s->nstep_ids = ld.next_id;
     goto out;
