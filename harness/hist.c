@@ -72,7 +72,8 @@ void gp_hist_merge(gp_hist *dst, const gp_hist *src)
     if (dst->count == 0 || src->max > dst->max)
         dst->max = src->max;
     dst->count += src->count;
-    dst->sum += src->sum;
+    /* Saturate rather than overflow: sums of hostile or huge reports stay defined. */
+    dst->sum = src->sum > INT64_MAX - dst->sum ? INT64_MAX : dst->sum + src->sum;
 }
 
 int64_t gp_hist_percentile(const gp_hist *h, double q)
@@ -134,6 +135,12 @@ int gp_hist_from_json(gp_hist *h, const json_t *j)
     gp_hist_init(h);
     if (!json_is_object(j) || !json_is_array(b))
         return -1;
+    if (json_integer_value(json_object_get(j, "count")) < 0 ||
+        json_integer_value(json_object_get(j, "sum")) < 0 ||
+        json_integer_value(json_object_get(j, "min")) < 0 ||
+        json_integer_value(json_object_get(j, "max")) <
+            json_integer_value(json_object_get(j, "min")))
+        return -1;
     h->count = (uint64_t)json_integer_value(json_object_get(j, "count"));
     h->min = json_integer_value(json_object_get(j, "min"));
     h->max = json_integer_value(json_object_get(j, "max"));
@@ -145,7 +152,8 @@ int gp_hist_from_json(gp_hist *h, const json_t *j)
         json_int_t idx = json_integer_value(json_array_get(pair, 0));
         json_int_t n = json_integer_value(json_array_get(pair, 1));
 
-        if (!h->buckets || idx < 0 || idx >= GP_HIST_BUCKETS || n < 0) {
+        if (!h->buckets || idx < 0 || idx >= GP_HIST_BUCKETS || n < 0 ||
+            (uint64_t)n > UINT32_MAX - h->buckets[idx]) {
             gp_hist_cleanup(h);
             return -1;
         }

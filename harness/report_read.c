@@ -47,8 +47,16 @@ static const char *mstr(reader *rd, json_t *obj, const char *where, const char *
 static int64_t mint(reader *rd, json_t *obj, const char *where, const char *key)
 {
     json_t *v = member(rd, obj, where, key, JSON_INTEGER);
+    json_int_t n = v ? json_integer_value(v) : 0;
 
-    return v ? (int64_t)json_integer_value(v) : 0;
+    /* Beyond 2^53 no real report goes; refusing it keeps later arithmetic defined. */
+    if (n > ((json_int_t)1 << 53) || n < -((json_int_t)1 << 53)) {
+        gp_err_set(rd->err, GP_EXIT_USAGE, rd->src, 0, 0, "%s.%s: %lld is out of range", where, key,
+                   (long long)n);
+        rd->failed = true;
+        return 0;
+    }
+    return (int64_t)n;
 }
 
 static bool mbool(reader *rd, json_t *obj, const char *where, const char *key)

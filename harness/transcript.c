@@ -163,6 +163,17 @@ int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, g
                            j);
                 goto fail;
             }
+            /* Times and codes feed arithmetic in the judge: refuse what no run can produce. */
+            if (!json_is_integer(json_object_get(f, "t_us")) ||
+                json_integer_value(json_object_get(f, "t_us")) < 0 ||
+                json_integer_value(json_object_get(f, "t_us")) > ((json_int_t)1 << 53) ||
+                json_integer_value(json_object_get(f, "code")) < INT32_MIN ||
+                json_integer_value(json_object_get(f, "code")) > INT32_MAX ||
+                json_integer_value(json_object_get(f, "len")) < 0) {
+                gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
+                           "user %zu frame %zu: t_us, code or len out of range", i, j);
+                goto fail;
+            }
             gp_transcript_add(
                 ts[i], (gp_frame_kind)kind, json_integer_value(json_object_get(f, "t_us")),
                 (int)json_integer_value(json_object_get(f, "code")),
