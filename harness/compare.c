@@ -454,7 +454,6 @@ static int write_junit(const cmp *c, const char *path, gp_err *err)
     size_t i, j, tests = 0;
     json_t *s, *chk;
     char when[40];
-    int rc;
 
     json_array_foreach(c->scenarios, i, s) tests += json_array_size(json_object_get(s, "checks"));
     gp_iso8601_format(gp_wall_us(), false, when, sizeof when);
@@ -507,9 +506,7 @@ static int write_junit(const cmp *c, const char *path, gp_err *err)
         gp_rep_puts(&r, "  </testsuite>\n");
     }
     gp_rep_puts(&r, "</testsuites>\n");
-    rc = r.overflow ? -1 : gp_write_file_atomic(path, r.b.data, r.b.len, err);
-    gp_rep_cleanup(&r);
-    return rc;
+    return gp_rep_save(&r, path, "compare JUnit", err);
 }
 
 static int write_json(const cmp *c, const gp_report_doc *b, const gp_report_doc *h, const char *pb,

@@ -418,7 +418,6 @@ int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_
     gp_rep r;
     char now[40];
     size_t i;
-    int rc;
 
     gp_iso8601_format(gp_wall_us(), true, now, sizeof now);
     gp_rep_init(&r, GP_REPORT_MAX_BYTES);
@@ -434,13 +433,5 @@ int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_
     for (i = 0; i < n; i++)
         suite_html(&r, &suites[i], i);
     gp_rep_puts(&r, "</main></body></html>\n");
-    if (r.overflow) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "the HTML report exceeds %zu bytes",
-                   (size_t)GP_REPORT_MAX_BYTES);
-        gp_rep_cleanup(&r);
-        return -1;
-    }
-    rc = gp_write_file_atomic(path, r.b.data, r.b.len, err);
-    gp_rep_cleanup(&r);
-    return rc;
+    return gp_rep_save(&r, path, "HTML", err);
 }

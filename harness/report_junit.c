@@ -177,7 +177,6 @@ int gp_report_write_junit(const char *path, const gp_suite *suites, size_t n, gp
     char host[256] = "localhost";
     size_t i, tests = 0, failures = 0, errors = 0, skipped = 0;
     double time = 0;
-    int rc;
 
     if (gethostname(host, sizeof host - 1) != 0 || !host[0])
         snprintf(host, sizeof host, "localhost");
@@ -202,13 +201,5 @@ int gp_report_write_junit(const char *path, const gp_suite *suites, size_t n, gp
     for (i = 0; i < n; i++)
         suite_xml(&r, &suites[i], i, host);
     gp_rep_puts(&r, "</testsuites>\n");
-    if (r.overflow) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "the JUnit report exceeds %zu bytes",
-                   (size_t)GP_REPORT_MAX_BYTES);
-        gp_rep_cleanup(&r);
-        return -1;
-    }
-    rc = gp_write_file_atomic(path, r.b.data, r.b.len, err);
-    gp_rep_cleanup(&r);
-    return rc;
+    return gp_rep_save(&r, path, "JUnit", err);
 }

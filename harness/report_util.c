@@ -22,6 +22,21 @@ void gp_rep_cleanup(gp_rep *r)
     gp_buf_cleanup(&r->b);
 }
 
+int gp_rep_save(gp_rep *r, const char *path, const char *what, gp_err *err)
+{
+    int rc;
+
+    if (r->overflow) {
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "the %s report exceeds %zu bytes", what,
+                   r->b.max);
+        gp_rep_cleanup(r);
+        return -1;
+    }
+    rc = gp_write_file_atomic(path, r->b.data, r->b.len, err);
+    gp_rep_cleanup(r);
+    return rc;
+}
+
 void gp_rep_write(gp_rep *r, const char *s, size_t len)
 {
     if (!r->overflow && gp_buf_append(&r->b, s, len) != 0)

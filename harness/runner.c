@@ -256,12 +256,36 @@ static char *url_encode(const char *s)
     return gp_buf_steal(&b);
 }
 
+/* Resolves host once into an IP literal: without async DNS, a getaddrinfo inside lws would
+ * block the whole loop. Returns NULL, or why it failed (free() it). */
+static char *resolve_host(const char *host, char *addr, size_t size)
+{
+    struct addrinfo hints, *res = NULL;
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0 || !res) {
+        if (res)
+            freeaddrinfo(res);
+        return gp_asprintf("cannot resolve host '%s': %s", host,
+                           rc ? gai_strerror(rc) : "no address");
+    }
+    inet_ntop(res->ai_family,
+              res->ai_family == AF_INET ? (void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
+                                        : (void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr,
+              addr, (socklen_t)size);
+    freeaddrinfo(res);
+    return NULL;
+}
+
 static int parse_target(runner *r, const char *url, gp_err *err)
 {
     char *copy = gp_strdup(url);
     const char *prot = NULL, *address = NULL, *path = NULL;
-    struct addrinfo hints, *res = NULL;
-    int port = 0, rc;
+    int port = 0;
 
     if (lws_parse_uri(copy, &prot, &address, &port, &path) || !address || !*address) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "malformed target URL '%s'", r->url_redacted);
@@ -319,25 +343,10 @@ static int parse_target(runner *r, const char *url, gp_err *err)
     r->port = port;
     r->path = gp_asprintf("/%s", path ? path : "");
 
-    /* Resolve once: without async DNS, getaddrinfo inside lws would block the whole loop. */
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    rc = getaddrinfo(r->host, NULL, &hints, &res);
-    if (rc != 0 || !res) {
-        /* An unresolvable host is a failed check for every user, not a harness failure. */
+    /* An unresolvable host is a failed check for every user, not a harness failure. */
+    r->resolve_err = resolve_host(r->host, r->addr, sizeof r->addr);
+    if (r->resolve_err)
         snprintf(r->addr, sizeof r->addr, "%s", r->host);
-        r->resolve_err = gp_asprintf("cannot resolve host '%s': %s", r->host,
-                                     rc ? gai_strerror(rc) : "no address");
-    } else {
-        void *a = res->ai_family == AF_INET
-                      ? (void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
-                      : (void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
-
-        inet_ntop(res->ai_family, a, r->addr, sizeof r->addr);
-    }
-    if (res)
-        freeaddrinfo(res);
     free(copy);
     return 0;
 }
@@ -491,8 +500,7 @@ static void endpoint_init(endpoint *ep, const char *url)
 {
     char *copy = gp_strdup(url);
     const char *prot = NULL, *address = NULL, *path = NULL;
-    struct addrinfo hints, *res = NULL;
-    int port = 0, rc;
+    int port = 0;
 
     memset(ep, 0, sizeof *ep);
     if (lws_parse_uri(copy, &prot, &address, &port, &path) || !address || !*address ||
@@ -505,21 +513,7 @@ static void endpoint_init(endpoint *ep, const char *url)
     ep->port = port;
     snprintf(ep->host, sizeof ep->host, "%s", address);
     ep->path = gp_asprintf("/%s", path ? path : "");
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    rc = getaddrinfo(ep->host, NULL, &hints, &res);
-    if (rc != 0 || !res) {
-        ep->err = gp_asprintf("cannot resolve host '%s': %s", ep->host,
-                              rc ? gai_strerror(rc) : "no address");
-    } else {
-        void *a = res->ai_family == AF_INET
-                      ? (void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
-                      : (void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
-
-        inet_ntop(res->ai_family, a, ep->addr, sizeof ep->addr);
-    }
-    if (res)
-        freeaddrinfo(res);
+    ep->err = resolve_host(ep->host, ep->addr, sizeof ep->addr);
     free(copy);
 }
 
