@@ -105,6 +105,13 @@ gp_it(scenario.all_in_one_invocation 180 --expect-exit 0
   -- ${GP_BIN} run ${GP_SCN}/golden_path.yaml ${GP_SCN}/multi_turn.yaml
      ${GP_SCN}/concurrent_isolation.yaml --target @URL@ --no-progress
      --junit ${CMAKE_BINARY_DIR}/it-multi.junit.xml)
+set_tests_properties(it.scenario.all_in_one_invocation PROPERTIES FIXTURES_SETUP it_multi)
+# One JUnit testsuite per scenario file, valid against the XSD.
+add_test(NAME it.scenario.all_in_one_junit COMMAND ${GP_XMLLINT} --noout --schema
+  ${PROJECT_SOURCE_DIR}/reports/schema/junit.xsd --xpath "count(//testsuite)"
+  ${CMAKE_BINARY_DIR}/it-multi.junit.xml)
+set_tests_properties(it.scenario.all_in_one_junit PROPERTIES LABELS integration
+  FIXTURES_REQUIRED it_multi PASS_REGULAR_EXPRESSION "^3[^0-9].*validates")
 
 # A target that cannot be reached is a failed check (exit 1), named, never a hang.
 add_test(NAME it.unreachable_target COMMAND ${GP_WITH} --expect-exit 1
