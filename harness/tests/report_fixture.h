@@ -151,6 +151,18 @@ static inline void fixture_cleanup(fixture *fx)
     free(fx->sc.path);
 }
 
+/* How many times needle occurs in hay, without overlaps. */
+static inline size_t fx_count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+
+    while ((hay = strstr(hay, needle)) != NULL) {
+        n++;
+        hay += strlen(needle);
+    }
+    return n;
+}
+
 static inline char *fx_slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");

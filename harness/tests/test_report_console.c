@@ -12,17 +12,6 @@
 
 #include "report_fixture.h"
 
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-
-    while ((hay = strstr(hay, needle)) != NULL) {
-        n++;
-        hay += strlen(needle);
-    }
-    return n;
-}
-
 static char *render(const fixture *fx, const gp_console_opts *o)
 {
     char *buf = NULL;
@@ -139,8 +128,8 @@ static void test_report_console_auth_hint_and_one_tail(void **state)
                               "of 6 users: check that GOLDENPATH_JWT_SECRET holds the secret"));
     assert_non_null(strstr(s, "target.carrier puts it (bearer; or subprotocol, query)"));
     /* 3 users shown per rule: 3 excerpts under GP-CONNECT, 3 references under GP-COMPLETION */
-    assert_int_equal(count(s, "conn_error 401"), 3);
-    assert_int_equal(count(s, "transcript as above under GP-CONNECT"), 3);
+    assert_int_equal(fx_count(s, "conn_error 401"), 3);
+    assert_int_equal(fx_count(s, "transcript as above under GP-CONNECT"), 3);
     free(s);
 
     /* a refusal the step asked for is no hint */

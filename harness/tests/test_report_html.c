@@ -14,17 +14,6 @@
 
 #include "report_fixture.h"
 
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-
-    while ((hay = strstr(hay, needle)) != NULL) {
-        n++;
-        hay += strlen(needle);
-    }
-    return n;
-}
-
 static char *render(fixture *fx)
 {
     char dir[] = "/tmp/gp-html-XXXXXX", *path, *html;
@@ -55,8 +44,8 @@ static void test_report_html_self_contained(void **state)
     assert_null(strstr(html, "@import"));
     assert_null(strstr(html, "url("));
     /* 8 histograms + 6 timelines (2 failing, 4 passing). */
-    assert_int_equal(count(html, "<svg "), 8 + FX_USERS);
-    assert_int_equal(count(html, "<b class=\"bad\">FAIL</b> user"), 2);
+    assert_int_equal(fx_count(html, "<svg "), 8 + FX_USERS);
+    assert_int_equal(fx_count(html, "<b class=\"bad\">FAIL</b> user"), 2);
     assert_true(strstr(html, "<b class=\"bad\">FAIL</b> user") <
                 strstr(html, "<b class=\"ok\">PASS</b> user"));
     assert_non_null(strstr(html, "gp-user-&lt;2&gt;&amp;&quot;&#39;"));
@@ -90,7 +79,7 @@ static void test_report_html_samples_passing_users(void **state)
     fx.suite.ts = many;
     fx.suite.nts = n;
     html = render(&fx);
-    assert_int_equal(count(html, "<b class=\"ok\">PASS</b> user"), 10);
+    assert_int_equal(fx_count(html, "<b class=\"ok\">PASS</b> user"), 10);
     /* spread over the ramp: the first, the last, and evenly between */
     assert_non_null(strstr(html, "</b> user u0 (#0)"));
     assert_non_null(strstr(html, "</b> user u39 (#39)"));

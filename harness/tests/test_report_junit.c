@@ -39,17 +39,6 @@ static void out_cleanup(out *o)
     free(o->xml);
 }
 
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-
-    while ((hay = strstr(hay, needle)) != NULL) {
-        n++;
-        hay += strlen(needle);
-    }
-    return n;
-}
-
 static void test_report_junit_cases_and_failures(void **state)
 {
     fixture fx;
@@ -58,9 +47,9 @@ static void test_report_junit_cases_and_failures(void **state)
     (void)state;
     fixture_init(&fx, FX_FAIL, 1, NULL);
     write_junit(&o, &fx, 1);
-    assert_int_equal(count(o.xml, "<testcase "), GP_RULE__COUNT);
-    assert_int_equal(count(o.xml, "<skipped"), 1);
-    assert_int_equal(count(o.xml, "<failure "), 2);
+    assert_int_equal(fx_count(o.xml, "<testcase "), GP_RULE__COUNT);
+    assert_int_equal(fx_count(o.xml, "<skipped"), 1);
+    assert_int_equal(fx_count(o.xml, "<failure "), 2);
     assert_non_null(strstr(o.xml, "<testsuites name=\"goldenpath\" tests=\"13\" failures=\"2\""));
     assert_non_null(strstr(o.xml,
                            "classname=\"goldenpath.golden_path\" name=\"GP-R1-STARTED-FIRST: "
