@@ -1704,6 +1704,13 @@ static const char *explain_conn_error(conn *c, const char *in)
     if (strcmp(in, "read failed") == 0 && c->request_sent)
         return "the server closed the connection before completing the WebSocket upgrade "
                "(read failed)";
+    /* OpenSSL's verify failures reach us only as "connect SSL err 1: error:00000001:..." */
+    if (strncmp(in, "connect SSL err", 15) == 0) {
+        snprintf(c->explained, sizeof c->explained,
+                 "TLS handshake failed (server certificate not trusted? see target.ca_file): %s",
+                 in);
+        return c->explained;
+    }
     if (strcmp(in, "Unable to connect") == 0 && !c->request_sent) {
         snprintf(c->explained, sizeof c->explained, "%s (%s)", tcp_probe(c->r), in);
         return c->explained;
