@@ -1,0 +1,51 @@
+# TLS (wss://) integration tests: the goldenpath binary against gp-refserver started with
+# --tls-cert/--tls-key. The certificates are made at test time, into the build directory, by
+# ci/make-test-cert (a throwaway CA with a server certificate it signed, and a self-signed one);
+# nothing of them is committed. Needs the openssl command.
+find_program(GP_OPENSSL openssl REQUIRED)
+set(GP_TLS_WITH ${PROJECT_SOURCE_DIR}/ci/with-refserver)
+set(GP_TLS_DIR ${CMAKE_BINARY_DIR}/tls-test-pki)
+set(GP_TLS_SECRET "ctest-tls-secret-2b8d4e6a")
+set(GP_TLS_ENV "GOLDENPATH_JWT_SECRET=${GP_TLS_SECRET};GP_REFSERVER=${CMAKE_BINARY_DIR}/gp-refserver;NO_COLOR=1")
+set(GP_TLS_VALID ${PROJECT_SOURCE_DIR}/fixtures/scenarios/valid)
+set(GP_TLS_GOLDEN ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml)
+# Server arguments: the CA-signed certificate, and the self-signed one.
+set(GP_TLS_CA_SERVER --server-arg --tls-cert --server-arg ${GP_TLS_DIR}/server.pem
+                     --server-arg --tls-key --server-arg ${GP_TLS_DIR}/server.key)
+set(GP_TLS_SELF_SERVER --server-arg --tls-cert --server-arg ${GP_TLS_DIR}/self.pem
+                       --server-arg --tls-key --server-arg ${GP_TLS_DIR}/self.key)
+
+add_test(NAME it.tls.make_cert COMMAND ${PROJECT_SOURCE_DIR}/ci/make-test-cert ${GP_TLS_DIR})
+set_tests_properties(it.tls.make_cert PROPERTIES LABELS integration TIMEOUT 60
+                     FIXTURES_SETUP gp_tls_pki)
+
+# gp_tls(NAME ARGS...) - one TLS integration test; it needs the certificates.
+function(gp_tls name)
+  add_test(NAME it.tls.${name} COMMAND ${GP_TLS_WITH} --limit 60 ${ARGN})
+  set_tests_properties(it.tls.${name} PROPERTIES LABELS integration TIMEOUT 90
+                       FIXTURES_REQUIRED gp_tls_pki
+                       ENVIRONMENT "${GP_TLS_ENV};GOLDENPATH_CA_FILE=${GP_TLS_DIR}/ca.pem")
+endfunction()
+
+# (a) The server certificate verified against the test CA, hostname checked: 10 users pass.
+gp_tls(ca_verified ${GP_TLS_CA_SERVER}
+  --expect-exit 0 --expect-line "10 of 10 users passed" --reject-text ${GP_TLS_SECRET}
+  -- ${GP_BIN} run ${GP_TLS_VALID}/tls_ca.yaml --target @WSS_URL@ --no-progress)
+
+# (b) insecure: true accepts the self-signed certificate.
+gp_tls(insecure_self_signed ${GP_TLS_SELF_SERVER}
+  --expect-exit 0 --expect-line "10 of 10 users passed"
+  -- ${GP_BIN} run ${GP_TLS_VALID}/tls_insecure.yaml --target @WSS_URL@ --no-progress)
+
+# (c) No CA for the self-signed certificate: GP-CONNECT fails, said to be TLS, cause tls.
+gp_tls(untrusted_self_signed ${GP_TLS_SELF_SERVER}
+  --expect-exit 1 --expect-line "FAIL.*GP-CONNECT"
+  --expect-text "TLS handshake failed" --expect-line "^causes: +tls 3$"
+  -- ${GP_BIN} run ${GP_TLS_GOLDEN} --target @WSS_URL@ --users 3 --timeout 5s
+     --no-progress)
+
+# (d) A ws:// client against the TLS server fails GP-CONNECT and does not hang: a hang would be
+# killed at --limit 20 s and exit 124, not 1.
+gp_tls(plain_client ${GP_TLS_SELF_SERVER} --limit 20
+  --expect-exit 1 --expect-line "FAIL.*GP-CONNECT"
+  -- ${GP_BIN} run ${GP_TLS_GOLDEN} --target @URL@ --users 3 --timeout 5s --no-progress)
