@@ -414,12 +414,37 @@ static void value_text(const char *kind, json_t *v, char *buf, size_t size)
         snprintf(buf, size, "%lld", (long long)json_integer_value(v));
 }
 
-static void print_table(const cmp *c, const char *pb, const char *ph)
+/* " (release=2.4.1, env=staging)" from a report's first scenario's labels, or "". */
+static void labels_text(const gp_report_doc *d, char *buf, size_t size)
+{
+    json_t *labels = d->n ? json_object_get(d->scenarios[0].json, "labels") : NULL, *v;
+    const char *k;
+    size_t used = 0;
+
+    buf[0] = '\0';
+    json_object_foreach(labels, k, v)
+    {
+        int n = snprintf(buf + used, size - used, "%s%s=%s", used ? ", " : " (", k,
+                         json_is_string(v) ? json_string_value(v) : "?");
+
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+    if (used && used + 1 < size)
+        strcat(buf, ")");
+}
+
+static void print_table(const cmp *c, const gp_report_doc *b, const gp_report_doc *h,
+                        const char *pb, const char *ph)
 {
     size_t i, j;
     json_t *s, *chk;
+    char lb[256], lh[256];
 
-    printf("goldenpath compare: BASE %s  vs  HEAD %s\n", pb, ph);
+    labels_text(b, lb, sizeof lb);
+    labels_text(h, lh, sizeof lh);
+    printf("goldenpath compare: BASE %s%s  vs  HEAD %s%s\n", pb, lb, ph, lh);
     json_array_foreach(c->scenarios, i, s)
     {
         printf("\n== %s ==\n  %-10s %-10s %-22s %-14s %-14s %s\n",
@@ -618,7 +643,7 @@ int gp_compare_main(int argc, char **argv)
     c.scenarios = json_array();
     for (i = 0; i < b->n; i++)
         compare_scenario(&c, &b->scenarios[i], &h->scenarios[i], paths[0], paths[1]);
-    print_table(&c, paths[0], paths[1]);
+    print_table(&c, b, h, paths[0], paths[1]);
     rc = c.regressions ? GP_EXIT_FAILED : GP_EXIT_OK;
     if ((junit && write_junit(&c, junit, &err) != 0) ||
         (jsonp && write_json(&c, b, h, paths[0], paths[1], jsonp, &err) != 0)) {
