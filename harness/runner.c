@@ -117,7 +117,6 @@ typedef struct conn {
     bool expect_refused;
     bool attempt_over; /* CONNECTION_ERROR or CLOSED seen for this attempt */
     bool established;
-    bool ready;
     bool request_sent;   /* the upgrade request went out: TCP (and TLS) were up */
     char subproto[2048]; /* the selected subprotocol; a jwt.<token> echo is long */
     int peer_close_code;
@@ -804,7 +803,6 @@ static void start_connect(conn *c, gp_credential cred, bool expect_refused, int 
     c->expect_refused = expect_refused;
     c->attempt_over = false;
     c->established = false;
-    c->ready = false;
     c->request_sent = false;
     c->rx_partial = false;
     c->subproto[0] = '\0';
@@ -952,7 +950,6 @@ static void connect_failed(conn *c)
 
 static void became_ready(conn *c)
 {
-    c->ready = true;
     lws_sul_cancel(&c->sul_timeout);
     if (c->expect_refused) {
         /* Let in without a valid credential: recorded, the judge fails GP-AUTH. */
@@ -1487,7 +1484,6 @@ static void on_delay(lws_sorted_usec_list_t *sul)
 static void on_closed(conn *c)
 {
     runner *r = c->r;
-    bool was_ready = c->ready;
 
     c->wsi = NULL;
     if (c->established && r->connected)
@@ -1541,7 +1537,6 @@ static void on_closed(conn *c)
         abort_user(c);
         break;
     default:
-        (void)was_ready;
         if (c->state != CS_DONE) {
             r->problems++;
             abort_user(c);
