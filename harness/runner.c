@@ -1455,10 +1455,7 @@ static void on_delay(lws_sorted_usec_list_t *sul)
     if (c->r->stopping)
         return;
     switch (c->state) {
-    case CS_IDLE:
-        c->state = CS_READY;
-        run_steps(c);
-        break;
+    case CS_IDLE: /* the user's start in the ramp */
     case CS_THINK:
         c->state = CS_READY;
         run_steps(c);
