@@ -20,3 +20,25 @@ gp_judge_case(auth_not_refused auth_required.yaml auth_not_refused.json GP-AUTH)
 add_test(NAME judge.golden_offline COMMAND ${CMAKE_COMMAND} -E env --unset=GOLDENPATH_JWT_SECRET
   ${GP_BIN} judge ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml ${GP_TR}/golden.json)
 set_tests_properties(judge.golden_offline PROPERTIES LABELS unit TIMEOUT 30)
+
+# Stalls of the harness saved with the transcripts ("harness" in the file): a timing verdict
+# whose wait overlaps one is inconclusive (exit 3 when nothing else failed), a real failure
+# still fails (exit 1), and the same recording stalled only after its waits fails as usual.
+function(gp_judge_exit_case name transcript code pass_regex)
+  add_test(NAME judge.${name} COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit ${code}
+    ${CMAKE_COMMAND} -E env --unset=GOLDENPATH_JWT_SECRET
+    ${GP_BIN} judge ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml ${GP_TR}/${transcript})
+  set_tests_properties(judge.${name} PROPERTIES LABELS unit TIMEOUT 30
+    PASS_REGULAR_EXPRESSION "${pass_regex}.*expect-exit: ok" ${ARGN})
+endfunction()
+gp_judge_exit_case(stall_inconclusive harness_stall_inconclusive.json 3
+  "harness: +loop lag p50 0.4 ms, p99 2.1 ms, max 5020.0 ms.*1 of 3 users passed; 0 failed; 2 inconclusive \\(GP-CONNECT, GP-COMPLETION: the harness fell behind\\)")
+gp_judge_exit_case(stall_and_real_failure harness_stall_and_failure.json 1
+  "1 failed \\(GP-R2-COMPLETED-LAST\\); 1 inconclusive \\(GP-CONNECT, GP-COMPLETION")
+gp_judge_exit_case(stall_elsewhere harness_stall_elsewhere.json 1
+  "2 failed \\(GP-CONNECT, GP-COMPLETION\\)\n" FAIL_REGULAR_EXPRESSION "inconclusive|INCONCLUSIVE")
+# The reports of an inconclusive judgement carry the harness and stay valid.
+set(GP_JUDGE_OUT ${CMAKE_BINARY_DIR}/judge-out)
+add_test(NAME judge.stall_reports_valid COMMAND sh -c
+  "mkdir -p '${GP_JUDGE_OUT}' && '${GP_BIN}' judge '${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml' '${GP_TR}/harness_stall_inconclusive.json' --json '${GP_JUDGE_OUT}/stall.json' --junit '${GP_JUDGE_OUT}/stall.xml' >/dev/null; rc=$?; [ $rc -eq 3 ] || { echo \"exit $rc, want 3\"; exit 1; }; '${Python3_EXECUTABLE}' '${PROJECT_SOURCE_DIR}/ci/json-schema-check' '${PROJECT_SOURCE_DIR}/reports/schema/report.schema.json' '${GP_JUDGE_OUT}/stall.json' && '${GP_XMLLINT}' --noout --schema '${PROJECT_SOURCE_DIR}/reports/schema/junit.xsd' '${GP_JUDGE_OUT}/stall.xml' && grep -q '\"lag_max_ms\": 5020' '${GP_JUDGE_OUT}/stall.json' && grep -q 'type=\"inconclusive\"' '${GP_JUDGE_OUT}/stall.xml'")
+set_tests_properties(judge.stall_reports_valid PROPERTIES LABELS unit TIMEOUT 60)

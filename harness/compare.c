@@ -160,11 +160,20 @@ static void compare_rules(cmp *c, json_t *checks, const gp_results *b, const gp_
         } else {
             snprintf(detail, sizeof detail, "passes");
         }
+        /* Inconclusive users are the harness's lag, not the server's: shown, never a
+         * regression. */
+        if (rb->inconclusive != rh->inconclusive)
+            snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
+                     "; inconclusive %zu -> %zu users (the harness fell behind)", rb->inconclusive,
+                     rh->inconclusive);
+        else if (rh->inconclusive)
+            snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
+                     "; inconclusive for %zu users in both", rh->inconclusive);
         add_check(c, checks, "rule", id,
-                  json_pack("{s:I,s:I}", "checked", (json_int_t)rb->checked, "failed",
-                            (json_int_t)rb->failed),
-                  json_pack("{s:I,s:I}", "checked", (json_int_t)rh->checked, "failed",
-                            (json_int_t)rh->failed),
+                  json_pack("{s:I,s:I,s:I}", "checked", (json_int_t)rb->checked, "failed",
+                            (json_int_t)rb->failed, "inconclusive", (json_int_t)rb->inconclusive),
+                  json_pack("{s:I,s:I,s:I}", "checked", (json_int_t)rh->checked, "failed",
+                            (json_int_t)rh->failed, "inconclusive", (json_int_t)rh->inconclusive),
                   NULL, reg, detail);
     }
 }
@@ -228,7 +237,7 @@ static double user_error_rate(const gp_results *r)
     size_t i, failed = 0;
 
     for (i = 0; i < r->nusers; i++)
-        failed += !r->users[i].passed;
+        failed += gp_user_status(&r->users[i]) == GP_STATUS_FAILED;
     return r->nusers ? 100.0 * (double)failed / (double)r->nusers : 0.0;
 }
 
@@ -302,6 +311,31 @@ static void compare_coverage(cmp *c, json_t *checks, const gp_results *b, const 
     }
 }
 
+/* The harness's own loop lag in each run, for the reader: a slower harness explains
+ * inconclusive verdicts and may colour latencies, but it is never the server's regression. */
+static void compare_harness(cmp *c, json_t *checks, const gp_health *b, const gp_health *h)
+{
+    char detail[256], side[2][96];
+    const gp_health *hs[2] = {b, h};
+    size_t k;
+
+    if (!b->measured && !h->measured)
+        return;
+    for (k = 0; k < 2; k++) {
+        if (hs[k]->measured)
+            snprintf(side[k], sizeof side[k], "p99 %.1f ms, max %.1f ms, %zu stall%s",
+                     (double)hs[k]->lag_p99_us / 1000.0, (double)hs[k]->lag_max_us / 1000.0,
+                     hs[k]->nstalls, hs[k]->nstalls == 1 ? "" : "s");
+        else
+            snprintf(side[k], sizeof side[k], "not measured");
+    }
+    snprintf(detail, sizeof detail, "harness loop lag %s -> %s", side[0], side[1]);
+    add_check(c, checks, "harness", "lag_p99_ms",
+              b->measured ? json_real((double)b->lag_p99_us / 1000.0) : json_null(),
+              h->measured ? json_real((double)h->lag_p99_us / 1000.0) : json_null(), NULL, false,
+              detail);
+}
+
 /* A HEAD that did less than BASE proves less: an interrupted run, fewer users or fewer runs
  * would otherwise read as "no regression" while most of the checks never happened. */
 static void compare_run(cmp *c, json_t *checks, const gp_report_scenario *sb,
@@ -352,6 +386,7 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
         c->changed++;
     }
     compare_run(c, checks, sb, sh);
+    compare_harness(c, checks, &sb->health, &sh->health);
     compare_rules(c, checks, b, h);
     for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
         compare_hist(c, checks, gp_event_type_name((gp_event_type)i), &b->latency[i],
@@ -396,9 +431,14 @@ static void value_text(const char *kind, json_t *v, char *buf, size_t size)
 {
     if (strcmp(kind, "rule") == 0)
         snprintf(buf, size, "%s",
-                 json_integer_value(json_object_get(v, "checked")) == 0 ? "-"
-                 : json_integer_value(json_object_get(v, "failed"))     ? "FAIL"
-                                                                        : "pass");
+                 json_integer_value(json_object_get(v, "checked")) == 0   ? "-"
+                 : json_integer_value(json_object_get(v, "failed"))       ? "FAIL"
+                 : json_integer_value(json_object_get(v, "inconclusive")) ? "INC?"
+                                                                          : "pass");
+    else if (strcmp(kind, "harness") == 0 && json_is_number(v))
+        snprintf(buf, size, "%.1f ms", json_number_value(v));
+    else if (strcmp(kind, "harness") == 0)
+        snprintf(buf, size, "-");
     else if (strcmp(kind, "latency") == 0)
         snprintf(buf, size, "p95 %.1f ms",
                  (double)json_integer_value(json_object_get(v, "p95")) / 1000.0);

@@ -10,10 +10,13 @@
 
 /* Exit statuses of the goldenpath tool; each means one thing. */
 enum {
-    GP_EXIT_OK = 0,      /* every check passed */
-    GP_EXIT_FAILED = 1,  /* a check failed (including an unreachable target) */
-    GP_EXIT_USAGE = 2,   /* usage or scenario error, or reports that cannot be compared */
-    GP_EXIT_INTERNAL = 3 /* the harness itself failed */
+    GP_EXIT_OK = 0,       /* every check passed */
+    GP_EXIT_FAILED = 1,   /* a check failed (including an unreachable target) */
+    GP_EXIT_USAGE = 2,    /* usage or scenario error, or reports that cannot be compared */
+    GP_EXIT_INTERNAL = 3, /* the harness itself failed */
+    /* The harness fell behind: some verdicts are inconclusive and nothing failed. The same
+     * status as GP_EXIT_INTERNAL, because the harness, not the server, is in question. */
+    GP_EXIT_INCONCLUSIVE = 3
 };
 
 #define GP_ERR_MSG_MAX 512

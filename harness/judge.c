@@ -1,6 +1,7 @@
 /* judge.c - the golden-path rules over recorded transcripts. It first builds an isolation
  * registry across users (who owns which thread_id, run_id, user_id and nonce), then judges each
  * user alone: connects and auth refusals, frame hygiene, leaks, each run window, expect steps.
+ * A timing verdict whose wait overlaps a stall of the harness is inconclusive, not failed.
  * It never touches the network and never prints; everything it concludes goes into gp_results. */
 #include "judge.h"
 
@@ -120,6 +121,8 @@ typedef struct nonce_index {
     size_t n;
     size_t lens[MAX_NONCE_LENGTHS];
     size_t nlens;
+    size_t *tab; /* open addressing on h: 1 + index of the first entry with that h, 0 empty */
+    size_t mask;
 } nonce_index;
 
 #define RK_BASE 1099511628211ull
@@ -167,6 +170,30 @@ static void nonce_index_build(nonce_index *ix, gp_transcript *const *ts, size_t 
         ix->n++;
     }
     qsort(ix->v, ix->n, sizeof *ix->v, cmp_nonce);
+    /* A hash table over the sorted entries: one probe per text position, whatever the
+     * number of users (a binary search there made the judge O(bytes x log users)). */
+    for (ix->mask = 63; ix->mask < 2 * ix->n; ix->mask = ix->mask * 2 + 1)
+        ;
+    ix->tab = gp_calloc(ix->mask + 1, sizeof *ix->tab);
+    for (i = 0; i < ix->n; i++) {
+        size_t k = (size_t)(ix->v[i].h ^ ix->v[i].h >> 29) & ix->mask;
+
+        if (i > 0 && ix->v[i - 1].h == ix->v[i].h)
+            continue;
+        while (ix->tab[k])
+            k = (k + 1) & ix->mask;
+        ix->tab[k] = i + 1;
+    }
+}
+
+static const nonce_entry *nonce_lookup(const nonce_index *ix, uint64_t h)
+{
+    size_t k = (size_t)(h ^ h >> 29) & ix->mask;
+
+    for (; ix->tab[k]; k = (k + 1) & ix->mask)
+        if (ix->v[ix->tab[k] - 1].h == h)
+            return &ix->v[ix->tab[k] - 1];
+    return NULL;
 }
 
 /* Returns the index of a user other than self whose nonce occurs in text, or -1. A nonce
@@ -186,12 +213,9 @@ static int nonce_find(const nonce_index *ix, const char *text, size_t tlen, int 
             top *= RK_BASE;
         h = rk_hash(text, len);
         for (i = 0;; i++) {
-            nonce_entry key = {.h = h};
-            const nonce_entry *e = bsearch(&key, ix->v, ix->n, sizeof *ix->v, cmp_nonce);
+            const nonce_entry *e = nonce_lookup(ix, h);
 
             if (e) {
-                while (e > ix->v && e[-1].h == h)
-                    e--;
                 for (; e < ix->v + ix->n && e->h == h; e++)
                     if (e->len == len && e->owner != self && memcmp(e->s, text + i, len) == 0 &&
                         !(own && strcmp(e->s, own) == 0))
@@ -210,6 +234,7 @@ static int nonce_find(const nonce_index *ix, const char *text, size_t tlen, int 
 typedef struct judge {
     const gp_scenario *sc;
     const gp_profile *p;
+    const gp_health *h; /* the harness's stalls, or NULL */
     gp_transcript *const *ts;
     size_t n;
     gp_results *r;
@@ -223,10 +248,12 @@ typedef struct finfo {
     bool parsed;
     bool oversize;
     gp_event ev;
-    char *err;    /* why a text frame did not parse */
-    int foreign;  /* owner of the leaked event, OWNER_NONE when it is the user's own */
-    int run;      /* the run window holding the frame, or -1 */
-    bool claimed; /* taken out of its window's sequence (a leak, another run, a straggler) */
+    char *err;         /* why a text frame did not parse */
+    int foreign;       /* owner of the leaked event, OWNER_NONE when it is the user's own */
+    int run;           /* the run window holding the frame, or -1 */
+    bool claimed;      /* taken out of its window's sequence (a leak, another run, a straggler) */
+    int64_t stall_lag; /* on a CONNECT marker: the lag of the stall that made its timeout
+                          inconclusive, else 0 */
 } finfo;
 
 typedef struct urun {
@@ -240,7 +267,8 @@ typedef struct urun {
     const char *run_id; /* borrowed from a parsed frame */
     bool completed;
     bool failed;
-    uint32_t causes; /* gp_cause bits counted for this run */
+    bool inconclusive; /* a timing verdict of the run fell in a stall of the harness */
+    uint32_t causes;   /* gp_cause bits counted for this run */
 } urun;
 
 typedef struct ujudge {
@@ -254,6 +282,8 @@ typedef struct ujudge {
     uint32_t out_causes; /* gp_cause bits counted outside any run */
     bool conn_failed;    /* a connect meant to succeed failed */
     bool conn_succeeded;
+    bool conn_real_failure; /* ... and not only by a timeout during a stall of the harness */
+    int64_t conn_stall_lag; /* the lag of such a stall */
     char *conn_why;
 } ujudge;
 
@@ -282,6 +312,79 @@ static void ucause(ujudge *U, int run, gp_cause c)
         *mask |= 1u << c;
         U->j->r->causes[c]++;
     }
+}
+
+/* "5.02 s" or "480 ms": the harness's lag, as people compare it with the timeouts. */
+static void fmt_lag(char *buf, size_t size, int64_t us)
+{
+    if (us >= 1000000)
+        snprintf(buf, size, "%.2f s", (double)us / 1e6);
+    else
+        snprintf(buf, size, "%lld ms", (long long)(us / 1000));
+}
+
+/* The worst lag of the stalls that overlap [from, to], or 0 when none does. A binary search
+ * finds the first candidate, so the cost does not grow with the number of users. */
+static int64_t stall_lag(const judge *j, int64_t from, int64_t to)
+{
+    const gp_health *h = j->h;
+    size_t lo = 0, hi;
+    int64_t worst = 0;
+
+    if (!gp_health_overlaps(h, from, to))
+        return 0;
+    if (to < from) {
+        int64_t t = from;
+
+        from = to;
+        to = t;
+    }
+    hi = h->nstalls;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (h->stalls[mid].to_us < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < h->nstalls && h->stalls[lo].from_us <= to; lo++)
+        if (h->stalls[lo].lag_us > worst)
+            worst = h->stalls[lo].lag_us;
+    /* A stall recorded without its lag still happened. */
+    return worst > 0 ? worst : 1;
+}
+
+static void uinconclusive(ujudge *U, gp_rule rule, int run, int step, size_t frame,
+                          const char *expected, const char *received, int64_t lag,
+                          const char *during)
+{
+    char l[48], *cause;
+
+    fmt_lag(l, sizeof l, lag);
+    cause = gp_asprintf("the harness's event loop stalled %s (lag) %s; not a server verdict", l,
+                        during);
+    U->applicable |= 1u << rule;
+    if (run >= 0 && (size_t)run < U->nruns)
+        U->runs[run].inconclusive = true;
+    gp_results_mark_inconclusive(U->j->r, rule, U->u, step, frame, expected, received, cause);
+    free(cause);
+}
+
+/* A timing verdict: the rule broke when a wait from..to ran out. When the harness itself
+ * stalled during the wait it may have been too late to see what the server sent in time, so
+ * the verdict is inconclusive. Returns true when it is a failure (the caller counts causes). */
+static bool ufail_timed(ujudge *U, gp_rule rule, int run, int step, size_t frame,
+                        const char *expected, const char *received, int64_t from, int64_t to)
+{
+    int64_t lag = stall_lag(U->j, from, to);
+
+    if (lag > 0) {
+        uinconclusive(U, rule, run, step, frame, expected, received, lag, "during this wait");
+        return false;
+    }
+    ufail(U, rule, run, step, frame, expected, received);
+    return true;
 }
 
 static int run_step(const ujudge *U, int run)
@@ -723,8 +826,14 @@ static void check_connects(ujudge *U)
                                        : timeout_text(&t->frames[at]);
                 exp =
                     gp_asprintf("a connection to the server, which refuses credential \"%s\"", cn);
-                ufail(U, GP_RULE_CONNECT, -1, fr->code, at, exp, why);
-                U->j->r->causes[cause]++;
+                if (out == OUT_TIMEOUT && t->frames[at].kind == GP_FR_TIMEOUT) {
+                    if (ufail_timed(U, GP_RULE_CONNECT, -1, fr->code, at, exp, why, fr->t_us,
+                                    t->frames[at].t_us))
+                        U->j->r->causes[cause]++;
+                } else {
+                    ufail(U, GP_RULE_CONNECT, -1, fr->code, at, exp, why);
+                    U->j->r->causes[cause]++;
+                }
             } else if (out == OUT_ERROR || out == OUT_REJECTED) {
                 /* Only a refusal that is about credentials proves they are checked: HTTP
                  * 401/403, error_message AUTH_FAILED, or close 1008. A 404, a 502 or a
@@ -800,7 +909,24 @@ static void check_connects(ujudge *U)
             free(ct);
             free(et);
         } else if (t->frames[at].kind == GP_FR_TIMEOUT) {
+            const char *exp_c = "a connection and a ready frame (connection_established)";
+            int64_t lag = stall_lag(U->j, fr->t_us, t->frames[at].t_us);
+
             why = timeout_text(&t->frames[at]);
+            if (lag > 0) {
+                /* Not the server's fault, as far as anyone can tell: no cause is counted, and
+                 * the runs this connection would have carried are inconclusive too. */
+                uinconclusive(U, GP_RULE_CONNECT, -1, fr->code, at, exp_c, why, lag,
+                              "during this wait");
+                U->f[i].stall_lag = lag;
+                U->conn_failed = true;
+                if (!U->conn_stall_lag)
+                    U->conn_stall_lag = lag;
+                if (!U->conn_why)
+                    U->conn_why = prefixed("connection failed", why);
+                free(why);
+                continue;
+            }
             cause = GP_CAUSE_CONNECT_TIMEOUT;
         } else {
             why = gp_strdup(connected ? "connected, but no ready frame arrived"
@@ -811,6 +937,7 @@ static void check_connects(ujudge *U)
               "a connection and a ready frame (connection_established)", why);
         U->j->r->causes[cause]++;
         U->conn_failed = true;
+        U->conn_real_failure = true;
         if (!U->conn_why)
             U->conn_why = prefixed("connection failed", why);
         free(why);
@@ -1327,8 +1454,10 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
         if (deadline > 0 && took > deadline) {
             fmt_dur(d, sizeof d, took);
             why = gp_asprintf("agent_completed after %s", d);
-            ufail(U, GP_RULE_COMPLETION, k, run->step, S[c], exp, why);
-            ucause(U, k, GP_CAUSE_RUN_TIMEOUT);
+            /* A stalled harness reads, and so timestamps, the completion late. */
+            if (ufail_timed(U, GP_RULE_COMPLETION, k, run->step, S[c], exp, why, run->t0,
+                            t->frames[S[c]].t_us))
+                ucause(U, k, GP_CAUSE_RUN_TIMEOUT);
             free(why);
         }
         free(exp);
@@ -1429,33 +1558,52 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
                 break;
             }
     }
-    ufail(U, GP_RULE_COMPLETION, k, run->step, at, exp, why);
-    ucause(U, k, cause);
+    if (cause == GP_CAUSE_RUN_TIMEOUT && run_end != GP_NO_FRAME && t->frames[run_end].data &&
+        strcmp(t->frames[run_end].data, "timeout") == 0) {
+        /* The runner gave up waiting (first event or deadline): a timing verdict. */
+        if (ufail_timed(U, GP_RULE_COMPLETION, k, run->step, at, exp, why,
+                        t->frames[run->begin].t_us, t->frames[run_end].t_us))
+            ucause(U, k, cause);
+    } else {
+        ufail(U, GP_RULE_COMPLETION, k, run->step, at, exp, why);
+        ucause(U, k, cause);
+    }
     free(why);
     free(exp);
 }
 
+/* A gap that overlaps a stall of the harness may be the harness's own: it is inconclusive,
+ * and the search goes on for a gap that is the server's alone. */
 static void check_gaps(ujudge *U, int k, const size_t *S, size_t n, int64_t max_gap)
 {
     size_t a;
-    bool failed = false;
+    bool failed = false, inconclusive = false;
 
     for (a = 1; a < n; a++) {
-        int64_t gap = U->t->frames[S[a]].t_us - U->t->frames[S[a - 1]].t_us;
+        int64_t t0 = U->t->frames[S[a - 1]].t_us, t1 = U->t->frames[S[a]].t_us, gap = t1 - t0, lag;
 
         gp_hist_record(&U->j->r->gaps, gap);
         if (max_gap > 0 && gap > max_gap && !failed) {
             char g[48], m[48], *exp, *why;
 
+            lag = stall_lag(U->j, t0, t1);
+            if (lag > 0 && inconclusive)
+                continue;
             fmt_dur(g, sizeof g, gap);
             fmt_dur(m, sizeof m, max_gap);
             exp = gp_asprintf("at most %s between consecutive events", m);
             why = gp_asprintf("%s between %s and %s (frame %zu)", g, U->f[S[a - 1]].ev.type_name,
                               U->f[S[a]].ev.type_name, S[a]);
-            ufail(U, GP_RULE_GAP, k, U->runs[k].step, S[a], exp, why);
+            if (lag > 0) {
+                uinconclusive(U, GP_RULE_GAP, k, U->runs[k].step, S[a], exp, why, lag,
+                              "during this gap");
+                inconclusive = true;
+            } else {
+                ufail(U, GP_RULE_GAP, k, U->runs[k].step, S[a], exp, why);
+                failed = true;
+            }
             free(exp);
             free(why);
-            failed = true;
         }
     }
 }
@@ -1510,10 +1658,23 @@ static void judge_run(ujudge *U, int k)
     if (nw == 0 && !run->conn_ok) {
         const char *why = run->conn_why ? run->conn_why : "no connection";
         char d[48], *exp;
+        int64_t lag = 0;
 
+        /* A run that never had its connection because the connect timed out in a stall of
+         * the harness is as inconclusive as that connect. */
+        for (a = run->begin; a-- > 0;) {
+            if (U->t->frames[a].kind == GP_FR_CONNECT) {
+                lag = U->f[a].stall_lag;
+                break;
+            }
+        }
         fmt_dur(d, sizeof d, deadline);
         exp = gp_asprintf("agent_completed within %s of the message", d);
-        ufail(U, GP_RULE_COMPLETION, k, run->step, run->begin, exp, why);
+        if (lag > 0)
+            uinconclusive(U, GP_RULE_COMPLETION, k, run->step, run->begin, exp, why, lag,
+                          "while this user connected");
+        else
+            ufail(U, GP_RULE_COMPLETION, k, run->step, run->begin, exp, why);
         free(exp);
         goto out;
     }
@@ -1680,6 +1841,49 @@ static void check_late(ujudge *U)
     }
 }
 
+/* When the expect or ping step failing at frame i began to wait. The runner records no
+ * marker of its own there, so this is the latest frame that ends a step or is the runner's
+ * own act (a send, a match, a run's end, a connect, the ready frame): the wait began at it or
+ * after it, and the window from it covers the whole wait. */
+static int64_t wait_began(const ujudge *U, size_t i)
+{
+    const gp_frame *fail = &U->t->frames[i];
+    size_t a;
+
+    for (a = i; a-- > 0;) {
+        const gp_frame *fr = &U->t->frames[a];
+
+        switch (fr->kind) {
+        case GP_FR_PING_SENT:
+            if (fr->code == fail->code)
+                break; /* the step's own ping: its wait had already begun */
+            return fr->t_us;
+        case GP_FR_SENT:
+        case GP_FR_EXPECT_OK:
+        case GP_FR_EXPECT_FAIL:
+        case GP_FR_RUN_END:
+        case GP_FR_CONNECT:
+        case GP_FR_CONNECTED:
+        case GP_FR_PONG:
+            return fr->t_us;
+        case GP_FR_RECV_TEXT:
+            if (U->f[a].parsed && U->f[a].ev.type == GP_EV_READY)
+                return fr->t_us;
+            break;
+        default:
+            break;
+        }
+    }
+    return U->t->nframes ? U->t->frames[0].t_us : 0;
+}
+
+/* The runner's words for an expect or ping step whose wait ran out. */
+static bool expect_timed_out(const gp_frame *fr)
+{
+    return fr->data && (strncmp(fr->data, "no matching frame within", 24) == 0 ||
+                        strncmp(fr->data, "no pong within", 14) == 0);
+}
+
 static void check_expects(ujudge *U)
 {
     size_t i;
@@ -1704,8 +1908,12 @@ static void check_expects(ujudge *U)
             exp = gp_asprintf("expect step %d%s%s%s to match in time", fr->code,
                               st && st->label ? " (" : "", st && st->label ? st->label : "",
                               st && st->label ? ")" : "");
-        ufail(U, GP_RULE_EXPECT, -1, fr->code, i, exp,
-              fr->data && *fr->data ? fr->data : "no frame matched");
+        if (expect_timed_out(fr))
+            ufail_timed(U, GP_RULE_EXPECT, -1, fr->code, i, exp, fr->data, wait_began(U, i),
+                        fr->t_us);
+        else
+            ufail(U, GP_RULE_EXPECT, -1, fr->code, i, exp,
+                  fr->data && *fr->data ? fr->data : "no frame matched");
         free(exp);
     }
 }
@@ -1760,7 +1968,11 @@ static void judge_user(judge *j, size_t u)
             /* The runner never began the runs: they fail for the connection's reason. */
             fmt_dur(d, sizeof d, j->sc->timeouts.run_us);
             exp = gp_asprintf("agent_completed within %s of the message", d);
-            ufail(&U, GP_RULE_COMPLETION, -1, first, GP_NO_FRAME, exp, U.conn_why);
+            if (!U.conn_real_failure && U.conn_stall_lag > 0)
+                uinconclusive(&U, GP_RULE_COMPLETION, -1, first, GP_NO_FRAME, exp, U.conn_why,
+                              U.conn_stall_lag, "while this user connected");
+            else
+                ufail(&U, GP_RULE_COMPLETION, -1, first, GP_NO_FRAME, exp, U.conn_why);
             free(exp);
             ur->runs_expected = want;
             j->r->runs_total += want;
@@ -1770,14 +1982,14 @@ static void judge_user(judge *j, size_t u)
         j->r->runs_total++;
         if (U.runs[k].completed)
             ur->runs_completed++;
-        if (!U.runs[k].failed)
+        if (!U.runs[k].failed && !U.runs[k].inconclusive)
             j->r->runs_passed++;
     }
     for (r = 0; r < GP_RULE__COUNT; r++) {
         if (!(U.applicable & (1u << r)))
             continue;
         j->r->rules[r].checked++;
-        if (!(ur->failed_rules & (1u << r)))
+        if (!((ur->failed_rules | ur->inconclusive_rules) & (1u << r)))
             j->r->rules[r].passed++;
     }
 
@@ -1795,6 +2007,12 @@ static void judge_user(judge *j, size_t u)
 
 gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, size_t n)
 {
+    return gp_judge_run_health(scenario, ts, n, NULL);
+}
+
+gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
+                                const gp_health *health)
+{
     gp_results *r = gp_results_new(ts ? n : 0);
     gp_profile fallback;
     judge j;
@@ -1810,6 +2028,7 @@ gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, 
         j.p = &scenario->profile;
     }
     j.sc = scenario;
+    j.h = health;
     j.ts = ts;
     j.n = n;
     j.r = r;
@@ -1821,6 +2040,7 @@ gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, 
     map_free(&j.runs);
     map_free(&j.users);
     free(j.nonces.v);
+    free(j.nonces.tab);
     if (j.p == &fallback)
         gp_profile_cleanup(&fallback);
     return r;

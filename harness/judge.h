@@ -3,13 +3,21 @@
 #ifndef GP_JUDGE_H
 #define GP_JUDGE_H
 
+#include "health.h"
 #include "results.h"
 #include "scenario.h"
 #include "transcript.h"
 
 /* Judges every user's transcript and the isolation registry across users.
  * scenario supplies the steps (markers in the transcripts carry step ids), the timeouts and
- * the profile. Returns new results (free with gp_results_free); never NULL. */
+ * the profile. health (borrowed, may be NULL) holds the windows in which the harness itself
+ * stalled: a timing verdict (a connect, run, gap or expect wait that ran out) whose wait
+ * overlaps one is recorded as inconclusive rather than failed, because a late harness, not
+ * the server, may have missed the deadline; order, isolation and field rules are judged as
+ * always. Returns new results (free with gp_results_free); never NULL. */
+gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
+                                const gp_health *health);
+/* gp_judge_run_health without health: every timing verdict stands. */
 gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 /* main.c - the goldenpath command line: a thin layer over the modules. It parses options,
  * loads scenarios, runs them, judges, and hands results to the reporters. Results go to
  * stdout, errors and the live progress line to stderr. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -43,7 +44,8 @@ static const char usage_main[] =
     "Run 'goldenpath COMMAND --help' for a command's options.\n"
     "\n"
     "exit status: 0 every check passed; 1 a check failed (or the target was unreachable);\n"
-    "             2 usage or scenario error; 3 the harness itself failed.\n";
+    "             2 usage or scenario error; 3 the harness itself failed, or fell behind so\n"
+    "             that some verdicts are inconclusive and none failed.\n";
 
 static const char usage_run[] =
     "usage: goldenpath run SCENARIO.yaml... [options]\n"
@@ -64,12 +66,23 @@ static const char usage_run[] =
     "                        write every user's transcript as JSON (for 'goldenpath judge')\n"
     "  --no-progress         no live progress line (it is shown only on a terminal, never\n"
     "                        when CI is set)\n"
+    "  --workers N           split the users over N processes, one event loop each (default:\n"
+    "                        one per core, at most one per 2000 users); the judge still\n"
+    "                        checks isolation across every pair of users\n"
+    "  --source-address ADDR connect from this local IPv4 address (repeatable: users take\n"
+    "                        them in turn); past ~28000 users per address, or on a\n"
+    "                        127.x target with more than 25000 users, several are needed\n"
+    "                        (127.0.0.x work on loopback without set-up)\n"
+    "  --max-connecting N    upgrades in flight at once (default 128); later users wait\n"
+    "                        for a slot, and their connect timeout starts with their attempt\n"
     "  --verbose             show libwebsockets warnings on stderr\n"
     "  -h, --help            show this help\n"
     "\n"
     "environment: GOLDENPATH_JWT_SECRET (the HS256 secret, never printed), NO_COLOR, CI.\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or scenario error;\n"
-    "             3 the harness itself failed.\n";
+    "             3 the harness itself failed, or no check failed but some are inconclusive:\n"
+    "             the harness's own event loop stalled during a timed wait (see the harness\n"
+    "             line of the summary; use fewer users per process, or more --workers).\n";
 
 static const char usage_check[] =
     "usage: goldenpath check SCENARIO.yaml...\n"
@@ -81,8 +94,10 @@ static const char usage_judge[] =
     "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [--junit F] [--json F] [--html F]\n"
     "\n"
     "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
-    "the network.\n"
-    "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error.\n";
+    "the network. Stalls of the harness saved with them make timing verdicts inconclusive,\n"
+    "as in the run.\n"
+    "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
+    "             3 no check failed but some are inconclusive.\n";
 
 static bool want_color(FILE *f)
 {
@@ -117,6 +132,20 @@ static void show_progress(const gp_progress *p, void *ud)
             pc->name, p->connected, p->users, p->finished, p->runs_done, p->problems);
     fflush(stderr);
     pc->shown = true;
+}
+
+/* --workers' default: every core, but no more than one worker per WORKER_MIN_USERS users,
+ * so a small run stays in one process. */
+#define WORKER_MIN_USERS 2000
+
+static unsigned auto_workers(unsigned users)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = cores > 0 ? (unsigned)cores : 1, by_users = users / WORKER_MIN_USERS;
+
+    if (by_users < 1)
+        by_users = 1;
+    return n < by_users ? n : by_users;
 }
 
 static void print_err(const gp_err *err)
@@ -176,7 +205,10 @@ enum {
     O_LABEL,
     O_SAVE,
     O_NOPROG,
-    O_VERBOSE
+    O_VERBOSE,
+    O_WORKERS,
+    O_SOURCE,
+    O_MAXCONN
 };
 
 typedef struct outputs {
@@ -258,6 +290,9 @@ static int cmd_run(int argc, char **argv)
         {"save-transcripts", required_argument, NULL, O_SAVE},
         {"no-progress", no_argument, NULL, O_NOPROG},
         {"verbose", no_argument, NULL, O_VERBOSE},
+        {"workers", required_argument, NULL, O_WORKERS},
+        {"source-address", required_argument, NULL, O_SOURCE},
+        {"max-connecting", required_argument, NULL, O_MAXCONN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -269,10 +304,13 @@ static int cmd_run(int argc, char **argv)
     gp_run_output *runs = NULL;
     gp_results **results = NULL;
     gp_suite *suites = NULL;
-    bool progress = want_progress(), any_failed = false;
+    bool progress = want_progress(), any_failed = false, any_inconclusive = false;
     int opt, rc = GP_EXIT_USAGE;
     gp_console_opts co = {0};
     struct sigaction sa;
+    unsigned workers = 0;
+    const char **sources = NULL;
+    size_t nsources = 0;
 
     memset(&ro, 0, sizeof ro);
     optind = 1;
@@ -315,6 +353,39 @@ static int cmd_run(int argc, char **argv)
         case O_NOPROG:
             progress = false;
             break;
+        case O_WORKERS:
+        case O_MAXCONN: {
+            char *end;
+            long v;
+
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || *end || v < 1 || v > (opt == O_WORKERS ? 64 : 100000)) {
+                fprintf(stderr, "goldenpath: --%s wants a number from 1 to %d, got '%s'\n",
+                        opt == O_WORKERS ? "workers" : "max-connecting",
+                        opt == O_WORKERS ? 64 : 100000, optarg);
+                goto out;
+            }
+            if (opt == O_WORKERS)
+                workers = (unsigned)v;
+            else
+                ro.max_connecting = (unsigned)v;
+            break;
+        }
+        case O_SOURCE: {
+            struct in_addr a;
+
+            if (inet_pton(AF_INET, optarg, &a) != 1) {
+                fprintf(stderr,
+                        "goldenpath: --source-address wants an IPv4 address such as 127.0.0.2, "
+                        "got '%s'\n",
+                        optarg);
+                goto out;
+            }
+            sources = gp_realloc(sources, (nsources + 1) * sizeof *sources);
+            sources[nsources++] = optarg;
+            break;
+        }
         case O_VERBOSE:
             ro.verbose = true;
             break;
@@ -376,7 +447,10 @@ static int cmd_run(int argc, char **argv)
         ro.interrupt = &interrupted;
         ro.progress = progress ? show_progress : NULL;
         ro.progress_ud = &pc;
-        if (gp_runner_run(&ro, &runs[i], &err) != 0) {
+        ro.source_addrs = sources;
+        ro.nsource_addrs = nsources;
+        ro.workers = workers ? workers : auto_workers(ro.users ? ro.users : sc[i]->users.count);
+        if (gp_runner_run_workers(&ro, &runs[i], &err) != 0) {
             if (pc.shown)
                 fputs("\r\033[K", stderr);
             print_err(&err);
@@ -385,7 +459,7 @@ static int cmd_run(int argc, char **argv)
         }
         if (pc.shown)
             fputs("\r\033[K", stderr);
-        results[i] = gp_judge_run(sc[i], runs[i].ts, runs[i].n);
+        results[i] = gp_judge_run_health(sc[i], runs[i].ts, runs[i].n, &runs[i].health);
         suites[i].meta.harness_version = GP_VERSION;
         suites[i].meta.scenario = sc[i];
         suites[i].meta.target = runs[i].target;
@@ -395,15 +469,19 @@ static int cmd_run(int argc, char **argv)
         suites[i].meta.duration_us = runs[i].duration_us;
         suites[i].meta.users = (unsigned)runs[i].n;
         suites[i].meta.interrupted = runs[i].interrupted;
+        suites[i].meta.health = &runs[i].health;
         suites[i].results = results[i];
         suites[i].ts = runs[i].ts;
         suites[i].nts = runs[i].n;
         if (!gp_results_passed(results[i]) || runs[i].interrupted)
             any_failed = true;
+        if (gp_results_inconclusive(results[i]))
+            any_inconclusive = true;
         if (out.transcripts) {
             gp_err terr = {0};
 
-            if (gp_transcripts_save(out.transcripts, runs[i].ts, runs[i].n, &terr) != 0)
+            if (gp_transcripts_save_health(out.transcripts, runs[i].ts, runs[i].n, &runs[i].health,
+                                           &terr) != 0)
                 print_err(&terr);
         }
     }
@@ -425,7 +503,8 @@ static int cmd_run(int argc, char **argv)
             any_failed = true;
         }
     }
-    rc = any_failed ? GP_EXIT_FAILED : GP_EXIT_OK;
+    /* A real failure outweighs the harness's own trouble. */
+    rc = any_failed ? GP_EXIT_FAILED : any_inconclusive ? GP_EXIT_INCONCLUSIVE : GP_EXIT_OK;
 out:
     for (i = 0; i < nsc; i++) {
         if (runs)
@@ -438,6 +517,7 @@ out:
     free(results);
     free(suites);
     free(sc);
+    free(sources);
     gp_kvs_free(labels, nlabels);
     return rc;
 }
@@ -458,6 +538,7 @@ static int cmd_judge(int argc, char **argv)
     gp_results *res = NULL;
     gp_suite suite;
     gp_console_opts co = {0};
+    gp_health health = {0};
     size_t n = 0, i;
     int opt, rc = GP_EXIT_USAGE;
 
@@ -479,16 +560,17 @@ static int cmd_judge(int argc, char **argv)
         return GP_EXIT_USAGE;
     }
     s = gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err);
-    if (!s || gp_transcripts_load(argv[optind + 1], &ts, &n, &err) != 0) {
+    if (!s || gp_transcripts_load_health(argv[optind + 1], &ts, &n, &health, &err) != 0) {
         print_err(&err);
         goto out;
     }
-    res = gp_judge_run(s, ts, n);
+    res = gp_judge_run_health(s, ts, n, &health);
     memset(&suite, 0, sizeof suite);
     suite.meta.harness_version = GP_VERSION;
     suite.meta.scenario = s;
     suite.meta.target = "(recorded transcripts)";
     suite.meta.users = (unsigned)n;
+    suite.meta.health = &health;
     /* A recording has no start time of its own: its file's time and its longest transcript
      * stand in, rather than 1970 and zero. */
     {
@@ -510,9 +592,12 @@ static int cmd_judge(int argc, char **argv)
         rc = GP_EXIT_INTERNAL;
         goto out;
     }
-    rc = gp_results_passed(res) ? GP_EXIT_OK : GP_EXIT_FAILED;
+    rc = !gp_results_passed(res)        ? GP_EXIT_FAILED
+         : gp_results_inconclusive(res) ? GP_EXIT_INCONCLUSIVE
+                                        : GP_EXIT_OK;
 out:
     gp_results_free(res);
+    gp_health_cleanup(&health);
     for (i = 0; i < n; i++)
         gp_transcript_free(ts[i]);
     free(ts);

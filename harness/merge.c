@@ -1,6 +1,7 @@
 /* merge.c - "goldenpath merge A.json B.json... -o ALL.json": one report from reports of the
  * same scenarios run in parts (CI shards). Counts add, histograms merge exactly, users and
- * failure examples are concatenated with their indices shifted. It does not judge again. */
+ * failure examples are concatenated with their indices shifted; the harness's health keeps the
+ * worst lag, adds CPU and keeps every stall. It does not judge again. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,8 @@ static const char usage[] =
     "Merges JSON reports of the same scenarios run in parts (for example CI shards) into one:\n"
     "rule and cause counts add, latency histograms merge exactly, users are concatenated\n"
     "(indices of later parts shift past earlier ones) and failure examples and transcripts\n"
-    "are concatenated up to the report's bounds.\n"
+    "are concatenated up to the report's bounds. The harness's health takes the worst loop\n"
+    "lag, adds CPU time and workers, and keeps every stall (on the merged run's clock).\n"
     "\n"
     "options:\n"
     "  -o, --output FILE  the merged report (required)\n"
@@ -40,10 +42,26 @@ static void add_tool(gp_results *r, const char *name, uint64_t count)
     r->ntools++;
 }
 
+static void copy_examples(gp_failure *dst, size_t *nd, const gp_failure *src, size_t ns,
+                          size_t offset)
+{
+    size_t j;
+
+    for (j = 0; j < ns && *nd < GP_MAX_EXAMPLES; j++) {
+        gp_failure *f = &dst[(*nd)++];
+
+        *f = src[j];
+        f->user = offset + src[j].user;
+        f->expected = gp_strdup(src[j].expected ? src[j].expected : "");
+        f->received = gp_strdup(src[j].received ? src[j].received : "");
+        f->cause = src[j].cause ? gp_strdup(src[j].cause) : NULL;
+    }
+}
+
 /* Adds src into dst; src's users become dst's users offset.. */
 static void merge_results(gp_results *dst, const gp_results *src, size_t offset)
 {
-    size_t i, j;
+    size_t i;
 
     dst->users = gp_realloc(dst->users, (dst->nusers + src->nusers + 1) * sizeof *dst->users);
     for (i = 0; i < src->nusers; i++) {
@@ -62,14 +80,10 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset)
         d->checked += s->checked;
         d->passed += s->passed;
         d->failed += s->failed;
-        for (j = 0; j < s->nexamples && d->nexamples < GP_MAX_EXAMPLES; j++) {
-            gp_failure *f = &d->examples[d->nexamples++];
-
-            *f = s->examples[j];
-            f->user = offset + s->examples[j].user;
-            f->expected = gp_strdup(s->examples[j].expected ? s->examples[j].expected : "");
-            f->received = gp_strdup(s->examples[j].received ? s->examples[j].received : "");
-        }
+        d->inconclusive += s->inconclusive;
+        copy_examples(d->examples, &d->nexamples, s->examples, s->nexamples, offset);
+        copy_examples(d->inconclusive_examples, &d->ninconclusive, s->inconclusive_examples,
+                      s->ninconclusive, offset);
     }
     for (i = 0; i < GP_CAUSE__COUNT; i++)
         dst->causes[i] += src->causes[i];
@@ -109,6 +123,61 @@ static bool merge_transcripts(json_t *dst, json_t *src, size_t offset)
     return cut;
 }
 
+static int cmp_stall(const void *a, const void *b)
+{
+    const gp_stall *x = a, *y = b;
+
+    return x->from_us < y->from_us ? -1 : x->from_us > y->from_us;
+}
+
+/* The health of scenario i over all parts: the worst lag of any part, CPU time and workers
+ * added, busy as total CPU over the workers' total wall time, and every part's stalls moved
+ * onto the merged run's clock (which starts at the earliest part). Unmeasured when no part
+ * was measured. */
+static void merge_health(gp_health *h, gp_report_doc **docs, size_t n, size_t i, int64_t start)
+{
+    gp_stall *all = NULL;
+    size_t nall = 0, d, k;
+    double capacity = 0;
+
+    memset(h, 0, sizeof *h);
+    for (d = 0; d < n; d++) {
+        const gp_report_scenario *s = &docs[d]->scenarios[i];
+        const gp_health *p = &s->health;
+        int64_t shift = s->started_wall_us - start;
+
+        if (!p->measured)
+            continue;
+        h->measured = true;
+        h->workers += p->workers;
+        if (p->lag_p50_us > h->lag_p50_us)
+            h->lag_p50_us = p->lag_p50_us;
+        if (p->lag_p99_us > h->lag_p99_us)
+            h->lag_p99_us = p->lag_p99_us;
+        if (p->lag_max_us > h->lag_max_us)
+            h->lag_max_us = p->lag_max_us;
+        h->cpu_user_s += p->cpu_user_s;
+        h->cpu_sys_s += p->cpu_sys_s;
+        if (p->cpu_busy > h->cpu_busy)
+            h->cpu_busy = p->cpu_busy;
+        capacity += (double)s->duration_us / 1e6 * (p->workers ? p->workers : 1);
+        all = gp_realloc(all, (nall + p->nstalls + 1) * sizeof *all);
+        for (k = 0; k < p->nstalls; k++) {
+            all[nall] = p->stalls[k];
+            all[nall].from_us += shift;
+            all[nall].to_us += shift;
+            nall++;
+        }
+    }
+    if (capacity > 0)
+        h->cpu_busy = (h->cpu_user_s + h->cpu_sys_s) / capacity;
+    if (nall)
+        qsort(all, nall, sizeof *all, cmp_stall);
+    for (k = 0; k < nall; k++)
+        gp_health_add_stall(h, all[k].from_us, all[k].to_us, all[k].lag_us);
+    free(all);
+}
+
 static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
 {
     size_t d, i;
@@ -143,6 +212,7 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *
     gp_scenario *scs = gp_calloc(ns ? ns : 1, sizeof *scs);
     gp_kv **labels = gp_calloc(ns ? ns : 1, sizeof *labels);
     gp_results **res = gp_calloc(ns ? ns : 1, sizeof *res);
+    gp_health *health = gp_calloc(ns ? ns : 1, sizeof *health);
     json_t *root, *from = json_array();
     char *text;
     int rc = -1;
@@ -188,6 +258,8 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *
         suites[i].meta.duration_us = end - start;
         suites[i].meta.users = users;
         suites[i].meta.interrupted = interrupted;
+        merge_health(&health[i], docs, n, i, start);
+        suites[i].meta.health = &health[i];
         suites[i].results = res[i];
     }
     root = gp_report_to_json(suites, ns);
@@ -219,8 +291,10 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *
     }
     for (i = 0; i < ns; i++) {
         gp_results_free(res[i]);
+        gp_health_cleanup(&health[i]);
         free(labels[i]);
     }
+    free(health);
     free(res);
     free(labels);
     free(scs);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "health.h"
 #include "results.h"
 #include "scenario.h"
 #include "transcript.h"
@@ -17,10 +18,12 @@ typedef struct gp_run_meta {
     const char *target;          /* the URL actually used, credentials redacted; borrowed */
     const gp_kv *labels;         /* --label key=value pairs; borrowed */
     size_t nlabels;
-    int64_t started_wall_us;     /* epoch µs */
+    int64_t started_wall_us; /* epoch µs */
     int64_t duration_us;
     unsigned users;
-    bool interrupted;            /* stopped by SIGINT/SIGTERM before it finished */
+    bool interrupted;        /* stopped by SIGINT/SIGTERM before it finished */
+    const gp_health *health; /* the harness's own lag, CPU and stalls; borrowed, NULL or
+                                not measured when unknown (then not reported) */
 } gp_run_meta;
 
 /* One scenario's run: what every reporter takes. All borrowed. */
@@ -36,6 +39,9 @@ typedef struct gp_console_opts {
     size_t max_users_per_rule; /* failing users shown per rule (default 3) */
     size_t tail_frames;        /* transcript frames shown per failing user (default 8) */
 } gp_console_opts;
+
+/* What the reports advise when the harness fell behind and verdicts are inconclusive. */
+#define GP_INCONCLUSIVE_HINT "fewer users per process, or more --workers"
 
 /* Writes the human summary to out. */
 void gp_report_console(FILE *out, const gp_suite *suites, size_t n, const gp_console_opts *o);

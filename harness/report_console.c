@@ -1,6 +1,7 @@
-/* report_console.c - the human summary printed at the end of a run: per scenario a rule table,
- * the first failing users of each failing rule with the tail of their transcripts, latency
- * percentiles, causes, and one closing line a person can act on. Plain ASCII unless color. */
+/* report_console.c - the human summary printed at the end of a run: per scenario the harness's
+ * own health, a rule table, the first failing users of each failing rule with the tail of their
+ * transcripts, the inconclusive verdicts, latency percentiles, causes, and one closing line a
+ * person can act on. Plain ASCII unless color. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,16 +11,19 @@
 #define CONSOLE_TEXT_MAX 160
 
 typedef struct style {
-    const char *pass, *fail, *skip, *bold, *dim, *off;
+    const char *pass, *fail, *skip, *inconclusive, *bold, *dim, *off;
 } style;
 
-static const style plain = {"PASS", "FAIL", "SKIP", "", "", ""};
+static const style plain = {"PASS", "FAIL", "SKIP", "INC?", "", "", ""};
 static const style color = {"\033[32m\xe2\x9c\x93\033[0m   ",
                             "\033[31m\xe2\x9c\x97\033[0m   ",
                             "\033[33m-\033[0m   ",
+                            "\033[33m?\033[0m   ",
                             "\033[1m",
                             "\033[2m",
                             "\033[0m"};
+
+#define CONSOLE_STALLS_SHOWN 5
 
 static void ms(char *buf, size_t size, int64_t us)
 {
@@ -129,6 +133,62 @@ static void failing_rule(FILE *out, const gp_suite *s, gp_rule rule, const gp_co
         fprintf(out, "  ... and %zu more users\n", rr->failed - shown);
 }
 
+/* A rule with no verdict for some users: the harness stalled while they waited, so the server
+ * is not blamed; what a person can do about it, then the first users with the would-be
+ * failure and its cause. */
+static void inconclusive_rule(FILE *out, const gp_suite *s, gp_rule rule, const gp_console_opts *o,
+                              const style *st)
+{
+    const gp_results *r = s->results;
+    const gp_rule_result *rr = &r->rules[rule];
+    size_t i, shown = rr->ninconclusive < o->max_users_per_rule ? rr->ninconclusive
+                                                                : o->max_users_per_rule;
+
+    fprintf(out, "\n%s%s%s  INCONCLUSIVE for %zu of %zu users: %s\n", st->bold, gp_rule_id(rule),
+            st->off, rr->inconclusive, rr->checked, gp_rule_title(rule));
+    fprintf(out, "  the harness itself fell behind while these users waited: no verdict on the "
+                 "server\n");
+    fprintf(out, "  %shint:%s %s\n", st->bold, st->off, GP_INCONCLUSIVE_HINT);
+    for (i = 0; i < shown; i++) {
+        const gp_failure *f = &rr->inconclusive_examples[i];
+
+        fputs("  user ", out);
+        safe(out, f->user < r->nusers ? r->users[f->user].user_id : NULL);
+        fprintf(out, " (#%zu)", f->user);
+        if (f->step >= 0)
+            fprintf(out, ", step %d", f->step);
+        if (f->frame != GP_NO_FRAME)
+            fprintf(out, ", frame %zu", f->frame);
+        fputs("\n    expected: ", out);
+        safe(out, f->expected);
+        fputs("\n    received: ", out);
+        safe(out, f->received);
+        fputs("\n    cause:    ", out);
+        safe(out, f->cause ? f->cause : "the harness fell behind");
+        fputc('\n', out);
+    }
+    if (rr->inconclusive > shown)
+        fprintf(out, "  ... and %zu more users\n", rr->inconclusive - shown);
+}
+
+/* The harness's own lag and CPU, and its first stall windows (ms since the run began). */
+static void harness_line(FILE *out, const gp_health *h)
+{
+    char line[256];
+    size_t i;
+
+    gp_rep_health_line(h, line, sizeof line);
+    fprintf(out, "harness:  %s\n", line);
+    for (i = 0; i < h->nstalls && i < CONSOLE_STALLS_SHOWN; i++)
+        fprintf(out, "%s%.1f-%.1f ms (lag %.1f ms)",
+                i ? ", " : "          stalls: ", (double)h->stalls[i].from_us / 1000.0,
+                (double)h->stalls[i].to_us / 1000.0, (double)h->stalls[i].lag_us / 1000.0);
+    if (h->nstalls > CONSOLE_STALLS_SHOWN)
+        fprintf(out, ", ... %zu more", h->nstalls - CONSOLE_STALLS_SHOWN);
+    if (h->nstalls)
+        fputc('\n', out);
+}
+
 /* Users whose connect with a valid credential was answered with HTTP 401/403; *status gets
  * the first such status. The runner's connect marker says which credential it presented. */
 static size_t auth_refusals(const gp_suite *s, int *status)
@@ -214,9 +274,9 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     const gp_results *r = s->results;
     const char *name =
         s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name : "unnamed";
-    size_t i, upassed = 0, nfailed_rules = 0;
+    size_t i, upassed, ufailed, uinconclusive, nfailed_rules = 0, ninc_rules = 0;
     char when[40];
-    bool any_cause = false;
+    bool any_cause = false, inc = gp_results_inconclusive(r);
 
     gp_iso8601_format(s->meta.started_wall_us, false, when, sizeof when);
     fprintf(out, "%s== %s ==%s\n", st->bold, name, st->off);
@@ -225,14 +285,30 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     fprintf(out, "\nusers:    %u    duration: %.1f s    started: %sZ%s\n", s->meta.users,
             (double)s->meta.duration_us / 1e6, when,
             s->meta.interrupted ? "    INTERRUPTED before the end" : "");
-    fprintf(out, "\n       %-22s %7s %7s %7s  %s\n", "rule", "passed", "failed", "checked",
-            "title");
+    if (gp_rep_health_known(s->meta.health))
+        harness_line(out, s->meta.health);
+    /* The inconclusive column appears only when there is something in it, so the table of an
+     * ordinary run reads as it always did. */
+    if (inc)
+        fprintf(out, "\n       %-22s %7s %7s %8s %7s  %s\n", "rule", "passed", "failed", "inconcl.",
+                "checked", "title");
+    else
+        fprintf(out, "\n       %-22s %7s %7s %7s  %s\n", "rule", "passed", "failed", "checked",
+                "title");
     for (i = 0; i < GP_RULE__COUNT; i++) {
         const gp_rule_result *rr = &r->rules[i];
-        const char *mark = rr->checked == 0 ? st->skip : rr->failed ? st->fail : st->pass;
+        const char *mark = rr->checked == 0   ? st->skip
+                           : rr->failed       ? st->fail
+                           : rr->inconclusive ? st->inconclusive
+                                              : st->pass;
 
-        fprintf(out, "  %s %-22s %7zu %7zu %7zu  %s\n", mark, gp_rule_id((gp_rule)i), rr->passed,
-                rr->failed, rr->checked, gp_rule_title((gp_rule)i));
+        if (inc)
+            fprintf(out, "  %s %-22s %7zu %7zu %8zu %7zu  %s\n", mark, gp_rule_id((gp_rule)i),
+                    rr->passed, rr->failed, rr->inconclusive, rr->checked,
+                    gp_rule_title((gp_rule)i));
+        else
+            fprintf(out, "  %s %-22s %7zu %7zu %7zu  %s\n", mark, gp_rule_id((gp_rule)i),
+                    rr->passed, rr->failed, rr->checked, gp_rule_title((gp_rule)i));
     }
     {
         shown_tail *tails = gp_calloc(r->nusers ? r->nusers : 1, sizeof *tails);
@@ -244,6 +320,9 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
                 failing_rule(out, s, (gp_rule)i, o, st, tails);
         free(tails);
     }
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        if (r->rules[i].inconclusive)
+            inconclusive_rule(out, s, (gp_rule)i, o, st);
     fprintf(out, "\nlatency (ms)       %8s %10s %10s %10s %10s\n", "count", "p50", "p95", "p99",
             "max");
     for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
@@ -261,18 +340,30 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     }
     fputs(any_cause ? "\n" : "none\n", out);
     hints(out, s, st);
-    for (i = 0; i < r->nusers; i++)
-        upassed += r->users[i].passed;
+    upassed = gp_results_count_users(r, GP_STATUS_PASSED);
+    ufailed = gp_results_count_users(r, GP_STATUS_FAILED);
+    uinconclusive = gp_results_count_users(r, GP_STATUS_INCONCLUSIVE);
     fprintf(out, "\n%s%s: %zu of %zu users passed; %zu failed", st->bold, name, upassed, r->nusers,
-            r->nusers - upassed);
+            ufailed);
     for (i = 0; i < GP_RULE__COUNT; i++) {
         if (!r->rules[i].failed)
             continue;
         fprintf(out, "%s%s", nfailed_rules ? ", " : " (", gp_rule_id((gp_rule)i));
         nfailed_rules++;
     }
-    fprintf(out, "%s%s%s\n", nfailed_rules ? ")" : "", s->meta.interrupted ? "; interrupted" : "",
-            st->off);
+    if (nfailed_rules)
+        fputc(')', out);
+    if (inc) {
+        fprintf(out, "; %zu inconclusive", uinconclusive);
+        for (i = 0; i < GP_RULE__COUNT; i++) {
+            if (!r->rules[i].inconclusive)
+                continue;
+            fprintf(out, "%s%s", ninc_rules ? ", " : " (", gp_rule_id((gp_rule)i));
+            ninc_rules++;
+        }
+        fputs(": the harness fell behind)", out);
+    }
+    fprintf(out, "%s%s\n", s->meta.interrupted ? "; interrupted" : "", st->off);
 }
 
 void gp_report_console(FILE *out, const gp_suite *suites, size_t n, const gp_console_opts *o)

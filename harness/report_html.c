@@ -1,6 +1,7 @@
 /* report_html.c - one self-contained HTML file (inline CSS, SVG and a few lines of JS, no
- * external resources): summary, rule table, latency histograms drawn from the exact buckets,
- * and a swimlane timeline per failing user plus a sample of passing ones. */
+ * external resources): summary with the harness's own health, rule table (failed and
+ * inconclusive users), latency histograms drawn from the exact buckets, and a swimlane timeline
+ * per failing or inconclusive user plus a sample of passing ones. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #define HTML_PASSING_SAMPLE 10
 #define HTML_BINS 32
 #define HTML_TEXT_MAX 400
+#define HTML_STALLS_SHOWN 20
 
 static const char css[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}"
@@ -231,8 +233,14 @@ static void axis_svg(gp_rep *r, const gp_axis *ax, int64_t t0, int W, int H)
     }
 }
 
-static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
+static void timeline(gp_rep *r, const gp_suite *s, size_t user, gp_status status)
 {
+    bool failed = status != GP_STATUS_PASSED;
+    static const char *const cls[] = {
+        [GP_STATUS_PASSED] = "ok", [GP_STATUS_FAILED] = "bad", [GP_STATUS_INCONCLUSIVE] = "skip"};
+    static const char *const word[] = {[GP_STATUS_PASSED] = "PASS",
+                                       [GP_STATUS_FAILED] = "FAIL",
+                                       [GP_STATUS_INCONCLUSIVE] = "INCONCLUSIVE"};
     const gp_results *res = s->results;
     const gp_transcript *t = gp_suite_transcript(s, user);
     size_t focus = gp_results_user_frame(res, user), start, end, i;
@@ -241,7 +249,7 @@ static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
     gp_axis ax;
 
     gp_rep_printf(r, "<div class=\"lane\"><div class=\"who\"><b class=\"%s\">%s</b> user ",
-                  failed ? "bad" : "ok", failed ? "FAIL" : "PASS");
+                  cls[status], word[status]);
     esc(r, user < res->nusers ? res->users[user].user_id : "?");
     gp_rep_printf(r, " (#%zu)", user);
     if (failed && user < res->nusers && res->users[user].cause) {
@@ -305,21 +313,67 @@ static void timeline(gp_rep *r, const gp_suite *s, size_t user, bool failed)
     gp_rep_puts(r, "</pre></details></div>\n");
 }
 
+/* The harness's own lag and CPU, and its stall windows: whether the run can be trusted. */
+static void harness_html(gp_rep *r, const gp_health *h)
+{
+    char line[256];
+    size_t i;
+
+    gp_rep_health_line(h, line, sizeof line);
+    gp_rep_puts(r, "<p class=\"harness\">harness: ");
+    esc(r, line);
+    for (i = 0; i < h->nstalls && i < HTML_STALLS_SHOWN; i++)
+        gp_rep_printf(r, "%s%.1f&ndash;%.1f ms (lag %.1f ms)",
+                      i ? ", " : "<br>stalls: ", (double)h->stalls[i].from_us / 1000.0,
+                      (double)h->stalls[i].to_us / 1000.0, (double)h->stalls[i].lag_us / 1000.0);
+    if (h->nstalls > HTML_STALLS_SHOWN)
+        gp_rep_printf(r, ", &hellip; %zu more", h->nstalls - HTML_STALLS_SHOWN);
+    gp_rep_puts(r, "</p>\n");
+}
+
+static void examples_html(gp_rep *r, const gp_results *res, const gp_failure *fs, size_t n)
+{
+    size_t j;
+
+    for (j = 0; j < n; j++) {
+        const gp_failure *f = &fs[j];
+
+        gp_rep_printf(r, "<details class=\"ex\"><summary>%suser ",
+                      f->cause ? "<b class=\"skip\">inconclusive</b> " : "");
+        esc(r, f->user < res->nusers ? res->users[f->user].user_id : "?");
+        gp_rep_printf(r, " (#%zu)</summary>expected <code>", f->user);
+        esc_redacted(r, f->expected);
+        gp_rep_puts(r, "</code><br>received <code>");
+        esc_redacted(r, f->received);
+        if (f->cause) {
+            gp_rep_puts(r, "</code><br>cause <code>");
+            esc_redacted(r, f->cause);
+        }
+        gp_rep_puts(r, "</code></details>");
+    }
+}
+
 static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
 {
     const gp_results *res = s->results;
     const char *name =
         s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name : "unnamed";
-    size_t i, j, upassed = 0, shown_fail = 0, shown_pass = 0, nfail;
+    size_t i, j, upassed, shown_fail = 0, shown_pass = 0, nfail, ninc;
     char when[40];
-    bool ok = gp_results_passed(res) && !s->meta.interrupted;
+    bool failed = !gp_results_passed(res) || s->meta.interrupted;
+    bool inc = !failed && gp_results_inconclusive(res);
 
-    for (i = 0; i < res->nusers; i++)
-        upassed += res->users[i].passed;
-    nfail = res->nusers - upassed;
+    upassed = gp_results_count_users(res, GP_STATUS_PASSED);
+    nfail = gp_results_count_users(res, GP_STATUS_FAILED);
+    ninc = gp_results_count_users(res, GP_STATUS_INCONCLUSIVE);
     gp_iso8601_format(s->meta.started_wall_us, true, when, sizeof when);
     gp_rep_printf(r, "<section class=\"scenario\" id=\"s%zu\"><h2 class=\"%s\">%s ", idx,
-                  ok ? "ok" : "bad", ok ? "PASS" : "FAIL");
+                  failed ? "bad"
+                  : inc  ? "skip"
+                         : "ok",
+                  failed ? "FAIL"
+                  : inc  ? "INCONCLUSIVE"
+                         : "PASS");
     esc(r, name);
     gp_rep_puts(r, "</h2>\n<p>target <code>");
     esc_redacted(r, s->meta.target ? s->meta.target : "?");
@@ -332,41 +386,50 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
         gp_rep_puts(r, "=");
         esc(r, s->meta.labels[i].value);
     }
+    gp_rep_puts(r, s->meta.interrupted ? " &middot; <b class=\"bad\">interrupted</b></p>\n"
+                                       : "</p>\n");
+    if (gp_rep_health_known(s->meta.health))
+        harness_html(r, s->meta.health);
     gp_rep_printf(r,
-                  "%s</p>\n<div class=\"cards\"><div class=\"card\"><b>%u</b>users</div>"
+                  "<div class=\"cards\"><div class=\"card\"><b>%u</b>users</div>"
                   "<div class=\"card ok\"><b>%zu</b>passed</div><div class=\"card %s\"><b>"
-                  "%zu</b>failed</div><div class=\"card\"><b>%.1f s</b>duration</div>"
+                  "%zu</b>failed</div>",
+                  s->meta.users, upassed, nfail ? "bad" : "ok", nfail);
+    if (ninc)
+        gp_rep_printf(r, "<div class=\"card skip\"><b>%zu</b>inconclusive</div>", ninc);
+    gp_rep_printf(r,
+                  "<div class=\"card\"><b>%.1f s</b>duration</div>"
                   "<div class=\"card\"><b>%zu/%zu</b>runs passed</div></div>\n",
-                  s->meta.interrupted ? " &middot; <b class=\"bad\">interrupted</b>" : "",
-                  s->meta.users, upassed, nfail ? "bad" : "ok", nfail,
                   (double)s->meta.duration_us / 1e6, res->runs_passed, res->runs_total);
+    if (gp_results_inconclusive(res))
+        gp_rep_puts(r, "<p class=\"skip\">Some verdicts are inconclusive: the harness itself fell "
+                       "behind while users waited, so those waits say nothing about the server. "
+                       "Hint: " GP_INCONCLUSIVE_HINT ".</p>\n");
     gp_rep_puts(r, "<h3>Rules</h3><table><tr><th></th><th>rule</th><th>title</th><th>passed</th>"
-                   "<th>failed</th><th>checked</th></tr>\n");
+                   "<th>failed</th><th>inconclusive</th><th>checked</th></tr>\n");
     for (i = 0; i < GP_RULE__COUNT; i++) {
         const gp_rule_result *rr = &res->rules[i];
         const char *cls = rr->checked == 0 ? "skip" : rr->failed ? "bad" : "ok";
         const char *mark = rr->checked == 0 ? "&ndash;" : rr->failed ? "&#10007;" : "&#10003;";
 
+        if (rr->checked && !rr->failed && rr->inconclusive) {
+            cls = "skip";
+            mark = "?";
+        }
         gp_rep_printf(r, "<tr><td class=\"%s\">%s</td><td><code>%s</code></td><td>", cls, mark,
                       gp_rule_id((gp_rule)i));
         esc(r, gp_rule_title((gp_rule)i));
-        for (j = 0; j < rr->nexamples; j++) {
-            const gp_failure *f = &rr->examples[j];
-
-            gp_rep_puts(r, "<details class=\"ex\"><summary>user ");
-            esc(r, f->user < res->nusers ? res->users[f->user].user_id : "?");
-            gp_rep_printf(r, " (#%zu)</summary>expected <code>", f->user);
-            esc_redacted(r, f->expected);
-            gp_rep_puts(r, "</code><br>received <code>");
-            esc_redacted(r, f->received);
-            gp_rep_puts(r, "</code></details>");
-        }
+        examples_html(r, res, rr->examples, rr->nexamples);
         if (rr->failed > rr->nexamples)
             gp_rep_printf(r, "<br><small>and %zu more users</small>", rr->failed - rr->nexamples);
+        examples_html(r, res, rr->inconclusive_examples, rr->ninconclusive);
+        if (rr->inconclusive > rr->ninconclusive)
+            gp_rep_printf(r, "<br><small>and %zu more inconclusive users</small>",
+                          rr->inconclusive - rr->ninconclusive);
         gp_rep_printf(r,
                       "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
-                      "<td class=\"n\">%zu</td></tr>\n",
-                      rr->passed, rr->failed, rr->checked);
+                      "<td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>\n",
+                      rr->passed, rr->failed, rr->inconclusive, rr->checked);
     }
     gp_rep_puts(r, "</table>\n<h3>Latency</h3><div class=\"hists\">\n");
     for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
@@ -390,11 +453,12 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     for (i = 0; i < res->nusers && shown_fail < GP_REPORT_MAX_TRANSCRIPTS; i++) {
         if (res->users[i].passed)
             continue;
-        timeline(r, s, i, true);
+        timeline(r, s, i, gp_user_status(&res->users[i]));
         shown_fail++;
     }
-    if (nfail > shown_fail)
-        gp_rep_printf(r, "<p>%zu more failing users not drawn.</p>\n", nfail - shown_fail);
+    if (nfail + ninc > shown_fail)
+        gp_rep_printf(r, "<p>%zu more failing or inconclusive users not drawn.</p>\n",
+                      nfail + ninc - shown_fail);
     /* A sample of passing users spread over the whole ramp (first, last and evenly between),
      * not just the first ones to connect. */
     for (i = 0, j = 0; i < res->nusers && shown_pass < HTML_PASSING_SAMPLE; i++) {
@@ -403,7 +467,7 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
         if (upassed <= HTML_PASSING_SAMPLE ||
             j == (shown_pass * (upassed - 1) + HTML_PASSING_SAMPLE - 2) /
                      (HTML_PASSING_SAMPLE - 1)) {
-            timeline(r, s, i, false);
+            timeline(r, s, i, GP_STATUS_PASSED);
             shown_pass++;
         }
         j++;

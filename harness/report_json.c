@@ -26,33 +26,63 @@ static json_t *text(const char *s)
     return j;
 }
 
+static json_t *examples_json(const gp_results *r, const gp_failure *fs, size_t n)
+{
+    json_t *ex = json_array();
+    size_t j;
+
+    for (j = 0; j < n; j++) {
+        const gp_failure *f = &fs[j];
+        const char *uid = f->user < r->nusers ? r->users[f->user].user_id : NULL;
+        json_t *o =
+            json_pack("{s:I,s:o,s:i,s:o,s:o,s:o}", "user", (json_int_t)f->user, "user_id",
+                      text(uid), "step", f->step, "frame",
+                      f->frame == GP_NO_FRAME ? json_null() : json_integer((json_int_t)f->frame),
+                      "expected", text(f->expected), "received", text(f->received));
+
+        if (f->cause)
+            json_object_set_new(o, "cause", text(f->cause));
+        json_array_append_new(ex, o);
+    }
+    return ex;
+}
+
 static json_t *rules_json(const gp_results *r)
 {
     json_t *arr = json_array();
-    size_t i, j;
+    size_t i;
 
     for (i = 0; i < GP_RULE__COUNT; i++) {
         const gp_rule_result *rr = &r->rules[i];
-        json_t *ex = json_array();
 
-        for (j = 0; j < rr->nexamples; j++) {
-            const gp_failure *f = &rr->examples[j];
-            const char *uid = f->user < r->nusers ? r->users[f->user].user_id : NULL;
-
-            json_array_append_new(
-                ex, json_pack("{s:I,s:o,s:i,s:o,s:o,s:o}", "user", (json_int_t)f->user, "user_id",
-                              text(uid), "step", f->step, "frame",
-                              f->frame == GP_NO_FRAME ? json_null()
-                                                      : json_integer((json_int_t)f->frame),
-                              "expected", text(f->expected), "received", text(f->received)));
-        }
-        json_array_append_new(arr,
-                              json_pack("{s:s,s:s,s:I,s:I,s:I,s:o}", "id", gp_rule_id((gp_rule)i),
-                                        "title", gp_rule_title((gp_rule)i), "checked",
-                                        (json_int_t)rr->checked, "passed", (json_int_t)rr->passed,
-                                        "failed", (json_int_t)rr->failed, "examples", ex));
+        json_array_append_new(
+            arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:o}", "id", gp_rule_id((gp_rule)i),
+                           "title", gp_rule_title((gp_rule)i), "checked", (json_int_t)rr->checked,
+                           "passed", (json_int_t)rr->passed, "failed", (json_int_t)rr->failed,
+                           "inconclusive", (json_int_t)rr->inconclusive, "examples",
+                           examples_json(r, rr->examples, rr->nexamples), "inconclusive_examples",
+                           examples_json(r, rr->inconclusive_examples, rr->ninconclusive)));
     }
     return arr;
+}
+
+/* The harness's own health, in the units people read (ms, s); stalls in ms since the run
+ * began. Benchmarks read lag_p99_ms and lag_max_ms: the names are stable. */
+static json_t *harness_json(const gp_health *h)
+{
+    json_t *stalls = json_array();
+    size_t i;
+
+    for (i = 0; i < h->nstalls; i++)
+        json_array_append_new(stalls, json_pack("{s:f,s:f,s:f}", "from_ms",
+                                                (double)h->stalls[i].from_us / 1000.0, "to_ms",
+                                                (double)h->stalls[i].to_us / 1000.0, "lag_ms",
+                                                (double)h->stalls[i].lag_us / 1000.0));
+    return json_pack("{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:o}", "workers", (json_int_t)h->workers,
+                     "lag_p50_ms", (double)h->lag_p50_us / 1000.0, "lag_p99_ms",
+                     (double)h->lag_p99_us / 1000.0, "lag_max_ms", (double)h->lag_max_us / 1000.0,
+                     "cpu_user_s", h->cpu_user_s, "cpu_sys_s", h->cpu_sys_s, "cpu_busy",
+                     h->cpu_busy, "stalls", stalls);
 }
 
 static json_t *users_json(const gp_results *r)
@@ -63,15 +93,20 @@ static json_t *users_json(const gp_results *r)
 
     for (i = 0; i < r->nusers; i++) {
         const gp_user_result *u = &r->users[i];
-        json_t *failed = json_array();
+        json_t *failed = json_array(), *inconclusive = json_array();
 
-        for (k = 0; k < GP_RULE__COUNT; k++)
+        for (k = 0; k < GP_RULE__COUNT; k++) {
             if (u->failed_rules & (1u << k))
                 json_array_append_new(failed, json_string(gp_rule_id((gp_rule)k)));
+            if (u->inconclusive_rules & (1u << k))
+                json_array_append_new(inconclusive, json_string(gp_rule_id((gp_rule)k)));
+        }
         json_array_append_new(
-            arr, json_pack("{s:I,s:o,s:b,s:o,s:I,s:I,s:o}", "index", (json_int_t)u->index, "id",
-                           text(u->user_id), "passed", u->passed, "failed_rules", failed,
-                           "runs_expected", (json_int_t)u->runs_expected, "runs_completed",
+            arr, json_pack("{s:I,s:o,s:b,s:s,s:o,s:o,s:I,s:I,s:o}", "index", (json_int_t)u->index,
+                           "id", text(u->user_id), "passed", u->passed, "status",
+                           gp_status_name(gp_user_status(u)), "failed_rules", failed,
+                           "inconclusive_rules", inconclusive, "runs_expected",
+                           (json_int_t)u->runs_expected, "runs_completed",
                            (json_int_t)u->runs_completed, "cause", text(u->cause)));
     }
     return arr;
@@ -159,7 +194,8 @@ static json_t *scenario_json(const gp_suite *s)
     json_t *o, *labels = json_object(), *latency = json_object(), *causes = json_object(),
                *counts = json_object();
     char when[40], *target;
-    size_t i, upassed = 0;
+    size_t i, upassed, ufailed, uinconclusive;
+    gp_status status;
 
     for (i = 0; i < s->meta.nlabels; i++)
         json_object_set_new(labels, s->meta.labels[i].key, text(s->meta.labels[i].value));
@@ -172,24 +208,31 @@ static json_t *scenario_json(const gp_suite *s)
     for (i = 0; i < GP_EV__COUNT; i++)
         json_object_set_new(counts, gp_event_type_name((gp_event_type)i),
                             json_integer((json_int_t)r->event_counts[i]));
-    for (i = 0; i < r->nusers; i++)
-        upassed += r->users[i].passed;
+    upassed = gp_results_count_users(r, GP_STATUS_PASSED);
+    ufailed = gp_results_count_users(r, GP_STATUS_FAILED);
+    uinconclusive = gp_results_count_users(r, GP_STATUS_INCONCLUSIVE);
+    /* Inconclusive verdicts prove nothing either way: such a scenario has not passed. */
+    status = !gp_results_passed(r) || s->meta.interrupted ? GP_STATUS_FAILED
+             : gp_results_inconclusive(r)                 ? GP_STATUS_INCONCLUSIVE
+                                                          : GP_STATUS_PASSED;
     gp_iso8601_format(s->meta.started_wall_us, true, when, sizeof when);
     target = s->meta.target ? gp_redact(s->meta.target, strlen(s->meta.target)) : NULL;
-    o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:I,s:I,s:I,s:b,s:b}", "name",
+    o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:I,s:I,s:I,s:b,s:b,s:s}", "name",
                   text(sc ? sc->name : "unnamed"), "digest", str_or_null(sc ? sc->digest : NULL),
                   "path", text(sc ? sc->path : NULL), "target", text(target), "labels", labels,
                   "started_at", when, "started_at_us", (json_int_t)s->meta.started_wall_us,
                   "duration_ms", (json_int_t)(s->meta.duration_us / 1000), "users",
                   (json_int_t)s->meta.users, "interrupted", s->meta.interrupted, "passed",
-                  gp_results_passed(r) && !s->meta.interrupted);
+                  status == GP_STATUS_PASSED, "status", gp_status_name(status));
     free(target);
-    json_object_set_new(o, "summary",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)r->nusers,
-                                  "users_passed", (json_int_t)upassed, "users_failed",
-                                  (json_int_t)(r->nusers - upassed), "runs_total",
-                                  (json_int_t)r->runs_total, "runs_passed",
-                                  (json_int_t)r->runs_passed));
+    if (gp_rep_health_known(s->meta.health))
+        json_object_set_new(o, "harness", harness_json(s->meta.health));
+    json_object_set_new(
+        o, "summary",
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)r->nusers, "users_passed",
+                  (json_int_t)upassed, "users_failed", (json_int_t)ufailed, "users_inconclusive",
+                  (json_int_t)uinconclusive, "runs_total", (json_int_t)r->runs_total, "runs_passed",
+                  (json_int_t)r->runs_passed));
     json_object_set_new(o, "rules", rules_json(r));
     json_object_set_new(o, "user_results", users_json(r));
     json_object_set_new(o, "causes", causes);

@@ -1,7 +1,10 @@
 /* report_read.c - JSON report -> gp_report_doc. Checks the format, version and the members
- * compare and merge depend on, and rebuilds gp_results; it keeps transcripts as JSON. */
+ * compare and merge depend on, and rebuilds gp_results and the harness's health; it keeps
+ * transcripts as JSON. Members added later (inconclusive verdicts, "harness") are optional, so
+ * older reports still load. */
 #include "report_read.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,15 +81,42 @@ static void read_hist(reader *rd, json_t *obj, const char *where, const char *ke
     }
 }
 
+/* An optional member: absent is fine (an older report), present with the wrong type is not. */
+static json_t *optional(reader *rd, json_t *obj, const char *where, const char *key, json_type type)
+{
+    return json_object_get(obj, key) ? member(rd, obj, where, key, type) : NULL;
+}
+
+static void read_examples(reader *rd, json_t *ex, const char *w, gp_failure *fs, size_t *n)
+{
+    json_t *fj;
+    size_t j;
+
+    json_array_foreach(ex, j, fj)
+    {
+        gp_failure *f;
+        json_t *frame = json_object_get(fj, "frame"), *cause = json_object_get(fj, "cause");
+
+        if (*n >= GP_MAX_EXAMPLES || rd->failed)
+            break;
+        f = &fs[(*n)++];
+        f->user = (size_t)mint(rd, fj, w, "user");
+        f->step = (int)mint(rd, fj, w, "step");
+        f->frame = json_is_integer(frame) ? (size_t)json_integer_value(frame) : GP_NO_FRAME;
+        f->expected = gp_strdup(mstr(rd, fj, w, "expected"));
+        f->received = gp_strdup(mstr(rd, fj, w, "received"));
+        f->cause = json_is_string(cause) ? gp_strdup(json_string_value(cause)) : NULL;
+    }
+}
+
 static void read_rules(reader *rd, json_t *sj, const char *where, gp_results *r)
 {
     json_t *rules = member(rd, sj, where, "rules", JSON_ARRAY), *rj;
-    size_t i, j;
+    size_t i;
     char w[192];
 
     json_array_foreach(rules, i, rj)
     {
-        json_t *ex, *fj;
         int id;
         gp_rule_result *rr;
 
@@ -100,21 +130,67 @@ static void read_rules(reader *rd, json_t *sj, const char *where, gp_results *r)
         rr->checked = (size_t)mint(rd, rj, w, "checked");
         rr->passed = (size_t)mint(rd, rj, w, "passed");
         rr->failed = (size_t)mint(rd, rj, w, "failed");
-        ex = member(rd, rj, w, "examples", JSON_ARRAY);
-        json_array_foreach(ex, j, fj)
-        {
-            gp_failure *f;
-            json_t *frame = json_object_get(fj, "frame");
+        if (optional(rd, rj, w, "inconclusive", JSON_INTEGER))
+            rr->inconclusive = (size_t)mint(rd, rj, w, "inconclusive");
+        read_examples(rd, member(rd, rj, w, "examples", JSON_ARRAY), w, rr->examples,
+                      &rr->nexamples);
+        read_examples(rd, optional(rd, rj, w, "inconclusive_examples", JSON_ARRAY), w,
+                      rr->inconclusive_examples, &rr->ninconclusive);
+    }
+}
 
-            if (rr->nexamples >= GP_MAX_EXAMPLES || rd->failed)
-                break;
-            f = &rr->examples[rr->nexamples++];
-            f->user = (size_t)mint(rd, fj, w, "user");
-            f->step = (int)mint(rd, fj, w, "step");
-            f->frame = json_is_integer(frame) ? (size_t)json_integer_value(frame) : GP_NO_FRAME;
-            f->expected = gp_strdup(mstr(rd, fj, w, "expected"));
-            f->received = gp_strdup(mstr(rd, fj, w, "received"));
-        }
+static int64_t ms_to_us(reader *rd, json_t *obj, const char *where, const char *key)
+{
+    json_t *v = member(rd, obj, where, key, JSON_REAL);
+    double ms = v ? json_number_value(v) : 0;
+
+    if (!(ms >= 0 && ms < 9e12)) { /* also refuses NaN */
+        gp_err_set(rd->err, GP_EXIT_USAGE, rd->src, 0, 0, "%s.%s: out of range", where, key);
+        rd->failed = true;
+        return 0;
+    }
+    return (int64_t)llround(ms * 1000.0);
+}
+
+static double mnum(reader *rd, json_t *obj, const char *where, const char *key)
+{
+    json_t *v = member(rd, obj, where, key, JSON_REAL);
+
+    return v ? json_number_value(v) : 0;
+}
+
+/* "harness": the runner's own lag, CPU and stalls, absent in reports from before it. */
+static void read_harness(reader *rd, json_t *sj, const char *where, gp_health *h)
+{
+    json_t *hj = optional(rd, sj, where, "harness", JSON_OBJECT), *stalls, *st;
+    char w[192], sw[224];
+    size_t i;
+
+    if (!hj)
+        return;
+    snprintf(w, sizeof w, "%s.harness", where);
+    h->measured = true;
+    h->workers = (unsigned)mint(rd, hj, w, "workers");
+    h->lag_p50_us = ms_to_us(rd, hj, w, "lag_p50_ms");
+    h->lag_p99_us = ms_to_us(rd, hj, w, "lag_p99_ms");
+    h->lag_max_us = ms_to_us(rd, hj, w, "lag_max_ms");
+    h->cpu_user_s = mnum(rd, hj, w, "cpu_user_s");
+    h->cpu_sys_s = mnum(rd, hj, w, "cpu_sys_s");
+    h->cpu_busy = mnum(rd, hj, w, "cpu_busy");
+    stalls = member(rd, hj, w, "stalls", JSON_ARRAY);
+    json_array_foreach(stalls, i, st)
+    {
+        int64_t from, to, lag;
+
+        snprintf(sw, sizeof sw, "%s.stalls[%zu]", w, i);
+        from = ms_to_us(rd, st, sw, "from_ms");
+        to = ms_to_us(rd, st, sw, "to_ms");
+        lag = ms_to_us(rd, st, sw, "lag_ms");
+        if (rd->failed)
+            return;
+        /* Written sorted; a hand-edited report out of order widens the last window rather
+         * than breaking the order the binary search relies on. */
+        gp_health_add_stall(h, from, to, lag);
     }
 }
 
@@ -148,6 +224,14 @@ static void read_users(reader *rd, json_t *sj, const char *where, gp_results *r)
 
             if (id >= 0)
                 u->failed_rules |= 1u << id;
+        }
+        fr = optional(rd, uj, w, "inconclusive_rules", JSON_ARRAY);
+        for (j = 0; fr && j < json_array_size(fr); j++) {
+            const char *rid = json_string_value(json_array_get(fr, j));
+            int id = rid ? gp_rule_from_id(rid) : -1;
+
+            if (id >= 0)
+                u->inconclusive_rules |= 1u << id;
         }
         if (rd->failed)
             return;
@@ -188,6 +272,7 @@ static void read_scenario(reader *rd, json_t *sj, size_t idx, gp_report_scenario
     }
     read_rules(rd, sj, w, r);
     read_users(rd, sj, w, r);
+    read_harness(rd, sj, w, &s->health);
     causes = member(rd, sj, w, "causes", JSON_OBJECT);
     json_object_foreach(causes, key, v)
     {
@@ -295,6 +380,7 @@ void gp_report_doc_free(gp_report_doc *d)
         free(s->path);
         free(s->target);
         gp_results_free(s->results);
+        gp_health_cleanup(&s->health);
     }
     free(d->scenarios);
     free(d->harness_version);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "gp_common.h"
+#include "health.h"
 #include "results.h"
 
 typedef struct gp_report_scenario {
@@ -19,6 +20,7 @@ typedef struct gp_report_scenario {
     unsigned users;
     bool interrupted;
     gp_results *results; /* owned */
+    gp_health health;    /* owned; measured is false when the report holds no "harness" */
     json_t *json;        /* the scenario's object, borrowed from the document */
 } gp_report_scenario;
 

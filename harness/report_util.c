@@ -439,7 +439,32 @@ size_t gp_results_user_frame(const gp_results *r, size_t user)
         for (j = 0; j < r->rules[i].nexamples; j++)
             if (r->rules[i].examples[j].user == user && r->rules[i].examples[j].frame < best)
                 best = r->rules[i].examples[j].frame;
+    /* A user with no failure is shown around where its verdict became inconclusive. */
+    for (i = 0; best == GP_NO_FRAME && i < GP_RULE__COUNT; i++)
+        for (j = 0; j < r->rules[i].ninconclusive; j++)
+            if (r->rules[i].inconclusive_examples[j].user == user &&
+                r->rules[i].inconclusive_examples[j].frame < best)
+                best = r->rules[i].inconclusive_examples[j].frame;
     return best;
+}
+
+bool gp_rep_health_known(const gp_health *h)
+{
+    return h && h->measured;
+}
+
+void gp_rep_health_line(const gp_health *h, char *buf, size_t size)
+{
+    int n = snprintf(buf, size,
+                     "loop lag p50 %.1f ms, p99 %.1f ms, max %.1f ms; CPU user %.2f s, sys %.2f s "
+                     "(%.0f%% busy); %zu stall%s",
+                     (double)h->lag_p50_us / 1000.0, (double)h->lag_p99_us / 1000.0,
+                     (double)h->lag_max_us / 1000.0, h->cpu_user_s, h->cpu_sys_s,
+                     h->cpu_busy * 100.0, h->nstalls, h->nstalls == 1 ? "" : "s");
+
+    /* CPU and busy add up over the processes that ran users: say how many there were. */
+    if (h->workers > 1 && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "; %u workers", h->workers);
 }
 
 void gp_frame_window(const gp_transcript *t, size_t focus, size_t max, size_t *start, size_t *end)

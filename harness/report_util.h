@@ -61,9 +61,16 @@ void gp_frame_label(const gp_frame *f, char *buf, size_t size);
  * bytes with "…" appended when cut; "" for frames without text. */
 char *gp_frame_text(const gp_frame *f, size_t max);
 
-/* The earliest frame where user went wrong, over every rule's kept examples; GP_NO_FRAME when
- * none is known. */
+/* The earliest frame where user went wrong, over every rule's kept examples (failures first,
+ * then inconclusive ones); GP_NO_FRAME when none is known. */
 size_t gp_results_user_frame(const gp_results *r, size_t user);
+
+/* True when h holds the harness's measurements (a run, or transcripts saved with them). */
+bool gp_rep_health_known(const gp_health *h);
+/* "loop lag p50 0.4 ms, p99 2.1 ms, max 5020.0 ms; CPU user 1.20 s, sys 0.31 s (38% busy);
+ * 1 stall" (then "; 3 workers" when several processes ran users): the harness's own health in
+ * one line, for every human-readable report. */
+void gp_rep_health_line(const gp_health *h, char *buf, size_t size);
 
 /* Chooses at most max frames of t to show around focus (a frame index, or GP_NO_FRAME for
  * "the end"): three quarters before it, a quarter after. Sets [*start, *end). */

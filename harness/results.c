@@ -1,4 +1,5 @@
-/* results.c - rule and cause names, and the bookkeeping of gp_results. */
+/* results.c - rule and cause names, and the bookkeeping of gp_results: failures and
+ * inconclusive verdicts per rule and user, a failure always outweighing an inconclusive one. */
 #include "results.h"
 
 #include <stdlib.h>
@@ -47,6 +48,18 @@ static const char *const causes[GP_CAUSE__COUNT] = {
     [GP_CAUSE_LEAK] = "leak",
     [GP_CAUSE_OTHER] = "other",
 };
+
+const char *gp_status_name(gp_status s)
+{
+    switch (s) {
+    case GP_STATUS_FAILED:
+        return "failed";
+    case GP_STATUS_INCONCLUSIVE:
+        return "inconclusive";
+    default:
+        return "passed";
+    }
+}
 
 const char *gp_rule_id(gp_rule r)
 {
@@ -102,6 +115,43 @@ gp_results *gp_results_new(size_t nusers)
     return r;
 }
 
+static void failure_cleanup(gp_failure *f)
+{
+    free(f->expected);
+    free(f->received);
+    free(f->cause);
+}
+
+static void failure_set(gp_failure *f, size_t user, int step, size_t frame, const char *expected,
+                        const char *received, const char *cause)
+{
+    f->user = user;
+    f->step = step;
+    f->frame = frame;
+    f->expected = gp_strdup(expected ? expected : "");
+    f->received = gp_strdup(received ? received : "");
+    f->cause = cause ? gp_strdup(cause) : NULL;
+}
+
+/* A user that fails a rule it was inconclusive for leaves the inconclusive count and examples:
+ * each user has one verdict per rule. */
+static void drop_inconclusive(gp_rule_result *rr, size_t user)
+{
+    size_t i;
+
+    if (rr->inconclusive)
+        rr->inconclusive--;
+    for (i = 0; i < rr->ninconclusive; i++) {
+        if (rr->inconclusive_examples[i].user != user)
+            continue;
+        failure_cleanup(&rr->inconclusive_examples[i]);
+        memmove(&rr->inconclusive_examples[i], &rr->inconclusive_examples[i + 1],
+                (rr->ninconclusive - i - 1) * sizeof *rr->inconclusive_examples);
+        rr->ninconclusive--;
+        break;
+    }
+}
+
 void gp_results_free(gp_results *r)
 {
     size_t i, j;
@@ -109,10 +159,10 @@ void gp_results_free(gp_results *r)
     if (!r)
         return;
     for (i = 0; i < GP_RULE__COUNT; i++) {
-        for (j = 0; j < r->rules[i].nexamples; j++) {
-            free(r->rules[i].examples[j].expected);
-            free(r->rules[i].examples[j].received);
-        }
+        for (j = 0; j < r->rules[i].nexamples; j++)
+            failure_cleanup(&r->rules[i].examples[j]);
+        for (j = 0; j < r->rules[i].ninconclusive; j++)
+            failure_cleanup(&r->rules[i].inconclusive_examples[j]);
     }
     for (i = 0; i < r->nusers; i++) {
         free(r->users[i].user_id);
@@ -141,22 +191,46 @@ void gp_results_fail(gp_results *r, gp_rule rule, size_t user, int step, size_t 
 
         if (u->failed_rules & bit)
             return; /* a user counts once per rule; its first violation is the example */
-        u->failed_rules |= bit;
-        u->passed = false;
-        if (!u->cause)
+        if (u->inconclusive_rules & bit) {
+            u->inconclusive_rules &= ~bit;
+            drop_inconclusive(rr, user);
+        }
+        /* The first failure is the user's cause, even over an earlier inconclusive one. */
+        if (!u->failed_rules) {
+            free(u->cause);
             u->cause = gp_asprintf("%s: expected %s, received %s", gp_rule_id(rule),
                                    expected ? expected : "?", received ? received : "?");
+        }
+        u->failed_rules |= bit;
+        u->passed = false;
     }
     rr->failed++;
-    if (rr->nexamples < GP_MAX_EXAMPLES) {
-        gp_failure *f = &rr->examples[rr->nexamples++];
+    if (rr->nexamples < GP_MAX_EXAMPLES)
+        failure_set(&rr->examples[rr->nexamples++], user, step, frame, expected, received, NULL);
+}
 
-        f->user = user;
-        f->step = step;
-        f->frame = frame;
-        f->expected = gp_strdup(expected ? expected : "");
-        f->received = gp_strdup(received ? received : "");
+void gp_results_mark_inconclusive(gp_results *r, gp_rule rule, size_t user, int step, size_t frame,
+                                  const char *expected, const char *received, const char *cause)
+{
+    gp_rule_result *rr = &r->rules[rule];
+    uint32_t bit = 1u << rule;
+
+    if (user < r->nusers) {
+        gp_user_result *u = &r->users[user];
+
+        if ((u->failed_rules | u->inconclusive_rules) & bit)
+            return;
+        u->inconclusive_rules |= bit;
+        u->passed = false;
+        if (!u->cause)
+            u->cause = gp_asprintf("%s inconclusive: expected %s, received %s; %s",
+                                   gp_rule_id(rule), expected ? expected : "?",
+                                   received ? received : "?", cause ? cause : "");
     }
+    rr->inconclusive++;
+    if (rr->ninconclusive < GP_MAX_EXAMPLES)
+        failure_set(&rr->inconclusive_examples[rr->ninconclusive++], user, step, frame, expected,
+                    received, cause);
 }
 
 void gp_results_count_tool(gp_results *r, const char *name)
@@ -183,4 +257,31 @@ bool gp_results_passed(const gp_results *r)
         if (r->rules[i].failed)
             return false;
     return true;
+}
+
+bool gp_results_inconclusive(const gp_results *r)
+{
+    size_t i;
+
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        if (r->rules[i].inconclusive)
+            return true;
+    return false;
+}
+
+gp_status gp_user_status(const gp_user_result *u)
+{
+    /* A report from before inconclusive verdicts marks a failing user by passed alone. */
+    if (u->failed_rules || (!u->passed && !u->inconclusive_rules))
+        return GP_STATUS_FAILED;
+    return u->inconclusive_rules ? GP_STATUS_INCONCLUSIVE : GP_STATUS_PASSED;
+}
+
+size_t gp_results_count_users(const gp_results *r, gp_status s)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < r->nusers; i++)
+        n += gp_user_status(&r->users[i]) == s;
+    return n;
 }

@@ -1,5 +1,7 @@
 /* results.h - what the judge concludes: per rule, per user, latencies, causes and coverage.
- * Produced by judge.c from transcripts, read by the reporters, rebuilt from JSON by merge. */
+ * Produced by judge.c from transcripts, read by the reporters, rebuilt from JSON by merge.
+ * A verdict is passed, failed, or inconclusive: a timing rule broken only while the harness
+ * itself stalled says nothing about the server, so it is kept apart from failures. */
 #ifndef GP_RESULTS_H
 #define GP_RESULTS_H
 
@@ -64,21 +66,35 @@ typedef struct gp_failure {
     size_t frame;   /* frame index in the user's transcript where it went wrong, or GP_NO_FRAME */
     char *expected; /* e.g. "agent_started as the first event" */
     char *received; /* e.g. "agent_thinking, agent_started, agent_thinking, ..." */
+    char *cause;    /* inconclusive examples only: why there is no verdict (the harness's own
+                       lag during the wait); NULL for failures */
 } gp_failure;
 
 typedef struct gp_rule_result {
-    size_t checked; /* users the rule applied to */
+    size_t checked; /* users the rule applied to: passed + failed + inconclusive */
     size_t passed;
     size_t failed;                        /* users with at least one violation */
+    size_t inconclusive;                  /* users whose only violations fell in a stall of the
+                                             harness: no verdict either way */
     gp_failure examples[GP_MAX_EXAMPLES]; /* the first violations, one per user at most */
     size_t nexamples;
+    gp_failure inconclusive_examples[GP_MAX_EXAMPLES]; /* the same, with a cause, for the
+                                                          inconclusive users */
+    size_t ninconclusive;
 } gp_rule_result;
+
+/* A user's (or a scenario's) outcome. A failure outweighs an inconclusive verdict. */
+typedef enum gp_status { GP_STATUS_PASSED, GP_STATUS_FAILED, GP_STATUS_INCONCLUSIVE } gp_status;
+
+/* "passed", "failed", "inconclusive": stable, used in reports. */
+const char *gp_status_name(gp_status s);
 
 typedef struct gp_user_result {
     size_t index;
     char *user_id;
-    bool passed;
-    uint32_t failed_rules; /* bit (1u << gp_rule) per failed rule */
+    bool passed;                 /* no failed and no inconclusive rule */
+    uint32_t failed_rules;       /* bit (1u << gp_rule) per failed rule */
+    uint32_t inconclusive_rules; /* bit per rule with no verdict (never also in failed_rules) */
     size_t runs_expected;
     size_t runs_completed;
     char *cause; /* one line on the first failure, or NULL */
@@ -109,12 +125,25 @@ typedef struct gp_results {
 gp_results *gp_results_new(size_t nusers);
 void gp_results_free(gp_results *r);
 /* Records a failure of rule for user (counts the user once per rule; keeps the first
- * GP_MAX_EXAMPLES examples). expected/received are copied. */
+ * GP_MAX_EXAMPLES examples). expected/received are copied. A failure replaces an inconclusive
+ * verdict of the same user and rule (count and example), whichever was recorded first. */
 void gp_results_fail(gp_results *r, gp_rule rule, size_t user, int step, size_t frame,
                      const char *expected, const char *received);
+/* Records that rule would have failed for user but the wait overlapped a stall of the harness:
+ * no verdict. Counts the user once per rule, unless it already failed the rule; keeps the
+ * first GP_MAX_EXAMPLES examples. expected/received/cause are copied. */
+void gp_results_mark_inconclusive(gp_results *r, gp_rule rule, size_t user, int step, size_t frame,
+                                  const char *expected, const char *received, const char *cause);
 /* Counts a tool name seen in the run. */
 void gp_results_count_tool(gp_results *r, const char *name);
-/* True when every applicable rule passed for every user. */
+/* True when no rule failed for any user (inconclusive verdicts are no failure). */
 bool gp_results_passed(const gp_results *r);
+/* True when some rule is inconclusive for some user. */
+bool gp_results_inconclusive(const gp_results *r);
+/* The user's outcome: failed if any rule failed, else inconclusive if any rule is, else
+ * passed. */
+gp_status gp_user_status(const gp_user_result *u);
+/* Users of r with status s. */
+size_t gp_results_count_users(const gp_results *r, gp_status s);
 
 #endif

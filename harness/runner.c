@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <ev.h>
 #include <libwebsockets.h>
 #include <netdb.h>
 #include <openssl/rand.h>
@@ -14,18 +15,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "event.h"
+#include "hist.h"
 #include "jwt.h"
 #include "match.h"
 #include "report_util.h"
 #include "template.h"
+#include "timerheap.h"
 
 #define MAX_DEPTH 16 /* nesting of repeat steps */
 #define MAX_QUEUE 64 /* messages waiting to be written, per user */
-#define RX_CHUNK 65536
+/* libwebsockets gives every connection a receive buffer of this size: small, so a connected
+ * user costs little memory; longer frames arrive in pieces and are joined here. */
+#define RX_CHUNK 1024
 #define PROGRESS_US (200 * LWS_US_PER_MS)
+#define TICK_US (10 * LWS_US_PER_MS) /* the lag probe; also bounds how late a stall is seen */
+/* After a stall, a wait that came due during it gets this long for the I/O that piled up in
+ * the meantime to be read before it counts as expired (once per wait: bounded). */
+#define STALL_GRACE_US (1000 * LWS_US_PER_MS)
+/* Upgrades in flight at once. libwebsockets keeps each connecting wsi's own timeout in one
+ * sorted list, so the number in flight bounds the cost of every insert; users beyond it
+ * wait for a slot, and their connect timeout starts when their attempt does. */
+#define DEFAULT_MAX_CONNECTING 128
+/* One source address serves about 28,000 connections to one destination (the ephemeral
+ * ports); on a loopback target, bigger runs spread over 127.0.0.1, .2, ... by themselves. */
+#define USERS_PER_SOURCE 25000
+#define AUTO_SRC_MAX 16
 #define GP_NO_FRAME_INDEX ((size_t)-1)
 
 typedef enum cstate {
@@ -41,6 +59,7 @@ typedef enum cstate {
     CS_CLOSING,
     CS_RECONNECT_DELAY,
     CS_CONNECT_FAILED, /* a failure reported inside the connect call, handled from a timer */
+    CS_CONNECT_QUEUED, /* waits for a connect slot */
     CS_DONE
 } cstate;
 
@@ -94,8 +113,9 @@ typedef struct http_req {
 
 typedef struct conn {
     uint32_t magic; /* first: tells a conn from an http_req behind a callback's user */
-    lws_sorted_usec_list_t sul_timeout; /* the bound on the current wait */
-    lws_sorted_usec_list_t sul_delay;   /* start, think, linger, reconnect delay */
+    gp_timer tm_timeout; /* the bound on the current wait */
+    gp_timer tm_delay;   /* start, think, linger, reconnect delay */
+    bool timeout_deferred; /* the current wait already had its grace after a stall */
     struct runner *r;
     struct lws *wsi;
     size_t index;
@@ -118,12 +138,12 @@ typedef struct conn {
     bool attempt_over; /* CONNECTION_ERROR or CLOSED seen for this attempt */
     bool established;
     bool request_sent;   /* the upgrade request went out: TCP (and TLS) were up */
-    char subproto[2048]; /* the selected subprotocol; a jwt.<token> echo is long */
+    char *subproto; /* the selected subprotocol, or NULL; a jwt.<token> echo is long */
     int peer_close_code;
-    char peer_close_reason[128];
+    char peer_close_reason[124];
     bool want_close;
     int close_code;
-    char close_reason[124];
+    const char *close_reason; /* a literal or the scenario's text: outlives the run */
     bool reconnect_after_close;
     bool abort_after_close;
     bool ping_pending;
@@ -144,23 +164,41 @@ typedef struct conn {
     bool run_any_event;
     int64_t run_begin_us;
     size_t run_started_frame;
-    char last_mismatch[256];
+    char *last_mismatch; /* why the last frame offered to an expect step did not match */
     size_t scan_from; /* frames before this index were consumed by an earlier step */
-    char explained[512];
     http_req *http;         /* the HTTP request this user waits on, or NULL */
     char *ticket;           /* a ticket for the next upgrade (single use); never recorded */
     int connect_step;       /* step id of the connect in progress */
     bool in_connect;        /* inside lws_client_connect_via_info */
     bool failed_in_connect; /* its attempt failed before it returned */
+    bool holds_slot;        /* counts against max_connecting */
+    struct conn *cq_next;   /* in the queue of users waiting for a connect slot */
 } conn;
 
 typedef struct runner {
     const gp_runner_opts *o;
     const gp_scenario *s;
     struct lws_context *ctx;
-    lws_sorted_usec_list_t sul_progress;
+    struct ev_loop *loop; /* ours, handed to libwebsockets: epoll, so a wakeup costs O(ready) */
+    ev_timer wake;        /* fires at the earliest deadline in timers */
+    int64_t wake_at;      /* when wake is due (gp_now_us clock); 0 when it is stopped */
+    gp_timerheap timers;  /* every per-user deadline, the tick and the connect pump */
+    gp_timer tick;        /* every TICK_US: loop lag, progress, interrupt */
+    gp_timer pump;        /* starts queued connects outside lws callbacks */
+    int64_t next_progress;
+    int64_t grace_until;  /* waits due before this get STALL_GRACE_US after a stall */
+    gp_hist lag;
+    gp_health health;
+    char explained[512];  /* scratch for explain_conn_error: one loop, used at once */
     conn *conns;
-    unsigned nusers;
+    unsigned nusers;      /* users this process runs */
+    unsigned total;       /* users of the whole run, across workers */
+    unsigned shard_index; /* this process runs the users with index % shard_count == it */
+    unsigned shard_count;
+    const char *const *src; /* local addresses to connect from, by user index in turn */
+    size_t nsrc;
+    char auto_src[AUTO_SRC_MAX][16];
+    const char *auto_src_p[AUTO_SRC_MAX];
     int64_t t0;
     bool stop;
     bool stopping;
@@ -188,6 +226,9 @@ typedef struct runner {
 
     unsigned connected;
     unsigned finished;
+    unsigned connecting;     /* attempts holding a slot */
+    unsigned max_connecting;
+    conn *cq_head, *cq_tail; /* users waiting for a slot, in order */
     size_t runs_done;
     size_t problems;
 } runner;
@@ -195,6 +236,7 @@ typedef struct runner {
 static void run_steps(conn *c);
 static bool expect_backlog(conn *c);
 static void connect_next(conn *c);
+static const char *source_problem(conn *c);
 static void connect_failed(conn *c);
 static void http_start(conn *c, http_purpose purpose, const char *bearer);
 static void finish_user(conn *c);
@@ -370,6 +412,8 @@ static void make_vars(conn *c, gp_vars *v)
     v->user_id = c->user_id ? c->user_id : "";
     v->user_index = c->index;
     v->nonce = c->nonce;
+    if (!c->captured)
+        c->captured = json_object(); /* lazily: most users capture nothing */
     v->captured = c->captured;
     v->uuid_state = &c->uuid_state;
 }
@@ -435,23 +479,84 @@ static char *credential_token(conn *c, gp_credential cred)
 
 /* ---- timers ---- */
 
-static void cancel_timers(conn *c)
+/* Every deadline lives in the runner's heap; the loop has one timer, for the earliest. The
+ * heap is O(log n) per change, where libwebsockets' own sorted list would be O(n). */
+
+static void wake_update(runner *r)
 {
-    lws_sul_cancel(&c->sul_timeout);
-    lws_sul_cancel(&c->sul_delay);
+    int64_t next = gp_timerheap_next(&r->timers);
+
+    if (next == INT64_MAX) {
+        ev_timer_stop(r->loop, &r->wake);
+        r->wake_at = 0;
+        return;
+    }
+    if (r->wake_at && next >= r->wake_at)
+        return; /* it fires first anyway and re-arms for what is left */
+    ev_timer_stop(r->loop, &r->wake);
+    {
+        int64_t now = gp_now_us(), d = next - now;
+
+        ev_timer_set(&r->wake, d > 0 ? (double)d / 1e6 : 0.0, 0.0);
+        /* lateness is measured from when it can fire, not from a deadline already past */
+        r->wake_at = d > 0 ? next : now;
+    }
+    ev_now_update(r->loop);
+    ev_timer_start(r->loop, &r->wake);
 }
 
-static void on_timeout(lws_sorted_usec_list_t *sul);
-static void on_delay(lws_sorted_usec_list_t *sul);
+static void timer_arm(runner *r, gp_timer *t, int64_t us, gp_timer_fn fn)
+{
+    gp_timer_arm(&r->timers, t, gp_now_us() + (us > 0 ? us : 0), fn);
+    wake_update(r);
+}
+
+static void cancel_timeout(conn *c)
+{
+    gp_timer_cancel(&c->r->timers, &c->tm_timeout);
+}
+
+static void cancel_timers(conn *c)
+{
+    gp_timer_cancel(&c->r->timers, &c->tm_timeout);
+    gp_timer_cancel(&c->r->timers, &c->tm_delay);
+}
+
+static void on_timeout(gp_timer *t);
+static void on_delay(gp_timer *t);
 
 static void arm_timeout(conn *c, int64_t us)
 {
-    lws_sul_schedule(c->r->ctx, 0, &c->sul_timeout, on_timeout, us > 0 ? us : 1);
+    c->timeout_deferred = false;
+    timer_arm(c->r, &c->tm_timeout, us, on_timeout);
 }
 
 static void arm_delay(conn *c, int64_t us)
 {
-    lws_sul_schedule(c->r->ctx, 0, &c->sul_delay, on_delay, us > 0 ? us : 1);
+    timer_arm(c->r, &c->tm_delay, us, on_delay);
+}
+
+/* The loop woke at the earliest deadline. When it woke much later than asked, the harness
+ * itself was held up (a CPU it could not get, a process stopped): that window is a stall,
+ * recorded for the judge, and waits that came due in it get a grace to read what piled up. */
+static void on_wake(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    runner *r = lws_container_of(w, runner, wake);
+    int64_t now = gp_now_us(), late = r->wake_at ? now - r->wake_at : 0;
+    gp_timer *t;
+    unsigned budget = 0;
+
+    (void)loop;
+    (void)revents;
+    r->wake_at = 0;
+    if (late > GP_STALL_THRESHOLD_US) {
+        gp_health_add_stall(&r->health, now - late - r->t0, now - r->t0, late);
+        r->grace_until = now + STALL_GRACE_US;
+    }
+    /* A bounded batch per wakeup, so I/O that is ready gets its turn between batches. */
+    while (budget++ < 4096 && (t = gp_timerheap_pop_due(&r->timers, now)) != NULL)
+        t->fn(t);
+    wake_update(r);
 }
 
 /* ---- the send queue ---- */
@@ -490,6 +595,11 @@ static void queue_clear(conn *c)
 }
 
 /* ---- connecting ---- */
+
+/* No keepalive ping or idle hangup: a validity timer per connection would sit in
+ * libwebsockets' sorted timer list, making every connect O(connections). The scenario's own
+ * ping steps and timeouts are what a run needs. */
+static const lws_retry_bo_t no_keepalive = {0};
 
 /* ---- HTTP requests in the loop (tickets, test-auth tokens) ---- */
 
@@ -679,6 +789,7 @@ static void http_start(conn *c, http_purpose purpose, const char *bearer)
     ci.protocol = "goldenpath-http";
     ci.userdata = h;
     ci.pwsi = &h->wsi;
+    ci.retry_and_idle_policy = &no_keepalive;
     if (ep->tls) {
         ci.ssl_connection = LCCSCF_USE_SSL;
         if (r->s->target.insecure)
@@ -787,32 +898,90 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 
 static void kill_wsi(conn *c)
 {
-    if (c->wsi)
+    if (c->wsi) {
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        /* libwebsockets runs its own timers after I/O; a wakeup makes sure one comes. */
+        lws_cancel_service(c->r->ctx);
+    }
 }
 
 static void connect_failed(conn *c);
+static void begin_connect(conn *c);
+
+/* ---- connect slots ---- */
+
+static void on_pump(gp_timer *t)
+{
+    runner *r = lws_container_of(t, runner, pump);
+
+    while (!r->stopping && r->cq_head && r->connecting < r->max_connecting) {
+        conn *c = r->cq_head;
+
+        r->cq_head = c->cq_next;
+        if (!r->cq_head)
+            r->cq_tail = NULL;
+        c->cq_next = NULL;
+        if (c->state == CS_CONNECT_QUEUED)
+            begin_connect(c);
+    }
+}
+
+/* The attempt no longer counts against max_connecting; a queued user may start (from a timer,
+ * not from inside the libwebsockets callback that got here). */
+static void release_slot(conn *c)
+{
+    runner *r = c->r;
+
+    if (!c->holds_slot)
+        return;
+    c->holds_slot = false;
+    r->connecting--;
+    if (r->cq_head && !gp_timer_armed(&r->pump))
+        timer_arm(r, &r->pump, 0, on_pump);
+}
 
 static void start_connect(conn *c, gp_credential cred, bool expect_refused, int step_id)
 {
     runner *r = c->r;
-    const gp_target *tg = &r->s->target;
-    char *url_rec;
 
     c->cred = cred;
     c->expect_refused = expect_refused;
+    c->connect_step = step_id;
+    if (r->connecting >= r->max_connecting || r->cq_head) {
+        c->state = CS_CONNECT_QUEUED;
+        c->cq_next = NULL;
+        if (r->cq_tail)
+            r->cq_tail->cq_next = c;
+        else
+            r->cq_head = c;
+        r->cq_tail = c;
+        return;
+    }
+    begin_connect(c);
+}
+
+static void begin_connect(conn *c)
+{
+    runner *r = c->r;
+    const gp_target *tg = &r->s->target;
+    char *url_rec;
+    int step_id = c->connect_step;
+    gp_credential cred = c->cred;
+
+    c->holds_slot = true;
+    r->connecting++;
     c->attempt_over = false;
     c->established = false;
     c->request_sent = false;
     c->rx_partial = false;
-    c->subproto[0] = '\0';
+    free(c->subproto);
+    c->subproto = NULL;
     c->peer_close_code = 0;
     c->peer_close_reason[0] = '\0';
     c->want_close = false;
     c->ping_pending = false;
     c->state = CS_CONNECTING;
     c->scan_from = c->t->nframes;
-    c->connect_step = step_id;
     free(c->ticket);
     c->ticket = NULL;
 
@@ -901,6 +1070,9 @@ static void connect_next(conn *c)
     ci.local_protocol_name = "goldenpath";
     ci.userdata = c;
     ci.pwsi = &c->wsi;
+    ci.retry_and_idle_policy = &no_keepalive;
+    if (r->nsrc)
+        ci.iface = r->src[c->index % r->nsrc];
     if (r->tls) {
         ci.ssl_connection = LCCSCF_USE_SSL;
         if (tg->insecure)
@@ -921,9 +1093,12 @@ static void connect_next(conn *c)
     free(path);
     free(proto);
     if (!w && !c->attempt_over) {
+        const char *why = source_problem(c);
+
         c->wsi = NULL;
         c->attempt_over = true;
-        record(c, GP_FR_CONN_ERROR, 0, "connect failed: could not start the connection");
+        recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: %s",
+                why ? why : "could not start the connection");
         connect_failed(c);
     } else if (c->failed_in_connect) {
         /* The attempt failed inside lws_client_connect_via_info: move on from a fresh timer,
@@ -937,7 +1112,8 @@ static void connect_next(conn *c)
 /* The attempt ended without a usable connection (refused, upgrade failed, dropped). */
 static void connect_failed(conn *c)
 {
-    lws_sul_cancel(&c->sul_timeout);
+    cancel_timeout(c);
+    release_slot(c);
     if (c->expect_refused) {
         /* A refusal is what the step asked for; the judge reads the details. */
         c->state = CS_READY;
@@ -950,7 +1126,7 @@ static void connect_failed(conn *c)
 
 static void became_ready(conn *c)
 {
-    lws_sul_cancel(&c->sul_timeout);
+    cancel_timeout(c);
     if (c->expect_refused) {
         /* Let in without a valid credential: recorded, the judge fails GP-AUTH. */
         c->r->problems++;
@@ -1006,7 +1182,7 @@ static void abort_user(conn *c)
 
 static void begin_close(conn *c, int code, const char *reason)
 {
-    lws_sul_cancel(&c->sul_timeout);
+    cancel_timeout(c);
     if (!c->wsi) {
         c->state = CS_READY;
         return;
@@ -1017,7 +1193,7 @@ static void begin_close(conn *c, int code, const char *reason)
     } else {
         c->want_close = true;
         c->close_code = code;
-        snprintf(c->close_reason, sizeof c->close_reason, "%s", reason ? reason : "");
+        c->close_reason = reason ? reason : "";
         lws_callback_on_writable(c->wsi);
     }
     arm_timeout(c, c->r->to.close_us);
@@ -1110,7 +1286,8 @@ static void run_steps(conn *c)
             return;
         }
         c->state = CS_WAIT_EXPECT;
-        c->last_mismatch[0] = '\0';
+        free(c->last_mismatch);
+        c->last_mismatch = NULL;
         arm_timeout(c, s->u.expect.timeout_us > 0 ? s->u.expect.timeout_us : r->to.expect_us);
         if (expect_backlog(c)) {
             c->state = CS_READY;
@@ -1191,12 +1368,21 @@ static void finish_user(conn *c)
     }
     cancel_timers(c);
     queue_clear(c);
+    release_slot(c);
+    /* A finished user keeps only its transcript: 19,000 of them must fit in little memory. */
+    free(c->token);
+    free(c->cur_token);
+    free(c->subproto);
+    free(c->last_mismatch);
+    free(c->run_thread);
+    c->token = c->cur_token = c->subproto = c->last_mismatch = c->run_thread = NULL;
+    json_decref(c->captured);
+    c->captured = NULL;
+    gp_buf_cleanup(&c->rx);
     c->state = CS_DONE;
     r->finished++;
-    if (r->finished == r->nusers) {
+    if (r->finished == r->nusers)
         r->stop = true;
-        lws_cancel_service(r->ctx);
-    }
 }
 
 /* ---- the run ---- */
@@ -1206,7 +1392,7 @@ static void end_run(conn *c, const char *why)
     runner *r = c->r;
     const gp_step *s = c->step;
 
-    lws_sul_cancel(&c->sul_timeout);
+    cancel_timeout(c);
     record(c, GP_FR_RUN_END, s ? s->id : -1, why);
     r->runs_done++;
     if (strcmp(why, "completed") != 0)
@@ -1282,13 +1468,14 @@ static bool expect_frame(conn *c, const gp_event *ev, size_t idx)
         return false;
     make_vars(c, &v);
     if (!gp_match_expect(c->step, ev->root, &c->r->s->profile, &v, why, sizeof why)) {
-        snprintf(c->last_mismatch, sizeof c->last_mismatch, "%s", why);
+        free(c->last_mismatch);
+        c->last_mismatch = gp_strdup(why);
         return false;
     }
     gp_match_capture(c->step->u.expect.captures, c->step->u.expect.ncaptures, ev->root,
                      &c->r->s->profile, c->captured);
     snprintf(num, sizeof num, "%zu", idx);
-    lws_sul_cancel(&c->sul_timeout);
+    cancel_timeout(c);
     record(c, GP_FR_EXPECT_OK, c->step->id, num);
     c->scan_from = idx + 1;
     return true;
@@ -1378,14 +1565,20 @@ static void note_stall(conn *c, int step_id)
         record(c, GP_FR_NOTE, step_id, why);
 }
 
-static void on_timeout(lws_sorted_usec_list_t *sul)
+static void on_timeout(gp_timer *t)
 {
-    conn *c = lws_container_of(sul, conn, sul_timeout);
+    conn *c = lws_container_of(t, conn, tm_timeout);
     runner *r = c->r;
     char secs[32], why[160];
 
     if (r->stopping)
         return;
+    if (gp_now_us() < r->grace_until && !c->timeout_deferred) {
+        /* Due while the harness itself was held up: first read what arrived meanwhile. */
+        c->timeout_deferred = true;
+        gp_timer_arm(&r->timers, &c->tm_timeout, r->grace_until, on_timeout);
+        return;
+    }
     switch (c->state) {
     case CS_CONNECTING:
         fmt_secs(r->to.connect_us, secs, sizeof secs);
@@ -1423,7 +1616,8 @@ static void on_timeout(lws_sorted_usec_list_t *sul)
         fmt_secs(c->step->u.expect.timeout_us > 0 ? c->step->u.expect.timeout_us : r->to.expect_us,
                  secs, sizeof secs);
         recordf(c, GP_FR_EXPECT_FAIL, c->step->id, "no matching frame within %s%s%s", secs,
-                c->last_mismatch[0] ? "; last mismatch: " : "", c->last_mismatch);
+                c->last_mismatch ? "; last mismatch: " : "",
+                c->last_mismatch ? c->last_mismatch : "");
         r->problems++;
         abort_user(c);
         break;
@@ -1448,9 +1642,9 @@ static void on_timeout(lws_sorted_usec_list_t *sul)
     }
 }
 
-static void on_delay(lws_sorted_usec_list_t *sul)
+static void on_delay(gp_timer *t)
 {
-    conn *c = lws_container_of(sul, conn, sul_delay);
+    conn *c = lws_container_of(t, conn, tm_delay);
 
     if (c->r->stopping)
         return;
@@ -1483,6 +1677,7 @@ static void on_closed(conn *c)
     runner *r = c->r;
 
     c->wsi = NULL;
+    release_slot(c);
     if (c->established && r->connected)
         r->connected--;
     c->established = false;
@@ -1491,7 +1686,7 @@ static void on_closed(conn *c)
         return;
     switch (c->state) {
     case CS_CONNECTING:
-        lws_sul_cancel(&c->sul_timeout);
+        cancel_timeout(c);
         if (c->expect_refused) {
             c->state = CS_READY;
             run_steps(c);
@@ -1501,7 +1696,7 @@ static void on_closed(conn *c)
         }
         break;
     case CS_CLOSING:
-        lws_sul_cancel(&c->sul_timeout);
+        cancel_timeout(c);
         if (c->abort_after_close) {
             finish_user(c);
         } else if (c->reconnect_after_close) {
@@ -1521,7 +1716,7 @@ static void on_closed(conn *c)
         break;
     case CS_LINGER:
         /* The run is over; what follows finds no connection and says so. */
-        lws_sul_cancel(&c->sul_delay);
+        gp_timer_cancel(&c->r->timers, &c->tm_delay);
         run_captures(c);
         c->state = CS_READY;
         run_steps(c);
@@ -1592,6 +1787,14 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
     size_t max =
         c->r->s->profile.max_frame_bytes ? c->r->s->profile.max_frame_bytes : (size_t)1 << 20;
 
+    if (lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi) &&
+        !lws_remaining_packet_payload(wsi) && !lws_frame_is_binary(wsi) && len <= max) {
+        /* The whole message in one piece, the common case: no copy. */
+        c->rx_partial = false;
+        c->rx_seen = len;
+        on_text(c, len ? in : "", len);
+        return;
+    }
     if (lws_is_first_fragment(wsi)) {
         gp_buf_reset(&c->rx);
         c->rx.max = max;
@@ -1618,7 +1821,9 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
     } else {
         on_text(c, c->rx.data ? c->rx.data : "", c->rx.len);
     }
-    gp_buf_reset(&c->rx);
+    /* a joined message's buffer is not kept between messages */
+    gp_buf_cleanup(&c->rx);
+    gp_buf_init(&c->rx, max);
 }
 
 /* libwebsockets says only "Unable to connect"; one plain TCP connect (bounded to a second,
@@ -1672,6 +1877,39 @@ out:
     return r->probe;
 }
 
+/* A connect that could not even start, with a source address set: can this host bind it?
+ * Returns a sentence when it cannot, else NULL. */
+static const char *source_problem(conn *c)
+{
+    runner *r = c->r;
+    const char *addr;
+    struct sockaddr_in sa;
+    int fd, e = 0;
+
+    if (!r->nsrc)
+        return NULL;
+    addr = r->src[c->index % r->nsrc];
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+        snprintf(r->explained, sizeof r->explained, "the source address %s is not an IPv4 "
+                 "address", addr);
+        return r->explained;
+    }
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+        e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!e)
+        return NULL;
+    snprintf(r->explained, sizeof r->explained,
+             "cannot connect from the source address %s: %s (is it an address of this host? "
+             "see --source-address)",
+             addr, strerror(e));
+    return r->explained;
+}
+
 /* libwebsockets' terse handshake errors, said so a person can act on them; the original
  * stays in parentheses, where the judge finds "HS:" (a failed upgrade). */
 static const char *explain_conn_error(conn *c, const char *in)
@@ -1698,14 +1936,16 @@ static const char *explain_conn_error(conn *c, const char *in)
                "(read failed)";
     /* OpenSSL's verify failures reach us only as "connect SSL err 1: error:00000001:..." */
     if (strncmp(in, "connect SSL err", 15) == 0) {
-        snprintf(c->explained, sizeof c->explained,
+        snprintf(c->r->explained, sizeof c->r->explained,
                  "TLS handshake failed (server certificate not trusted? see target.ca_file): %s",
                  in);
-        return c->explained;
+        return c->r->explained;
     }
+    if (strcmp(in, "Unable to connect") == 0 && !c->request_sent && source_problem(c))
+        return c->r->explained;
     if (strcmp(in, "Unable to connect") == 0 && !c->request_sent) {
-        snprintf(c->explained, sizeof c->explained, "%s (%s)", tcp_probe(c->r), in);
-        return c->explained;
+        snprintf(c->r->explained, sizeof c->r->explained, "%s (%s)", tcp_probe(c->r), in);
+        return c->r->explained;
     }
     return in;
 }
@@ -1766,18 +2006,29 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
     }
     case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
-        if (c && lws_hdr_copy(wsi, c->subproto, sizeof c->subproto, WSI_TOKEN_PROTOCOL) < 0)
-            c->subproto[0] = '\0';
+        if (c && lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) > 0) {
+            int n = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) + 1;
+
+            free(c->subproto);
+            c->subproto = gp_malloc((size_t)n);
+            if (lws_hdr_copy(wsi, c->subproto, n, WSI_TOKEN_PROTOCOL) < 0) {
+                free(c->subproto);
+                c->subproto = NULL;
+            }
+        }
         break;
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         if (!c)
             break;
         c->established = true;
         c->r->connected++;
-        if (strncmp(c->subproto, "jwt.", 4) == 0)
+        release_slot(c);
+        free(c->cur_token); /* presented in the upgrade request; not needed any more */
+        c->cur_token = NULL;
+        if (c->subproto && strncmp(c->subproto, "jwt.", 4) == 0)
             record(c, GP_FR_CONNECTED, 0, "jwt.<redacted>");
         else
-            record(c, GP_FR_CONNECTED, 0, c->subproto[0] ? c->subproto : NULL);
+            record(c, GP_FR_CONNECTED, 0, c->subproto && c->subproto[0] ? c->subproto : NULL);
         break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
         int status;
@@ -1795,6 +2046,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: %s",
                     explain_conn_error(c, in ? (const char *)in : NULL));
         c->wsi = NULL;
+        release_slot(c);
         if (c->in_connect)
             c->failed_in_connect = true;
         else if (!c->r->stopping)
@@ -1810,7 +2062,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             break;
         record(c, GP_FR_PONG, 0, NULL);
         if (c->state == CS_WAIT_PONG) {
-            lws_sul_cancel(&c->sul_timeout);
+            cancel_timeout(c);
             record(c, GP_FR_EXPECT_OK, c->step->id, "pong");
             c->state = CS_READY;
             run_steps(c);
@@ -1840,6 +2092,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (!c || c->wsi != wsi)
             break;
         c->wsi = NULL;
+        release_slot(c);
         if (c->attempt_over)
             break;
         c->attempt_over = true;
@@ -1889,22 +2142,28 @@ static const struct lws_protocols protocols[] = {
 
 /* ---- the run as a whole ---- */
 
-static void on_progress(lws_sorted_usec_list_t *sul)
+/* Every TICK_US: how late the loop ran this tick (its lag), the interrupt flag, and the
+ * progress line every PROGRESS_US. Nothing here depends on the number of users. */
+static void on_tick(gp_timer *t)
 {
-    runner *r = lws_container_of(sul, runner, sul_progress);
+    runner *r = lws_container_of(t, runner, tick);
+    int64_t now = gp_now_us(), lag = now - t->at_us;
 
+    gp_hist_record(&r->lag, lag > 0 ? lag : 0);
     if (r->o->interrupt && *r->o->interrupt) {
         r->interrupted = true;
         r->stop = true;
-        lws_cancel_service(r->ctx);
         return;
     }
-    if (r->o->progress) {
+    if (r->o->progress && now >= r->next_progress) {
         gp_progress p = {r->nusers, r->connected, r->finished, r->runs_done, r->problems};
 
         r->o->progress(&p, r->o->progress_ud);
+        r->next_progress = now + PROGRESS_US;
     }
-    lws_sul_schedule(r->ctx, 0, &r->sul_progress, on_progress, PROGRESS_US);
+    /* From the deadline, not from now: a late tick does not drift the probe. */
+    gp_timer_arm(&r->timers, &r->tick, t->at_us + TICK_US > now ? t->at_us + TICK_US : now + TICK_US,
+                 on_tick);
 }
 
 static void lws_log_emit(int level, const char *line)
@@ -1990,7 +2249,6 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     c->index = i;
     random_hex(nonce, 16);
     c->nonce = gp_strdup(nonce);
-    c->captured = json_object();
     c->uuid_state = (uint64_t)i << 32;
     gp_buf_init(&c->rx,
                 r->s->profile.max_frame_bytes ? r->s->profile.max_frame_bytes : (size_t)1 << 20);
@@ -2050,9 +2308,11 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     struct lws_context_creation_info info;
     runner r;
     unsigned i;
-    int rc = -1, n = 0;
+    int rc = -1;
     int64_t ramp;
     struct rlimit rl;
+    struct rusage ru0, ru1;
+    void *loops[1];
 
     memset(out, 0, sizeof *out);
     memset(&r, 0, sizeof r);
@@ -2074,11 +2334,30 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
         r.to.linger_us = 0;
     if (r.to.close_us <= 0)
         r.to.close_us = 2 * LWS_US_PER_SEC;
-    r.nusers = o->users ? o->users : (r.s->users.count ? r.s->users.count : 1);
+    r.total = o->users ? o->users : (r.s->users.count ? r.s->users.count : 1);
+    r.shard_count = o->shard_count ? o->shard_count : 1;
+    r.shard_index = o->shard_index < r.shard_count ? o->shard_index : 0;
+    r.nusers = r.total > r.shard_index ? (r.total - r.shard_index + r.shard_count - 1) / r.shard_count
+                                       : 0;
+    r.max_connecting = o->max_connecting ? o->max_connecting : DEFAULT_MAX_CONNECTING;
+    gp_timerheap_init(&r.timers);
+    gp_hist_init(&r.lag);
     r.url = gp_strdup(o->url ? o->url : (r.s->target.url ? r.s->target.url : ""));
     r.url_redacted = gp_url_redact(r.url);
     if (parse_target(&r, r.url, err) != 0 || load_credentials(&r, err) != 0)
         goto out;
+    r.src = o->source_addrs;
+    r.nsrc = o->nsource_addrs;
+    if (!r.nsrc && r.total > USERS_PER_SOURCE && strncmp(r.addr, "127.", 4) == 0) {
+        size_t k, want = (r.total + USERS_PER_SOURCE - 1) / USERS_PER_SOURCE;
+
+        for (k = 0; k < want && k < AUTO_SRC_MAX; k++) {
+            snprintf(r.auto_src[k], sizeof r.auto_src[k], "127.0.0.%zu", k + 1);
+            r.auto_src_p[k] = r.auto_src[k];
+        }
+        r.src = r.auto_src_p;
+        r.nsrc = k;
+    }
     if (r.s->target.carrier == GP_CARRIER_TICKET) {
         char *u = r.s->target.ticket_url ? gp_strdup(r.s->target.ticket_url)
                                          : gp_asprintf("%s://%s:%d/api/websocket/ticket",
@@ -2109,13 +2388,24 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     }
 
     lws_set_log_level(o->verbose ? (LLL_ERR | LLL_WARN) : 0, lws_log_emit);
+    r.loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
+    if (!r.loop) {
+        gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "cannot create the event loop (epoll)");
+        goto out;
+    }
+    ev_init(&r.wake, on_wake);
+    loops[0] = r.loop;
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
     info.protocols = protocols;
-    info.fd_limit_per_thread = 1 + r.nusers + 16;
+    /* fd_limit_per_thread stays 0: libwebsockets then sizes its fd table from the (raised)
+     * fd limit and finds a wsi by indexing it, instead of scanning every slot. */
     info.client_ssl_ca_filepath = r.s->target.ca_file;
-    info.timeout_secs = (unsigned)(r.to.connect_us / LWS_US_PER_SEC + 5);
+    /* Our own timers bound every wait; libwebsockets' connect timeout is only a backstop,
+     * long enough that a stalled harness does not turn into a connect failure. */
+    info.timeout_secs = (unsigned)(r.to.connect_us / LWS_US_PER_SEC + 60);
     r.ctx = lws_create_context(&info);
     if (!r.ctx) {
         gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "cannot create the libwebsockets context");
@@ -2124,20 +2414,27 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
 
     r.conns = gp_calloc(r.nusers, sizeof *r.conns);
     for (i = 0; i < r.nusers; i++)
-        if (init_user(&r, &r.conns[i], i, err) != 0)
+        if (init_user(&r, &r.conns[i], r.shard_index + (size_t)i * r.shard_count, err) != 0)
             goto out;
 
     out->started_wall_us = gp_wall_us();
-    r.t0 = gp_now_us();
+    getrusage(RUSAGE_SELF, &ru0);
+    r.t0 = o->t0_us > 0 ? o->t0_us : gp_now_us();
     ramp = r.s->users.ramp_up_us;
-    for (i = 0; i < r.nusers; i++)
-        arm_delay(&r.conns[i], r.nusers > 1 ? ramp * (int64_t)i / (int64_t)r.nusers : 0);
-    lws_sul_schedule(r.ctx, 0, &r.sul_progress, on_progress, PROGRESS_US);
+    for (i = 0; i < r.nusers; i++) {
+        /* the whole run's ramp: a user starts at the same moment whichever worker runs it */
+        int64_t g = (int64_t)r.conns[i].index,
+                at = r.t0 + (r.total > 1 ? ramp * g / (int64_t)r.total : 0);
 
-    while (!r.stop && n >= 0)
-        n = lws_service(r.ctx, 0);
+        arm_delay(&r.conns[i], at - gp_now_us());
+    }
+    timer_arm(&r, &r.tick, TICK_US, on_tick);
+
+    while (!r.stop)
+        ev_run(r.loop, EVRUN_ONCE);
 
     r.stopping = true;
+    getrusage(RUSAGE_SELF, &ru1);
     if (o->progress) {
         gp_progress p = {r.nusers, r.connected, r.finished, r.runs_done, r.problems};
 
@@ -2153,10 +2450,26 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
         }
         cancel_timers(c);
     }
-    lws_sul_cancel(&r.sul_progress);
+    gp_timer_cancel(&r.timers, &r.tick);
+    gp_timer_cancel(&r.timers, &r.pump);
+    ev_timer_stop(r.loop, &r.wake);
     lws_context_destroy(r.ctx);
     r.ctx = NULL;
     out->duration_us = gp_now_us() - r.t0;
+    r.health.measured = true;
+    r.health.workers = 1;
+    r.health.lag_p50_us = gp_hist_percentile(&r.lag, 50);
+    r.health.lag_p99_us = gp_hist_percentile(&r.lag, 99);
+    r.health.lag_max_us = r.lag.count ? r.lag.max : 0;
+    r.health.cpu_user_s = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+                          (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6;
+    r.health.cpu_sys_s = (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+                         (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+    r.health.cpu_busy = out->duration_us > 0 ? (r.health.cpu_user_s + r.health.cpu_sys_s) /
+                                                   ((double)out->duration_us / 1e6)
+                                             : 0;
+    out->health = r.health;
+    memset(&r.health, 0, sizeof r.health);
     out->interrupted = r.interrupted;
     out->n = r.nusers;
     out->ts = gp_calloc(r.nusers, sizeof *out->ts);
@@ -2170,10 +2483,17 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
 out:
     if (r.ctx)
         lws_context_destroy(r.ctx);
+    if (r.loop)
+        ev_loop_destroy(r.loop);
+    gp_timerheap_cleanup(&r.timers);
+    gp_hist_cleanup(&r.lag);
+    gp_health_cleanup(&r.health);
     for (i = 0; r.conns && i < r.nusers; i++) {
         conn *c = &r.conns[i];
 
         queue_clear(c);
+        free(c->subproto);
+        free(c->last_mismatch);
         gp_transcript_free(c->t);
         free(c->user_id);
         free(c->nonce);
@@ -2213,6 +2533,7 @@ void gp_run_output_cleanup(gp_run_output *out)
     for (i = 0; i < out->n; i++)
         gp_transcript_free(out->ts[i]);
     free(out->ts);
+    gp_health_cleanup(&out->health);
     free(out->target);
     memset(out, 0, sizeof *out);
 }

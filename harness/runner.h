@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include "health.h"
 #include "scenario.h"
 #include "transcript.h"
 
@@ -28,6 +29,15 @@ typedef struct gp_runner_opts {
     gp_progress_fn progress;                /* called about five times a second, may be NULL */
     void *progress_ud;
     bool verbose; /* libwebsockets warnings and errors to stderr */
+    unsigned max_connecting; /* upgrades in flight at once; 0 = the default (128) */
+    const char *const *source_addrs; /* local addresses to connect from, by user index in
+                                        turn (--source-address); NULL = the kernel's choice */
+    size_t nsource_addrs;
+    unsigned workers; /* processes for gp_runner_run_workers; 0 or 1 = this one */
+    /* Set by gp_runner_run_workers for each worker: */
+    unsigned shard_index; /* run only the users with index % shard_count == shard_index */
+    unsigned shard_count; /* 0 or 1 = every user */
+    int64_t t0_us;        /* > 0: when the run began, on gp_now_us's clock (shared by workers) */
 } gp_runner_opts;
 
 typedef struct gp_run_output {
@@ -37,6 +47,7 @@ typedef struct gp_run_output {
     int64_t started_wall_us;
     int64_t duration_us;
     bool interrupted;
+    gp_health health; /* the harness's own lag, CPU and stalls during the run; owned */
 } gp_run_output;
 
 /* Runs the scenario. Returns 0 when the run took place (whatever the server did: an
@@ -45,6 +56,12 @@ typedef struct gp_run_output {
  * out is filled on success; release it with gp_run_output_cleanup. */
 int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err);
 void gp_run_output_cleanup(gp_run_output *out);
+
+/* Runs the scenario over o->workers processes (each one event loop, every Nth user; see
+ * workers.c) and gathers their transcripts in user order, so that the judge checks every
+ * pair of users as if one process had run them. With workers <= 1 it is gp_runner_run.
+ * Returns and fills out as gp_runner_run does; a worker that dies is a harness failure. */
+int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *err);
 
 /* Returns a copy of url with the values of query parameters that carry credentials (token,
  * ticket, key, secret, password, access_token) replaced by "REDACTED", and any userinfo

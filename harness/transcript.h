@@ -5,6 +5,7 @@
 #define GP_TRANSCRIPT_H
 
 #include "gp_common.h"
+#include "health.h"
 
 typedef enum gp_frame_kind {
     GP_FR_SENT,        /* a text frame we sent; data = the text */
@@ -73,5 +74,17 @@ int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, g
 /* Saves transcripts as JSON ({"users":[{"index":..,"user_id":..,"nonce":..,"frames":
  * [{"kind":..,"t_us":..,"code":..,"data":..,"len":..}]}]}). Returns 0 or -1. */
 int gp_transcripts_save(const char *path, gp_transcript *const *ts, size_t count, gp_err *err);
+
+/* gp_transcripts_save plus, when health is measured, a top-level "harness" object (workers,
+ * lag_p50_us, lag_p99_us, lag_max_us, cpu_user_s, cpu_sys_s, cpu_busy and "stalls":
+ * [{"from_us","to_us","lag_us"}] on the clock of the frames' t_us), so that judging the file
+ * offline reaches the run's verdicts. health is borrowed and may be NULL. Returns 0 or -1. */
+int gp_transcripts_save_health(const char *path, gp_transcript *const *ts, size_t count,
+                               const gp_health *health, gp_err *err);
+/* gp_transcripts_load that also fills health (overwritten, not freed first; release it with
+ * gp_health_cleanup) from the file's "harness" object; a file without one leaves health
+ * zeroed, not measured. Returns 0 or -1 with err set (health then holds nothing). */
+int gp_transcripts_load_health(const char *path, gp_transcript ***out, size_t *count,
+                               gp_health *health, gp_err *err);
 
 #endif

@@ -20,6 +20,7 @@ typedef struct fixture {
     gp_results *res;
     gp_transcript *ts[FX_USERS];
     gp_kv labels[2];
+    gp_health health;
     gp_suite suite;
 } fixture;
 
@@ -140,6 +141,34 @@ static inline void fixture_init(fixture *fx, int variant, int64_t scale, const c
     fx->suite.nts = FX_USERS;
 }
 
+/* The user FX_INCONCLUSIVE_USER (passing in both variants) waited for its run while the
+ * harness stalled: its GP-COMPLETION verdict becomes inconclusive, and the suite carries the
+ * harness's health with that stall. */
+#define FX_INCONCLUSIVE_USER 4
+#define FX_STALL_CAUSE                                                                             \
+    "the harness's event loop stalled 5.02 s (lag) during this wait; not a server verdict"
+
+static inline void fx_add_inconclusive(fixture *fx)
+{
+    gp_results *r = fx->res;
+
+    fx->health.measured = true;
+    fx->health.workers = 1;
+    fx->health.lag_p50_us = 400;
+    fx->health.lag_p99_us = 2100;
+    fx->health.lag_max_us = 5020000;
+    fx->health.cpu_user_s = 1.25;
+    fx->health.cpu_sys_s = 0.5;
+    fx->health.cpu_busy = 0.75;
+    gp_health_add_stall(&fx->health, 40000, 5060000, 5020000);
+    fx->suite.meta.health = &fx->health;
+    gp_results_mark_inconclusive(r, GP_RULE_COMPLETION, FX_INCONCLUSIVE_USER, 3, 9,
+                                 "agent_completed within 5 s of the message",
+                                 "no agent_completed within 5 s", FX_STALL_CAUSE);
+    r->rules[GP_RULE_COMPLETION].passed--;
+    r->runs_passed--;
+}
+
 static inline void fixture_cleanup(fixture *fx)
 {
     size_t u;
@@ -147,6 +176,7 @@ static inline void fixture_cleanup(fixture *fx)
     for (u = 0; u < FX_USERS; u++)
         gp_transcript_free(fx->ts[u]);
     gp_results_free(fx->res);
+    gp_health_cleanup(&fx->health);
     free(fx->sc.name);
     free(fx->sc.path);
 }

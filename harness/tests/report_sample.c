@@ -1,5 +1,6 @@
 /* report_sample.c - gp-report-sample OUTDIR: writes the reports of the synthetic fixture run
- * (report.json, report.xml, report.html with two scenarios, one failing) plus base.json,
+ * (report.json, report.xml, report.html with two scenarios, one failing and with a user
+ * inconclusive because the harness stalled, with its health) plus base.json,
  * head-regressed.json and other-scenario.json for the schema, xmllint, chromium and compare
  * CTests. Not a unit test: a data generator. */
 #include <stdio.h>
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
         return 2;
     }
     fixture_init(&fx[0], FX_FAIL, 1, NULL);
+    fx_add_inconclusive(&fx[0]);
     fixture_init(&fx[1], FX_PASS, 2, "reconnect");
     suites[0] = fx[0].suite;
     suites[1] = fx[1].suite;

@@ -1,6 +1,7 @@
 /* test_compare.c - compare and merge over crafted reports: exit statuses 0/1/2, the checks a
- * regression produces, thresholds, JUnit/JSON outputs, and merge exactness (the merged
- * histograms equal the histogram of all samples). */
+ * regression produces, thresholds, JUnit/JSON outputs, merge exactness (the merged
+ * histograms equal the histogram of all samples), and the harness's health and inconclusive
+ * verdicts through both. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -309,6 +310,125 @@ static void test_merge_is_exact(void **state)
     free(out);
 }
 
+/* A fixture report with one user inconclusive and the harness's health; the part starts
+ * shift_us after the fixture's start, and its stall and lag scale with lag. */
+static char *inconclusive_report(env *e, const char *name, int64_t shift_us, int64_t lag)
+{
+    fixture fx;
+    gp_err err = {0};
+    char *path = gp_asprintf("%s/%s", e->dir, name);
+
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    fx_add_inconclusive(&fx);
+    fx.suite.meta.started_wall_us += shift_us;
+    fx.health.lag_p99_us = lag / 1000;
+    fx.health.lag_max_us = lag;
+    fx.health.stalls[0].lag_us = lag;
+    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, &err), 0);
+    fixture_cleanup(&fx);
+    return path;
+}
+
+static json_t *find_check(json_t *cmp, const char *kind, const char *name)
+{
+    json_t *checks =
+        json_object_get(json_array_get(json_object_get(cmp, "scenarios"), 0), "checks");
+    json_t *c;
+    size_t i;
+
+    json_array_foreach(checks, i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "kind")), kind) == 0 &&
+            strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* More inconclusive users is the harness's lag, not the server's regression: compare shows the
+ * change and the harness's lag, and exits 0. */
+static void test_compare_shows_inconclusive(void **state)
+{
+    env *e = *state;
+    char *base = report(e, "base.json", FX_PASS, 1, NULL);
+    char *head = inconclusive_report(e, "head.json", 0, 5020000);
+    char *out = gp_asprintf("%s/cmp.json", e->dir);
+    json_t *cmp, *c;
+
+    assert_int_equal(run_compare(base, head, "--json", out), GP_EXIT_OK);
+    cmp = json_load_file(out, 0, NULL);
+    assert_non_null(cmp);
+    c = find_check(cmp, "rule", "GP-COMPLETION");
+    assert_non_null(c);
+    assert_false(json_is_true(json_object_get(c, "regression")));
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(c, "head"), "inconclusive")), 1);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(c, "detail")), "inconclusive 0 -> 1 users"));
+    c = find_check(cmp, "harness", "lag_p99_ms");
+    assert_non_null(c);
+    assert_true(json_is_null(json_object_get(c, "base")));
+    assert_true(json_real_value(json_object_get(c, "head")) == 5.02);
+    assert_non_null(strstr(json_string_value(json_object_get(c, "detail")),
+                           "not measured -> p99 5.0 ms, max 5020.0 ms, 1 stall"));
+    json_decref(cmp);
+    /* Both ways round: fewer inconclusive users is shown too. */
+    assert_int_equal(run_compare(head, base, "--json", out), GP_EXIT_OK);
+    cmp = json_load_file(out, 0, NULL);
+    assert_non_null(strstr(
+        json_string_value(json_object_get(find_check(cmp, "rule", "GP-COMPLETION"), "detail")),
+        "inconclusive 1 -> 0 users"));
+    json_decref(cmp);
+    free(base);
+    free(head);
+    free(out);
+}
+
+/* merge adds inconclusive counts and CPU, keeps the worst lag, and keeps every part's stalls
+ * on the merged run's clock. */
+static void test_merge_keeps_harness_health(void **state)
+{
+    env *e = *state;
+    char *a = inconclusive_report(e, "a.json", 0, 5020000);
+    char *b = inconclusive_report(e, "b.json", 10000000, 7000000);
+    char *c = report(e, "c.json", FX_PASS, 1, NULL);
+    char *out = gp_asprintf("%s/all.json", e->dir);
+    char *argv[] = {"merge", a, b, c, "-o", out, NULL};
+    gp_report_doc *d;
+    gp_err err = {0};
+    const gp_health *h;
+    const gp_results *r;
+
+    assert_int_equal(gp_merge_main(6, argv), GP_EXIT_OK);
+    d = gp_report_read(out, &err);
+    assert_non_null(d);
+    h = &d->scenarios[0].health;
+    r = d->scenarios[0].results;
+    assert_true(h->measured);
+    assert_int_equal(h->workers, 2);
+    assert_int_equal(h->lag_max_us, 7000000);
+    assert_int_equal(h->lag_p99_us, 7000);
+    assert_true(h->cpu_user_s == 2.5 && h->cpu_sys_s == 1.0);
+    assert_int_equal(h->nstalls, 2);
+    assert_int_equal(h->stalls[0].from_us, 40000);
+    assert_int_equal(h->stalls[1].from_us, 10040000);
+    assert_int_equal(h->stalls[1].lag_us, 7000000);
+    assert_int_equal(r->rules[GP_RULE_COMPLETION].inconclusive, 2);
+    assert_int_equal(r->rules[GP_RULE_COMPLETION].ninconclusive, 2);
+    assert_int_equal(r->rules[GP_RULE_COMPLETION].inconclusive_examples[1].user,
+                     FX_USERS + FX_INCONCLUSIVE_USER);
+    assert_int_equal(r->rules[GP_RULE_COMPLETION].checked,
+                     r->rules[GP_RULE_COMPLETION].passed + r->rules[GP_RULE_COMPLETION].failed +
+                         r->rules[GP_RULE_COMPLETION].inconclusive);
+    assert_int_equal(gp_results_count_users(r, GP_STATUS_INCONCLUSIVE), 2);
+    assert_int_equal(gp_results_count_users(r, GP_STATUS_FAILED), 0);
+    gp_report_doc_free(d);
+    free(a);
+    free(b);
+    free(c);
+    free(out);
+}
+
 static void test_merge_refuses_different_scenarios(void **state)
 {
     env *e = *state;
@@ -399,6 +519,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_compare_junit_output_is_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_is_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_refuses_different_scenarios, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compare_shows_inconclusive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_keeps_harness_health, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* test_judge.c - the golden-path rules over transcripts built in code from compact specs: for
  * every rule a passing case and a case that fails exactly that rule, plus the protocol's
- * variations, leaks across users, connection and auth outcomes, and bookkeeping. */
+ * variations, leaks across users, connection and auth outcomes, bookkeeping, and timing
+ * verdicts made inconclusive by stalls of the harness. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -758,7 +759,8 @@ static void run_case(const struct jcase *c)
     for (rule = 0; rule < GP_RULE__COUNT; rule++) {
         const gp_rule_result *rr = &r->rules[rule];
 
-        assert_int_equal(rr->checked, rr->passed + rr->failed);
+        assert_int_equal(rr->checked, rr->passed + rr->failed + rr->inconclusive);
+        assert_int_equal(rr->inconclusive, 0);
         if ((c->checked & (1u << rule)) && rr->checked == 0)
             fail_msg("%s was not checked", gp_rule_id((gp_rule)rule));
         if ((c->unchecked & (1u << rule)) && rr->checked != 0)
@@ -978,6 +980,230 @@ static void test_judge_survives_garbage(void **state)
     gp_scenario_free(sc);
 }
 
+/* ---- stalls of the harness ----
+ * Each timing verdict is judged three times: with a stall inside its wait (inconclusive, not
+ * failed), with a stall elsewhere (failed), and without health (failed). Times follow the
+ * builder: 10 ms per line, "wait" to skip. */
+#define S_ (int64_t)1000000
+struct stall_case {
+    const char *name;
+    const char *lines[MAX_LINES];
+    int64_t in_from, in_to;   /* a stall inside the wait */
+    int64_t out_from, out_to; /* a stall that misses it */
+    uint32_t rules;           /* the timing rules at stake */
+};
+
+static const struct stall_case stall_cases[] = {
+    {"connect timeout",
+     {"conn 0", "wait 10000", "timeout connect timeout: no WebSocket upgrade within 10 s", NULL},
+     5 * S_,
+     6 * S_,
+     20 * S_,
+     21 * S_,
+     /* the runs never begun fail (or not) with the connect */
+     R(GP_RULE_CONNECT) | R(GP_RULE_COMPLETION)},
+    {"run timeout",
+     {OPEN, "ev agent_started", "wait 30000", "end timeout", NULL},
+     5 * S_,
+     6 * S_,
+     0,
+     5 * MS, /* over before the message was sent */
+     R(GP_RULE_COMPLETION)},
+    {"first-event timeout",
+     {OPEN, "wait 10000", "end timeout", NULL},
+     9 * S_,
+     12 * S_,
+     11 * S_,
+     12 * S_,
+     R(GP_RULE_COMPLETION)},
+    {"completion after the deadline",
+     {"connect", "send 8", "ev agent_started", "ev agent_thinking", "ev tool_executing",
+      "ev tool_completed", "wait 6000", "ev agent_completed", "end completed", NULL},
+     3 * S_,
+     4 * S_,
+     7 * S_,
+     8 * S_,
+     R(GP_RULE_COMPLETION)},
+    {"max gap",
+     {"connect", "send 6", "ev agent_started", "ev agent_thinking", "wait 5000",
+      "ev tool_executing", "ev tool_completed", "ev agent_completed", SHUT, NULL},
+     1 * S_,
+     2 * S_,
+     6 * S_,
+     7 * S_,
+     R(GP_RULE_GAP)},
+    {"expect timeout",
+     {"connect", "wait 10000", "expect_fail no matching frame within 10 s", NULL},
+     5 * S_,
+     6 * S_,
+     0,
+     15 * MS, /* before the ready frame at 30 ms: the wait had not begun */
+     R(GP_RULE_EXPECT)},
+    {"pong timeout",
+     {"connect", "expect_ok", "wait 10000", "expect_fail no pong within 10 s", NULL},
+     5 * S_,
+     6 * S_,
+     0,
+     35 * MS, /* before the previous step matched at 40 ms */
+     R(GP_RULE_EXPECT)},
+};
+
+static gp_results *judge_with_stall(gp_transcript *t, int64_t from, int64_t to, bool with_health)
+{
+    gp_scenario *sc = scenario_new();
+    gp_health h = {0};
+    gp_results *r;
+
+    h.measured = true;
+    gp_health_add_stall(&h, from, to, to - from);
+    r = gp_judge_run_health(sc, &t, 1, with_health ? &h : NULL);
+    gp_health_cleanup(&h);
+    gp_scenario_free(sc);
+    return r;
+}
+
+static uint32_t inconclusive_mask(const gp_results *r)
+{
+    uint32_t m = 0;
+    int i;
+
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        if (r->rules[i].inconclusive)
+            m |= 1u << i;
+    return m;
+}
+
+static void assert_counts_add_up(const gp_results *r)
+{
+    int i;
+
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        assert_int_equal(r->rules[i].checked,
+                         r->rules[i].passed + r->rules[i].failed + r->rules[i].inconclusive);
+}
+
+static void test_judge_stall_makes_timing_inconclusive(void **state)
+{
+    size_t c;
+
+    (void)state;
+    for (c = 0; c < sizeof stall_cases / sizeof stall_cases[0]; c++) {
+        const struct stall_case *sc = &stall_cases[c];
+        gp_transcript *t = build(0, sc->lines);
+        gp_results *r;
+        int rule = __builtin_ctz(sc->rules);
+        const gp_failure *f;
+
+        print_message("case: %s\n", sc->name);
+        /* A stall inside the wait: no verdict, and no cause blamed on the server. */
+        r = judge_with_stall(t, sc->in_from, sc->in_to, true);
+        assert_int_equal(failed_mask(r), 0);
+        assert_int_equal(inconclusive_mask(r), sc->rules);
+        assert_true(gp_results_passed(r));
+        assert_true(gp_results_inconclusive(r));
+        assert_false(r->users[0].passed);
+        assert_int_equal(r->users[0].failed_rules, 0);
+        assert_int_equal(r->users[0].inconclusive_rules, sc->rules);
+        assert_int_equal(gp_user_status(&r->users[0]), GP_STATUS_INCONCLUSIVE);
+        assert_int_equal(r->causes[GP_CAUSE_CONNECT_TIMEOUT] + r->causes[GP_CAUSE_RUN_TIMEOUT], 0);
+        assert_int_equal(r->runs_passed, 0);
+        f = &r->rules[rule].inconclusive_examples[0];
+        assert_int_equal(r->rules[rule].ninconclusive, 1);
+        assert_non_null(f->cause);
+        assert_non_null(strstr(f->cause, "the harness's event loop stalled"));
+        assert_non_null(strstr(f->cause, "not a server verdict"));
+        assert_true(*f->expected && *f->received);
+        assert_counts_add_up(r);
+        gp_results_free(r);
+
+        /* The same wait with the stall elsewhere, or no health at all: the server's failure. */
+        r = judge_with_stall(t, sc->out_from, sc->out_to, true);
+        assert_int_equal(failed_mask(r), sc->rules);
+        assert_int_equal(inconclusive_mask(r), 0);
+        assert_int_equal(gp_user_status(&r->users[0]), GP_STATUS_FAILED);
+        assert_counts_add_up(r);
+        gp_results_free(r);
+        r = judge_with_stall(t, sc->in_from, sc->in_to, false);
+        assert_int_equal(failed_mask(r), sc->rules);
+        assert_false(gp_results_inconclusive(r));
+        gp_results_free(r);
+        gp_transcript_free(t);
+    }
+}
+
+/* Order, isolation and field rules are not about time: a stall over the whole run excuses
+ * none of them. */
+static void test_judge_stall_excuses_no_order_fault(void **state)
+{
+    static const char *const dup[] = {OPEN, GOLDEN, "ev agent_completed", SHUT, NULL};
+    static const char *const nofield[] = {OPEN,
+                                          "ev agent_started",
+                                          "ev agent_thinking -reasoning",
+                                          "ev tool_executing",
+                                          "ev tool_completed",
+                                          "ev agent_completed",
+                                          SHUT,
+                                          NULL};
+    gp_transcript *t = build(0, dup);
+    gp_results *r = judge_with_stall(t, 0, 60 * S_, true);
+
+    (void)state;
+    assert_int_equal(failed_mask(r), R(GP_RULE_R2_END));
+    assert_false(gp_results_inconclusive(r));
+    assert_int_equal(gp_user_status(&r->users[0]), GP_STATUS_FAILED);
+    gp_results_free(r);
+    gp_transcript_free(t);
+    t = build(0, nofield);
+    r = judge_with_stall(t, 0, 60 * S_, true);
+    assert_int_equal(failed_mask(r), R(GP_RULE_FIELDS));
+    assert_false(gp_results_inconclusive(r));
+    gp_results_free(r);
+    gp_transcript_free(t);
+}
+
+/* A user whose gap in a stall is followed by a gap of the server's own fails, once; and two
+ * users judged together get their own verdicts. */
+static void test_judge_stall_only_excuses_its_own_window(void **state)
+{
+    static const char *const gaps[] = {"connect",
+                                       "send 6",
+                                       "ev agent_started",
+                                       "ev agent_thinking",
+                                       "wait 5000",
+                                       "ev tool_executing",
+                                       "wait 5000",
+                                       "ev tool_completed",
+                                       "ev agent_completed",
+                                       SHUT,
+                                       NULL};
+    static const char *const late[] = {OPEN, "ev agent_started", "wait 30000", "end timeout", NULL};
+    gp_scenario *sc = scenario_new();
+    gp_transcript *ts[2] = {build(0, gaps), build(1, late)};
+    gp_health h = {0};
+    gp_results *r;
+
+    (void)state;
+    /* The first gap (70 ms .. 5.08 s) holds the stall; the second (5.08 .. 10.09 s) does not,
+     * and neither does user 1's 30 s wait, which ends before it. */
+    h.measured = true;
+    gp_health_add_stall(&h, 1 * S_, 2 * S_, 1 * S_);
+    ts[1]->frames[ts[1]->nframes - 1].t_us = 900 * MS;
+    r = gp_judge_run_health(sc, ts, 2, &h);
+    assert_int_equal(r->users[0].failed_rules, R(GP_RULE_GAP));
+    assert_int_equal(r->users[0].inconclusive_rules, 0);
+    assert_int_equal(r->rules[GP_RULE_GAP].failed, 1);
+    assert_int_equal(r->rules[GP_RULE_GAP].inconclusive, 0);
+    assert_int_equal(r->rules[GP_RULE_GAP].ninconclusive, 0);
+    assert_non_null(strstr(r->rules[GP_RULE_GAP].examples[0].received, "tool_completed"));
+    assert_int_equal(r->users[1].failed_rules, R(GP_RULE_COMPLETION));
+    assert_counts_add_up(r);
+    gp_results_free(r);
+    gp_health_cleanup(&h);
+    gp_transcript_free(ts[0]);
+    gp_transcript_free(ts[1]);
+    gp_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -987,6 +1213,9 @@ int main(void)
         cmocka_unit_test(test_judge_leak_blames_the_receiver),
         cmocka_unit_test(test_judge_recorded_transcripts),
         cmocka_unit_test(test_judge_survives_garbage),
+        cmocka_unit_test(test_judge_stall_makes_timing_inconclusive),
+        cmocka_unit_test(test_judge_stall_excuses_no_order_fault),
+        cmocka_unit_test(test_judge_stall_only_excuses_its_own_window),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

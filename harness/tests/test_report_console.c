@@ -141,6 +141,40 @@ static void test_report_console_auth_hint_and_one_tail(void **state)
     fixture_cleanup(&fx);
 }
 
+/* The harness's own health heads the summary; inconclusive users get a section of their own
+ * with the hint, and the closing line counts them apart from failures. */
+static void test_report_console_harness_and_inconclusive(void **state)
+{
+    fixture fx;
+    gp_console_opts o = {false, 3, 8};
+    char *s;
+
+    (void)state;
+    fixture_init(&fx, FX_FAIL, 1, NULL);
+    s = render(&fx, &o);
+    assert_null(strstr(s, "harness:"));
+    assert_null(strstr(s, "INCONCLUSIVE"));
+    free(s);
+    fx_add_inconclusive(&fx);
+    s = render(&fx, &o);
+    assert_non_null(strstr(s, "harness:  loop lag p50 0.4 ms, p99 2.1 ms, max 5020.0 ms; CPU user "
+                              "1.25 s, sys 0.50 s (75% busy); 1 stall\n"));
+    assert_non_null(strstr(s, "stalls: 40.0-5060.0 ms (lag 5020.0 ms)"));
+    assert_non_null(strstr(s, "  FAIL GP-R1-STARTED-FIRST          5       1        0       6  "));
+    assert_non_null(strstr(s, "  INC? GP-COMPLETION                5       0        1       6  "));
+    assert_non_null(strstr(s, "GP-COMPLETION  INCONCLUSIVE for 1 of 6 users"));
+    assert_non_null(strstr(s, "  hint: fewer users per process, or more --workers\n"));
+    assert_non_null(strstr(s, "  user gp-user-4 (#4), step 3, frame 9\n"
+                              "    expected: agent_completed within 5 s of the message\n"
+                              "    received: no agent_completed within 5 s\n"
+                              "    cause:    " FX_STALL_CAUSE "\n"));
+    assert_non_null(strstr(s, "golden_path: 3 of 6 users passed; 2 failed (GP-R1-STARTED-FIRST, "
+                              "GP-R2-COMPLETED-LAST); 1 inconclusive (GP-COMPLETION: the harness "
+                              "fell behind)\n"));
+    free(s);
+    fixture_cleanup(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_report_console_limits_users_and_frames),
         cmocka_unit_test(test_report_console_passing_run),
         cmocka_unit_test(test_report_console_auth_hint_and_one_tail),
+        cmocka_unit_test(test_report_console_harness_and_inconclusive),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

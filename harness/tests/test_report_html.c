@@ -127,12 +127,43 @@ static void test_report_html_lane_cuts_idle_time(void **state)
     fixture_cleanup(&fx);
 }
 
+/* A run the harness fell behind in: the harness line with its stalls, the inconclusive rule
+ * and user, and the scenario headed INCONCLUSIVE rather than PASS or FAIL. */
+static void test_report_html_harness_and_inconclusive(void **state)
+{
+    fixture fx;
+    char *html;
+
+    (void)state;
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    html = render(&fx);
+    assert_null(strstr(html, "harness: loop lag"));
+    assert_null(strstr(html, "INCONCLUSIVE"));
+    free(html);
+    fx_add_inconclusive(&fx);
+    html = render(&fx);
+    assert_non_null(strstr(html, "<h2 class=\"skip\">INCONCLUSIVE golden_path"));
+    assert_non_null(strstr(html, "harness: loop lag p50 0.4 ms, p99 2.1 ms, max 5020.0 ms; CPU "
+                                 "user 1.25 s, sys 0.50 s (75% busy); 1 stall"));
+    assert_non_null(strstr(html, "stalls: 40.0&ndash;5060.0 ms (lag 5020.0 ms)"));
+    assert_non_null(strstr(html, "<b class=\"skip\">inconclusive</b> user gp-user-4 (#4)"));
+    assert_non_null(strstr(html, "the harness&#39;s event loop stalled 5.02 s"));
+    assert_non_null(strstr(html, "<b>1</b>inconclusive</div>"));
+    assert_non_null(strstr(html, "Hint: fewer users per process, or more --workers"));
+    /* Its lane comes with the failing ones, before the passing sample. */
+    assert_int_equal(fx_count(html, "<b class=\"skip\">INCONCLUSIVE</b> user"), 1);
+    assert_true(strstr(html, "INCONCLUSIVE</b> user") < strstr(html, "PASS</b> user"));
+    free(html);
+    fixture_cleanup(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_html_self_contained),
         cmocka_unit_test(test_report_html_samples_passing_users),
         cmocka_unit_test(test_report_html_lane_cuts_idle_time),
+        cmocka_unit_test(test_report_html_harness_and_inconclusive),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

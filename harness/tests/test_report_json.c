@@ -176,6 +176,105 @@ static void test_report_json_bounds_transcripts(void **state)
     fixture_cleanup(&fx);
 }
 
+/* The harness object under its stable names, inconclusive counts and statuses; they survive
+ * the round trip through report_read, and a report from before them still loads. */
+static void test_report_json_harness_and_inconclusive(void **state)
+{
+    static const char *const keys[] = {"workers",    "lag_p50_ms", "lag_p99_ms", "lag_max_ms",
+                                       "cpu_user_s", "cpu_sys_s",  "cpu_busy",   "stalls"};
+    fixture fx;
+    json_t *root, *sc, *h, *st, *rule, *user, *v;
+    gp_report_doc *d;
+    const gp_report_scenario *rs;
+    gp_err err = {0};
+    size_t i;
+
+    (void)state;
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    root = gp_report_to_json(&fx.suite, 1);
+    sc = json_array_get(json_object_get(root, "scenarios"), 0);
+    assert_null(json_object_get(sc, "harness")); /* not measured: not reported */
+    assert_string_equal(json_string_value(json_object_get(sc, "status")), "passed");
+    json_decref(root);
+
+    fx_add_inconclusive(&fx);
+    root = gp_report_to_json(&fx.suite, 1);
+    assert_false(json_is_true(json_object_get(root, "passed")));
+    sc = json_array_get(json_object_get(root, "scenarios"), 0);
+    assert_false(json_is_true(json_object_get(sc, "passed")));
+    assert_string_equal(json_string_value(json_object_get(sc, "status")), "inconclusive");
+    h = json_object_get(sc, "harness");
+    assert_int_equal(json_object_size(h), sizeof keys / sizeof keys[0]);
+    for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        assert_non_null(json_object_get(h, keys[i]));
+    assert_int_equal(json_integer_value(json_object_get(h, "workers")), 1);
+    assert_true(json_real_value(json_object_get(h, "lag_p99_ms")) == 2.1);
+    assert_true(json_real_value(json_object_get(h, "lag_max_ms")) == 5020.0);
+    assert_true(json_real_value(json_object_get(h, "cpu_busy")) == 0.75);
+    st = json_array_get(json_object_get(h, "stalls"), 0);
+    assert_true(json_real_value(json_object_get(st, "from_ms")) == 40.0);
+    assert_true(json_real_value(json_object_get(st, "to_ms")) == 5060.0);
+    assert_true(json_real_value(json_object_get(st, "lag_ms")) == 5020.0);
+    v = json_object_get(sc, "summary");
+    assert_int_equal(json_integer_value(json_object_get(v, "users_passed")), FX_USERS - 1);
+    assert_int_equal(json_integer_value(json_object_get(v, "users_failed")), 0);
+    assert_int_equal(json_integer_value(json_object_get(v, "users_inconclusive")), 1);
+    rule = json_array_get(json_object_get(sc, "rules"), GP_RULE_COMPLETION);
+    assert_int_equal(json_integer_value(json_object_get(rule, "inconclusive")), 1);
+    assert_int_equal(json_integer_value(json_object_get(rule, "failed")), 0);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(rule, "inconclusive_examples"), 0), "cause")),
+        FX_STALL_CAUSE);
+    user = json_array_get(json_object_get(sc, "user_results"), FX_INCONCLUSIVE_USER);
+    assert_string_equal(json_string_value(json_object_get(user, "status")), "inconclusive");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(user, "inconclusive_rules"), 0)),
+        "GP-COMPLETION");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(sc, "transcripts"), "failing_users")),
+        1);
+
+    d = gp_report_from_json(root, "mem", &err);
+    assert_non_null(d);
+    rs = &d->scenarios[0];
+    assert_true(rs->health.measured);
+    assert_int_equal(rs->health.lag_p99_us, 2100);
+    assert_int_equal(rs->health.lag_max_us, 5020000);
+    assert_int_equal(rs->health.nstalls, 1);
+    assert_int_equal(rs->health.stalls[0].to_us, 5060000);
+    assert_true(rs->health.cpu_user_s == 1.25 && rs->health.cpu_sys_s == 0.5);
+    assert_int_equal(rs->results->rules[GP_RULE_COMPLETION].inconclusive, 1);
+    assert_int_equal(rs->results->rules[GP_RULE_COMPLETION].ninconclusive, 1);
+    assert_string_equal(rs->results->rules[GP_RULE_COMPLETION].inconclusive_examples[0].cause,
+                        FX_STALL_CAUSE);
+    assert_int_equal(gp_user_status(&rs->results->users[FX_INCONCLUSIVE_USER]),
+                     GP_STATUS_INCONCLUSIVE);
+    gp_report_doc_free(d);
+
+    /* A report from before: none of the new members. */
+    json_object_del(sc, "harness");
+    json_object_del(sc, "status");
+    json_object_del(v, "users_inconclusive");
+    json_object_del(rule, "inconclusive");
+    json_object_del(rule, "inconclusive_examples");
+    json_object_del(user, "status");
+    json_object_del(user, "inconclusive_rules");
+    d = gp_report_from_json(root, "old", &err);
+    assert_non_null(d);
+    rs = &d->scenarios[0];
+    assert_false(rs->health.measured);
+    assert_false(gp_results_inconclusive(rs->results));
+    gp_report_doc_free(d);
+
+    /* A "harness" of the wrong shape is refused, naming it. */
+    json_object_set_new(sc, "harness", json_pack("{s:i}", "workers", 1));
+    assert_null(gp_report_from_json(root, "bad", &err));
+    assert_non_null(strstr(err.msg, "harness"));
+    json_decref(root);
+    fixture_cleanup(&fx);
+}
+
 static void test_report_json_read_rejects(void **state)
 {
     static const char *const docs[] = {
@@ -209,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_report_json_layout_and_redaction),
         cmocka_unit_test(test_report_json_bounds_transcripts),
         cmocka_unit_test(test_report_json_read_rejects),
+        cmocka_unit_test(test_report_json_harness_and_inconclusive),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,6 +88,42 @@ static void test_report_junit_escapes_user_text(void **state)
     fixture_cleanup(&fx);
 }
 
+/* A rule with inconclusive users and no failure is an error of type "inconclusive", never a
+ * failure; a failing rule names its inconclusive users apart. */
+static void test_report_junit_inconclusive_is_an_error(void **state)
+{
+    fixture fx;
+    out o;
+
+    (void)state;
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    fx_add_inconclusive(&fx);
+    write_junit(&o, &fx, 1);
+    assert_int_equal(fx_count(o.xml, "<failure "), 0);
+    assert_int_equal(fx_count(o.xml, "<error "), 1);
+    assert_non_null(strstr(o.xml, "<testsuites name=\"goldenpath\" tests=\"13\" failures=\"0\" "
+                                  "errors=\"1\""));
+    assert_non_null(strstr(o.xml, "tests=\"13\" failures=\"0\" errors=\"1\" skipped=\"1\""));
+    assert_non_null(strstr(o.xml, "<error message=\"1 of 6 users inconclusive: the harness&#39;s "
+                                  "event loop stalled 5.02 s (lag) during this wait; not a server "
+                                  "verdict; hint: fewer users per process, or more --workers\" "
+                                  "type=\"inconclusive\">user gp-user-4 (#4), step 3, frame 9 "
+                                  "(inconclusive)"));
+    assert_non_null(strstr(o.xml, "<property name=\"harness\" value=\"loop lag p50 0.4 ms"));
+    out_cleanup(&o);
+    fixture_cleanup(&fx);
+
+    fixture_init(&fx, FX_FAIL, 1, NULL);
+    gp_results_mark_inconclusive(fx.res, GP_RULE_R1_START, 4, 3, 7, "first", "late", "stalled");
+    write_junit(&o, &fx, 1);
+    assert_int_equal(fx_count(o.xml, "<failure "), 2);
+    assert_int_equal(fx_count(o.xml, "<error "), 0);
+    assert_non_null(strstr(o.xml, "user gp-user-4 (#4), step 3, frame 7 (inconclusive)\n"
+                                  "  expected: first\n  received: late\n  cause: stalled\n"));
+    out_cleanup(&o);
+    fixture_cleanup(&fx);
+}
+
 static void test_report_junit_validates_against_xsd(void **state)
 {
     fixture fx[2];
@@ -100,6 +136,7 @@ static void test_report_junit_validates_against_xsd(void **state)
     if (system("command -v xmllint >/dev/null 2>&1") != 0)
         skip();
     fixture_init(&fx[0], FX_FAIL, 1, NULL);
+    fx_add_inconclusive(&fx[0]);
     fixture_init(&fx[1], FX_PASS, 1, "second <scenario>");
     fx[1].suite.meta.interrupted = true;
     suites[0] = fx[0].suite;
@@ -114,6 +151,7 @@ static void test_report_junit_validates_against_xsd(void **state)
         o.xml = fx_slurp(o.path);
     }
     assert_non_null(strstr(o.xml, "<error "));
+    assert_non_null(strstr(o.xml, "type=\"inconclusive\""));
     cmd = gp_asprintf("xmllint --noout --schema %s/reports/schema/junit.xsd %s", GP_SOURCE_DIR,
                       o.path);
     rc = system(cmd);
@@ -129,6 +167,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_junit_cases_and_failures),
         cmocka_unit_test(test_report_junit_escapes_user_text),
+        cmocka_unit_test(test_report_junit_inconclusive_is_an_error),
         cmocka_unit_test(test_report_junit_validates_against_xsd),
     };
 

@@ -74,6 +74,57 @@ static void test_results_examples_capped(void **state)
     gp_results_free(r);
 }
 
+/* Each user has one verdict per rule, and a failure outweighs an inconclusive one whichever
+ * came first; inconclusive users are neither passed nor failed. */
+static void test_results_inconclusive_verdicts(void **state)
+{
+    gp_results *r = gp_results_new(4);
+    const gp_rule_result *rr = &r->rules[GP_RULE_COMPLETION];
+
+    (void)state;
+    assert_false(gp_results_inconclusive(r));
+    gp_results_mark_inconclusive(r, GP_RULE_COMPLETION, 1, 2, 5, "exp", "no event", "stalled");
+    gp_results_mark_inconclusive(r, GP_RULE_COMPLETION, 1, 2, 7, "exp", "again", "stalled");
+    gp_results_mark_inconclusive(r, GP_RULE_COMPLETION, 2, 2, 5, "exp", "no event", "stalled");
+    gp_results_mark_inconclusive(r, GP_RULE_COMPLETION, 3, 2, 5, "exp", "no event", NULL);
+    assert_int_equal(rr->inconclusive, 3);
+    assert_int_equal(rr->ninconclusive, 3);
+    assert_string_equal(rr->inconclusive_examples[0].cause, "stalled");
+    assert_null(rr->inconclusive_examples[2].cause);
+    assert_true(gp_results_passed(r));
+    assert_true(gp_results_inconclusive(r));
+    assert_false(r->users[1].passed);
+    assert_int_equal(gp_user_status(&r->users[1]), GP_STATUS_INCONCLUSIVE);
+    assert_non_null(strstr(r->users[1].cause, "GP-COMPLETION inconclusive"));
+
+    /* A later failure of the same user and rule replaces the inconclusive verdict. */
+    gp_results_fail(r, GP_RULE_COMPLETION, 1, 2, 9, "exp", "closed by server");
+    assert_int_equal(rr->inconclusive, 2);
+    assert_int_equal(rr->ninconclusive, 2);
+    assert_int_equal(rr->inconclusive_examples[0].user, 2);
+    assert_int_equal(rr->failed, 1);
+    assert_int_equal(r->users[1].inconclusive_rules, 0);
+    assert_int_equal(gp_user_status(&r->users[1]), GP_STATUS_FAILED);
+    assert_non_null(strstr(r->users[1].cause, "closed by server"));
+    /* ... and an inconclusive verdict after a failure changes nothing. */
+    gp_results_mark_inconclusive(r, GP_RULE_COMPLETION, 1, 2, 9, "exp", "late", "stalled");
+    assert_int_equal(rr->inconclusive, 2);
+    assert_int_equal(r->users[1].inconclusive_rules, 0);
+    /* Another rule's failure makes user 2 failed, though its GP-COMPLETION stays open. */
+    gp_results_fail(r, GP_RULE_R2_END, 2, 2, 3, "once", "twice");
+    assert_int_equal(r->users[2].inconclusive_rules, 1u << GP_RULE_COMPLETION);
+    assert_int_equal(gp_user_status(&r->users[2]), GP_STATUS_FAILED);
+
+    assert_false(gp_results_passed(r));
+    assert_int_equal(gp_results_count_users(r, GP_STATUS_PASSED), 1);
+    assert_int_equal(gp_results_count_users(r, GP_STATUS_FAILED), 2);
+    assert_int_equal(gp_results_count_users(r, GP_STATUS_INCONCLUSIVE), 1);
+    assert_string_equal(gp_status_name(GP_STATUS_INCONCLUSIVE), "inconclusive");
+    assert_string_equal(gp_status_name(GP_STATUS_FAILED), "failed");
+    assert_string_equal(gp_status_name(GP_STATUS_PASSED), "passed");
+    gp_results_free(r);
+}
+
 static void test_results_count_tools(void **state)
 {
     static const char *const names[] = {"search", "cost_analyzer", "search", "search", "x"};
@@ -97,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_results_fail_once_per_user),
         cmocka_unit_test(test_results_examples_capped),
         cmocka_unit_test(test_results_count_tools),
+        cmocka_unit_test(test_results_inconclusive_verdicts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

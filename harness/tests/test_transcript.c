@@ -1,5 +1,5 @@
-/* test_transcript.c - transcript bounds, the JSON round trip, and the judge's verdict on a
- * transcript that overflowed its bound. */
+/* test_transcript.c - transcript bounds, the JSON round trip (with the harness's health), and
+ * the judge's verdict on a transcript that overflowed its bound. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,6 +62,91 @@ static void test_transcript_round_trip(void **state)
     unlink(path);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The harness's stalls travel with the transcripts, so offline judging reaches the run's
+ * verdict; files without them, from before, load as unmeasured. */
+static void test_transcript_health_round_trip(void **state)
+{
+    char path[] = "/tmp/gp-transcript-XXXXXX";
+    int fd = mkstemp(path);
+    gp_transcript *t = gp_transcript_new(0, "user-0", "nonce-0"), **back = NULL;
+    gp_health h = {0}, got;
+    size_t n = 0;
+    gp_err err = {0};
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    gp_transcript_add(t, GP_FR_CONNECT, 10, 0, "ws://x", 6);
+    h.measured = true;
+    h.workers = 2;
+    h.lag_p50_us = 300;
+    h.lag_p99_us = 4000;
+    h.lag_max_us = 5020000;
+    h.cpu_user_s = 1.5;
+    h.cpu_sys_s = 0.25;
+    h.cpu_busy = 0.875;
+    gp_health_add_stall(&h, 1000, 2000, 900);
+    gp_health_add_stall(&h, 5000000, 10020000, 5020000);
+    assert_int_equal(gp_transcripts_save_health(path, &t, 1, &h, &err), 0);
+    assert_int_equal(gp_transcripts_load_health(path, &back, &n, &got, &err), 0);
+    assert_int_equal(n, 1);
+    assert_true(got.measured);
+    assert_int_equal(got.workers, 2);
+    assert_int_equal(got.lag_p50_us, 300);
+    assert_int_equal(got.lag_p99_us, 4000);
+    assert_int_equal(got.lag_max_us, 5020000);
+    assert_true(got.cpu_user_s == 1.5 && got.cpu_sys_s == 0.25 && got.cpu_busy == 0.875);
+    assert_int_equal(got.nstalls, 2);
+    assert_int_equal(got.stalls[1].from_us, 5000000);
+    assert_int_equal(got.stalls[1].to_us, 10020000);
+    assert_int_equal(got.stalls[1].lag_us, 5020000);
+    gp_health_cleanup(&got);
+    gp_transcript_free(back[0]);
+    free(back);
+
+    /* Saved without health (or unmeasured): no "harness", and it loads unmeasured. */
+    h.measured = false;
+    assert_int_equal(gp_transcripts_save_health(path, &t, 1, &h, &err), 0);
+    assert_int_equal(gp_transcripts_load_health(path, &back, &n, &got, &err), 0);
+    assert_false(got.measured);
+    assert_int_equal(got.nstalls, 0);
+    gp_transcript_free(back[0]);
+    free(back);
+
+    /* Stalls written out of order are sorted; a window ending before it begins is refused. */
+    write_text(path, "{\"harness\":{\"lag_p50_us\":1,\"lag_p99_us\":2,\"lag_max_us\":900,"
+                     "\"stalls\":[{\"from_us\":5000,\"to_us\":6000,\"lag_us\":900},"
+                     "{\"from_us\":10,\"to_us\":20,\"lag_us\":10}]},\"users\":[]}");
+    assert_int_equal(gp_transcripts_load_health(path, &back, &n, &got, &err), 0);
+    assert_int_equal(got.nstalls, 2);
+    assert_int_equal(got.stalls[0].from_us, 10);
+    assert_true(gp_health_overlaps(&got, 5500, 7000));
+    gp_health_cleanup(&got);
+    free(back);
+    write_text(path, "{\"harness\":{\"lag_p50_us\":1,\"lag_p99_us\":2,\"lag_max_us\":3,"
+                     "\"stalls\":[{\"from_us\":50,\"to_us\":20,\"lag_us\":10}]},\"users\":[]}");
+    assert_int_equal(gp_transcripts_load_health(path, &back, &n, &got, &err), -1);
+    assert_non_null(strstr(err.msg, "stall 0"));
+    assert_false(got.measured);
+    memset(&err, 0, sizeof err);
+    write_text(path, "{\"harness\":{\"stalls\":{}},\"users\":[]}");
+    assert_int_equal(gp_transcripts_load(path, &back, &n, &err), -1);
+    assert_non_null(strstr(err.msg, "harness"));
+
+    gp_health_cleanup(&h);
+    gp_transcript_free(t);
+    unlink(path);
+}
+
 static void test_transcript_load_errors(void **state)
 {
     char path[] = "/tmp/gp-transcript-XXXXXX";
@@ -119,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_transcript_bounds),
         cmocka_unit_test(test_transcript_round_trip),
         cmocka_unit_test(test_transcript_load_errors),
+        cmocka_unit_test(test_transcript_health_round_trip),
         cmocka_unit_test(test_transcript_overflow_fails_r7),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
