@@ -1,10 +1,13 @@
 /* event.c - parses a received text frame into a typed agent event under a protocol profile:
  * unwraps wrapper frames, applies type aliases, classifies noise and ready frames, and finds the
- * id fields wherever the profile says they may live. It judges nothing; judge.c does. */
+ * id fields wherever the profile says they may live. For the runner's hot path it also peeks at
+ * a frame's type and thread id straight from the bytes, agreeing with the full parse whenever it
+ * answers. It judges nothing; judge.c does. */
 #define _DEFAULT_SOURCE /* timegm */
 #include "event.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,14 +149,26 @@ void gp_profile_copy(gp_profile *dst, const gp_profile *src)
     dst->max_frame_bytes = src->max_frame_bytes;
 }
 
-static bool in_list(char *const *v, size_t n, const char *s)
+/* Names are compared as (pointer, length) so that the peek can match bytes inside a frame;
+ * for a NUL-terminated s this is exactly strcmp(v[i], s) == 0. */
+static bool same_name(const char *a, const char *s, size_t len)
+{
+    return strncmp(a, s, len) == 0 && a[len] == '\0';
+}
+
+static bool in_list_n(char *const *v, size_t n, const char *s, size_t len)
 {
     size_t i;
 
     for (i = 0; v && i < n; i++)
-        if (v[i] && strcmp(v[i], s) == 0)
+        if (v[i] && same_name(v[i], s, len))
             return true;
     return false;
+}
+
+static bool in_list(char *const *v, size_t n, const char *s)
+{
+    return in_list_n(v, n, s, strlen(s));
 }
 
 /* Fields are looked up the same way for every frame: the top level first, because a flat frame
@@ -291,28 +306,32 @@ int gp_iso8601_parse(const char *s, double *out)
     return 0;
 }
 
-static const char *canonical_type(const char *raw, const gp_profile *p)
+/* Both take the raw type as (pointer, length) so gp_event_parse and gp_event_peek_frame share
+ * one definition of aliasing and classification. The alias target is NUL-terminated. */
+static const char *canonical_type(const char *raw, size_t *len, const gp_profile *p)
 {
     size_t i;
 
     for (i = 0; p->aliases && i < p->naliases; i++)
-        if (p->aliases[i].from && strcmp(p->aliases[i].from, raw) == 0)
+        if (p->aliases[i].from && same_name(p->aliases[i].from, raw, *len)) {
+            *len = p->aliases[i].to ? strlen(p->aliases[i].to) : 0;
             return p->aliases[i].to;
+        }
     return raw;
 }
 
-static gp_event_type classify(const char *name, const gp_profile *p)
+static gp_event_type classify(const char *name, size_t len, const gp_profile *p)
 {
     int t;
 
-    if (in_list(p->ready_types, p->nready_types, name))
+    if (in_list_n(p->ready_types, p->nready_types, name, len))
         return GP_EV_READY;
-    t = gp_event_type_from_name(name);
-    if (t >= 0 && t < GP_EV_READY)
-        return (gp_event_type)t;
-    if (strcmp(name, "error_message") == 0)
+    for (t = 0; t < GP_EV_READY; t++)
+        if (same_name(type_names[t], name, len))
+            return (gp_event_type)t;
+    if (same_name("error_message", name, len))
         return GP_EV_ERROR_MESSAGE;
-    if (in_list(p->noise_types, p->nnoise_types, name))
+    if (in_list_n(p->noise_types, p->nnoise_types, name, len))
         return GP_EV_NOISE;
     return GP_EV_OTHER;
 }
@@ -322,6 +341,7 @@ int gp_event_parse(const char *text, size_t len, const gp_profile *p, gp_event *
     json_error_t jerr;
     json_t *root, *tv, *ts;
     const char *raw, *name;
+    size_t len_name;
 
     memset(ev, 0, sizeof *ev);
     if (!text || !p || !p->type_key) {
@@ -352,8 +372,9 @@ int gp_event_parse(const char *text, size_t len, const gp_profile *p, gp_event *
     ev->body = root;
     if (is_wrapped(root, p))
         raw = json_string_value(json_object_get(root, p->event_key));
-    name = canonical_type(raw, p);
-    ev->type = classify(name, p);
+    len_name = strlen(raw);
+    name = canonical_type(raw, &len_name, p);
+    ev->type = classify(name, len_name, p);
     ev->type_name = ev->type < GP_EV_NOISE ? gp_event_type_name(ev->type) : name;
     ev->run_id = string_field(ev, p, p->run_id_key);
     ev->thread_id = string_field(ev, p, p->thread_id_key);
@@ -366,4 +387,562 @@ int gp_event_parse(const char *text, size_t len, const gp_profile *p, gp_event *
         ev->has_timestamp = true;
     }
     return 0;
+}
+
+/* ---- peek: a frame's type and thread id without building a JSON tree ---- */
+
+/* The scanner keeps its whole state on the stack: frames nested deeper than PEEK_MAX_DEPTH,
+ * and profiles with more containers than PEEK_MAX_CONTAINERS, are left to gp_event_parse. */
+#define PEEK_MAX_DEPTH 32
+#define PEEK_MAX_CONTAINERS 4
+#define PEEK_MAX_WATCHES                                                                           \
+    (3 + 2 * PEEK_MAX_CONTAINERS + 2 * PEEK_MAX_CONTAINERS * PEEK_MAX_CONTAINERS)
+
+enum { PEEK_UNSURE = -1, PEEK_BAD = 0, PEEK_OK = 1 };
+enum { VAL_ABSENT, VAL_STRING, VAL_OBJECT, VAL_OTHER };
+
+/* One path whose value the peek needs (type, payload.thread_id, payload.data.thread_id...). The
+ * value is overwritten by each occurrence of the path, and cleared when an enclosing key
+ * repeats, so what is left is what jansson keeps: the last value of a duplicated key. */
+typedef struct peek_watch {
+    int kind;
+    bool esc;                 /* the raw bytes hold an escape, so they are not the value's bytes */
+    const unsigned char *str; /* a string's raw bytes between the quotes */
+    size_t slen;
+} peek_watch;
+
+/* The names a watched path is made of: type, event and thread id keys, then the containers. */
+#define N_TYPE 0
+#define N_EVENT 1
+#define N_THREAD 2
+#define N_C(i) (3 + (i))
+#define PEEK_MAX_NAMES (3 + PEEK_MAX_CONTAINERS)
+
+typedef struct peek_scan {
+    const unsigned char *s;
+    size_t len, pos;
+    size_t nc, nw;
+    const char *name[PEEK_MAX_NAMES];
+    size_t nlen[PEEK_MAX_NAMES];
+    /* named[d][n]: the watches whose key at depth d (1 = top level) is name n. A key is
+     * compared once per name rather than once per watch. */
+    uint64_t named[4][PEEK_MAX_NAMES];
+    uint64_t at_depth[4]; /* watches whose path has exactly d keys */
+    peek_watch w[PEEK_MAX_WATCHES];
+} peek_scan;
+
+/* Watch indices: the three top-level keys, then per container i its presence and its
+ * thread id, then (for wrapped frames) container j inside container i and its thread id. */
+#define W_TYPE 0
+#define W_EVENT 1
+#define W_THREAD 2
+#define W_C(ps, i) (3 + (i))
+#define W_CK(ps, i) (3 + (ps)->nc + (i))
+#define W_CC(ps, i, j) (3 + 2 * (ps)->nc + (i) * (ps)->nc + (j))
+#define W_CCK(ps, i, j) (3 + 2 * (ps)->nc + (ps)->nc * (ps)->nc + (i) * (ps)->nc + (j))
+
+/* Adds watch i for the path of names n[0..depth-1] (-1: unused); returns its bit for the root's
+ * live set, or 0 when a name is missing from the profile and the path can never match. */
+static uint64_t watch_add(peek_scan *ps, size_t i, size_t depth, int n0, int n1, int n2)
+{
+    const int n[3] = {n0, n1, n2};
+    size_t d;
+
+    ps->w[i].kind = VAL_ABSENT;
+    for (d = 0; d < depth; d++)
+        if (n[d] < 0 || !ps->name[n[d]])
+            return 0;
+    for (d = 0; d < depth; d++)
+        ps->named[d + 1][n[d]] |= 1ull << i;
+    ps->at_depth[depth] |= 1ull << i;
+    return 1ull << i;
+}
+
+/* Sets up the watches for profile p; returns the set live at the top level. */
+static uint64_t watch_init(peek_scan *ps, const gp_profile *p)
+{
+    /* Only a wrapper's lookup reaches the event key or a container inside a container. */
+    bool wraps = p->event_key && p->nwrapper_types > 0;
+    uint64_t live = 0;
+    size_t i, j, nc = p->ncontainers;
+
+    ps->nc = nc;
+    ps->nw = 3 + 2 * nc + 2 * nc * nc;
+    ps->name[N_TYPE] = p->type_key;
+    ps->name[N_EVENT] = p->event_key;
+    ps->name[N_THREAD] = p->thread_id_key;
+    for (i = 0; i < nc; i++)
+        ps->name[N_C(i)] = p->containers[i];
+    for (i = 0; i < 3 + nc; i++)
+        ps->nlen[i] = ps->name[i] ? strlen(ps->name[i]) : 0;
+    memset(ps->named, 0, sizeof ps->named);
+    memset(ps->at_depth, 0, sizeof ps->at_depth);
+    live |= watch_add(ps, W_TYPE, 1, N_TYPE, -1, -1);
+    live |= watch_add(ps, W_EVENT, 1, wraps ? N_EVENT : -1, -1, -1);
+    live |= watch_add(ps, W_THREAD, 1, N_THREAD, -1, -1);
+    for (i = 0; i < nc; i++) {
+        int ci = (int)N_C(i), wci = wraps ? ci : -1;
+
+        live |= watch_add(ps, W_C(ps, i), 1, ci, -1, -1);
+        live |= watch_add(ps, W_CK(ps, i), 2, ci, N_THREAD, -1);
+        for (j = 0; j < nc; j++) {
+            live |= watch_add(ps, W_CC(ps, i, j), 2, wci, (int)N_C(j), -1);
+            live |= watch_add(ps, W_CCK(ps, i, j), 3, wci, (int)N_C(j), N_THREAD);
+        }
+    }
+    return live;
+}
+
+/* The watches in live whose key at this depth (1 = top level, at most 3) is key; their old
+ * values go, since a repeated key replaces everything jansson held under it. */
+static uint64_t watch_match(peek_scan *ps, uint64_t live, size_t depth, const unsigned char *key,
+                            size_t klen)
+{
+    uint64_t m = 0;
+    size_t n, i;
+
+    for (n = 0; n < 3 + ps->nc; n++)
+        if ((ps->named[depth][n] & live) && ps->nlen[n] == klen &&
+            memcmp(ps->name[n], key, klen) == 0)
+            m |= ps->named[depth][n] & live;
+    for (i = 0; m >> i; i++)
+        if (m >> i & 1)
+            ps->w[i].kind = VAL_ABSENT;
+    return m;
+}
+
+static void watch_set(peek_scan *ps, uint64_t set, int kind, const unsigned char *str, size_t slen,
+                      bool esc)
+{
+    size_t i;
+
+    for (i = 0; set >> i; i++) {
+        if (set >> i & 1) {
+            ps->w[i].kind = kind;
+            ps->w[i].str = str;
+            ps->w[i].slen = slen;
+            ps->w[i].esc = esc;
+        }
+    }
+}
+
+/* The next byte that is not JSON whitespace (jansson's four), or -1 at the end. */
+static int peek_next(peek_scan *ps)
+{
+    while (ps->pos < ps->len) {
+        unsigned char c = ps->s[ps->pos];
+
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            return c;
+        ps->pos++;
+    }
+    return -1;
+}
+
+/* An unexpected byte ends the scan. A NUL is unsure rather than bad: jansson 2.14 drops a NUL
+ * right after a number or a literal when it puts its lookahead back, and a later version may
+ * not, so the parser decides. */
+static int unexpected(int c)
+{
+    return c == 0 ? PEEK_UNSURE : PEEK_BAD;
+}
+
+/* Strict UTF-8 as jansson's utf8_check_full: no overlong forms, no surrogates, nothing past
+ * U+10FFFF. Returns the sequence's length, or 0 when s (avail bytes) does not start one. */
+static size_t utf8_len(const unsigned char *s, size_t avail)
+{
+    uint32_t v;
+    size_t n, i;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] < 0xc2)
+        return 0;
+    if (s[0] < 0xe0) {
+        n = 2;
+        v = s[0] & 0x1f;
+    } else if (s[0] < 0xf0) {
+        n = 3;
+        v = s[0] & 0x0f;
+    } else if (s[0] < 0xf5) {
+        n = 4;
+        v = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (avail < n)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (s[i] & 0x3f);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10ffff ||
+        (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* Four hex digits at s (avail bytes) as a code unit, or -1. */
+static long hex4(const unsigned char *s, size_t avail)
+{
+    long v = 0;
+    size_t i;
+
+    if (avail < 4)
+        return -1;
+    for (i = 0; i < 4; i++) {
+        unsigned char c = s[i];
+
+        if (c >= '0' && c <= '9')
+            v = v * 16 + (c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v = v * 16 + (c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v = v * 16 + (c - 'A' + 10);
+        else
+            return -1;
+    }
+    return v;
+}
+
+/* A string from just after its opening quote; on success pos is past the closing quote. It
+ * refuses what jansson refuses: control bytes, bad escapes, \u0000 (no JSON_ALLOW_NUL, and
+ * never in a key), unpaired surrogates and invalid UTF-8. */
+static int scan_string(peek_scan *ps, bool *esc)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const unsigned char *s = ps->s;
+    size_t i = ps->pos, n = ps->len;
+
+    *esc = false;
+    while (i < n) {
+        unsigned char c;
+        long u;
+        uint64_t v;
+
+        /* Most of a frame is plain ASCII inside strings: skip it eight bytes at a time. With
+         * no high bit set, subtracting 0x01 (or 0x20) from every byte borrows into a byte's
+         * high bit exactly when that byte is a quote or backslash (or a control byte). */
+        while (i + 8 <= n) {
+            memcpy(&v, s + i, 8);
+            if ((v & highs) ||
+                (((v - 0x20 * ones) | ((v ^ '"' * ones) - ones) | ((v ^ '\\' * ones) - ones)) &
+                 highs))
+                break;
+            i += 8;
+        }
+        while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+            i++;
+        if (i >= n)
+            break;
+        c = s[i];
+        if (c == '"') {
+            ps->pos = i + 1;
+            return PEEK_OK;
+        } else if (c >= 0x80) {
+            size_t k = utf8_len(s + i, n - i);
+
+            if (!k)
+                return PEEK_BAD;
+            i += k;
+        } else if (c != '\\' || i + 1 >= n) {
+            return PEEK_BAD;
+        } else if (s[i + 1] != 'u') {
+            if (!strchr("\"\\/bfnrt", s[i + 1]) || s[i + 1] == '\0')
+                return PEEK_BAD;
+            *esc = true;
+            i += 2;
+        } else {
+            *esc = true;
+            u = hex4(s + i + 2, n - i - 2);
+            if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff))
+                return PEEK_BAD;
+            i += 6;
+            if (u >= 0xd800 && u <= 0xdbff) {
+                if (i + 1 >= n || s[i] != '\\' || s[i + 1] != 'u')
+                    return PEEK_BAD;
+                u = hex4(s + i + 2, n - i - 2);
+                if (u < 0xdc00 || u > 0xdfff)
+                    return PEEK_BAD;
+                i += 6;
+            }
+        }
+    }
+    return PEEK_BAD;
+}
+
+static bool is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A number per the JSON grammar, with jansson's range checks: an integer must fit json_int_t
+ * (strtoll's ERANGE is an error), a real must not overflow to infinity (underflow is fine).
+ * A real within a factor of ten of DBL_MAX is unsure. */
+static int scan_number(peek_scan *ps)
+{
+    const unsigned char *s = ps->s;
+    size_t i = ps->pos, n = ps->len, int0, nint, frac0, nfrac = 0, lead = 0;
+    bool neg = s[i] == '-';
+    long long exp = 0, e10;
+    bool real = false, eneg = false;
+
+    if (neg)
+        i++;
+    int0 = i;
+    if (i >= n || !is_digit(s[i]))
+        return PEEK_BAD;
+    if (s[i] == '0') {
+        i++;
+        if (i < n && is_digit(s[i]))
+            return PEEK_BAD;
+    } else {
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    nint = i - int0;
+    frac0 = i + 1;
+    if (i < n && s[i] == '.') {
+        real = true;
+        i++;
+        if (i >= n || !is_digit(s[i]))
+            return PEEK_BAD;
+        while (i < n && is_digit(s[i]))
+            i++;
+        nfrac = i - frac0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        real = true;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            eneg = s[i++] == '-';
+        if (i >= n || !is_digit(s[i]))
+            return PEEK_BAD;
+        for (; i < n && is_digit(s[i]); i++)
+            if (exp < 1000000000)
+                exp = exp * 10 + (s[i] - '0');
+    }
+    ps->pos = i;
+    if (!real) {
+        if (sizeof(json_int_t) != 8)
+            return nint < 10 ? PEEK_OK : PEEK_UNSURE;
+        if (nint != 19)
+            return nint < 19 ? PEEK_OK : PEEK_BAD;
+        return memcmp(s + int0, neg ? "9223372036854775808" : "9223372036854775807", 19) > 0
+                   ? PEEK_BAD
+                   : PEEK_OK;
+    }
+    /* The value lies in [10^e10, 10^(e10+1)) where e10 is the power of its first nonzero
+     * digit; DBL_MAX is about 1.8e308. */
+    if (s[int0] != '0') {
+        e10 = (long long)nint - 1;
+    } else {
+        while (lead < nfrac && s[frac0 + lead] == '0')
+            lead++;
+        if (lead == nfrac)
+            return PEEK_OK; /* zero */
+        e10 = -(long long)lead - 1;
+    }
+    e10 += eneg ? -exp : exp;
+    return e10 <= 307 ? PEEK_OK : e10 >= 309 ? PEEK_BAD : PEEK_UNSURE;
+}
+
+/* jansson reads a whole run of letters before it compares it with the three literals. */
+static int scan_literal(peek_scan *ps)
+{
+    const unsigned char *s = ps->s + ps->pos;
+    size_t i = 0, n = ps->len - ps->pos;
+
+    while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+        i++;
+    ps->pos += i;
+    if ((i == 4 && memcmp(s, "true", 4) == 0) || (i == 5 && memcmp(s, "false", 5) == 0) ||
+        (i == 4 && memcmp(s, "null", 4) == 0))
+        return PEEK_OK;
+    return PEEK_BAD;
+}
+
+/* Validates the whole frame as jansson would (the caller has seen its first byte is '{') and
+ * records the watched values. Iterative, with an explicit stack of open containers. */
+static int scan_frame(peek_scan *ps, uint64_t root_live)
+{
+    struct {
+        bool obj;
+        uint64_t live; /* watches that may match a key of this object */
+    } st[PEEK_MAX_DEPTH];
+    enum { KEY_OR_END, KEY, VALUE_OR_END, VALUE, AFTER } state = KEY_OR_END;
+    uint64_t vset = 0, child = 0; /* watches the next value sets, and those live inside it */
+    size_t top = 1;
+    int c, r;
+
+    st[0].obj = true;
+    st[0].live = root_live;
+    ps->pos++;
+    for (;;) {
+        c = peek_next(ps);
+        if (state == AFTER) {
+            if (top == 0)
+                return c < 0 ? PEEK_OK : unexpected(c);
+            if (c == (st[top - 1].obj ? '}' : ']')) {
+                ps->pos++;
+                top--;
+            } else if (c == ',') {
+                ps->pos++;
+                state = st[top - 1].obj ? KEY : VALUE;
+            } else {
+                return unexpected(c);
+            }
+        } else if (state == KEY_OR_END || state == KEY) {
+            size_t k0;
+            bool esc;
+
+            if (state == KEY_OR_END && c == '}') {
+                ps->pos++;
+                top--;
+                state = AFTER;
+                continue;
+            }
+            if (c != '"')
+                return unexpected(c);
+            k0 = ++ps->pos;
+            if ((r = scan_string(ps, &esc)) != PEEK_OK)
+                return r;
+            vset = child = 0;
+            /* Watches are at most three keys deep, so nothing is live below that. */
+            if (st[top - 1].live && top <= 3) {
+                uint64_t m;
+
+                /* An escaped key may spell a watched one; only the parser can tell. */
+                if (esc)
+                    return PEEK_UNSURE;
+                m = watch_match(ps, st[top - 1].live, top, ps->s + k0, ps->pos - 1 - k0);
+                vset = m & ps->at_depth[top];
+                child = m & ~vset;
+            }
+            if ((c = peek_next(ps)) != ':')
+                return unexpected(c);
+            ps->pos++;
+            state = VALUE;
+        } else {
+            if (state == VALUE_OR_END && c == ']') {
+                ps->pos++;
+                top--;
+                state = AFTER;
+                continue;
+            }
+            if (c == '{' || c == '[') {
+                if (top == PEEK_MAX_DEPTH)
+                    return PEEK_UNSURE;
+                watch_set(ps, vset, c == '{' ? VAL_OBJECT : VAL_OTHER, NULL, 0, false);
+                st[top].obj = c == '{';
+                st[top].live = c == '{' ? child : 0;
+                top++;
+                ps->pos++;
+                state = c == '{' ? KEY_OR_END : VALUE_OR_END;
+                vset = child = 0;
+                continue;
+            }
+            if (c == '"') {
+                size_t s0 = ++ps->pos;
+                bool esc;
+
+                if ((r = scan_string(ps, &esc)) != PEEK_OK)
+                    return r;
+                watch_set(ps, vset, VAL_STRING, ps->s + s0, ps->pos - 1 - s0, esc);
+            } else if (c == '-' || is_digit(c)) {
+                if ((r = scan_number(ps)) != PEEK_OK)
+                    return r;
+                watch_set(ps, vset, VAL_OTHER, NULL, 0, false);
+            } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                if ((r = scan_literal(ps)) != PEEK_OK)
+                    return r;
+                watch_set(ps, vset, VAL_OTHER, NULL, 0, false);
+            } else {
+                return unexpected(c);
+            }
+            vset = child = 0;
+            state = AFTER;
+        }
+    }
+}
+
+/* gp_event_field's order for the thread id: the top level, each container, and for a wrapped
+ * frame each container's containers. The first key present wins, whatever its value. */
+static const peek_watch *peek_thread(const peek_scan *ps, bool wrapped)
+{
+    size_t i, j;
+
+    if (ps->w[W_THREAD].kind != VAL_ABSENT)
+        return &ps->w[W_THREAD];
+    for (i = 0; i < ps->nc; i++)
+        if (ps->w[W_C(ps, i)].kind == VAL_OBJECT && ps->w[W_CK(ps, i)].kind != VAL_ABSENT)
+            return &ps->w[W_CK(ps, i)];
+    for (i = 0; wrapped && i < ps->nc; i++) {
+        if (ps->w[W_C(ps, i)].kind != VAL_OBJECT)
+            continue;
+        for (j = 0; j < ps->nc; j++)
+            if (ps->w[W_CC(ps, i, j)].kind == VAL_OBJECT &&
+                ps->w[W_CCK(ps, i, j)].kind != VAL_ABSENT)
+                return &ps->w[W_CCK(ps, i, j)];
+    }
+    return NULL;
+}
+
+int gp_event_peek_frame(const char *text, size_t len, const gp_profile *p, gp_event_peek *pk,
+                        char *buf, size_t size)
+{
+    peek_scan ps;
+    const peek_watch *tw, *ew, *kw;
+    const char *name;
+    size_t nlen;
+    bool wrapped;
+    int r;
+
+    if (!pk)
+        return -1;
+    pk->type = GP_EV_OTHER;
+    pk->thread_id = NULL;
+    if (!text || !p || !p->type_key)
+        return 0;
+    ps.s = (const unsigned char *)text;
+    ps.len = len;
+    ps.pos = 0;
+    /* Whatever follows, a frame that does not open with '{' is not an object. */
+    if (peek_next(&ps) != '{')
+        return 0;
+    if (p->ncontainers > PEEK_MAX_CONTAINERS)
+        return -1;
+    if ((r = scan_frame(&ps, watch_init(&ps, p))) != PEEK_OK)
+        return r;
+
+    tw = &ps.w[W_TYPE];
+    ew = &ps.w[W_EVENT];
+    if (tw->kind != VAL_STRING || tw->slen == 0)
+        return 0;
+    if (tw->esc)
+        return -1;
+    wrapped = ew->kind == VAL_STRING &&
+              in_list_n(p->wrapper_types, p->nwrapper_types, (const char *)tw->str, tw->slen);
+    if (wrapped)
+        tw = ew;
+    if (tw->esc)
+        return -1;
+    nlen = tw->slen;
+    name = canonical_type((const char *)tw->str, &nlen, p);
+    if (!name)
+        return -1; /* an alias without a target: gp_event_parse has nothing to classify */
+    pk->type = classify(name, nlen, p);
+
+    kw = peek_thread(&ps, wrapped);
+    if (kw && kw->kind == VAL_STRING) {
+        if (kw->esc || !buf || kw->slen >= size) {
+            pk->type = GP_EV_OTHER;
+            return -1;
+        }
+        memcpy(buf, kw->str, kw->slen);
+        buf[kw->slen] = '\0';
+        pk->thread_id = buf;
+    }
+    return 1;
 }

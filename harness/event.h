@@ -1,6 +1,6 @@
 /* event.h - turning a received text frame into a typed agent event, following the protocol
  * profile: where the type and id fields live, which wrappers to unwrap, which types are noise.
- * Pure functions over jansson values; no network. */
+ * Pure functions over jansson values, and a tree-free peek for the runner; no network. */
 #ifndef GP_EVENT_H
 #define GP_EVENT_H
 
@@ -80,6 +80,26 @@ typedef struct gp_event {
 /* Parses text as one frame. Returns 0 and fills ev (ev->root is a new reference the caller
  * must json_decref), or -1 with err set when the text is not a JSON object with a type. */
 int gp_event_parse(const char *text, size_t len, const gp_profile *p, gp_event *ev, gp_err *err);
+
+/* What the runner needs of a frame while it waits, found without building a JSON tree. */
+typedef struct gp_event_peek {
+    gp_event_type type;
+    const char *thread_id; /* into the caller's buf (NUL-terminated copy), or NULL */
+} gp_event_peek;
+/* Fills pk from text (len bytes, not NUL-terminated) for profile p, copying the thread_id
+ * string into buf (size bytes). Returns 1 when the frame is a JSON object whose type was
+ * found and classified exactly as gp_event_parse would; 0 when the frame is not a valid event
+ * (gp_event_parse would fail); -1 when the peek cannot tell cheaply (escapes in a key or a
+ * value it needs, a wrapped frame, deep nesting, buf too small...): the caller then uses
+ * gp_event_parse. Never allocates. */
+int gp_event_peek_frame(const char *text, size_t len, const gp_profile *p, gp_event_peek *pk,
+                        char *buf, size_t size);
+/* As built: wrapped frames are read exactly (the event key's type, the lookup into a
+ * container's containers), and so are duplicate keys (the last one counts). -1 comes from an
+ * escape in a top-level or container key or in the type, event or thread id string used;
+ * nesting deeper than 32; a number within a factor of ten of DBL_MAX; a NUL byte outside a
+ * string; more than 4 containers in p; a thread id of size bytes or more; a NULL pk. On 0 and
+ * -1 pk holds GP_EV_OTHER and NULL. Reentrant: its state (about 2 KiB) is on the stack. */
 
 /* Looks a field up in the event's body: the top level, then each container in order.
  * Returns a borrowed reference or NULL. */
