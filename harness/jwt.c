@@ -1,8 +1,10 @@
 /* jwt.c - HS256 minting: base64url(header) "." base64url(claims) "." base64url(HMAC). */
 #include "jwt.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,17 +39,51 @@ char *gp_base64url_encode(const unsigned char *in, size_t len)
     return out;
 }
 
-char *gp_jwt_mint(const char *secret, size_t secret_len, const json_t *claims, gp_err *err)
+struct gp_jwt_key {
+    EVP_MAC *mac;
+    EVP_MAC_CTX *ctx; /* keyed once; each token signs with a copy */
+};
+
+gp_jwt_key *gp_jwt_key_new(const char *secret, size_t secret_len, gp_err *err)
 {
-    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    char *body = NULL, *h64 = NULL, *b64 = NULL, *s64 = NULL, *signing = NULL, *out = NULL;
+    gp_jwt_key *k;
+    OSSL_PARAM params[2];
+    char digest[] = "SHA256";
 
     if (!secret || secret_len == 0) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "the JWT secret is empty");
         return NULL;
     }
+    k = gp_calloc(1, sizeof *k);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    k->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    k->ctx = k->mac ? EVP_MAC_CTX_new(k->mac) : NULL;
+    if (!k->ctx || !EVP_MAC_init(k->ctx, (const unsigned char *)secret, secret_len, params)) {
+        gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "HMAC-SHA256 is not available");
+        gp_jwt_key_free(k);
+        return NULL;
+    }
+    return k;
+}
+
+void gp_jwt_key_free(gp_jwt_key *k)
+{
+    if (!k)
+        return;
+    EVP_MAC_CTX_free(k->ctx);
+    EVP_MAC_free(k->mac);
+    free(k);
+}
+
+char *gp_jwt_sign(const gp_jwt_key *k, const json_t *claims, gp_err *err)
+{
+    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t maclen = 0;
+    char *body, *h64, *b64, *s64 = NULL, *signing, *out = NULL;
+    EVP_MAC_CTX *c;
+
     if (!json_is_object(claims)) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "JWT claims must be an object");
         return NULL;
@@ -60,18 +96,37 @@ char *gp_jwt_mint(const char *secret, size_t secret_len, const json_t *claims, g
     h64 = gp_base64url_encode((const unsigned char *)header, sizeof header - 1);
     b64 = gp_base64url_encode((const unsigned char *)body, strlen(body));
     signing = gp_asprintf("%s.%s", h64, b64);
-    if (!HMAC(EVP_sha256(), secret, (int)secret_len, (const unsigned char *)signing,
-              strlen(signing), mac, &maclen)) {
+    c = EVP_MAC_CTX_dup(k->ctx);
+    if (!c || !EVP_MAC_update(c, (const unsigned char *)signing, strlen(signing)) ||
+        !EVP_MAC_final(c, mac, &maclen, sizeof mac)) {
         gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "HMAC-SHA256 failed");
         goto out;
     }
     s64 = gp_base64url_encode(mac, maclen);
     out = gp_asprintf("%s.%s", signing, s64);
 out:
+    EVP_MAC_CTX_free(c);
     free(body);
     free(h64);
     free(b64);
     free(s64);
     free(signing);
+    return out;
+}
+
+char *gp_jwt_mint(const char *secret, size_t secret_len, const json_t *claims, gp_err *err)
+{
+    gp_jwt_key *k;
+    char *out;
+
+    if (!json_is_object(claims)) {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "JWT claims must be an object");
+        return NULL;
+    }
+    k = gp_jwt_key_new(secret, secret_len, err);
+    if (!k)
+        return NULL;
+    out = gp_jwt_sign(k, claims, err);
+    gp_jwt_key_free(k);
     return out;
 }

@@ -112,9 +112,9 @@ typedef struct http_req {
 } http_req;
 
 typedef struct conn {
-    uint32_t magic; /* first: tells a conn from an http_req behind a callback's user */
-    gp_timer tm_timeout; /* the bound on the current wait */
-    gp_timer tm_delay;   /* start, think, linger, reconnect delay */
+    uint32_t magic;        /* first: tells a conn from an http_req behind a callback's user */
+    gp_timer tm_timeout;   /* the bound on the current wait */
+    gp_timer tm_delay;     /* start, think, linger, reconnect delay */
     bool timeout_deferred; /* the current wait already had its grace after a stall */
     struct runner *r;
     struct lws *wsi;
@@ -137,8 +137,8 @@ typedef struct conn {
     bool expect_refused;
     bool attempt_over; /* CONNECTION_ERROR or CLOSED seen for this attempt */
     bool established;
-    bool request_sent;   /* the upgrade request went out: TCP (and TLS) were up */
-    char *subproto; /* the selected subprotocol, or NULL; a jwt.<token> echo is long */
+    bool request_sent; /* the upgrade request went out: TCP (and TLS) were up */
+    char *subproto;    /* the selected subprotocol, or NULL; a jwt.<token> echo is long */
     int peer_close_code;
     char peer_close_reason[124];
     bool want_close;
@@ -164,8 +164,8 @@ typedef struct conn {
     bool run_any_event;
     int64_t run_begin_us;
     size_t run_started_frame;
-    char *last_mismatch; /* why the last frame offered to an expect step did not match */
-    size_t scan_from; /* frames before this index were consumed by an earlier step */
+    char *last_mismatch;    /* why the last frame offered to an expect step did not match */
+    size_t scan_from;       /* frames before this index were consumed by an earlier step */
     http_req *http;         /* the HTTP request this user waits on, or NULL */
     char *ticket;           /* a ticket for the next upgrade (single use); never recorded */
     int connect_step;       /* step id of the connect in progress */
@@ -186,10 +186,10 @@ typedef struct runner {
     gp_timer tick;        /* every TICK_US: loop lag, progress, interrupt */
     gp_timer pump;        /* starts queued connects outside lws callbacks */
     int64_t next_progress;
-    int64_t grace_until;  /* waits due before this get STALL_GRACE_US after a stall */
+    int64_t grace_until; /* waits due before this get STALL_GRACE_US after a stall */
     gp_hist lag;
     gp_health health;
-    char explained[512];  /* scratch for explain_conn_error: one loop, used at once */
+    char explained[512]; /* scratch for explain_conn_error: one loop, used at once */
     conn *conns;
     unsigned nusers;      /* users this process runs */
     unsigned total;       /* users of the whole run, across workers */
@@ -220,13 +220,14 @@ typedef struct runner {
     char probe[400];     /* why a plain TCP connect fails, found once on the first failure */
     bool probed;
 
-    const char *secret; /* from the environment; never recorded */
+    const char *secret;  /* from the environment; never recorded */
+    gp_jwt_key *jwt_key; /* the secret, keyed once for minting every user's token */
     char **file_tokens;
     size_t nfile_tokens;
 
     unsigned connected;
     unsigned finished;
-    unsigned connecting;     /* attempts holding a slot */
+    unsigned connecting; /* attempts holding a slot */
     unsigned max_connecting;
     conn *cq_head, *cq_tail; /* users waiting for a slot, in order */
     size_t runs_done;
@@ -449,7 +450,9 @@ static char *mint(conn *c, const char *secret, bool expired, gp_err *err)
         json_object_set_new(
             claims, "exp",
             json_integer((json_int_t)(now + (a->ttl_us > 0 ? a->ttl_us / 1000000 : 900))));
-    tok = gp_jwt_mint(secret, strlen(secret), claims, err);
+    tok = c->r->jwt_key && secret == c->r->secret
+              ? gp_jwt_sign(c->r->jwt_key, claims, err)
+              : gp_jwt_mint(secret, strlen(secret), claims, err);
     json_decref(claims);
     return tok;
 }
@@ -1422,36 +1425,35 @@ static void run_captures(conn *c)
     }
 }
 
-static bool event_is_ours(const conn *c, const gp_event *ev)
+static bool event_is_ours(const conn *c, const char *thread_id)
 {
     /* With a thread to follow, only that thread's terminal event ends the wait: another
      * user's leaked agent_completed must not end ours (the judge reports the leak). */
-    return !c->run_thread || !ev->thread_id || strcmp(ev->thread_id, c->run_thread) == 0;
+    return !c->run_thread || !thread_id || strcmp(thread_id, c->run_thread) == 0;
 }
 
-static void on_run_frame(conn *c, const gp_event *ev, size_t idx)
+static void on_run_frame(conn *c, gp_event_type type, const char *thread_id, size_t idx)
 {
     runner *r = c->r;
     const gp_step *s = c->step;
     int64_t deadline;
 
-    if (ev->type > GP_EV_AGENT_DEATH)
+    if (type > GP_EV_AGENT_DEATH)
         return; /* noise, ready, errors and other types never move a run */
     if (!c->run_any_event) {
         c->run_any_event = true;
         deadline = s->u.expect_run.deadline_us > 0 ? s->u.expect_run.deadline_us : r->to.run_us;
         arm_timeout(c, deadline - (now_rel(r) - c->run_begin_us));
     }
-    if (ev->type == GP_EV_AGENT_STARTED && c->run_started_frame == GP_NO_FRAME_INDEX &&
-        event_is_ours(c, ev))
+    if (type == GP_EV_AGENT_STARTED && c->run_started_frame == GP_NO_FRAME_INDEX &&
+        event_is_ours(c, thread_id))
         c->run_started_frame = idx;
-    if (!event_is_ours(c, ev))
+    if (!event_is_ours(c, thread_id))
         return;
-    if (ev->type == GP_EV_AGENT_COMPLETED || ev->type == GP_EV_AGENT_ERROR ||
-        ev->type == GP_EV_AGENT_DEATH) {
-        end_run(c, ev->type == GP_EV_AGENT_COMPLETED ? "completed"
-                   : ev->type == GP_EV_AGENT_ERROR   ? "agent_error"
-                                                     : "agent_death");
+    if (type == GP_EV_AGENT_COMPLETED || type == GP_EV_AGENT_ERROR || type == GP_EV_AGENT_DEATH) {
+        end_run(c, type == GP_EV_AGENT_COMPLETED ? "completed"
+                   : type == GP_EV_AGENT_ERROR   ? "agent_error"
+                                                 : "agent_death");
         c->state = CS_LINGER;
         arm_delay(c, r->to.linger_us);
     }
@@ -1509,6 +1511,33 @@ static void on_text(conn *c, const char *text, size_t len)
     size_t idx = gp_transcript_add(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, text, len);
     gp_event ev;
 
+    switch (c->state) {
+    case CS_CONNECTING:
+    case CS_WAIT_RUN: {
+        /* Most frames only move a run along: their type and thread, found without building
+         * a JSON tree (the judge parses every frame anyway). */
+        char tid[512];
+        gp_event_peek pk;
+        int k = gp_event_peek_frame(text, len, &c->r->s->profile, &pk, tid, sizeof tid);
+
+        if (k == 0)
+            return; /* not an event: recorded, the judge reports it */
+        if (k == 1) {
+            if (c->state == CS_CONNECTING) {
+                if (pk.type == GP_EV_READY && c->established)
+                    became_ready(c);
+            } else {
+                on_run_frame(c, pk.type, pk.thread_id, idx);
+            }
+            return;
+        }
+        break; /* the peek cannot tell: parse it */
+    }
+    case CS_WAIT_EXPECT:
+        break;
+    default:
+        return; /* nothing waits on a frame now: recorded, judged later */
+    }
     if (gp_event_parse(text, len, &c->r->s->profile, &ev, NULL) != 0)
         return; /* recorded; the judge reports it */
     switch (c->state) {
@@ -1523,7 +1552,7 @@ static void on_text(conn *c, const char *text, size_t len)
         }
         break;
     case CS_WAIT_RUN:
-        on_run_frame(c, &ev, idx);
+        on_run_frame(c, ev.type, ev.thread_id, idx);
         break;
     default:
         break;
@@ -1892,8 +1921,10 @@ static const char *source_problem(conn *c)
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
-        snprintf(r->explained, sizeof r->explained, "the source address %s is not an IPv4 "
-                 "address", addr);
+        snprintf(r->explained, sizeof r->explained,
+                 "the source address %s is not an IPv4 "
+                 "address",
+                 addr);
         return r->explained;
     }
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -2162,8 +2193,8 @@ static void on_tick(gp_timer *t)
         r->next_progress = now + PROGRESS_US;
     }
     /* From the deadline, not from now: a late tick does not drift the probe. */
-    gp_timer_arm(&r->timers, &r->tick, t->at_us + TICK_US > now ? t->at_us + TICK_US : now + TICK_US,
-                 on_tick);
+    gp_timer_arm(&r->timers, &r->tick,
+                 t->at_us + TICK_US > now ? t->at_us + TICK_US : now + TICK_US, on_tick);
 }
 
 static void lws_log_emit(int level, const char *line)
@@ -2189,7 +2220,8 @@ static int load_credentials(runner *r, gp_err *err)
                        "environment variable %s (the JWT secret) is not set", name);
             return -1;
         }
-        return 0;
+        r->jwt_key = gp_jwt_key_new(r->secret, strlen(r->secret), err);
+        return r->jwt_key ? 0 : -1;
     }
     case GP_AUTH_ENV_TOKEN:
         if (!a->token_env || !getenv(a->token_env) || !*getenv(a->token_env)) {
@@ -2292,13 +2324,22 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     return 0;
 }
 
-static void raise_fd_limit(unsigned users)
+/* Sets the soft fd limit to what the users need (two sockets each at most, a WebSocket and an
+ * HTTP request, and a margin), up to the hard limit. Not more: libwebsockets sizes its fd table
+ * from it and scans the whole table once per closed connection. */
+static void set_fd_limit(unsigned users)
 {
     struct rlimit rl;
+    rlim_t want = (rlim_t)users * 2 + 64;
 
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
-        rl.rlim_cur < (rlim_t)users * 2 + 64) {
-        rl.rlim_cur = rl.rlim_max;
+    if (want < 1024)
+        want = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+        want = rl.rlim_max;
+    if (rl.rlim_cur != want) {
+        rl.rlim_cur = want;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
 }
@@ -2337,8 +2378,8 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     r.total = o->users ? o->users : (r.s->users.count ? r.s->users.count : 1);
     r.shard_count = o->shard_count ? o->shard_count : 1;
     r.shard_index = o->shard_index < r.shard_count ? o->shard_index : 0;
-    r.nusers = r.total > r.shard_index ? (r.total - r.shard_index + r.shard_count - 1) / r.shard_count
-                                       : 0;
+    r.nusers =
+        r.total > r.shard_index ? (r.total - r.shard_index + r.shard_count - 1) / r.shard_count : 0;
     r.max_connecting = o->max_connecting ? o->max_connecting : DEFAULT_MAX_CONNECTING;
     gp_timerheap_init(&r.timers);
     gp_hist_init(&r.lag);
@@ -2378,7 +2419,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
         free(u);
     }
 
-    raise_fd_limit(r.nusers);
+    set_fd_limit(r.nusers);
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)r.nusers + 32) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
                    "%u users need %u open files, but this process may open only %llu "
@@ -2397,7 +2438,12 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     loops[0] = r.loop;
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_LIBEV;
+    info.options = LWS_SERVER_OPTION_LIBEV;
+    /* TLS only when something is reached over it: loading the system's CA store costs about
+     * 0.1 s of CPU per process, more than a thousand plain sessions. */
+    if (r.tls || (r.ticket_ep.tls && r.s->target.carrier == GP_CARRIER_TICKET) ||
+        (r.auth_ep.tls && r.s->auth.kind == GP_AUTH_E2E))
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.foreign_loops = loops;
     info.protocols = protocols;
     /* fd_limit_per_thread stays 0: libwebsockets then sizes its fd table from the (raised)
@@ -2514,6 +2560,7 @@ out:
     free(r.resolve_err);
     endpoint_cleanup(&r.ticket_ep);
     endpoint_cleanup(&r.auth_ep);
+    gp_jwt_key_free(r.jwt_key);
     while (r.http_reqs) {
         http_req *h = r.http_reqs;
 

@@ -74,6 +74,28 @@ static void test_jwt_base64url_edges(void **state)
     }
 }
 
+/* A key made once signs every token exactly as the one-shot mint does. */
+static void test_jwt_key_signs_like_mint(void **state)
+{
+    json_t *claims = json_pack("{ss si}", "sub", "gp-user-7", "iat", 1700000000);
+    gp_jwt_key *k = gp_jwt_key_new("shared-secret", 13, NULL);
+    char *once = gp_jwt_mint("shared-secret", 13, claims, NULL);
+    char *a = gp_jwt_sign(k, claims, NULL), *b = gp_jwt_sign(k, claims, NULL);
+
+    (void)state;
+    assert_non_null(k);
+    assert_non_null(once);
+    assert_string_equal(a, once);
+    assert_string_equal(b, once);
+    assert_null(gp_jwt_key_new("", 0, NULL));
+    free(once);
+    free(a);
+    free(b);
+    gp_jwt_key_free(k);
+    gp_jwt_key_free(NULL);
+    json_decref(claims);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -81,6 +103,7 @@ int main(void)
         cmocka_unit_test(test_jwt_wrong_secret_differs),
         cmocka_unit_test(test_jwt_rejects_bad_input),
         cmocka_unit_test(test_jwt_base64url_edges),
+        cmocka_unit_test(test_jwt_key_signs_like_mint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
