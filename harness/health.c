@@ -47,20 +47,11 @@ void gp_health_add_stall(gp_health *h, int64_t from_us, int64_t to_us, int64_t l
     h->nstalls++;
 }
 
-bool gp_health_overlaps(const gp_health *h, int64_t from_us, int64_t to_us)
+/* The first window that ends at or after from_us, or h->nstalls. Stalls are sorted. */
+static size_t first_ending_after(const gp_health *h, int64_t from_us)
 {
-    size_t lo = 0, hi;
+    size_t lo = 0, hi = h->nstalls;
 
-    if (!h || !h->nstalls)
-        return false;
-    if (to_us < from_us) {
-        int64_t t = from_us;
-
-        from_us = to_us;
-        to_us = t;
-    }
-    /* The first window that ends at or after from_us; it overlaps when it starts by to_us. */
-    hi = h->nstalls;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
@@ -69,5 +60,33 @@ bool gp_health_overlaps(const gp_health *h, int64_t from_us, int64_t to_us)
         else
             hi = mid;
     }
-    return lo < h->nstalls && h->stalls[lo].from_us <= to_us;
+    return lo;
+}
+
+bool gp_health_overlaps(const gp_health *h, int64_t from_us, int64_t to_us)
+{
+    return gp_health_worst_lag(h, from_us, to_us) > 0;
+}
+
+int64_t gp_health_worst_lag(const gp_health *h, int64_t from_us, int64_t to_us)
+{
+    size_t i;
+    int64_t worst = 0;
+    bool any = false;
+
+    if (!h || !h->nstalls)
+        return 0;
+    if (to_us < from_us) {
+        int64_t t = from_us;
+
+        from_us = to_us;
+        to_us = t;
+    }
+    for (i = first_ending_after(h, from_us); i < h->nstalls && h->stalls[i].from_us <= to_us; i++) {
+        any = true;
+        if (h->stalls[i].lag_us > worst)
+            worst = h->stalls[i].lag_us;
+    }
+    /* A stall recorded without its lag still happened. */
+    return any && worst <= 0 ? 1 : worst;
 }

@@ -45,5 +45,8 @@ void gp_health_copy(gp_health *dst, const gp_health *src);
 void gp_health_add_stall(gp_health *h, int64_t from_us, int64_t to_us, int64_t lag_us);
 /* True when [from_us, to_us] overlaps a stall window. Stalls are sorted: a binary search. */
 bool gp_health_overlaps(const gp_health *h, int64_t from_us, int64_t to_us);
+/* The worst lag of the stalls that overlap [from_us, to_us] (at least 1 when one does), or 0
+ * when none does. A binary search, then only the overlapping windows. */
+int64_t gp_health_worst_lag(const gp_health *h, int64_t from_us, int64_t to_us);
 
 #endif

@@ -323,36 +323,10 @@ static void fmt_lag(char *buf, size_t size, int64_t us)
         snprintf(buf, size, "%lld ms", (long long)(us / 1000));
 }
 
-/* The worst lag of the stalls that overlap [from, to], or 0 when none does. A binary search
- * finds the first candidate, so the cost does not grow with the number of users. */
+/* The worst lag of the stalls that overlap [from, to], or 0 when none does. */
 static int64_t stall_lag(const judge *j, int64_t from, int64_t to)
 {
-    const gp_health *h = j->h;
-    size_t lo = 0, hi;
-    int64_t worst = 0;
-
-    if (!gp_health_overlaps(h, from, to))
-        return 0;
-    if (to < from) {
-        int64_t t = from;
-
-        from = to;
-        to = t;
-    }
-    hi = h->nstalls;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (h->stalls[mid].to_us < from)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < h->nstalls && h->stalls[lo].from_us <= to; lo++)
-        if (h->stalls[lo].lag_us > worst)
-            worst = h->stalls[lo].lag_us;
-    /* A stall recorded without its lag still happened. */
-    return worst > 0 ? worst : 1;
+    return gp_health_worst_lag(j->h, from, to);
 }
 
 static void uinconclusive(ujudge *U, gp_rule rule, int run, int step, size_t frame,

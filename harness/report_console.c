@@ -74,6 +74,22 @@ typedef struct shown_tail {
     size_t frame;
 } shown_tail;
 
+/* "user ID (#n), step s, frame f", then what was expected and what arrived. */
+static void example_head(FILE *out, const gp_results *r, const gp_failure *f)
+{
+    fputs("  user ", out);
+    safe(out, f->user < r->nusers ? r->users[f->user].user_id : NULL);
+    fprintf(out, " (#%zu)", f->user);
+    if (f->step >= 0)
+        fprintf(out, ", step %d", f->step);
+    if (f->frame != GP_NO_FRAME)
+        fprintf(out, ", frame %zu", f->frame);
+    fputs("\n    expected: ", out);
+    safe(out, f->expected);
+    fputs("\n    received: ", out);
+    safe(out, f->received);
+}
+
 static void failing_rule(FILE *out, const gp_suite *s, gp_rule rule, const gp_console_opts *o,
                          const style *st, shown_tail *shown_tails)
 {
@@ -87,17 +103,7 @@ static void failing_rule(FILE *out, const gp_suite *s, gp_rule rule, const gp_co
         const gp_failure *f = &rr->examples[i];
         gp_rep tail;
 
-        fputs("  user ", out);
-        safe(out, f->user < r->nusers ? r->users[f->user].user_id : NULL);
-        fprintf(out, " (#%zu)", f->user);
-        if (f->step >= 0)
-            fprintf(out, ", step %d", f->step);
-        if (f->frame != GP_NO_FRAME)
-            fprintf(out, ", frame %zu", f->frame);
-        fputs("\n    expected: ", out);
-        safe(out, f->expected);
-        fputs("\n    received: ", out);
-        safe(out, f->received);
+        example_head(out, r, f);
         fputc('\n', out);
         if (o->tail_frames == 0)
             continue;
@@ -152,17 +158,7 @@ static void inconclusive_rule(FILE *out, const gp_suite *s, gp_rule rule, const 
     for (i = 0; i < shown; i++) {
         const gp_failure *f = &rr->inconclusive_examples[i];
 
-        fputs("  user ", out);
-        safe(out, f->user < r->nusers ? r->users[f->user].user_id : NULL);
-        fprintf(out, " (#%zu)", f->user);
-        if (f->step >= 0)
-            fprintf(out, ", step %d", f->step);
-        if (f->frame != GP_NO_FRAME)
-            fprintf(out, ", frame %zu", f->frame);
-        fputs("\n    expected: ", out);
-        safe(out, f->expected);
-        fputs("\n    received: ", out);
-        safe(out, f->received);
+        example_head(out, r, f);
         fputs("\n    cause:    ", out);
         safe(out, f->cause ? f->cause : "the harness fell behind");
         fputc('\n', out);
