@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_fast.h"
+
 static const char *const type_names[GP_EV__COUNT] = {
     [GP_EV_AGENT_STARTED] = "agent_started",
     [GP_EV_AGENT_THINKING] = "agent_thinking",
@@ -348,7 +350,11 @@ int gp_event_parse(const char *text, size_t len, const gp_profile *p, gp_event *
         gp_err_set(err, GP_EXIT_FAILED, NULL, 0, 0, "empty frame");
         return -1;
     }
-    root = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+    /* The fast loader builds jansson's own tree for valid frames. Whether it gives up or finds
+     * the frame invalid, jansson then parses it, so errors keep jansson's exact text. */
+    root = gp_json_load_fast(text, len, NULL);
+    if (!root)
+        root = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
     if (!root) {
         gp_err_set(err, GP_EXIT_FAILED, NULL, jerr.line, jerr.column, "invalid JSON at %d:%d: %s",
                    jerr.line, jerr.column, jerr.text);

@@ -384,7 +384,8 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
     out->target =
         gp_url_redact(o->url ? o->url : (o->scenario->target.url ? o->scenario->target.url : ""));
     /* The stalls of all workers, in time order and merged where they overlap. */
-    qsort(all.stalls, all.nstalls, sizeof *all.stalls, cmp_stall);
+    if (all.nstalls > 1)
+        qsort(all.stalls, all.nstalls, sizeof *all.stalls, cmp_stall);
     out->health.measured = true;
     out->health.workers = n;
     out->health.lag_p50_us = all.lag_p50_us;
