@@ -26,22 +26,6 @@ static const char usage[] =
     "exit status: 0 merged, 2 bad usage, unreadable reports or reports of different scenarios,\n"
     "3 the output could not be written.\n";
 
-static void add_tool(gp_results *r, const char *name, uint64_t count)
-{
-    size_t i;
-
-    for (i = 0; i < r->ntools; i++) {
-        if (strcmp(r->tools[i].name, name) == 0) {
-            r->tools[i].count += count;
-            return;
-        }
-    }
-    r->tools = gp_realloc(r->tools, (r->ntools + 1) * sizeof *r->tools);
-    r->tools[r->ntools].name = gp_strdup(name);
-    r->tools[r->ntools].count = count;
-    r->ntools++;
-}
-
 static void copy_examples(gp_failure *dst, size_t *nd, const gp_failure *src, size_t ns,
                           size_t offset)
 {
@@ -95,7 +79,7 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset)
     for (i = 0; i < GP_EV__COUNT; i++)
         dst->event_counts[i] += src->event_counts[i];
     for (i = 0; i < src->ntools; i++)
-        add_tool(dst, src->tools[i].name, src->tools[i].count);
+        gp_results_add_tool(dst, src->tools[i].name, src->tools[i].count);
     dst->runs_total += src->runs_total;
     dst->runs_passed += src->runs_passed;
 }

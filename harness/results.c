@@ -233,20 +233,30 @@ void gp_results_mark_inconclusive(gp_results *r, gp_rule rule, size_t user, int 
                     received, cause);
 }
 
-void gp_results_count_tool(gp_results *r, const char *name)
+void gp_results_add_tool(gp_results *r, const char *name, uint64_t count)
 {
     size_t i;
 
-    for (i = 0; i < r->ntools; i++) {
-        if (strcmp(r->tools[i].name, name) == 0) {
-            r->tools[i].count++;
-            return;
+    for (;;) {
+        for (i = 0; i < r->ntools; i++) {
+            if (strcmp(r->tools[i].name, name) == 0) {
+                r->tools[i].count += count;
+                return;
+            }
         }
+        if (r->ntools < GP_MAX_TOOLS || strcmp(name, GP_OTHER_TOOLS) == 0)
+            break;
+        name = GP_OTHER_TOOLS;
     }
     r->tools = gp_realloc(r->tools, (r->ntools + 1) * sizeof *r->tools);
     r->tools[r->ntools].name = gp_strdup(name);
-    r->tools[r->ntools].count = 1;
+    r->tools[r->ntools].count = count;
     r->ntools++;
+}
+
+void gp_results_count_tool(gp_results *r, const char *name)
+{
+    gp_results_add_tool(r, name, 1);
 }
 
 bool gp_results_passed(const gp_results *r)

@@ -134,8 +134,15 @@ void gp_results_fail(gp_results *r, gp_rule rule, size_t user, int step, size_t 
  * first GP_MAX_EXAMPLES examples. expected/received/cause are copied. */
 void gp_results_mark_inconclusive(gp_results *r, gp_rule rule, size_t user, int step, size_t frame,
                                   const char *expected, const char *received, const char *cause);
+/* Tool names counted one by one; beyond this many, the rest count as GP_OTHER_TOOLS, so a
+ * server that names a tool per user costs the judge no more per event, and the reports stay
+ * readable. */
+#define GP_MAX_TOOLS 64
+#define GP_OTHER_TOOLS "(other tools)"
 /* Counts a tool name seen in the run. */
 void gp_results_count_tool(gp_results *r, const char *name);
+/* Adds count uses of the tool name (merging reports), with the same bound. */
+void gp_results_add_tool(gp_results *r, const char *name, uint64_t count);
 /* True when no rule failed for any user (inconclusive verdicts are no failure). */
 bool gp_results_passed(const gp_results *r);
 /* True when some rule is inconclusive for some user. */

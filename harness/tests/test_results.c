@@ -141,6 +141,30 @@ static void test_results_count_tools(void **state)
     gp_results_free(r);
 }
 
+/* A server naming a tool per user: the list stops growing, the rest still count. */
+static void test_results_tools_bounded(void **state)
+{
+    gp_results *r = gp_results_new(0);
+    uint64_t total = 0;
+    size_t i;
+    char name[32];
+
+    (void)state;
+    for (i = 0; i < 1000; i++) {
+        snprintf(name, sizeof name, "tool_for_user_%zu", i);
+        gp_results_count_tool(r, name);
+    }
+    gp_results_add_tool(r, "tool_for_user_3", 2); /* a known name still counts as itself */
+    assert_int_equal(r->ntools, GP_MAX_TOOLS + 1);
+    assert_string_equal(r->tools[GP_MAX_TOOLS].name, GP_OTHER_TOOLS);
+    assert_int_equal(r->tools[GP_MAX_TOOLS].count, 1000 - GP_MAX_TOOLS);
+    assert_int_equal(r->tools[3].count, 3);
+    for (i = 0; i < r->ntools; i++)
+        total += r->tools[i].count;
+    assert_int_equal(total, 1002);
+    gp_results_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +172,7 @@ int main(void)
         cmocka_unit_test(test_results_fail_once_per_user),
         cmocka_unit_test(test_results_examples_capped),
         cmocka_unit_test(test_results_count_tools),
+        cmocka_unit_test(test_results_tools_bounded),
         cmocka_unit_test(test_results_inconclusive_verdicts),
     };
 
