@@ -73,7 +73,7 @@ static int unexpected(int c)
 
 /* Strict UTF-8 as jansson's utf8_check_full: no overlong forms, no surrogates, nothing past
  * U+10FFFF. Returns the sequence's length, or 0 when s (avail bytes) does not start one. */
-static size_t utf8_len(const unsigned char *s, size_t avail)
+size_t gp_json_utf8_len(const unsigned char *s, size_t avail)
 {
     uint32_t v;
     size_t n, i;
@@ -108,7 +108,7 @@ static size_t utf8_len(const unsigned char *s, size_t avail)
 }
 
 /* Four hex digits at s (avail bytes) as a code unit, or -1. */
-static long hex4(const unsigned char *s, size_t avail)
+long gp_json_hex4(const unsigned char *s, size_t avail)
 {
     long v = 0;
     size_t i;
@@ -134,11 +134,10 @@ static long hex4(const unsigned char *s, size_t avail)
  * It refuses what jansson refuses: control bytes (NUL included), bad escapes, \u0000 (jansson
  * refuses it in a key always, in a value without JSON_ALLOW_NUL), unpaired surrogates and
  * invalid UTF-8. *esc tells whether the raw bytes need decoding. */
-static int scan_string(fast *f, bool *esc)
+int gp_json_scan_string(const unsigned char *s, size_t n, size_t *pos, bool *esc)
 {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    const unsigned char *s = f->s;
-    size_t i = f->pos, n = f->len;
+    size_t i = *pos;
 
     *esc = false;
     while (i < n) {
@@ -163,38 +162,43 @@ static int scan_string(fast *f, bool *esc)
             break;
         c = s[i];
         if (c == '"') {
-            f->pos = i + 1;
-            return FAST_OK;
+            *pos = i + 1;
+            return 1;
         } else if (c >= 0x80) {
-            size_t k = utf8_len(s + i, n - i);
+            size_t k = gp_json_utf8_len(s + i, n - i);
 
             if (!k)
-                return FAST_BAD;
+                return 0;
             i += k;
         } else if (c != '\\' || i + 1 >= n) {
-            return FAST_BAD;
+            return 0;
         } else if (s[i + 1] != 'u') {
             if (s[i + 1] == '\0' || !strchr("\"\\/bfnrt", s[i + 1]))
-                return FAST_BAD;
+                return 0;
             *esc = true;
             i += 2;
         } else {
             *esc = true;
-            u = hex4(s + i + 2, n - i - 2);
+            u = gp_json_hex4(s + i + 2, n - i - 2);
             if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff))
-                return FAST_BAD;
+                return 0;
             i += 6;
             if (u >= 0xd800 && u <= 0xdbff) {
                 if (i + 1 >= n || s[i] != '\\' || s[i + 1] != 'u')
-                    return FAST_BAD;
-                u = hex4(s + i + 2, n - i - 2);
+                    return 0;
+                u = gp_json_hex4(s + i + 2, n - i - 2);
                 if (u < 0xdc00 || u > 0xdfff)
-                    return FAST_BAD;
+                    return 0;
                 i += 6;
             }
         }
     }
-    return FAST_BAD;
+    return 0;
+}
+
+static int scan_string(fast *f, bool *esc)
+{
+    return gp_json_scan_string(f->s, f->len, &f->pos, esc) ? FAST_OK : FAST_BAD;
 }
 
 /* Decodes n raw bytes that scan_string accepted into t (room for n bytes: no escape decodes
@@ -215,10 +219,11 @@ static size_t decode_string(const unsigned char *s, size_t n, char *t)
             break;
         switch (s[i + 1]) {
         case 'u':
-            u = (uint32_t)hex4(s + i + 2, 4);
+            u = (uint32_t)gp_json_hex4(s + i + 2, 4);
             i += 6;
             if (u >= 0xd800 && u <= 0xdbff) {
-                u = ((u - 0xd800) << 10) + ((uint32_t)hex4(s + i + 2, 4) - 0xdc00) + 0x10000;
+                u = ((u - 0xd800) << 10) + ((uint32_t)gp_json_hex4(s + i + 2, 4) - 0xdc00) +
+                    0x10000;
                 i += 6;
             }
             if (u < 0x80) {

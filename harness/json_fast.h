@@ -5,6 +5,7 @@
 #ifndef GP_JSON_FAST_H
 #define GP_JSON_FAST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -19,5 +20,17 @@
  * for a caller that calls json_loadb either way. Iterative and bounded: its stack use is fixed,
  * its heap use proportional to len. Reentrant; it keeps no state. */
 json_t *gp_json_load_fast(const char *text, size_t len, int *fallback);
+
+/* The scanner's pieces, shared with event.c's peek so both follow jansson 2.14 exactly. */
+/* Strict UTF-8 as jansson's utf8_check_full: the length of the sequence at s (avail bytes), or
+ * 0 when it is not one (overlong, surrogate, past U+10FFFF, truncated). */
+size_t gp_json_utf8_len(const unsigned char *s, size_t avail);
+/* Four hex digits at s (avail bytes) as a code unit, or -1. */
+long gp_json_hex4(const unsigned char *s, size_t avail);
+/* Validates a JSON string from s[*pos], just after its opening quote, up to n: returns 1 and
+ * moves *pos past the closing quote, or 0 for what jansson refuses (control bytes, bad
+ * escapes, \u0000, unpaired surrogates, invalid UTF-8, no closing quote). *esc tells whether
+ * the raw bytes need decoding. */
+int gp_json_scan_string(const unsigned char *s, size_t n, size_t *pos, bool *esc);
 
 #endif
