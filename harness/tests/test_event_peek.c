@@ -13,29 +13,16 @@
 #include <string.h>
 
 #include "event.h"
+#include "text_corpus.h"
+
+/* Bytes the mutator inserts most often: JSON's punctuation and the starts of its tokens. */
+#define PEEK_INTERESTING "{}[]\":,\\u0eE.-+ \x00\x80\xc3\xed\xf0\xff\"\\ntfa"
 
 /* ---- agreement ---- */
 
 struct tally {
     size_t n[3]; /* peek answered -1, 0, 1 */
 };
-
-static void dump_frame(const char *text, size_t len)
-{
-    char out[1024];
-    size_t i, o = 0;
-
-    for (i = 0; i < len && o + 5 < sizeof out; i++) {
-        unsigned char c = (unsigned char)text[i];
-
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            out[o++] = (char)c;
-        else
-            o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", c);
-    }
-    out[o] = '\0';
-    print_message("frame (%zu bytes): %s%s\n", len, out, i < len ? "..." : "");
-}
 
 /* Runs both on an exact-size heap copy, so a read past len is caught under ASan, and fails the
  * test when they disagree. Returns the peek's answer. */
@@ -54,7 +41,7 @@ static int check_agree(const char *text, size_t len, const gp_profile *p, struct
     if (r < -1 || r > 1 || (r == 0 && pr == 0) || (r == 1 && pr != 0) ||
         (r == 1 && (pk.type != ev.type || (pk.thread_id == NULL) != (ev.thread_id == NULL) ||
                     (pk.thread_id && strcmp(pk.thread_id, ev.thread_id) != 0)))) {
-        dump_frame(text, len);
+        dump_text("frame", text, len);
         print_message("peek %d type %d thread %s; parse %d type %d thread %s\n", r, pk.type,
                       pk.thread_id ? pk.thread_id : "(null)", pr, pr == 0 ? (int)ev.type : -1,
                       pr == 0 && ev.thread_id ? ev.thread_id : "(null)");
@@ -70,79 +57,6 @@ static int check_agree(const char *text, size_t len, const gp_profile *p, struct
     if (t)
         t->n[r + 1]++;
     return r;
-}
-
-/* ---- a growable corpus of frames ---- */
-
-struct corpus {
-    char **text;
-    size_t *len;
-    size_t n, cap;
-};
-
-static void corpus_add(struct corpus *c, const char *text, size_t len)
-{
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 64;
-        c->text = realloc(c->text, c->cap * sizeof *c->text);
-        c->len = realloc(c->len, c->cap * sizeof *c->len);
-        assert_non_null(c->text);
-        assert_non_null(c->len);
-    }
-    c->text[c->n] = malloc(len ? len : 1);
-    assert_non_null(c->text[c->n]);
-    memcpy(c->text[c->n], text, len);
-    c->len[c->n++] = len;
-}
-
-static void corpus_free(struct corpus *c)
-{
-    size_t i;
-
-    for (i = 0; i < c->n; i++)
-        free(c->text[i]);
-    free(c->text);
-    free(c->len);
-}
-
-/* Every frame sent or received in the recorded transcripts under fixtures/transcripts. */
-static void corpus_add_fixtures(struct corpus *c)
-{
-    const char *dir = GP_SOURCE_DIR "/fixtures/transcripts";
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    size_t files = 0;
-
-    assert_non_null(d);
-    while ((de = readdir(d)) != NULL) {
-        char path[1024];
-        json_t *root, *users, *u, *frames, *f;
-        size_t i, j, n = strlen(de->d_name);
-
-        if (n < 5 || strcmp(de->d_name + n - 5, ".json") != 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        root = json_load_file(path, 0, NULL);
-        assert_non_null(root);
-        users = json_object_get(root, "users");
-        json_array_foreach(users, i, u)
-        {
-            frames = json_object_get(u, "frames");
-            json_array_foreach(frames, j, f)
-            {
-                const char *kind = json_string_value(json_object_get(f, "kind"));
-                json_t *data = json_object_get(f, "data");
-
-                if (kind && json_is_string(data) &&
-                    (strcmp(kind, "recv") == 0 || strcmp(kind, "sent") == 0))
-                    corpus_add(c, json_string_value(data), json_string_length(data));
-            }
-        }
-        json_decref(root);
-        files++;
-    }
-    closedir(d);
-    assert_true(files >= 5);
 }
 
 /* ---- profiles ---- */
@@ -565,7 +479,7 @@ static void test_event_peek_fixture_frames(void **state)
 
             /* Recorded frames carry no escapes in what the peek needs: it must answer itself. */
             if (which == PROF_DEFAULT && r == -1) {
-                dump_frame(c.text[i], c.len[i]);
+                dump_text("frame", c.text[i], c.len[i]);
                 fail_msg("the peek gave up on a recorded frame");
             }
         }
@@ -644,43 +558,6 @@ static void test_event_peek_depth_and_size(void **state)
 }
 
 /* ---- randomized differential ---- */
-
-/* xorshift64*: a fixed seed makes every failure reproducible. */
-static uint64_t rnd_next(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 2685821657736338717ull;
-}
-
-static size_t rnd(uint64_t *s, size_t n)
-{
-    return (size_t)(rnd_next(s) >> 33) % n;
-}
-
-struct gen {
-    char buf[4096];
-    size_t len;
-    uint64_t *seed;
-};
-
-static void put(struct gen *g, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (g->len + n < sizeof g->buf) {
-        memcpy(g->buf + g->len, s, n);
-        g->len += n;
-    }
-}
-
-static void put_ws(struct gen *g)
-{
-    static const char *const ws[] = {"", "", "", " ", "\n", "\t", "\r\n  "};
-
-    put(g, ws[rnd(g->seed, sizeof ws / sizeof ws[0])]);
-}
 
 /* Keys and strings the profiles care about, spelled plainly and with escapes. */
 static const char *const gen_keys[] = {
@@ -852,50 +729,6 @@ static void gen_frame(struct gen *g)
     put_ws(g);
 }
 
-static void mutate(uint64_t *seed, char *buf, size_t *len, size_t cap)
-{
-    static const char interesting[] = "{}[]\":,\\u0eE.-+ \x00\x80\xc3\xed\xf0\xff\"\\ntfa";
-    size_t ops = 1 + rnd(seed, 3), i;
-
-    for (i = 0; i < ops; i++) {
-        size_t at = *len ? rnd(seed, *len) : 0;
-
-        switch (rnd(seed, 6)) {
-        case 0: /* flip a bit */
-            if (*len)
-                buf[at] = (char)(buf[at] ^ (1 << rnd(seed, 8)));
-            break;
-        case 1: /* delete a byte */
-            if (*len) {
-                memmove(buf + at, buf + at + 1, *len - at - 1);
-                (*len)--;
-            }
-            break;
-        case 2: /* insert a byte */
-        case 3:
-            if (*len < cap) {
-                memmove(buf + at + 1, buf + at, *len - at);
-                buf[at] = rnd(seed, 4) ? interesting[rnd(seed, sizeof interesting - 1)]
-                                       : (char)rnd(seed, 256);
-                (*len)++;
-            }
-            break;
-        case 4: /* truncate */
-            *len = at;
-            break;
-        default: { /* duplicate a run, which often repeats a key */
-            size_t n = 1 + rnd(seed, 40);
-
-            if (at + n <= *len && *len + n <= cap) {
-                memmove(buf + at + n, buf + at, *len - at);
-                (*len) += n;
-            }
-            break;
-        }
-        }
-    }
-}
-
 static void test_event_peek_differential(void **state)
 {
     struct corpus c = {0};
@@ -935,7 +768,7 @@ static void test_event_peek_differential(void **state)
             memcpy(buf, c.text[k], len);
         }
         if (rnd(&seed, 4) > i % 2)
-            mutate(&seed, buf, &len, sizeof buf);
+            mutate(&seed, buf, &len, sizeof buf, PEEK_INTERESTING);
         for (which = 0; which < PROF__COUNT; which++)
             check_agree(buf, len, &p[which], &t);
     }

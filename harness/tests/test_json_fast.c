@@ -17,25 +17,12 @@
 
 #include "event.h"
 #include "json_fast.h"
+#include "text_corpus.h"
+
+/* Bytes the mutator inserts most often; also the digits and the "d" of hex escapes. */
+#define FAST_INTERESTING "{}[]\":,\\u0eE.-+ \x00\x80\xc3\xed\xf0\xff\"\\ntfa9d"
 
 /* ---- the strict comparer ---- */
-
-static void dump_text(const char *text, size_t len)
-{
-    char out[1024];
-    size_t i, o = 0;
-
-    for (i = 0; i < len && o + 5 < sizeof out; i++) {
-        unsigned char c = (unsigned char)text[i];
-
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            out[o++] = (char)c;
-        else
-            o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", c);
-    }
-    out[o] = '\0';
-    print_message("text (%zu bytes): %s%s\n", len, out, i < len ? "..." : "");
-}
 
 /* json_equal is not enough: it lets 1 equal 1.0 only by type but ignores key order, and
  * compares reals by value, so -0.0 would equal 0.0. This one compares types, integer values,
@@ -110,7 +97,7 @@ static int check_fast(const char *text, size_t len, struct tally *t, json_t **ou
     outcome = fast ? OUT_TREE : fb ? OUT_FALLBACK : OUT_INVALID;
     if ((fast && (fb != 0 || !same_tree(fast, slow))) || (!fast && fb != 0 && fb != 1) ||
         (outcome == OUT_INVALID && slow)) {
-        dump_text(text, len);
+        dump_text("text", text, len);
         print_message("fast %s (fallback %d); json_loadb %s%s\n", fast ? "tree" : "NULL", fb,
                       slow ? "tree" : "NULL: ", slow ? "" : jerr.text);
         fail_msg("gp_json_load_fast disagrees with json_loadb");
@@ -377,79 +364,6 @@ static void test_json_fast_event_errors(void **state)
     gp_profile_cleanup(&p);
 }
 
-/* ---- a growable corpus of texts ---- */
-
-struct corpus {
-    char **text;
-    size_t *len;
-    size_t n, cap;
-};
-
-static void corpus_add(struct corpus *c, const char *text, size_t len)
-{
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 64;
-        c->text = realloc(c->text, c->cap * sizeof *c->text);
-        c->len = realloc(c->len, c->cap * sizeof *c->len);
-        assert_non_null(c->text);
-        assert_non_null(c->len);
-    }
-    c->text[c->n] = malloc(len ? len : 1);
-    assert_non_null(c->text[c->n]);
-    memcpy(c->text[c->n], text, len);
-    c->len[c->n++] = len;
-}
-
-static void corpus_free(struct corpus *c)
-{
-    size_t i;
-
-    for (i = 0; i < c->n; i++)
-        free(c->text[i]);
-    free(c->text);
-    free(c->len);
-}
-
-/* Every frame sent or received in the recorded transcripts under fixtures/transcripts. */
-static void corpus_add_fixtures(struct corpus *c)
-{
-    const char *dir = GP_SOURCE_DIR "/fixtures/transcripts";
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    size_t files = 0;
-
-    assert_non_null(d);
-    while ((de = readdir(d)) != NULL) {
-        char path[1024];
-        json_t *root, *users, *u, *frames, *f;
-        size_t i, j, n = strlen(de->d_name);
-
-        if (n < 5 || strcmp(de->d_name + n - 5, ".json") != 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        root = json_load_file(path, 0, NULL);
-        assert_non_null(root);
-        users = json_object_get(root, "users");
-        json_array_foreach(users, i, u)
-        {
-            frames = json_object_get(u, "frames");
-            json_array_foreach(frames, j, f)
-            {
-                const char *kind = json_string_value(json_object_get(f, "kind"));
-                json_t *data = json_object_get(f, "data");
-
-                if (kind && json_is_string(data) &&
-                    (strcmp(kind, "recv") == 0 || strcmp(kind, "sent") == 0))
-                    corpus_add(c, json_string_value(data), json_string_length(data));
-            }
-        }
-        json_decref(root);
-        files++;
-    }
-    closedir(d);
-    assert_true(files >= 5);
-}
-
 static void test_json_fast_fixture_frames(void **state)
 {
     struct corpus c = {0};
@@ -462,7 +376,7 @@ static void test_json_fast_fixture_frames(void **state)
     for (i = 0; i < c.n; i++) {
         /* Recorded frames hold no NUL and no deep nesting: the loader must answer itself. */
         if (check_fast(c.text[i], c.len[i], &t, NULL) == OUT_FALLBACK) {
-            dump_text(c.text[i], c.len[i]);
+            dump_text("text", c.text[i], c.len[i]);
             fail_msg("the fast loader gave up on a recorded frame");
         }
     }
@@ -538,43 +452,6 @@ static void test_json_fast_depth_and_size(void **state)
 }
 
 /* ---- randomized differential ---- */
-
-/* xorshift64*: a fixed seed makes every failure reproducible. */
-static uint64_t rnd_next(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 2685821657736338717ull;
-}
-
-static size_t rnd(uint64_t *s, size_t n)
-{
-    return (size_t)(rnd_next(s) >> 33) % n;
-}
-
-struct gen {
-    char buf[4096];
-    size_t len;
-    uint64_t *seed;
-};
-
-static void put(struct gen *g, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (g->len + n < sizeof g->buf) {
-        memcpy(g->buf + g->len, s, n);
-        g->len += n;
-    }
-}
-
-static void put_ws(struct gen *g)
-{
-    static const char *const ws[] = {"", "", "", " ", "\n", "\t", "\r\n  "};
-
-    put(g, ws[rnd(g->seed, sizeof ws / sizeof ws[0])]);
-}
 
 /* Few keys, so that objects repeat them; some escaped spellings of the same key. */
 static const char *const gen_keys[] = {
@@ -688,50 +565,6 @@ static void gen_text(struct gen *g)
     put_ws(g);
 }
 
-static void mutate(uint64_t *seed, char *buf, size_t *len, size_t cap)
-{
-    static const char interesting[] = "{}[]\":,\\u0eE.-+ \x00\x80\xc3\xed\xf0\xff\"\\ntfa9d";
-    size_t ops = 1 + rnd(seed, 3), i;
-
-    for (i = 0; i < ops; i++) {
-        size_t at = *len ? rnd(seed, *len) : 0;
-
-        switch (rnd(seed, 6)) {
-        case 0: /* flip a bit */
-            if (*len)
-                buf[at] = (char)(buf[at] ^ (1 << rnd(seed, 8)));
-            break;
-        case 1: /* delete a byte */
-            if (*len) {
-                memmove(buf + at, buf + at + 1, *len - at - 1);
-                (*len)--;
-            }
-            break;
-        case 2: /* insert a byte */
-        case 3:
-            if (*len < cap) {
-                memmove(buf + at + 1, buf + at, *len - at);
-                buf[at] = rnd(seed, 4) ? interesting[rnd(seed, sizeof interesting - 1)]
-                                       : (char)rnd(seed, 256);
-                (*len)++;
-            }
-            break;
-        case 4: /* truncate */
-            *len = at;
-            break;
-        default: { /* duplicate a run, which often repeats a key */
-            size_t n = 1 + rnd(seed, 40);
-
-            if (at + n <= *len && *len + n <= cap) {
-                memmove(buf + at + n, buf + at, *len - at);
-                (*len) += n;
-            }
-            break;
-        }
-        }
-    }
-}
-
 static void test_json_fast_differential(void **state)
 {
     struct corpus c = {0};
@@ -767,7 +600,7 @@ static void test_json_fast_differential(void **state)
             memcpy(buf, c.text[k], len);
         }
         if (rnd(&seed, 4) > i % 2)
-            mutate(&seed, buf, &len, sizeof buf);
+            mutate(&seed, buf, &len, sizeof buf, FAST_INTERESTING);
         check_fast(buf, len, &t, NULL);
     }
     print_message("%zu texts: tree %zu, invalid %zu, fallback %zu\n", iters, t.n[2], t.n[1],
