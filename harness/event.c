@@ -532,17 +532,9 @@ static void watch_set(peek_scan *ps, uint64_t set, int kind, const unsigned char
     }
 }
 
-/* The next byte that is not JSON whitespace (jansson's four), or -1 at the end. */
 static int peek_next(peek_scan *ps)
 {
-    while (ps->pos < ps->len) {
-        unsigned char c = ps->s[ps->pos];
-
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            return c;
-        ps->pos++;
-    }
-    return -1;
+    return gp_json_next_byte(ps->s, ps->len, &ps->pos);
 }
 
 /* An unexpected byte ends the scan. A NUL is unsure rather than bad: jansson 2.14 drops a NUL
@@ -560,64 +552,28 @@ static int scan_string(peek_scan *ps, bool *esc)
     return gp_json_scan_string(ps->s, ps->len, &ps->pos, esc) ? PEEK_OK : PEEK_BAD;
 }
 
-static bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
 /* A number per the JSON grammar, with jansson's range checks: an integer must fit json_int_t
  * (strtoll's ERANGE is an error), a real must not overflow to infinity (underflow is fine).
  * A real within a factor of ten of DBL_MAX is unsure. */
 static int scan_number(peek_scan *ps)
 {
     const unsigned char *s = ps->s;
-    size_t i = ps->pos, n = ps->len, int0, nint, frac0, nfrac = 0, lead = 0;
-    bool neg = s[i] == '-';
-    long long exp = 0, e10;
-    bool real = false, eneg = false;
+    gp_json_number num;
+    size_t int0, nint, frac0, nfrac, lead = 0;
+    long long e10;
 
-    if (neg)
-        i++;
-    int0 = i;
-    if (i >= n || !is_digit(s[i]))
+    if (!gp_json_scan_number(s, ps->len, &ps->pos, &num))
         return PEEK_BAD;
-    if (s[i] == '0') {
-        i++;
-        if (i < n && is_digit(s[i]))
-            return PEEK_BAD;
-    } else {
-        while (i < n && is_digit(s[i]))
-            i++;
-    }
-    nint = i - int0;
-    frac0 = i + 1;
-    if (i < n && s[i] == '.') {
-        real = true;
-        i++;
-        if (i >= n || !is_digit(s[i]))
-            return PEEK_BAD;
-        while (i < n && is_digit(s[i]))
-            i++;
-        nfrac = i - frac0;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        real = true;
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            eneg = s[i++] == '-';
-        if (i >= n || !is_digit(s[i]))
-            return PEEK_BAD;
-        for (; i < n && is_digit(s[i]); i++)
-            if (exp < 1000000000)
-                exp = exp * 10 + (s[i] - '0');
-    }
-    ps->pos = i;
-    if (!real) {
+    int0 = num.int0;
+    nint = num.nint;
+    frac0 = num.frac0;
+    nfrac = num.nfrac;
+    if (!num.real) {
         if (sizeof(json_int_t) != 8)
             return nint < 10 ? PEEK_OK : PEEK_UNSURE;
         if (nint != 19)
             return nint < 19 ? PEEK_OK : PEEK_BAD;
-        return memcmp(s + int0, neg ? "9223372036854775808" : "9223372036854775807", 19) > 0
+        return memcmp(s + int0, num.neg ? "9223372036854775808" : "9223372036854775807", 19) > 0
                    ? PEEK_BAD
                    : PEEK_OK;
     }
@@ -632,7 +588,7 @@ static int scan_number(peek_scan *ps)
             return PEEK_OK; /* zero */
         e10 = -(long long)lead - 1;
     }
-    e10 += eneg ? -exp : exp;
+    e10 += num.eneg ? -num.exp : num.exp;
     return e10 <= 307 ? PEEK_OK : e10 >= 309 ? PEEK_BAD : PEEK_UNSURE;
 }
 
@@ -738,7 +694,7 @@ static int scan_frame(peek_scan *ps, uint64_t root_live)
                 if ((r = scan_string(ps, &esc)) != PEEK_OK)
                     return r;
                 watch_set(ps, vset, VAL_STRING, ps->s + s0, ps->pos - 1 - s0, esc);
-            } else if (c == '-' || is_digit(c)) {
+            } else if (c == '-' || (c >= '0' && c <= '9')) {
                 if ((r = scan_number(ps)) != PEEK_OK)
                     return r;
                 watch_set(ps, vset, VAL_OTHER, NULL, 0, false);

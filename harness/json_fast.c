@@ -51,17 +51,21 @@ static char *scratch_get(scratch *sc, size_t n)
     return p;
 }
 
-/* The next byte that is not JSON whitespace (jansson's four), or -1 at the end. */
-static int next(fast *f)
+int gp_json_next_byte(const unsigned char *s, size_t n, size_t *pos)
 {
-    while (f->pos < f->len) {
-        unsigned char c = f->s[f->pos];
+    while (*pos < n) {
+        unsigned char c = s[*pos];
 
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
             return c;
-        f->pos++;
+        (*pos)++;
     }
     return -1;
+}
+
+static int next(fast *f)
+{
+    return gp_json_next_byte(f->s, f->len, &f->pos);
 }
 
 /* An unexpected byte (or the end) is an error for jansson too, except a NUL: jansson 2.14
@@ -294,51 +298,71 @@ static bool is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
+int gp_json_scan_number(const unsigned char *s, size_t n, size_t *pos, gp_json_number *num)
+{
+    size_t i = *pos;
+
+    memset(num, 0, sizeof *num);
+    num->start = i;
+    num->neg = i < n && s[i] == '-';
+    if (num->neg)
+        i++;
+    num->int0 = i;
+    if (i >= n || !is_digit(s[i]))
+        return 0;
+    if (s[i] == '0') {
+        i++;
+        if (i < n && is_digit(s[i]))
+            return 0;
+    } else {
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    num->nint = i - num->int0;
+    num->frac0 = i + 1;
+    if (i < n && s[i] == '.') {
+        num->real = num->point = true;
+        i++;
+        if (i >= n || !is_digit(s[i]))
+            return 0;
+        while (i < n && is_digit(s[i]))
+            i++;
+        num->nfrac = i - num->frac0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        num->real = true;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            num->eneg = s[i++] == '-';
+        if (i >= n || !is_digit(s[i]))
+            return 0;
+        for (; i < n && is_digit(s[i]); i++)
+            if (num->exp < 1000000000)
+                num->exp = num->exp * 10 + (s[i] - '0');
+    }
+    num->end = *pos = i;
+    return 1;
+}
+
 /* A number per the JSON grammar, typed as jansson types it: without '.', 'e' or 'E' an integer
  * that must fit json_int_t (strtoll's ERANGE is jansson's error), else a real from strtod that
  * must not overflow (underflow is fine). */
 static int read_number(fast *f, json_t **out)
 {
     const unsigned char *s = f->s;
-    size_t i = f->pos, n = f->len, start = f->pos, int0, nint;
-    bool neg = s[i] == '-', real = false, point = false;
+    gp_json_number num;
+    size_t i, start = f->pos, int0, nint;
+    bool neg;
     char buf[FAST_MAX_NUMBER + 1], *end;
     double d;
 
-    if (neg)
-        i++;
-    int0 = i;
-    if (i >= n || !is_digit(s[i]))
+    if (!gp_json_scan_number(s, f->len, &f->pos, &num))
         return FAST_BAD;
-    if (s[i] == '0') {
-        i++;
-        if (i < n && is_digit(s[i]))
-            return FAST_BAD;
-    } else {
-        while (i < n && is_digit(s[i]))
-            i++;
-    }
-    nint = i - int0;
-    if (i < n && s[i] == '.') {
-        real = point = true;
-        i++;
-        if (i >= n || !is_digit(s[i]))
-            return FAST_BAD;
-        while (i < n && is_digit(s[i]))
-            i++;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        real = true;
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        if (i >= n || !is_digit(s[i]))
-            return FAST_BAD;
-        while (i < n && is_digit(s[i]))
-            i++;
-    }
-    f->pos = i;
-    if (!real) {
+    i = num.end;
+    int0 = num.int0;
+    nint = num.nint;
+    neg = num.neg;
+    if (!num.real) {
         uint64_t mag = 0;
         size_t k;
 
@@ -358,7 +382,7 @@ static int read_number(fast *f, json_t **out)
         return FAST_UNSURE;
     /* jansson swaps '.' for the locale's decimal point before strtod; under a locale where
      * that is not '.', leave the subtleties to it. */
-    if (point && strcmp(localeconv()->decimal_point, ".") != 0)
+    if (num.point && strcmp(localeconv()->decimal_point, ".") != 0)
         return FAST_UNSURE;
     memcpy(buf, s + start, i - start);
     buf[i - start] = '\0';

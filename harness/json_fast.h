@@ -22,6 +22,9 @@
 json_t *gp_json_load_fast(const char *text, size_t len, int *fallback);
 
 /* The scanner's pieces, shared with event.c's peek so both follow jansson 2.14 exactly. */
+/* The byte at or after *pos that is not JSON whitespace (jansson's four), moving *pos to it,
+ * or -1 at the end (n bytes in all). */
+int gp_json_next_byte(const unsigned char *s, size_t n, size_t *pos);
 /* Strict UTF-8 as jansson's utf8_check_full: the length of the sequence at s (avail bytes), or
  * 0 when it is not one (overlong, surrogate, past U+10FFFF, truncated). */
 size_t gp_json_utf8_len(const unsigned char *s, size_t avail);
@@ -32,5 +35,20 @@ long gp_json_hex4(const unsigned char *s, size_t avail);
  * escapes, \u0000, unpaired surrogates, invalid UTF-8, no closing quote). *esc tells whether
  * the raw bytes need decoding. */
 int gp_json_scan_string(const unsigned char *s, size_t n, size_t *pos, bool *esc);
+
+/* A number token's parts, as gp_json_scan_number found them (offsets into s). */
+typedef struct gp_json_number {
+    size_t start, end;   /* the token */
+    size_t int0, nint;   /* the integer digits, no sign */
+    size_t frac0, nfrac; /* the fraction's digits; nfrac is 0 without a '.' */
+    bool neg;            /* a leading '-' */
+    bool point;          /* a '.' */
+    bool real;           /* a '.' or an exponent: jansson makes a real of it */
+    bool eneg;           /* a negative exponent */
+    long long exp;       /* the exponent's magnitude, held at 10^9 at most */
+} gp_json_number;
+/* Scans a number per the JSON grammar from s[*pos] (n bytes in all): returns 1, fills num and
+ * moves *pos past it, or 0 when the grammar refuses it. Range checks are the caller's. */
+int gp_json_scan_number(const unsigned char *s, size_t n, size_t *pos, gp_json_number *num);
 
 #endif
