@@ -1972,9 +1972,9 @@ static const char *explain_conn_error(conn *c, const char *in)
                  in);
         return c->r->explained;
     }
-    if (strcmp(in, "Unable to connect") == 0 && !c->request_sent && source_problem(c))
-        return c->r->explained;
     if (strcmp(in, "Unable to connect") == 0 && !c->request_sent) {
+        if (source_problem(c))
+            return c->r->explained;
         snprintf(c->r->explained, sizeof c->r->explained, "%s (%s)", tcp_probe(c->r), in);
         return c->r->explained;
     }
