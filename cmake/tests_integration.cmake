@@ -30,8 +30,8 @@ set(GP_FAULTS
   wrong_run_id GP-R5-IDS
   event_after_completion GP-R2-COMPLETED-LAST
   thinking_before_started GP-R1-STARTED-FIRST
-  agent_error GP-COMPLETION
-  agent_death GP-COMPLETION
+  agent_error GP-OUTCOME
+  agent_death GP-OUTCOME
   binary_frame GP-R7-FRAMES
   oversize_frame GP-R7-FRAMES
   silent GP-COMPLETION

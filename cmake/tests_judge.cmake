@@ -14,7 +14,7 @@ gp_judge_case(leak_before_send golden_path.yaml leak_before_send.json GP-R6-ISOL
 gp_judge_case(no_timestamp golden_path.yaml no_timestamp.json GP-FIELDS)
 gp_judge_case(bad_timestamp golden_path.yaml bad_timestamp.json GP-FIELDS)
 gp_judge_case(agent_error_then_completed golden_path.yaml agent_error_then_completed.json
-              GP-COMPLETION)
+              GP-OUTCOME)
 gp_judge_case(auth_not_refused auth_required.yaml auth_not_refused.json GP-AUTH)
 # A clean recording passes offline, without the secret.
 add_test(NAME judge.golden_offline COMMAND ${CMAKE_COMMAND} -E env --unset=GOLDENPATH_JWT_SECRET

@@ -234,7 +234,8 @@ static int nonce_find(const nonce_index *ix, const char *text, size_t tlen, int 
 typedef struct judge {
     const gp_scenario *sc;
     const gp_profile *p;
-    const gp_health *h; /* the harness's stalls, or NULL */
+    const gp_outcome *o; /* what a failed run looks like (GP-OUTCOME) */
+    const gp_health *h;  /* the harness's stalls, or NULL */
     gp_transcript *const *ts;
     size_t n;
     gp_results *r;
@@ -1197,15 +1198,26 @@ static void check_fields(ujudge *U, int k, const size_t *S, size_t n)
 
         for (q = 0; q < sizeof field_reqs / sizeof field_reqs[0]; q++) {
             const struct field_req *fq = &field_reqs[q];
+            const char *name = fq->name;
             json_t *v;
             char *exp, *why;
 
-            if (fq->type != fi->ev.type || field_ok(v = field(U, S[a], fq->name), fq->req))
+            if (fq->type != fi->ev.type)
                 continue;
-            exp = gp_asprintf("%s with %s%s", fi->ev.type_name, fq->name, req_text[fq->req]);
-            why = v ? gp_asprintf("%s (frame %zu) with %s %s", fi->ev.type_name, S[a], fq->name,
+            /* The run's status lives where protocol.outcome.status says; ~ requires none. */
+            if (fq->type == GP_EV_AGENT_COMPLETED && strcmp(name, "status") == 0) {
+                if (!(name = U->j->o->status_path))
+                    continue;
+                v = gp_outcome_lookup(&fi->ev, U->j->p, name);
+            } else {
+                v = field(U, S[a], name);
+            }
+            if (field_ok(v, fq->req))
+                continue;
+            exp = gp_asprintf("%s with %s%s", fi->ev.type_name, name, req_text[fq->req]);
+            why = v ? gp_asprintf("%s (frame %zu) with %s %s", fi->ev.type_name, S[a], name,
                                   json_kind(v))
-                    : gp_asprintf("%s (frame %zu) without %s", fi->ev.type_name, S[a], fq->name);
+                    : gp_asprintf("%s (frame %zu) without %s", fi->ev.type_name, S[a], name);
             ufail(U, GP_RULE_FIELDS, k, U->runs[k].step, S[a], exp, why);
             ucause(U, k, GP_CAUSE_MISSING_FIELD);
             free(exp);
@@ -1399,6 +1411,17 @@ static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
     free(open);
 }
 
+/* The index in S of the run's first agent_error or agent_death, or n. */
+static size_t first_failure_event(const ujudge *U, const size_t *S, size_t n)
+{
+    size_t a;
+
+    for (a = 0; a < n; a++)
+        if (U->f[S[a]].ev.type == GP_EV_AGENT_ERROR || U->f[S[a]].ev.type == GP_EV_AGENT_DEATH)
+            break;
+    return a;
+}
+
 static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t c,
                              int64_t deadline)
 {
@@ -1414,30 +1437,16 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
     fmt_dur(d, sizeof d, deadline);
     exp = deadline > 0 ? gp_asprintf("agent_completed within %s of the message", d)
                        : gp_strdup("agent_completed");
+    /* A run ended by agent_error or agent_death ended: whether it succeeded is GP-OUTCOME's
+     * alone, so one failure is reported once. Only its timing is judged here. */
+    if (c >= n)
+        c = first_failure_event(U, S, n);
     if (c < n) {
         int64_t took = t->frames[S[c]].t_us - run->t0;
 
-        /* An agent_error or agent_death is a failed run even if agent_completed follows. */
-        for (a = 0; a < n; a++) {
-            gp_event_type ty = U->f[S[a]].ev.type;
-
-            if (ty == GP_EV_AGENT_ERROR || ty == GP_EV_AGENT_DEATH) {
-                char *et = error_text(U, S[a]);
-
-                why = gp_asprintf("%s (frame %zu) before agent_completed: %s",
-                                  U->f[S[a]].ev.type_name, S[a], et);
-                ufail(U, GP_RULE_COMPLETION, k, run->step, S[a],
-                      "agent_completed without agent_error or agent_death", why);
-                ucause(U, k, ty == GP_EV_AGENT_ERROR ? GP_CAUSE_AGENT_ERROR : GP_CAUSE_AGENT_DEATH);
-                free(et);
-                free(why);
-                why = NULL;
-                break;
-            }
-        }
         if (deadline > 0 && took > deadline) {
             fmt_dur(d, sizeof d, took);
-            why = gp_asprintf("agent_completed after %s", d);
+            why = gp_asprintf("%s after %s", U->f[S[c]].ev.type_name, d);
             /* A stalled harness reads, and so timestamps, the completion late. */
             if (ufail_timed(U, GP_RULE_COMPLETION, k, run->step, S[c], exp, why, run->t0,
                             t->frames[S[c]].t_us))
@@ -1460,19 +1469,7 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
     if (run_end != GP_NO_FRAME && t->frames[run_end].data &&
         strcmp(t->frames[run_end].data, "timeout") == 0) /* rounded: "10 s", not "10.0 s" */
         waited = (t->frames[run_end].t_us - run->t0 + 50000) / 100000 * 100000;
-    for (a = 0; a < n && !why; a++) {
-        gp_event_type ty = U->f[S[a]].ev.type;
-
-        if (ty == GP_EV_AGENT_ERROR || ty == GP_EV_AGENT_DEATH) {
-            char *et = error_text(U, S[a]);
-
-            why = gp_asprintf("%s: %s", U->f[S[a]].ev.type_name, et);
-            free(et);
-            cause = ty == GP_EV_AGENT_ERROR ? GP_CAUSE_AGENT_ERROR : GP_CAUSE_AGENT_DEATH;
-            at = S[a];
-        }
-    }
-    if (!why && errmsg != GP_NO_FRAME && closed == GP_NO_FRAME) {
+    if (errmsg != GP_NO_FRAME && closed == GP_NO_FRAME) {
         char *et = error_text(U, errmsg);
 
         why = gp_asprintf("error_message %s", et);
@@ -1554,6 +1551,51 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
     }
     free(why);
     free(exp);
+}
+
+/* GP-OUTCOME: the run the user waited for succeeded. Judged for a run that ended, in
+ * agent_completed or in agent_error/agent_death (a run that never ended is GP-COMPLETION's). The
+ * first agent_error or agent_death fails it, even when agent_completed follows; otherwise every
+ * agent_completed is checked against the scenario's protocol.outcome. */
+static void check_outcome(ujudge *U, int k, const size_t *S, size_t n, size_t c)
+{
+    const urun *run = &U->runs[k];
+    const char *rid = run->run_id ? run->run_id : "(no run_id)";
+    size_t a = first_failure_event(U, S, n);
+    char *exp = NULL, *got = NULL, *want, *why;
+
+    if (a == n && c >= n)
+        return;
+    U->applicable |= 1u << GP_RULE_OUTCOME;
+    if (a < n) {
+        gp_event_type ty = U->f[S[a]].ev.type;
+        char *et = error_text(U, S[a]);
+
+        why = gp_asprintf("%s's run %s ended in %s (frame %zu)%s: %s", U->t->user_id, rid,
+                          U->f[S[a]].ev.type_name, S[a],
+                          c < n ? ", agent_completed came after it" : "", et);
+        ufail(U, GP_RULE_OUTCOME, k, run->step, S[a],
+              "a successful run: no agent_error or agent_death", why);
+        ucause(U, k, ty == GP_EV_AGENT_ERROR ? GP_CAUSE_AGENT_ERROR : GP_CAUSE_AGENT_DEATH);
+        free(et);
+        free(why);
+        return;
+    }
+    for (a = c; a < n; a++) {
+        if (U->f[S[a]].ev.type != GP_EV_AGENT_COMPLETED ||
+            !gp_outcome_check(U->j->o, &U->f[S[a]].ev, U->j->p, &exp, &got))
+            continue;
+        why = gp_asprintf("%s's run %s: agent_completed (frame %zu) with %s", U->t->user_id, rid,
+                          S[a], got);
+        want = gp_asprintf("a successful run: %s", exp);
+        ufail(U, GP_RULE_OUTCOME, k, run->step, S[a], want, why);
+        ucause(U, k, GP_CAUSE_RUN_FAILED);
+        free(want);
+        free(why);
+        free(exp);
+        free(got);
+        return;
+    }
 }
 
 /* A gap that overlaps a stall of the harness may be the harness's own: it is inconclusive,
@@ -1751,6 +1793,7 @@ static void judge_run(ujudge *U, int k)
     check_ids(U, k, S, n, thread);
     check_fields(U, k, S, n);
     check_completion(U, k, S, n, c, deadline);
+    check_outcome(U, k, S, n, c);
     check_gaps(U, k, S, n, max_gap);
 
     {
@@ -1999,6 +2042,7 @@ gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *cons
 {
     gp_results *r = gp_results_new(ts ? n : 0);
     gp_profile fallback;
+    gp_outcome fallback_outcome = {0};
     judge j;
     size_t u;
 
@@ -2010,6 +2054,12 @@ gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *cons
         j.p = &fallback;
     } else {
         j.p = &scenario->profile;
+    }
+    if (!scenario || !scenario->outcome.set) {
+        gp_outcome_init_default(&fallback_outcome);
+        j.o = &fallback_outcome;
+    } else {
+        j.o = &scenario->outcome;
     }
     j.sc = scenario;
     j.h = health;
@@ -2027,5 +2077,6 @@ gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *cons
     free(j.nonces.tab);
     if (j.p == &fallback)
         gp_profile_cleanup(&fallback);
+    gp_outcome_cleanup(&fallback_outcome);
     return r;
 }

@@ -26,9 +26,12 @@ static const struct {
     [GP_RULE_R7_FRAMES] = {"GP-R7-FRAMES", "Every frame is a well-formed JSON object; noise "
                                            "frames never break a sequence"},
     [GP_RULE_FIELDS] = {"GP-FIELDS", "Every event carries the fields its type requires"},
-    [GP_RULE_COMPLETION] = {"GP-COMPLETION", "The run ends in agent_completed within its deadline"},
+    [GP_RULE_COMPLETION] = {"GP-COMPLETION", "The run ends (in agent_completed, agent_error or "
+                                             "agent_death) within its deadline"},
     [GP_RULE_GAP] = {"GP-MAX-GAP", "No gap between a run's events exceeds the allowed maximum"},
     [GP_RULE_EXPECT] = {"GP-EXPECT", "Every expected frame arrives in time"},
+    [GP_RULE_OUTCOME] = {"GP-OUTCOME", "The run succeeded: no agent_error or agent_death, and its "
+                                       "agent_completed shows no failure"},
 };
 
 static const char *const causes[GP_CAUSE__COUNT] = {
@@ -47,6 +50,7 @@ static const char *const causes[GP_CAUSE__COUNT] = {
     [GP_CAUSE_AUTH_ACCEPTED] = "auth_accepted",
     [GP_CAUSE_LEAK] = "leak",
     [GP_CAUSE_OTHER] = "other",
+    [GP_CAUSE_RUN_FAILED] = "run_failed",
 };
 
 const char *gp_status_name(gp_status s)

@@ -24,6 +24,8 @@ typedef enum gp_rule {
     GP_RULE_COMPLETION,   /* GP-COMPLETION: the run ends in agent_completed within its deadline */
     GP_RULE_GAP,          /* GP-MAX-GAP: no gap between events longer than the step allows */
     GP_RULE_EXPECT,       /* GP-EXPECT: every expect/ping step matched in time */
+    GP_RULE_OUTCOME,      /* GP-OUTCOME: the run succeeded: no agent_error/agent_death, and
+                             its agent_completed shows no failure (scenario protocol.outcome) */
     GP_RULE__COUNT
 } gp_rule;
 
@@ -51,6 +53,7 @@ typedef enum gp_cause {
     GP_CAUSE_AUTH_ACCEPTED, /* a bad credential was let in */
     GP_CAUSE_LEAK,          /* another user's event arrived */
     GP_CAUSE_OTHER,
+    GP_CAUSE_RUN_FAILED, /* agent_completed reporting a failed run (status, metadata, error) */
     GP_CAUSE__COUNT
 } gp_cause;
 

@@ -9,6 +9,7 @@
 
 #include "event.h"
 #include "gp_common.h"
+#include "outcome.h"
 
 /* Where a user's credential travels. */
 typedef enum gp_carrier {
@@ -184,6 +185,7 @@ typedef struct gp_scenario {
     gp_users users;
     gp_timeouts timeouts;
     gp_profile profile;
+    gp_outcome outcome; /* protocol.outcome: what a failed run looks like (GP-OUTCOME) */
     gp_step *steps;
     size_t nsteps;
     int nstep_ids; /* number of ids handed out (nested steps included) */

@@ -1310,6 +1310,187 @@ static int load_aliases(loader *ld, yaml_node_t *v)
     return 0;
 }
 
+/* ---- protocol.outcome ------------------------------------------------------------------ */
+
+/* A path is names separated by single dots: "status", "metadata.status". */
+static int get_path(loader *ld, const yaml_node_t *n, const char *what, char **out)
+{
+    const char *p;
+
+    if (get_nonempty(ld, n, what, out) < 0)
+        return -1;
+    p = *out;
+    if (p[0] == '.' || p[strlen(p) - 1] == '.' || strstr(p, "..") || strpbrk(p, " \t"))
+        return fail(ld, n, "%s: malformed path '%s' (names joined by dots, e.g. metadata.status)",
+                    what, p);
+    return 0;
+}
+
+/* One value to compare with: typed like a sent message (plain false is a boolean, quoted
+ * "false" a string). Returns a new reference or NULL with the error set. */
+static json_t *get_value(loader *ld, yaml_node_t *n, const char *what)
+{
+    char buf[80];
+
+    if (!is_scalar(n)) {
+        fail(ld, n, "%s: expected a value such as failed, false or 0, got %s", what,
+             describe(n, buf, sizeof buf));
+        return NULL;
+    }
+    return to_json(ld, n, what, 0, 0);
+}
+
+/* A non-empty list of values; a new array in *out, or -1 with the error set. */
+static int get_values(loader *ld, yaml_node_t *n, const char *what, json_t **out)
+{
+    yaml_node_item_t *it;
+    char buf[80];
+    size_t i = 0;
+
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(ld, n, "%s: expected a list of values such as [failed, error], got %s", what,
+                    describe(n, buf, sizeof buf));
+    if (n->data.sequence.items.top == n->data.sequence.items.start)
+        return fail(ld, n, "%s: must list at least one value", what);
+    json_decref(*out);
+    *out = json_array();
+    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, i++) {
+        char *item = gp_asprintf("%s[%zu]", what, i);
+        json_t *v = get_value(ld, node_at(ld, *it), item);
+
+        free(item);
+        if (!v)
+            return -1;
+        json_array_append_new(*out, v);
+    }
+    return 0;
+}
+
+static int load_signal(loader *ld, yaml_node_t *item, gp_outcome_signal *sg, size_t index)
+{
+    static const char *const keys[] = {"path", "equals", "in", "not_in", "nonempty"};
+    yaml_node_pair_t *kv;
+    yaml_node_t *path = NULL, *op = NULL, *opk = NULL;
+    char buf[80], *w = NULL;
+    char *what = gp_asprintf("protocol.outcome.failure[%zu]", index);
+    int rc = -1;
+
+    if (item->type != YAML_MAPPING_NODE) {
+        fail(ld, item,
+             "%s: expected a mapping such as {path: metadata.success, equals: false}, got %s", what,
+             describe(item, buf, sizeof buf));
+        goto out;
+    }
+    if (each_pair(ld, item, what, keys, COUNT(keys), NULL, NULL) < 0)
+        goto out;
+    for (kv = item->data.mapping.pairs.start; kv < item->data.mapping.pairs.top; kv++) {
+        yaml_node_t *k = node_at(ld, kv->key);
+
+        if (!strcmp(raw(k), "path")) {
+            path = node_at(ld, kv->value);
+            continue;
+        }
+        if (op) {
+            fail(ld, k, "%s: one test per entry; found both '%s' and '%s'", what, raw(opk), raw(k));
+            goto out;
+        }
+        op = node_at(ld, kv->value);
+        opk = k;
+    }
+    if (!path) {
+        fail(ld, item, "missing required key 'path' in %s", what);
+        goto out;
+    }
+    if (!op) {
+        fail(ld, item, "%s: needs one of equals, in, not_in, nonempty", what);
+        goto out;
+    }
+    w = gp_asprintf("%s.path", what);
+    if (get_path(ld, path, w, &sg->path) < 0)
+        goto out;
+    free(w);
+    w = gp_asprintf("%s.%s", what, raw(opk));
+    if (!strcmp(raw(opk), "equals")) {
+        json_t *v = get_value(ld, op, w);
+
+        sg->op = GP_OUTCOME_EQUALS;
+        if (!v)
+            goto out;
+        sg->values = json_array();
+        json_array_append_new(sg->values, v);
+    } else if (!strcmp(raw(opk), "nonempty")) {
+        bool b;
+
+        sg->op = GP_OUTCOME_NONEMPTY;
+        if (get_bool(ld, op, w, &b) < 0)
+            goto out;
+        sg->values = json_pack("[b]", b);
+    } else {
+        sg->op = !strcmp(raw(opk), "in") ? GP_OUTCOME_IN : GP_OUTCOME_NOT_IN;
+        if (get_values(ld, op, w, &sg->values) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(w);
+    free(what);
+    return rc;
+}
+
+static int load_failure_signals(loader *ld, yaml_node_t *v)
+{
+    gp_outcome *o = &ld->s->outcome;
+    yaml_node_item_t *it;
+    char buf[80];
+    size_t i = 0;
+
+    if (!is_null(v) && v->type != YAML_SEQUENCE_NODE)
+        return fail(ld, v,
+                    "protocol.outcome.failure: expected a list of signals such as "
+                    "[{path: metadata.success, equals: false}], got %s",
+                    describe(v, buf, sizeof buf));
+    gp_outcome_signals_free(o->failure, o->nfailure);
+    o->failure = NULL;
+    o->nfailure = 0;
+    if (is_null(v))
+        return 0;
+    o->nfailure = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    o->failure = gp_calloc(o->nfailure ? o->nfailure : 1, sizeof *o->failure);
+    for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, i++)
+        if (load_signal(ld, node_at(ld, *it), &o->failure[i], i) < 0)
+            return -1;
+    return 0;
+}
+
+static int outcome_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    gp_outcome *o = &ld->s->outcome;
+
+    (void)k;
+    (void)ctx;
+    if (!strcmp(key, "status")) {
+        if (is_null(v)) {
+            free(o->status_path);
+            o->status_path = NULL;
+            return 0;
+        }
+        return get_path(ld, v, "protocol.outcome.status", &o->status_path);
+    }
+    if (!strcmp(key, "success"))
+        return get_values(ld, v, "protocol.outcome.success", &o->success);
+    return load_failure_signals(ld, v);
+}
+
+static int load_outcome(loader *ld, yaml_node_t *v)
+{
+    static const char *const keys[] = {"status", "success", "failure"};
+    bool empty;
+
+    if (want_map(ld, v, "protocol.outcome", &empty) < 0)
+        return -1;
+    return empty ? 0 : each_pair(ld, v, "protocol.outcome", keys, COUNT(keys), outcome_pair, NULL);
+}
+
 static int protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     static const char *const id_keys[] = {"run", "thread", "user"};
@@ -1334,6 +1515,8 @@ static int protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_
         return is_null(v) ? 0 : load_aliases(ld, v);
     if (!strcmp(key, "max_frame"))
         return get_size(ld, v, "protocol.max_frame", 1024, (size_t)1 << 30, &p->max_frame_bytes);
+    if (!strcmp(key, "outcome"))
+        return load_outcome(ld, v);
     if (want_map(ld, v, "protocol.ids", &empty) < 0)
         return -1;
     return empty ? 0 : each_pair(ld, v, "protocol.ids", id_keys, COUNT(id_keys), ids_pair, NULL);
@@ -1951,9 +2134,9 @@ static int top_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
     static const char *const users_keys[] = {"count", "ramp_up", "id"};
     static const char *const timeout_keys[] = {"connect", "first_event", "run",
                                                "expect",  "linger",      "close"};
-    static const char *const protocol_keys[] = {"type_key",   "event_key", "wrappers",
-                                                "containers", "ids",       "noise",
-                                                "ready",      "aliases",   "max_frame"};
+    static const char *const protocol_keys[] = {"type_key",  "event_key", "wrappers", "containers",
+                                                "ids",       "noise",     "ready",    "aliases",
+                                                "max_frame", "outcome"};
     struct top_ctx *tc = ctx;
     bool empty;
 
@@ -2006,6 +2189,7 @@ static void set_defaults(gp_scenario *s)
     s->timeouts.linger_us = 250000;
     s->timeouts.close_us = 2000000;
     gp_profile_init_default(&s->profile);
+    gp_outcome_init_default(&s->outcome);
 }
 
 static int load_root(loader *ld, yaml_node_t *root)

@@ -149,6 +149,7 @@ void gp_scenario_free(gp_scenario *s)
     free(s->target.ticket_url);
     free(s->users.id_template);
     gp_profile_cleanup(&s->profile);
+    gp_outcome_cleanup(&s->outcome);
     free_steps(s->steps, s->nsteps);
     free(s);
 }

@@ -279,14 +279,51 @@ struct jcase {
     const char *cause;  /* a cause that must be counted, or NULL */
     uint32_t checked;   /* rules that must have been checked */
     uint32_t unchecked; /* rules that must not have been checked */
+    int outcome;        /* the scenario's protocol.outcome: OUTCOME_* */
 };
+
+/* protocol.outcome variants a case can run with. */
+enum {
+    OUTCOME_DEFAULT,
+    OUTCOME_CUSTOM,       /* status: state, success: [finished],
+                             failure: [{path: result.outcome, in: [broken, aborted]}] */
+    OUTCOME_SUCCESS_DONE, /* the defaults with success: [done] */
+    OUTCOME_NO_STATUS     /* the defaults with status: ~ */
+};
+
+static void set_outcome(gp_scenario *sc, int which)
+{
+    gp_outcome *o = &sc->outcome;
+
+    if (which == OUTCOME_DEFAULT)
+        return;
+    gp_outcome_init_default(o);
+    if (which == OUTCOME_CUSTOM) {
+        free(o->status_path);
+        o->status_path = strdup("state");
+        json_decref(o->success);
+        o->success = json_pack("[s]", "finished");
+        gp_outcome_signals_free(o->failure, o->nfailure);
+        o->nfailure = 1;
+        o->failure = calloc(1, sizeof *o->failure);
+        o->failure[0].path = strdup("result.outcome");
+        o->failure[0].op = GP_OUTCOME_IN;
+        o->failure[0].values = json_pack("[s, s]", "broken", "aborted");
+    } else if (which == OUTCOME_SUCCESS_DONE) {
+        json_decref(o->success);
+        o->success = json_pack("[s]", "done");
+    } else {
+        free(o->status_path);
+        o->status_path = NULL;
+    }
+}
 
 static const struct jcase cases[] = {
     /* ---- passing runs ---- */
     {"golden path",
      {{GOOD, NULL}},
      0,
-     .checked = 0x1fff & ~(R(GP_RULE_AUTH) | R(GP_RULE_GAP) | R(GP_RULE_EXPECT)),
+     .checked = 0x3fff & ~(R(GP_RULE_AUTH) | R(GP_RULE_GAP) | R(GP_RULE_EXPECT)),
      .unchecked = R(GP_RULE_AUTH) | R(GP_RULE_GAP) | R(GP_RULE_EXPECT)},
     {"noise frames interleaved",
      {{OPEN, "raw {\"type\":\"heartbeat\"}", "ev agent_started",
@@ -525,18 +562,6 @@ static const struct jcase cases[] = {
      .recv_sub = "agent_started (frame 5) without agent_name"},
 
     /* ---- COMPLETION ---- */
-    {"agent_error",
-     {{OPEN, "ev agent_started", "ev agent_thinking", "ev agent_error", "end agent_error", NULL}},
-     R(GP_RULE_COMPLETION),
-     .exp_sub = "agent_completed within 60 s of the message",
-     .recv_sub = "agent_error: model overloaded",
-     .cause = "agent_error"},
-    {"agent_death",
-     {{OPEN, "ev agent_started", "ev agent_thinking", "ev tool_executing",
-       "ev agent_death error={\"code\":\"OOM\"}", "end agent_death", NULL}},
-     R(GP_RULE_COMPLETION),
-     .recv_sub = "agent_death: {\"code\":\"OOM\"}",
-     .cause = "agent_death"},
     {"closed 1011 mid-run",
      {{OPEN, "ev agent_started", "ev agent_thinking",
        "closed 1011 closed by server: 1011 internal error", "end closed", NULL}},
@@ -582,6 +607,117 @@ static const struct jcase cases[] = {
        "end timeout", NULL}},
      R(GP_RULE_COMPLETION),
      .recv_sub = "error_message INTERNAL boom"},
+
+    /* ---- OUTCOME ---- */
+    {"agent_error ends the run",
+     {{OPEN, "ev agent_started", "ev agent_thinking", "ev agent_error", "end agent_error", NULL}},
+     R(GP_RULE_OUTCOME),
+     .exp_sub = "a successful run: no agent_error or agent_death",
+     .recv_sub = "gp-user-0's run run-gp-user-0 ended in agent_error (frame 7): model overloaded",
+     .cause = "agent_error",
+     .checked = R(GP_RULE_COMPLETION)},
+    {"agent_death ends the run",
+     {{OPEN, "ev agent_started", "ev agent_thinking", "ev tool_executing",
+       "ev agent_death error={\"code\":\"OOM\"}", "end agent_death", NULL}},
+     R(GP_RULE_OUTCOME),
+     .recv_sub = "ended in agent_death (frame 8): {\"code\":\"OOM\"}",
+     .cause = "agent_death"},
+    {"agent_error, then agent_completed",
+     {{OPEN, "ev agent_started", "ev agent_thinking", "ev tool_executing", "ev tool_completed",
+       "ev agent_error", "ev agent_completed", SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .recv_sub = "ended in agent_error (frame 9), agent_completed came after it: model overloaded",
+     .cause = "agent_error"},
+    {"agent_error after the deadline",
+     {{OPEN " 8", "ev agent_started", "wait 6000", "ev agent_error", "end agent_error", NULL}},
+     R(GP_RULE_COMPLETION) | R(GP_RULE_OUTCOME),
+     .rule = GP_RULE_COMPLETION,
+     .recv_sub = "agent_error after 6.0 s"},
+    {"failed run: metadata.success false",
+     {{OPEN,
+       GOLDEN " status=completed metadata={\"success\":false,\"status\":\"failed\"} "
+              "final_response=\"Sorry,_the_cost_tool_failed.\"",
+       SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .exp_sub = "a successful run: metadata.success not false; metadata.status none of "
+                "\"failed\", \"failure\", \"error\"",
+     .recv_sub = "gp-user-0's run run-gp-user-0: agent_completed (frame 9) with metadata.success "
+                 "false, metadata.status \"failed\"; the user saw final_response "
+                 "\"Sorry,_the_cost_tool_failed.\"",
+     .cause = "run_failed"},
+    {"failed run: metadata.status alone, any case",
+     {{OPEN, GOLDEN " metadata={\"status\":\"FAILED\"}", SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .exp_sub = "metadata.status none of",
+     .recv_sub = "with metadata.status \"FAILED\""},
+    {"failed run: top-level status outside the success set",
+     {{OPEN, GOLDEN " status=error", SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .exp_sub = "a successful run: status one of \"completed\", \"complete\", \"success\", "
+                "\"succeeded\", \"ok\", \"done\"",
+     .recv_sub = "agent_completed (frame 9) with status \"error\""},
+    {"failed run: top-level success false",
+     {{OPEN, GOLDEN " success=false", SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .recv_sub = "with success false"},
+    {"failed run: an error text",
+     {{OPEN, GOLDEN " error=\"LLM_quota_exceeded\"", SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .exp_sub = "error absent or empty",
+     .recv_sub = "with error \"LLM_quota_exceeded\""},
+    {"failed run: metadata.error",
+     {{OPEN, GOLDEN " metadata={\"error\":{\"code\":500}}", SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .recv_sub = "with metadata.error {\"code\":500}"},
+    {"failed run under payload",
+     {{OPEN, "ev agent_started", "ev agent_thinking", "ev tool_executing", "ev tool_completed",
+       "evp agent_completed metadata={\"success\":false}", SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .recv_sub = "with metadata.success false"},
+    {"successful run with metadata",
+     {{OPEN,
+       GOLDEN " status=COMPLETED metadata={\"success\":true,\"status\":\"completed\","
+              "\"error\":null} error=\"\"",
+       SHUT, NULL}},
+     0,
+     .checked = R(GP_RULE_OUTCOME)},
+    {"a run that never ended has no outcome",
+     {{OPEN, "ev agent_started", "ev agent_thinking", "wait 60000", "end timeout", NULL}},
+     R(GP_RULE_COMPLETION),
+     .unchecked = R(GP_RULE_OUTCOME)},
+    {"custom outcome: a configured path and value",
+     {{OPEN, GOLDEN " -status state=finished result={\"outcome\":\"broken\"}", SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .exp_sub = "a successful run: result.outcome none of \"broken\", \"aborted\"",
+     .recv_sub = "with result.outcome \"broken\"",
+     .outcome = OUTCOME_CUSTOM},
+    {"custom outcome: its own status and success set",
+     {{OPEN, GOLDEN " -status state=running", SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .exp_sub = "a successful run: state one of \"finished\"",
+     .recv_sub = "with state \"running\"",
+     .outcome = OUTCOME_CUSTOM},
+    {"custom outcome: the default signals replaced",
+     {{OPEN, GOLDEN " -status state=finished metadata={\"success\":false}", SHUT, NULL}},
+     0,
+     .checked = R(GP_RULE_OUTCOME),
+     .outcome = OUTCOME_CUSTOM},
+    {"success set overridden: success is no longer a success",
+     {{OPEN, GOLDEN, SHUT, NULL}},
+     R(GP_RULE_OUTCOME),
+     .exp_sub = "a successful run: status one of \"done\"",
+     .recv_sub = "with status \"success\"",
+     .outcome = OUTCOME_SUCCESS_DONE},
+    {"success set overridden: done passes",
+     {{OPEN, GOLDEN " status=done", SHUT, NULL}},
+     0,
+     .checked = R(GP_RULE_OUTCOME),
+     .outcome = OUTCOME_SUCCESS_DONE},
+    {"status check turned off",
+     {{OPEN, GOLDEN " -status", SHUT, NULL}},
+     0,
+     .checked = R(GP_RULE_OUTCOME),
+     .outcome = OUTCOME_NO_STATUS},
 
     /* ---- GAP ---- */
     {"gaps within the bound", {{OPEN " 6", GOLDEN, SHUT, NULL}}, 0, .checked = R(GP_RULE_GAP)},
@@ -691,7 +827,7 @@ static const struct jcase cases[] = {
      .recv_sub = "no frame matched type=pong within 10 s"},
 
     /* ---- robustness ---- */
-    {"empty transcript", {{NULL}}, 0, .unchecked = 0x1fff},
+    {"empty transcript", {{NULL}}, 0, .unchecked = 0x3fff},
     {"markers without frames",
      {{"send", "end completed", "closed 1000 closed by us: 1000 done", "expect_ok", "timeout",
        NULL}},
@@ -720,6 +856,7 @@ static void run_case(const struct jcase *c)
     int rule;
 
     print_message("case: %s\n", c->name);
+    set_outcome(sc, c->outcome);
     for (i = 0; i < MAX_USERS && (i == 0 || c->users[i][0]); i++)
         ts[n++] = build(i, c->users[i]);
     r = gp_judge_run(sc, ts, n);

@@ -50,7 +50,7 @@ static void test_report_junit_cases_and_failures(void **state)
     assert_int_equal(fx_count(o.xml, "<testcase "), GP_RULE__COUNT);
     assert_int_equal(fx_count(o.xml, "<skipped"), 1);
     assert_int_equal(fx_count(o.xml, "<failure "), 2);
-    assert_non_null(strstr(o.xml, "<testsuites name=\"goldenpath\" tests=\"13\" failures=\"2\""));
+    assert_non_null(strstr(o.xml, "<testsuites name=\"goldenpath\" tests=\"14\" failures=\"2\""));
     assert_non_null(strstr(o.xml,
                            "classname=\"goldenpath.golden_path\" name=\"GP-R1-STARTED-FIRST: "
                            "agent_started is the run&#39;s first event, exactly once\""));
@@ -101,9 +101,9 @@ static void test_report_junit_inconclusive_is_an_error(void **state)
     write_junit(&o, &fx, 1);
     assert_int_equal(fx_count(o.xml, "<failure "), 0);
     assert_int_equal(fx_count(o.xml, "<error "), 1);
-    assert_non_null(strstr(o.xml, "<testsuites name=\"goldenpath\" tests=\"13\" failures=\"0\" "
+    assert_non_null(strstr(o.xml, "<testsuites name=\"goldenpath\" tests=\"14\" failures=\"0\" "
                                   "errors=\"1\""));
-    assert_non_null(strstr(o.xml, "tests=\"13\" failures=\"0\" errors=\"1\" skipped=\"1\""));
+    assert_non_null(strstr(o.xml, "tests=\"14\" failures=\"0\" errors=\"1\" skipped=\"1\""));
     assert_non_null(strstr(o.xml, "<error message=\"1 of 6 users inconclusive: the harness&#39;s "
                                   "event loop stalled 5.02 s (lag) during this wait; not a server "
                                   "verdict; hint: fewer users per process, or more --workers\" "

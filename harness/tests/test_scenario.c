@@ -234,6 +234,12 @@ static void test_scenario_defaults(void **state)
     assert_int_equal(s->timeouts.close_us, 2000000);
     assert_string_equal(s->profile.type_key, "type");
     assert_int_equal(s->profile.max_frame_bytes, 1024 * 1024);
+    assert_true(s->outcome.set);
+    assert_string_equal(s->outcome.status_path, "status");
+    assert_string_equal(json_string_value(json_array_get(s->outcome.success, 0)), "completed");
+    assert_int_equal(s->outcome.nfailure, 5);
+    assert_string_equal(s->outcome.failure[1].path, "metadata.success");
+    assert_true(json_is_false(json_array_get(s->outcome.failure[1].values, 0)));
     assert_true(s->steps[1].u.expect.skip_noise);
     assert_int_equal(s->steps[1].u.expect.timeout_us, 0);
     assert_string_equal(s->steps[2].u.close.reason, "done");
@@ -391,6 +397,49 @@ static void test_scenario_protocol(void **state)
     gp_scenario_free(s);
 }
 
+/* protocol.outcome: each key replaces its default; plain scalars are typed, quoted ones stay
+ * strings; status ~ turns the status check off. */
+static void test_scenario_outcome(void **state)
+{
+    gp_err err = {0};
+    gp_scenario *s = load_text("name: t\ntarget: {url: ws://h/ws}\nauth: {kind: none}\n"
+                               "protocol:\n  outcome:\n    status: result.state\n"
+                               "    success: [finished, \"true\", 0]\n    failure:\n"
+                               "      - {path: result.ok, equals: false}\n"
+                               "      - {path: result.state, in: [broken]}\n"
+                               "      - {path: result.kind, not_in: [answer, clarification]}\n"
+                               "      - {path: answer, nonempty: false}\n"
+                               "steps: [connect]\n",
+                               &err);
+    const gp_outcome *o;
+
+    (void)state;
+    assert_non_null(s);
+    o = &s->outcome;
+    assert_string_equal(o->status_path, "result.state");
+    assert_int_equal(json_array_size(o->success), 3);
+    assert_string_equal(json_string_value(json_array_get(o->success, 1)), "true");
+    assert_true(json_is_integer(json_array_get(o->success, 2)));
+    assert_int_equal(o->nfailure, 4);
+    assert_int_equal(o->failure[0].op, GP_OUTCOME_EQUALS);
+    assert_true(json_is_false(json_array_get(o->failure[0].values, 0)));
+    assert_int_equal(o->failure[1].op, GP_OUTCOME_IN);
+    assert_int_equal(o->failure[2].op, GP_OUTCOME_NOT_IN);
+    assert_int_equal(json_array_size(o->failure[2].values), 2);
+    assert_int_equal(o->failure[3].op, GP_OUTCOME_NONEMPTY);
+    assert_true(json_is_false(json_array_get(o->failure[3].values, 0)));
+    gp_scenario_free(s);
+
+    s = load_text("name: t\ntarget: {url: ws://h/ws}\nauth: {kind: none}\n"
+                  "protocol:\n  outcome: {status: ~, failure: []}\nsteps: [connect]\n",
+                  &err);
+    assert_non_null(s);
+    assert_null(s->outcome.status_path);
+    assert_int_equal(s->outcome.nfailure, 0);
+    assert_int_equal(json_array_size(s->outcome.success), 6);
+    gp_scenario_free(s);
+}
+
 static void test_scenario_claims_merge(void **state)
 {
     gp_err err = {0};
@@ -425,6 +474,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scenario_invalid_fixtures),
+        cmocka_unit_test(test_scenario_outcome),
         cmocka_unit_test(test_scenario_shipped_load),
         cmocka_unit_test(test_scenario_valid_fixtures),
         cmocka_unit_test(test_scenario_golden_path_model),
