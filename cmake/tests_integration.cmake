@@ -35,7 +35,8 @@ set(GP_FAULTS
   binary_frame GP-R7-FRAMES
   oversize_frame GP-R7-FRAMES
   silent GP-COMPLETION
-  refuse_upgrade GP-CONNECT)
+  refuse_upgrade GP-CONNECT
+  failed_run GP-OUTCOME)
 list(LENGTH GP_FAULTS n)
 math(EXPR last "${n} - 1")
 foreach(i RANGE 0 ${last} 2)
@@ -49,6 +50,21 @@ foreach(i RANGE 0 ${last} 2)
     -- ${GP_BIN} run ${GP_SCN}/golden_path.yaml --target @URL@ --users 20 --timeout 3s
        --no-progress)
 endforeach()
+
+# A failed run that says "completed" at the top (the real backend's shape) fails GP-OUTCOME
+# alone, and the evidence names the user, the run, each field path with the value received,
+# what success looks like, and the error text the user saw. ("." stands for ";", which CMake
+# would take for a list separator.)
+gp_it(fault.failed_run.evidence 90
+  --server-arg --fault --server-arg failed_run --server-arg --fault-every --server-arg 2
+  --expect-exit 1
+  --expect-line "^  FAIL GP-OUTCOME +3 +3 +6 "
+  --expect-line "3 of 6 users passed. 3 failed \\(GP-OUTCOME\\)"
+  --expect-line "expected: a successful run: metadata.success not false. metadata.status none of \"failed\""
+  --expect-line "received: gp-user-0's run run_[0-9]+_[0-9a-f]+: agent_completed \\(frame [0-9]+\\) with metadata.success false, metadata.status \"failed\", metadata.error \"simulated tool failure\". the user saw final_response \"Sorry, I could not complete your request"
+  --expect-line "causes: +run_failed 3"
+  --reject-text ${GP_TEST_SECRET}
+  -- ${GP_BIN} run ${GP_SCN}/golden_path.yaml --target @URL@ --users 6 --timeout 3s --no-progress)
 
 # The shared-notifier leaks: correct with one user, caught with 20 concurrent users.
 foreach(mode shared_notifier shared_notifier_rewrite)

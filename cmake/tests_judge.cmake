@@ -16,6 +16,20 @@ gp_judge_case(bad_timestamp golden_path.yaml bad_timestamp.json GP-FIELDS)
 gp_judge_case(agent_error_then_completed golden_path.yaml agent_error_then_completed.json
               GP-OUTCOME)
 gp_judge_case(auth_not_refused auth_required.yaml auth_not_refused.json GP-AUTH)
+# A failed run that says "completed" at the top (gp-refserver --fault failed_run, users 0 and
+# 2): GP-OUTCOME fails offline with the evidence; a scenario whose protocol.outcome ignores
+# metadata passes the same recording, so the section reaches the offline judge.
+gp_judge_case(failed_run golden_path.yaml failed_run.json GP-OUTCOME)
+add_test(NAME judge.failed_run_evidence COMMAND ${GP_BIN} judge
+  ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml ${GP_TR}/failed_run.json)
+set_tests_properties(judge.failed_run_evidence PROPERTIES LABELS unit TIMEOUT 30
+  ENVIRONMENT "NO_COLOR=1"
+  PASS_REGULAR_EXPRESSION "received: gp-user-2's run run_3_[0-9a-f]+: agent_completed \\(frame [0-9]+\\) with metadata.success false, metadata.status \"failed\"")
+add_test(NAME judge.failed_run_outcome_configured COMMAND ${CMAKE_COMMAND} -E env
+  --unset=GOLDENPATH_JWT_SECRET ${GP_BIN} judge
+  ${PROJECT_SOURCE_DIR}/fixtures/scenarios/valid/outcome_metadata_ignored.yaml
+  ${GP_TR}/failed_run.json)
+set_tests_properties(judge.failed_run_outcome_configured PROPERTIES LABELS unit TIMEOUT 30)
 # A clean recording passes offline, without the secret.
 add_test(NAME judge.golden_offline COMMAND ${CMAKE_COMMAND} -E env --unset=GOLDENPATH_JWT_SECRET
   ${GP_BIN} judge ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml ${GP_TR}/golden.json)
