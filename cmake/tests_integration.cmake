@@ -247,6 +247,16 @@ add_test(NAME it.auth.refused_ticket COMMAND ${GP_WITH} --expect-exit 0
   -- ${GP_BIN} run ${GP_SCN}/auth_required.yaml --target @URL@ --no-progress)
 set_tests_properties(it.auth.refused_ticket PROPERTIES LABELS integration TIMEOUT 60
   ENVIRONMENT "${GP_IT_ENV};GOLDENPATH_CARRIER=ticket")
+# A valid-looking token the ticket endpoint refuses (signed with another secret): every user
+# fails GP-CONNECT, and the hint names the ticket endpoint and the claims servers commonly
+# require, never the secret.
+add_test(NAME it.carrier.ticket_refused_hint COMMAND ${GP_WITH} --expect-exit 1
+  --expect-line "FAIL.*GP-CONNECT|GP-CONNECT.*FAIL"
+  --expect-line "hint: the ticket endpoint \\(target.ticket_url\\) answered HTTP 401 to the valid token of 3 of 3 users: check that GP_OTHER_SECRET holds the secret the server validates with, that auth.claims carries the claims the server requires \\(commonly sub, email, iss, exp and iat"
+  --reject-text ${GP_TEST_SECRET} --reject-text not-the-secret-5d1e
+  -- ${GP_BIN} run ${GP_SCN}/netra_staging.yaml --target @URL@ --users 3 --no-progress)
+set_tests_properties(it.carrier.ticket_refused_hint PROPERTIES LABELS integration TIMEOUT 60
+  ENVIRONMENT "${GP_IT_ENV};NETRA_CARRIER=ticket;NETRA_JWT_SECRET_ENV=GP_OTHER_SECRET;GP_OTHER_SECRET=not-the-secret-5d1e")
 set(GP_E2E_ENV "${GP_IT_ENV};GOLDENPATH_BYPASS_KEY=ctest-bypass-8c2e")
 foreach(carrier ticket bearer)
   add_test(NAME it.e2e_auth.${carrier} COMMAND ${GP_WITH} --expect-exit 0
@@ -260,6 +270,7 @@ endforeach()
 # key (right or wrong) never reaches the output.
 add_test(NAME it.e2e_auth.wrong_key COMMAND ${GP_WITH} --expect-exit 1
   --expect-line "FAIL.*GP-CONNECT|GP-CONNECT.*FAIL" --expect-text "HTTP 401"
+  --expect-line "hint: the test-auth endpoint \\(auth.url\\) answered HTTP 401 for 3 of 3 users: check that GOLDENPATH_BYPASS_KEY holds its bypass key.*servers commonly require an email"
   --reject-text ctest-bypass-8c2e --reject-text not-the-key
   -- env GOLDENPATH_AUTH_URL=http://127.0.0.1:@PORT@ GOLDENPATH_BYPASS_KEY=not-the-key
      ${GP_BIN} run ${GP_VALID}/e2e_auth.yaml --target @URL@ --users 3 --no-progress)

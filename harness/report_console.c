@@ -185,9 +185,14 @@ static void harness_line(FILE *out, const gp_health *h)
         fputc('\n', out);
 }
 
+/* Which request got the first refusal: the upgrade, or one of the runner's HTTP requests
+ * before it (its error text names them: "the ticket request got HTTP 401"). */
+enum refused_by { BY_UPGRADE, BY_TICKET, BY_TEST_AUTH };
+
 /* Users whose connect with a valid credential was answered with HTTP 401/403; *status gets
- * the first such status. The runner's connect marker says which credential it presented. */
-static size_t auth_refusals(const gp_suite *s, int *status)
+ * the first such status and *by the request that got it. The runner's connect marker says
+ * which credential it presented. */
+static size_t auth_refusals(const gp_suite *s, int *status, enum refused_by *by)
 {
     size_t u, i, n = 0;
 
@@ -201,8 +206,13 @@ static size_t auth_refusals(const gp_suite *s, int *status)
             if (f->kind == GP_FR_CONNECT)
                 valid = f->data && strstr(f->data, "credential: valid") != NULL;
             else if (f->kind == GP_FR_CONN_ERROR && valid && (f->code == 401 || f->code == 403)) {
-                if (!n)
+                if (!n) {
                     *status = f->code;
+                    *by = f->data && strstr(f->data, "the ticket request got HTTP") ? BY_TICKET
+                          : f->data && strstr(f->data, "the test-auth token request got HTTP")
+                              ? BY_TEST_AUTH
+                              : BY_UPGRADE;
+                }
                 n++;
                 break;
             }
@@ -211,46 +221,84 @@ static size_t auth_refusals(const gp_suite *s, int *status)
     return n;
 }
 
+/* Real servers refuse tokens that lack claims they need: the real ticket route answers 401
+ * to a token without email (docs/scenarios.md lists the common ones). */
+#define CLAIMS_ADVICE                                                                              \
+    "the claims the server requires (commonly sub, email, iss, exp and iat; some servers also "    \
+    "want roles or permissions, jti or type)"
+
+/* The hint for a valid credential refused with HTTP 401/403 by the upgrade, the ticket
+ * endpoint or the test-auth endpoint. */
+static void auth_hint(FILE *out, const gp_suite *s, const style *st, int status, size_t nauth,
+                      enum refused_by by)
+{
+    const gp_scenario *sc = s->meta.scenario;
+    const char *secret = sc && sc->auth.secret_env ? sc->auth.secret_env : "GOLDENPATH_JWT_SECRET";
+
+    if (by == BY_TEST_AUTH) {
+        fprintf(out,
+                "\n%shint:%s the test-auth endpoint (auth.url) answered HTTP %d for %zu of %zu "
+                "users: check that %s holds its bypass key, and that it accepts the user's "
+                "auth.email and auth.name (the token it returns carries them as claims; servers "
+                "commonly require an email)\n",
+                st->bold, st->off, status, nauth, s->results->nusers,
+                sc && sc->auth.bypass_key_env ? sc->auth.bypass_key_env : "GOLDENPATH_BYPASS_KEY");
+        return;
+    }
+    if (by == BY_TICKET)
+        fprintf(out,
+                "\n%shint:%s the ticket endpoint (target.ticket_url) answered HTTP %d to the valid "
+                "token of %zu of %zu users: ",
+                st->bold, st->off, status, nauth, s->results->nusers);
+    else
+        fprintf(out,
+                "\n%shint:%s the server answered HTTP %d to the valid credential of %zu of %zu "
+                "users: ",
+                st->bold, st->off, status, nauth, s->results->nusers);
+    if (!sc || sc->auth.kind == GP_AUTH_JWT)
+        fprintf(out,
+                "check that %s holds the secret the server validates with, that auth.claims "
+                "carries " CLAIMS_ADVICE,
+                secret);
+    else if (sc->auth.kind == GP_AUTH_ENV_TOKEN)
+        fprintf(out, "check the token in %s (valid, not expired, with " CLAIMS_ADVICE ")",
+                sc->auth.token_env ? sc->auth.token_env : "auth.token_env");
+    else if (sc->auth.kind == GP_AUTH_TOKEN_FILE)
+        fputs("check the tokens in auth.file (valid, not expired, with " CLAIMS_ADVICE ")", out);
+    else if (sc->auth.kind == GP_AUTH_E2E)
+        fputs("the token from the test-auth endpoint may lack " CLAIMS_ADVICE
+              "; check the user's auth.email",
+              out);
+    else
+        fputs("the scenario sends no credential (auth: {kind: none})", out);
+    if (sc && by == BY_UPGRADE) {
+        static const gp_carrier others[] = {GP_CARRIER_BEARER, GP_CARRIER_SUBPROTOCOL,
+                                            GP_CARRIER_QUERY};
+        size_t k, m = 0;
+
+        fprintf(out, ", and that the server takes it where target.carrier puts it (%s; or ",
+                gp_carrier_name(sc->target.carrier));
+        for (k = 0; k < 3; k++)
+            if (others[k] != sc->target.carrier)
+                fprintf(out, "%s%s", m++ ? ", " : "", gp_carrier_name(others[k]));
+        fputc(')', out);
+    }
+    fputs("\n", out);
+}
+
 /* One line per likely cause a person can fix on their side: the credential, the address, the
  * ready frame. Names variables and keys, never their values. */
 static void hints(FILE *out, const gp_suite *s, const style *st)
 {
     const gp_results *r = s->results;
-    const gp_scenario *sc = s->meta.scenario;
     int status = 0;
-    size_t nauth = auth_refusals(s, &status);
+    enum refused_by by = BY_UPGRADE;
+    size_t nauth = auth_refusals(s, &status, &by);
     uint64_t refused = r->causes[GP_CAUSE_CONN_REFUSED],
              noready = r->causes[GP_CAUSE_CONNECT_TIMEOUT];
 
-    if (nauth) {
-        fprintf(
-            out,
-            "\n%shint:%s the server answered HTTP %d to the valid credential of %zu of %zu users: ",
-            st->bold, st->off, status, nauth, r->nusers);
-        if (!sc || sc->auth.kind == GP_AUTH_JWT)
-            fprintf(out, "check that %s holds the secret the server validates with",
-                    sc && sc->auth.secret_env ? sc->auth.secret_env : "GOLDENPATH_JWT_SECRET");
-        else if (sc->auth.kind == GP_AUTH_ENV_TOKEN)
-            fprintf(out, "check the token in %s (valid, not expired)",
-                    sc->auth.token_env ? sc->auth.token_env : "auth.token_env");
-        else if (sc->auth.kind == GP_AUTH_TOKEN_FILE)
-            fputs("check the tokens in auth.file (valid, not expired)", out);
-        else
-            fputs("the scenario sends no credential (auth: {kind: none})", out);
-        if (sc) {
-            static const gp_carrier others[] = {GP_CARRIER_BEARER, GP_CARRIER_SUBPROTOCOL,
-                                                GP_CARRIER_QUERY};
-            size_t k, m = 0;
-
-            fprintf(out, ", and that the server takes it where target.carrier puts it (%s; or ",
-                    gp_carrier_name(sc->target.carrier));
-            for (k = 0; k < 3; k++)
-                if (others[k] != sc->target.carrier)
-                    fprintf(out, "%s%s", m++ ? ", " : "", gp_carrier_name(others[k]));
-            fputc(')', out);
-        }
-        fputs("\n", out);
-    }
+    if (nauth)
+        auth_hint(out, s, st, status, nauth, by);
     if (refused) {
         fprintf(out, "\n%shint:%s %llu of %zu users could not open a connection to ", st->bold,
                 st->off, (unsigned long long)refused, r->nusers);

@@ -126,6 +126,8 @@ static void test_report_console_auth_hint_and_one_tail(void **state)
     s = render(&fx, &o);
     assert_non_null(strstr(s, "hint: the server answered HTTP 401 to the valid credential of 6 "
                               "of 6 users: check that GOLDENPATH_JWT_SECRET holds the secret"));
+    assert_non_null(strstr(s, "that auth.claims carries the claims the server requires (commonly "
+                              "sub, email, iss, exp and iat;"));
     assert_non_null(strstr(s, "target.carrier puts it (bearer; or subprotocol, query)"));
     /* 3 users shown per rule: 3 excerpts under GP-CONNECT, 3 references under GP-COMPLETION */
     assert_int_equal(fx_count(s, "conn_error 401"), 3);
@@ -139,6 +141,64 @@ static void test_report_console_auth_hint_and_one_tail(void **state)
     assert_null(strstr(s, "hint:"));
     free(s);
     fixture_cleanup(&fx);
+}
+
+/* A 401 from the ticket endpoint or the test-auth endpoint, before any upgrade: the hint names
+ * that endpoint and the claims real servers commonly require (the real ticket route refuses a
+ * token without email), never the carrier, which the request did not use. */
+static void test_report_console_auth_hint_endpoints(void **state)
+{
+    static const struct {
+        const char *error;
+        gp_auth_kind kind;
+        const char *hint;
+    } cases[] = {
+        {"upgrade refused: the ticket request got HTTP 401 ({\"error\":\"unauthorized\"})",
+         GP_AUTH_JWT,
+         "hint: the ticket endpoint (target.ticket_url) answered HTTP 401 to the valid token of 6 "
+         "of 6 users: check that GP_SECRET holds the secret the server validates with, that "
+         "auth.claims carries the claims the server requires (commonly sub, email, iss, exp and "
+         "iat; some servers also want roles or permissions, jti or type)\n"},
+        {"upgrade refused: the ticket request got HTTP 401 ()", GP_AUTH_ENV_TOKEN,
+         "hint: the ticket endpoint (target.ticket_url) answered HTTP 401 to the valid token of 6 "
+         "of 6 users: check the token in GP_TOKEN (valid, not expired, with the claims the server "
+         "requires (commonly sub, email,"},
+        {"upgrade refused: the test-auth token request got HTTP 401 ({})", GP_AUTH_E2E,
+         "hint: the test-auth endpoint (auth.url) answered HTTP 401 for 6 of 6 users: check that "
+         "GP_BYPASS holds its bypass key, and that it accepts the user's auth.email and auth.name "
+         "(the token it returns carries them as claims; servers commonly require an email)\n"},
+    };
+    gp_console_opts o = {false, 3, 8};
+    size_t c, u;
+
+    (void)state;
+    for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char secret[] = "GP_SECRET", token[] = "GP_TOKEN", bypass[] = "GP_BYPASS";
+        fixture fx;
+        char *s;
+
+        fixture_init(&fx, FX_PASS, 1, NULL);
+        fx.sc.auth.kind = cases[c].kind;
+        fx.sc.auth.secret_env = secret;
+        fx.sc.auth.token_env = token;
+        fx.sc.auth.bypass_key_env = bypass;
+        fx.sc.target.carrier = GP_CARRIER_TICKET;
+        for (u = 0; u < FX_USERS; u++) {
+            gp_transcript_free(fx.ts[u]);
+            fx.ts[u] = gp_transcript_new(u, fx.res->users[u].user_id, "n");
+            fx_frame(fx.ts[u], GP_FR_CONNECT, 0, 0,
+                     "ws://127.0.0.1:8765/ws (credential: valid, carrier: ticket)");
+            fx_frame(fx.ts[u], GP_FR_CONN_ERROR, 500, 401, cases[c].error);
+            gp_results_fail(fx.res, GP_RULE_CONNECT, u, 0, 1, "a connection and a ready frame",
+                            cases[c].error);
+        }
+        s = render(&fx, &o);
+        if (!strstr(s, cases[c].hint))
+            fail_msg("case %zu: no \"%s\" in:\n%s", c, cases[c].hint, s);
+        assert_null(strstr(s, "target.carrier puts it"));
+        free(s);
+        fixture_cleanup(&fx);
+    }
 }
 
 /* The harness's own health heads the summary; inconclusive users get a section of their own
@@ -182,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_report_console_limits_users_and_frames),
         cmocka_unit_test(test_report_console_passing_run),
         cmocka_unit_test(test_report_console_auth_hint_and_one_tail),
+        cmocka_unit_test(test_report_console_auth_hint_endpoints),
         cmocka_unit_test(test_report_console_harness_and_inconclusive),
     };
 
