@@ -46,6 +46,7 @@ static const char *const causes[GP_CAUSE__COUNT] = {
     [GP_CAUSE_RUN_TIMEOUT] = "run_timeout",
     [GP_CAUSE_AUTH_ACCEPTED] = "auth_accepted",
     [GP_CAUSE_LEAK] = "leak",
+    [GP_CAUSE_PROXY] = "proxy",
     [GP_CAUSE_OTHER] = "other",
 };
 

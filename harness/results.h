@@ -50,6 +50,7 @@ typedef enum gp_cause {
     GP_CAUSE_RUN_TIMEOUT,   /* no event, or no completion, before the deadline */
     GP_CAUSE_AUTH_ACCEPTED, /* a bad credential was let in */
     GP_CAUSE_LEAK,          /* another user's event arrived */
+    GP_CAUSE_PROXY,         /* the proxy refused the tunnel or was unreachable */
     GP_CAUSE_OTHER,
     GP_CAUSE__COUNT
 } gp_cause;
