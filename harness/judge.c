@@ -626,6 +626,9 @@ static gp_cause classify_conn_error(int code, const char *data)
     char low[256];
     size_t i;
 
+    /* The runner says "the proxy ..." when a tunnel failed: the target was never reached. */
+    if (data && (strstr(data, "the proxy ") || strstr(data, "to the proxy ")))
+        return GP_CAUSE_PROXY;
     if (code >= 100)
         return GP_CAUSE_UPGRADE_REFUSED;
     for (i = 0; data && data[i] && i + 1 < sizeof low; i++)

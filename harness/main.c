@@ -463,6 +463,7 @@ static int cmd_run(int argc, char **argv)
         suites[i].meta.harness_version = GP_VERSION;
         suites[i].meta.scenario = sc[i];
         suites[i].meta.target = runs[i].target;
+        suites[i].meta.proxy = runs[i].proxy;
         suites[i].meta.labels = labels;
         suites[i].meta.nlabels = nlabels;
         suites[i].meta.started_wall_us = runs[i].started_wall_us;

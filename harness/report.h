@@ -16,6 +16,7 @@ typedef struct gp_run_meta {
     const char *harness_version;
     const gp_scenario *scenario; /* borrowed */
     const char *target;          /* the URL actually used, credentials redacted; borrowed */
+    const char *proxy;           /* the proxy it was reached through, or NULL; borrowed */
     const gp_kv *labels;         /* --label key=value pairs; borrowed */
     size_t nlabels;
     int64_t started_wall_us; /* epoch µs */

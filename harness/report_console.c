@@ -326,6 +326,10 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     fprintf(out, "%s== %s ==%s\n", st->bold, name, st->off);
     fputs("target:   ", out);
     safe(out, s->meta.target ? s->meta.target : "?");
+    if (s->meta.proxy) {
+        fputs("    through the proxy ", out);
+        safe(out, s->meta.proxy);
+    }
     fprintf(out, "\nusers:    %u    duration: %.1f s    started: %sZ%s\n", s->meta.users,
             (double)s->meta.duration_us / 1e6, when,
             s->meta.interrupted ? "    INTERRUPTED before the end" : "");

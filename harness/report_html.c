@@ -377,6 +377,10 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     esc(r, name);
     gp_rep_puts(r, "</h2>\n<p>target <code>");
     esc_redacted(r, s->meta.target ? s->meta.target : "?");
+    if (s->meta.proxy) {
+        gp_rep_puts(r, "</code> through the proxy <code>");
+        esc(r, s->meta.proxy);
+    }
     gp_rep_printf(r, "</code> &middot; started %s &middot; digest <code>", when);
     esc(r, s->meta.scenario ? s->meta.scenario->digest : "");
     gp_rep_puts(r, "</code>");

@@ -225,6 +225,8 @@ static json_t *scenario_json(const gp_suite *s)
                   (json_int_t)s->meta.users, "interrupted", s->meta.interrupted, "passed",
                   status == GP_STATUS_PASSED, "status", gp_status_name(status));
     free(target);
+    if (s->meta.proxy)
+        json_object_set_new(o, "proxy", text(s->meta.proxy));
     if (gp_rep_health_known(s->meta.health))
         json_object_set_new(o, "harness", harness_json(s->meta.health));
     json_object_set_new(

@@ -212,6 +212,8 @@ static void suite_xml(gp_rep *r, const gp_suite *s, size_t id, const char *host)
         PROP("target", red);
         free(red);
     }
+    if (s->meta.proxy)
+        PROP("proxy", s->meta.proxy);
     if (s->meta.scenario) {
         PROP("digest", s->meta.scenario->digest);
         PROP("path", s->meta.scenario->path);

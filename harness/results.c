@@ -51,6 +51,7 @@ static const char *const causes[GP_CAUSE__COUNT] = {
     [GP_CAUSE_LEAK] = "leak",
     [GP_CAUSE_OTHER] = "other",
     [GP_CAUSE_RUN_FAILED] = "run_failed",
+    [GP_CAUSE_PROXY] = "proxy",
 };
 
 const char *gp_status_name(gp_status s)

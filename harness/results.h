@@ -54,6 +54,7 @@ typedef enum gp_cause {
     GP_CAUSE_LEAK,          /* another user's event arrived */
     GP_CAUSE_OTHER,
     GP_CAUSE_RUN_FAILED, /* agent_completed reporting a failed run (status, metadata, error) */
+    GP_CAUSE_PROXY,      /* the proxy refused the tunnel or was unreachable */
     GP_CAUSE__COUNT
 } gp_cause;
 

@@ -10,6 +10,7 @@
 #include <ev.h>
 #include <libwebsockets.h>
 #include <netdb.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "hist.h"
 #include "jwt.h"
 #include "match.h"
+#include "proxy.h"
 #include "report_util.h"
 #include "template.h"
 #include "timerheap.h"
@@ -80,6 +82,20 @@ struct runner;
 struct conn;
 
 /* An HTTP endpoint the runner POSTs to (tickets, test-auth), resolved once at start. */
+/* How connections to one destination leave this host: directly, or through an HTTP proxy's
+ * CONNECT tunnel. libwebsockets keeps the proxy per vhost, so a proxied destination gets a
+ * vhost of its own; the context's default vhost stays direct. */
+typedef struct route {
+    bool proxied;
+    gp_proxy proxy;
+    char ip[64];             /* the proxy's address, resolved once */
+    char lws_proxy[400];     /* "user:pw@ip:port" as lws_set_proxy reads it: a secret */
+    struct lws_vhost *vh;    /* NULL: the default vhost */
+    char *err;               /* why the proxy cannot be reached (unresolvable), or NULL */
+    char why[600];           /* why a tunnel failed, found once by gp_proxy_probe */
+    bool probed;
+} route;
+
 typedef struct endpoint {
     bool tls;
     char host[256];
@@ -87,6 +103,7 @@ typedef struct endpoint {
     int port;
     char *path;
     char *err; /* why it cannot be used (bad URL, unresolvable host), or NULL */
+    route route;
 } endpoint;
 
 typedef enum http_purpose { HTTP_TICKET, HTTP_E2E } http_purpose;
@@ -101,6 +118,7 @@ typedef struct http_req {
     struct http_req *next;
     struct conn *c;
     http_purpose purpose;
+    struct endpoint *ep; /* where it goes; the runner's, outlives the request */
     struct lws *wsi;
     char *bearer; /* TICKET: the token exchanged for a ticket; never recorded */
     char *body;
@@ -214,6 +232,7 @@ typedef struct runner {
     int port;
     char *path;          /* with leading '/', query included */
     char *resolve_err;   /* why the host did not resolve, or NULL */
+    route troute;        /* directly or through a proxy */
     endpoint ticket_ep;  /* carrier ticket */
     endpoint auth_ep;    /* auth kind e2e */
     http_req *http_reqs; /* every HTTP request of the run, freed at the end */
@@ -323,6 +342,84 @@ static char *resolve_host(const char *host, char *addr, size_t size)
     return NULL;
 }
 
+/* Decides how connections to host leave (see proxy.h), resolving the proxy's name once.
+ * Returns -1 with *why set (free() it) when the proxy setting is unusable; an unresolvable
+ * proxy is kept in rt->err, a failed connect for every user like an unresolvable target. */
+static int route_init(route *rt, const char *configured, bool tls, const char *host, char **why)
+{
+    int rc;
+
+    memset(rt, 0, sizeof *rt);
+    rc = gp_proxy_for(configured, tls, host, &rt->proxy, why);
+    if (rc <= 0)
+        return rc;
+    rt->proxied = true;
+    rt->err = resolve_host(rt->proxy.host, rt->ip, sizeof rt->ip);
+    if (rt->err) {
+        char *e = gp_asprintf("the proxy %s: %s", rt->proxy.display, rt->err);
+
+        free(rt->err);
+        rt->err = e;
+        return 0;
+    }
+    snprintf(rt->lws_proxy, sizeof rt->lws_proxy, strchr(rt->ip, ':') ? "%s%s[%s]:%d" : "%s%s%s:%d",
+             rt->proxy.userinfo ? rt->proxy.userinfo : "", rt->proxy.userinfo ? "@" : "", rt->ip,
+             rt->proxy.port);
+    return 0;
+}
+
+static void route_cleanup(route *rt)
+{
+    gp_proxy_cleanup(&rt->proxy);
+    free(rt->err);
+    OPENSSL_cleanse(rt->lws_proxy, sizeof rt->lws_proxy);
+    memset(rt, 0, sizeof *rt);
+}
+
+/* The vhost a proxied route connects from: the context's settings, with its proxy. */
+static int route_vhost(runner *r, route *rt, struct lws_context_creation_info *info,
+                       const char *name)
+{
+    const char *saved = info->http_proxy_address;
+
+    if (!rt->proxied || rt->err)
+        return 0;
+    info->vhost_name = name;
+    info->http_proxy_address = rt->lws_proxy;
+    rt->vh = lws_create_vhost(r->ctx, info);
+    info->http_proxy_address = saved;
+    return rt->vh ? 0 : -1;
+}
+
+/* A connect through a proxy failed: says why, asking the proxy itself once. */
+static const char *route_explain(route *rt, const char *host, int port, const char *in)
+{
+    if (!rt->probed) {
+        rt->probed = true;
+        if (!gp_proxy_probe(&rt->proxy, rt->ip, host, port, 2000, rt->why, sizeof rt->why))
+            snprintf(rt->why + strlen(rt->why), sizeof rt->why - strlen(rt->why),
+                     " (it failed then: %s)", in ? in : "no detail");
+    }
+    return rt->why;
+}
+
+char *gp_runner_proxy(const gp_scenario *s, const char *url)
+{
+    char *copy = gp_strdup(url), *why = NULL, *d = NULL;
+    const char *prot = NULL, *address = NULL, *path = NULL;
+    int port = 0;
+    gp_proxy p;
+
+    if (!lws_parse_uri(copy, &prot, &address, &port, &path) && address && *address &&
+        gp_proxy_for(s->target.proxy, strcmp(prot, "wss") == 0, address, &p, &why) == 1) {
+        d = gp_strdup(p.display);
+        gp_proxy_cleanup(&p);
+    }
+    free(why);
+    free(copy);
+    return d;
+}
+
 static int parse_target(runner *r, const char *url, gp_err *err)
 {
     char *copy = gp_strdup(url);
@@ -385,6 +482,23 @@ static int parse_target(runner *r, const char *url, gp_err *err)
     r->port = port;
     r->path = gp_asprintf("/%s", path ? path : "");
 
+    {
+        char *why = NULL;
+
+        if (route_init(&r->troute, r->s->target.proxy, r->tls, r->host, &why) < 0) {
+            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "%s", why);
+            free(why);
+            free(copy);
+            return -1;
+        }
+    }
+    if (r->troute.proxied) {
+        /* The proxy resolves the target's name: CONNECT names the host as written. */
+        snprintf(r->addr, sizeof r->addr, strchr(r->host, ':') ? "[%s]" : "%s", r->host);
+        r->resolve_err = r->troute.err ? gp_strdup(r->troute.err) : NULL;
+        free(copy);
+        return 0;
+    }
     /* An unresolvable host is a failed check for every user, not a harness failure. */
     r->resolve_err = resolve_host(r->host, r->addr, sizeof r->addr);
     if (r->resolve_err)
@@ -608,7 +722,7 @@ static const lws_retry_bo_t no_keepalive = {0};
 
 /* Parses an http(s) URL and resolves its host once. Problems are kept in ep->err and
  * reported per user as a failed connect, like an unreachable target. */
-static void endpoint_init(endpoint *ep, const char *url)
+static void endpoint_init(endpoint *ep, const char *url, const char *proxy)
 {
     char *copy = gp_strdup(url);
     const char *prot = NULL, *address = NULL, *path = NULL;
@@ -625,7 +739,16 @@ static void endpoint_init(endpoint *ep, const char *url)
     ep->port = port;
     snprintf(ep->host, sizeof ep->host, "%s", address);
     ep->path = gp_asprintf("/%s", path ? path : "");
-    ep->err = resolve_host(ep->host, ep->addr, sizeof ep->addr);
+    if (route_init(&ep->route, proxy, ep->tls, ep->host, &ep->err) < 0) {
+        free(copy);
+        return;
+    }
+    if (ep->route.proxied) {
+        snprintf(ep->addr, sizeof ep->addr, strchr(ep->host, ':') ? "[%s]" : "%s", ep->host);
+        ep->err = ep->route.err ? gp_strdup(ep->route.err) : NULL;
+    } else {
+        ep->err = resolve_host(ep->host, ep->addr, sizeof ep->addr);
+    }
     free(copy);
 }
 
@@ -633,6 +756,7 @@ static void endpoint_cleanup(endpoint *ep)
 {
     free(ep->path);
     free(ep->err);
+    route_cleanup(&ep->route);
     memset(ep, 0, sizeof *ep);
 }
 
@@ -746,7 +870,7 @@ static void http_abandon(conn *c)
 static void http_start(conn *c, http_purpose purpose, const char *bearer)
 {
     runner *r = c->r;
-    const endpoint *ep = purpose == HTTP_TICKET ? &r->ticket_ep : &r->auth_ep;
+    endpoint *ep = purpose == HTTP_TICKET ? &r->ticket_ep : &r->auth_ep;
     struct lws_client_connect_info ci;
     http_req *h = gp_calloc(1, sizeof *h);
     struct lws *w;
@@ -754,6 +878,7 @@ static void http_start(conn *c, http_purpose purpose, const char *bearer)
     h->magic = HTTP_MAGIC;
     h->c = c;
     h->purpose = purpose;
+    h->ep = ep;
     h->live = true;
     gp_buf_init(&h->resp, 64 * 1024);
     h->next = r->http_reqs;
@@ -783,6 +908,7 @@ static void http_start(conn *c, http_purpose purpose, const char *bearer)
     memset(&ci, 0, sizeof ci);
     ci.context = r->ctx;
     ci.address = ep->addr;
+    ci.vhost = ep->route.vh;
     ci.port = ep->port;
     ci.path = ep->path;
     ci.host = ep->host;
@@ -882,7 +1008,10 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         h->wsi = NULL;
-        http_finish(h, in ? (const char *)in : "connection failed");
+        if (h->ep->route.proxied)
+            http_finish(h, route_explain(&h->ep->route, h->ep->host, h->ep->port, in));
+        else
+            http_finish(h, in ? (const char *)in : "connection failed");
         break;
     case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
         h->wsi = NULL;
@@ -1065,6 +1194,7 @@ static void connect_next(conn *c)
     memset(&ci, 0, sizeof ci);
     ci.context = r->ctx;
     ci.address = r->addr;
+    ci.vhost = r->troute.vh;
     ci.port = r->port;
     ci.path = path;
     ci.host = r->host;
@@ -1957,6 +2087,10 @@ static const char *explain_conn_error(conn *c, const char *in)
     };
     size_t i;
 
+    /* Through a proxy, a failure before the upgrade request is the proxy's until the proxy
+     * says it grants the tunnel; TLS with the target comes after the tunnel. */
+    if (c->r->troute.proxied && !c->request_sent && !(in && strncmp(in, "connect SSL", 11) == 0))
+        return route_explain(&c->r->troute, c->r->host, c->r->port, in);
     if (!in)
         return "no detail";
     for (i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -2404,7 +2538,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
                                          : gp_asprintf("%s://%s:%d/api/websocket/ticket",
                                                        r.tls ? "https" : "http", r.host, r.port);
 
-        endpoint_init(&r.ticket_ep, u);
+        endpoint_init(&r.ticket_ep, u, r.s->target.proxy);
         free(u);
     }
     if (r.s->auth.kind == GP_AUTH_E2E) {
@@ -2415,7 +2549,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
         while (blen && base[blen - 1] == '/')
             blen--;
         u = gp_asprintf("%.*s/auth/e2e/test-auth", (int)blen, base);
-        endpoint_init(&r.auth_ep, u);
+        endpoint_init(&r.auth_ep, u, r.s->target.proxy);
         free(u);
     }
 
@@ -2452,9 +2586,19 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     /* Our own timers bound every wait; libwebsockets' connect timeout is only a backstop,
      * long enough that a stalled harness does not turn into a connect failure. */
     info.timeout_secs = (unsigned)(r.to.connect_us / LWS_US_PER_SEC + 60);
+    /* The default vhost is direct: without this, libwebsockets would read http_proxy itself
+     * (and nothing else: no https_proxy, no no_proxy). Port 0 means no proxy. */
+    info.http_proxy_address = ":0";
     r.ctx = lws_create_context(&info);
     if (!r.ctx) {
         gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "cannot create the libwebsockets context");
+        goto out;
+    }
+    if (route_vhost(&r, &r.troute, &info, "gp-target") < 0 ||
+        route_vhost(&r, &r.ticket_ep.route, &info, "gp-ticket") < 0 ||
+        route_vhost(&r, &r.auth_ep.route, &info, "gp-test-auth") < 0) {
+        gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0,
+                   "cannot create the libwebsockets vhost for a proxy");
         goto out;
     }
 
@@ -2524,6 +2668,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
         r.conns[i].t = NULL;
     }
     out->target = r.url_redacted;
+    out->proxy = r.troute.proxied ? gp_strdup(r.troute.proxy.display) : NULL;
     r.url_redacted = NULL;
     rc = 0;
 out:
@@ -2560,6 +2705,7 @@ out:
     free(r.resolve_err);
     endpoint_cleanup(&r.ticket_ep);
     endpoint_cleanup(&r.auth_ep);
+    route_cleanup(&r.troute);
     gp_jwt_key_free(r.jwt_key);
     while (r.http_reqs) {
         http_req *h = r.http_reqs;
@@ -2582,5 +2728,6 @@ void gp_run_output_cleanup(gp_run_output *out)
     free(out->ts);
     gp_health_cleanup(&out->health);
     free(out->target);
+    free(out->proxy);
     memset(out, 0, sizeof *out);
 }

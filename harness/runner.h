@@ -44,6 +44,7 @@ typedef struct gp_run_output {
     gp_transcript **ts; /* one per user, owned */
     size_t n;
     char *target; /* the URL used, with credentials redacted; owned */
+    char *proxy;  /* the proxy the target was reached through (gp_runner_proxy), or NULL */
     int64_t started_wall_us;
     int64_t duration_us;
     bool interrupted;
@@ -67,5 +68,10 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
  * ticket, key, secret, password, access_token) replaced by "REDACTED", and any userinfo
  * removed. free() it. */
 char *gp_url_redact(const char *url);
+
+/* The proxy that connections to url (ws:// or wss://) go through under the scenario's
+ * target.proxy and the environment, said as "http://host:port (from https_proxy)" without
+ * credentials, or NULL when they go directly. free() it. */
+char *gp_runner_proxy(const gp_scenario *s, const char *url);
 
 #endif

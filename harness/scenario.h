@@ -56,6 +56,8 @@ typedef struct gp_target {
     bool insecure;           /* accept self-signed/mismatched certificates (lab only) */
     char *ticket_url;        /* TICKET: http(s) URL of the ticket endpoint; NULL means the
                                 target's host with /api/websocket/ticket */
+    char *proxy;             /* http:// proxy URL, "none", or NULL for the environment's
+                                (https_proxy, http_proxy, no_proxy...; see proxy.h) */
 } gp_target;
 
 typedef struct gp_auth {

@@ -2,6 +2,7 @@
  * types, ranges, durations, URLs, ${ENV} references and {{variables}}. It never connects
  * anywhere. Values are checked in document order and the first error found is the one
  * reported, with the 1-based line and column of the offending node. */
+#include "proxy.h"
 #include "report_util.h"
 #include "scenario.h"
 #include "template.h"
@@ -999,6 +1000,23 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
             return -1;
         return check_http_url(ld, v, "target.ticket_url", t->ticket_url);
     }
+    if (!strcmp(key, "proxy")) {
+        gp_proxy px;
+        char *why = NULL;
+
+        if (get_nonempty(ld, v, "target.proxy", &t->proxy) < 0)
+            return -1;
+        if (strcasecmp(t->proxy, "none") == 0)
+            return 0;
+        if (gp_proxy_parse(t->proxy, "target.proxy", &px, &why) < 0) {
+            int rc = fail(ld, v, "%s", why);
+
+            free(why);
+            return rc;
+        }
+        gp_proxy_cleanup(&px);
+        return 0;
+    }
     return get_bool(ld, v, "target.insecure", &t->insecure);
 }
 
@@ -1006,7 +1024,7 @@ static int load_target(loader *ld, yaml_node_t *k, yaml_node_t *v)
 {
     static const char *const keys[] = {
         "url",     "headers",  "subprotocols", "carrier", "subprotocol_encoding",
-        "ca_file", "insecure", "ticket_url"};
+        "ca_file", "insecure", "ticket_url", "proxy"};
     char buf[80];
 
     if (v->type != YAML_MAPPING_NODE)

@@ -147,6 +147,7 @@ void gp_scenario_free(gp_scenario *s)
     free(s->auth.email);
     free(s->auth.name);
     free(s->target.ticket_url);
+    free(s->target.proxy);
     free(s->users.id_template);
     gp_profile_cleanup(&s->profile);
     gp_outcome_cleanup(&s->outcome);

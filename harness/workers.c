@@ -390,6 +390,8 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
         }
     out->target =
         gp_url_redact(o->url ? o->url : (o->scenario->target.url ? o->scenario->target.url : ""));
+    out->proxy = gp_runner_proxy(o->scenario,
+                                 o->url ? o->url : (o->scenario->target.url ? o->scenario->target.url : ""));
     /* The stalls of all workers, in time order and merged where they overlap. */
     if (all.nstalls > 1)
         qsort(all.stalls, all.nstalls, sizeof *all.stalls, cmp_stall);
