@@ -139,6 +139,9 @@ typedef struct conn {
     bool established;
     bool request_sent; /* the upgrade request went out: TCP (and TLS) were up */
     char *subproto;    /* the selected subprotocol, or NULL; a jwt.<token> echo is long */
+    char deflate[128]; /* the permessage-deflate the server accepted (with its parameters),
+                          or empty: this attempt's frames arrive compressed */
+    bool inflate_stopped; /* a compressed message inflated past the cap: closing */
     int peer_close_code;
     char peer_close_reason[124];
     bool want_close;
@@ -1000,6 +1003,8 @@ static void begin_connect(conn *c)
     c->rx_partial = false;
     free(c->subproto);
     c->subproto = NULL;
+    c->deflate[0] = '\0';
+    c->inflate_stopped = false;
     c->peer_close_code = 0;
     c->peer_close_reason[0] = '\0';
     c->want_close = false;
@@ -1841,6 +1846,8 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
         on_text(c, len ? in : "", len);
         return;
     }
+    if (c->inflate_stopped)
+        return;
     if (lws_is_first_fragment(wsi)) {
         gp_buf_reset(&c->rx);
         c->rx.max = max;
@@ -1853,6 +1860,27 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
         c->rx_oversize = true;
         gp_buf_cleanup(&c->rx);
         gp_buf_init(&c->rx, max);
+    }
+    /* Compressed, the sizes that count are inflated ones, and a small frame can inflate
+     * without end (a decompression bomb): stop at the cap instead of inflating the rest.
+     * Returning nonzero here would not do: lws 4.1.6 ignores it while it drains inflated
+     * data and then spins in that drain loop for ever (lib/roles/ws/client-ws.c). Killing
+     * the connection from the next service pass stops it after the bytes already read. */
+    if (c->deflate[0] && (c->rx_oversize || (c->rx_binary && c->rx_seen > max))) {
+        gp_transcript_add(c->t, GP_FR_OVERSIZE, now_rel(c->r), (int)(max > INT32_MAX ? 0 : max),
+                          NULL, c->rx_seen);
+        record(c, GP_FR_NOTE, -1, GP_NOTE_INFLATE_STOPPED);
+        gp_buf_cleanup(&c->rx);
+        gp_buf_init(&c->rx, max);
+        c->rx_partial = false;
+        c->inflate_stopped = true;
+        c->want_close = true;
+        c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+        c->close_reason = "message too big";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                         (unsigned char *)"message too big", 15);
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
     }
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi)) {
         c->rx_partial = true;
@@ -2005,11 +2033,26 @@ static int classify_status(const char *in)
     return 0;
 }
 
+/* Our side of permessage-deflate, set before the server's answer is applied: our few small
+ * messages need no 32 KiB window, and a smaller one than agreed is always allowed (RFC 7692
+ * 7.1.2.2), so deflating costs a few KiB per user instead of about 256 KiB. Inflating uses
+ * the window the server chose. */
+static int ext_defaults(const char *ext, char *buf, size_t size)
+{
+    if (ext && buf && strcmp(ext, "permessage-deflate") == 0)
+        snprintf(buf, size, "client_max_window_bits=9; mem_level=1");
+    return 0;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
-    conn *c = user && *(const uint32_t *)user == CONN_MAGIC ? user : NULL;
+    conn *c;
 
+    /* Here user is the extension's name, not our conn. */
+    if (reason == LWS_CALLBACK_WS_EXT_DEFAULTS)
+        return ext_defaults(user, in, len);
+    c = user && *(const uint32_t *)user == CONN_MAGIC ? user : NULL;
     /* lws may deliver an HTTP request's wsi callbacks (WSI_DESTROY) here: hand them over. */
     if (user && *(const uint32_t *)user == HTTP_MAGIC)
         return http_callback(wsi, reason, user, in, len);
@@ -2050,6 +2093,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
     }
     case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+        if (c && lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) > 0 &&
+            lws_hdr_copy(wsi, c->deflate, sizeof c->deflate, WSI_TOKEN_EXTENSIONS) > 0 &&
+            strncmp(c->deflate, "permessage-deflate", 18) != 0)
+            c->deflate[0] = '\0';
         if (c && lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) > 0) {
             int n = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) + 1;
 
@@ -2073,6 +2120,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             record(c, GP_FR_CONNECTED, 0, "jwt.<redacted>");
         else
             record(c, GP_FR_CONNECTED, 0, c->subproto && c->subproto[0] ? c->subproto : NULL);
+        if (c->deflate[0])
+            recordf(c, GP_FR_NOTE, -1, "%s %s", GP_NOTE_DEFLATE, c->deflate);
+        else if (c->r->s->target.compression == GP_COMPRESSION_DEFLATE)
+            record(c, GP_FR_NOTE, -1, GP_NOTE_NO_DEFLATE);
         break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
         int status;
@@ -2097,10 +2148,30 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             connect_failed(c);
         break;
     }
-    case LWS_CALLBACK_CLIENT_RECEIVE:
-        if (c)
-            on_receive(c, wsi, in, len);
+    case LWS_CALLBACK_CLIENT_RECEIVE: {
+        /* lws 4.1.6's client, with permessage-deflate active, hands an uncompressed data
+         * message (RSV1 clear, which RFC 7692 allows) to us again and again for ever
+         * (lib/roles/ws/client-parser-ws.c ignores PMDR_NOTHING_WE_SHOULD_DO). Take it once,
+         * then close: a bounded, explained failure instead of a hang. */
+        bool plain;
+
+        if (!c)
+            break;
+        plain = c->deflate[0] && lws_is_first_fragment(wsi) &&
+                !(lws_get_reserved_bits(wsi) & 0x40);
+        on_receive(c, wsi, in, len);
+        if (plain && !c->inflate_stopped) {
+            record(c, GP_FR_NOTE, -1, GP_NOTE_UNCOMPRESSED);
+            c->inflate_stopped = true;
+            c->want_close = true;
+            c->close_code = LWS_CLOSE_STATUS_UNEXPECTED_CONDITION;
+            c->close_reason = "uncompressed message with permessage-deflate";
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+                             (unsigned char *)c->close_reason, strlen(c->close_reason));
+            return -1;
+        }
         break;
+    }
     case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
         if (!c)
             break;
@@ -2177,6 +2248,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     return 0;
 }
+
+/* What the upgrade offers when target.compression is deflate, as a browser does: lws's own
+ * permessage-deflate, which inflates into a bounded buffer (1 KiB, capped by RX_CHUNK) and
+ * hands us the inflated message in pieces. */
+static const struct lws_extension deflate_exts[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate,
+     "permessage-deflate; client_max_window_bits"},
+    {NULL, NULL, NULL},
+};
 
 static const struct lws_protocols protocols[] = {
     {"goldenpath", callback, 0, RX_CHUNK, 0, NULL, 0},
@@ -2462,6 +2542,10 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     /* fd_limit_per_thread stays 0: libwebsockets then sizes its fd table from the (raised)
      * fd limit and finds a wsi by indexing it, instead of scanning every slot. */
     info.client_ssl_ca_filepath = r.s->target.ca_file;
+    info.client_ssl_cert_filepath = r.s->target.client_cert;
+    info.client_ssl_private_key_filepath = r.s->target.client_key;
+    if (r.s->target.compression == GP_COMPRESSION_DEFLATE)
+        info.extensions = deflate_exts;
     /* Our own timers bound every wait; libwebsockets' connect timeout is only a backstop,
      * long enough that a stalled harness does not turn into a connect failure. */
     info.timeout_secs = (unsigned)(r.to.connect_us / LWS_US_PER_SEC + 60);
