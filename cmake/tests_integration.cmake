@@ -291,3 +291,15 @@ gp_it(compression.json_report 60 ${GP_DEFLATE} --expect-exit 0
   -- sh -c "\"$0\" run \"$1\" --target \"$2\" --users 4 --no-progress --json \"$3\" >/dev/null && grep -q '\"deflate_negotiated\": 4' \"$3\" && \"$4\" \"$5\" \"$3\""
      ${GP_BIN} ${GP_SCN}/golden_path.yaml @URL@ ${CMAKE_BINARY_DIR}/it-compression.json
      ${PROJECT_SOURCE_DIR}/ci/json-schema-check ${PROJECT_SOURCE_DIR}/reports/schema/report.schema.json)
+
+# IPv6: the reference server on ::1 (--listen ::1) and ws://[::1]:PORT/ws end to end; the
+# transcript's URL keeps the brackets. (wss://[::1] through nginx: cmake/tests_tls.cmake.)
+gp_it(ipv6.loopback 60 --server-arg --listen --server-arg ::1 --expect-exit 0
+  --expect-line "^target: +ws://\\[::1\\]:[0-9]+/ws$" --expect-line "10 of 10 users passed"
+  -- ${GP_BIN} run ${GP_SCN}/golden_path.yaml --target @URL6@ --users 10 --no-progress)
+# A ticket over IPv6: the default ticket URL is http://[::1]:PORT/api/websocket/ticket.
+add_test(NAME it.ipv6.ticket COMMAND ${GP_WITH} --server-arg --listen --server-arg ::1
+  --expect-exit 0 --expect-line "20 of 20 users passed"
+  -- ${GP_BIN} run ${GP_SCN}/netra_staging.yaml --target @URL6@ --users 20 --no-progress)
+set_tests_properties(it.ipv6.ticket PROPERTIES LABELS integration TIMEOUT 60
+  ENVIRONMENT "${GP_IT_ENV};NETRA_CARRIER=ticket")

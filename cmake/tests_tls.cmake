@@ -102,3 +102,12 @@ if(GP_NGINX)
 else()
   message(STATUS "nginx not found: the TLS tests behind nginx are skipped (apt-get install nginx-light)")
 endif()
+
+if(GP_NGINX)
+  # IPv6 over TLS: wss://[::1]:PORT/ws through nginx, the chain verified against the CA (lws
+  # 4.1.6 cannot check an IPv6 literal against the certificate's name: see runner.c).
+  gp_nginx(ipv6_ca_file "${GP_NGINX_CA}"
+    --expect-exit 0 --expect-line "10 of 10 users passed"
+    --expect-line "^target: +wss://\\[::1\\]:[0-9]+/ws$"
+    -- ${GP_BIN} run ${GP_TLS_VALID}/tls_ca.yaml --target @WSS6_URL@ --no-progress)
+endif()
