@@ -111,3 +111,21 @@ if(GP_NGINX)
     --expect-line "^target: +wss://\\[::1\\]:[0-9]+/ws$"
     -- ${GP_BIN} run ${GP_TLS_VALID}/tls_ca.yaml --target @WSS6_URL@ --no-progress)
 endif()
+
+if(GP_NGINX)
+  # Mutual TLS: nginx requires a client certificate issued by the throwaway CA (ssl_verify_client
+  # on). With target.client_cert/client_key every user passes; without, every upgrade gets
+  # nginx's HTTP 400 and the cause points at target.client_cert. The key never reaches output.
+  set(GP_MTLS --nginx-client-ca ${GP_TLS_DIR}/ca.pem)
+  gp_nginx(mtls_client_cert
+    "${GP_NGINX_CA};GOLDENPATH_CLIENT_CERT=${GP_TLS_DIR}/client.pem;GOLDENPATH_CLIENT_KEY=${GP_TLS_DIR}/client.key"
+    ${GP_MTLS} --expect-exit 0 --expect-line "10 of 10 users passed"
+    --expect-text "certificates verified, client certificate" --reject-text "PRIVATE KEY"
+    -- ${GP_BIN} run ${GP_TLS_VALID}/tls_mtls.yaml --target @WSS_URL@ --no-progress)
+  gp_nginx(mtls_no_client_cert "${GP_NGINX_CA}"
+    ${GP_MTLS} --expect-exit 1 --expect-line "FAIL.*GP-CONNECT"
+    --expect-text "upgrade refused: HTTP 400"
+    --expect-text "requires a client certificate answers 400 when none is sent: see target.client_cert"
+    -- ${GP_BIN} run ${GP_TLS_VALID}/tls_ca.yaml --target @WSS_URL@ --users 3 --timeout 5s
+       --no-progress)
+endif()

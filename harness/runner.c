@@ -2152,8 +2152,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (status == 0 || status == 101)
             status = classify_status(in);
         if (status > 0)
-            recordf(c, GP_FR_CONN_ERROR, status, "upgrade refused: HTTP %d (%s)", status,
-                    in ? (const char *)in : "no detail");
+            recordf(c, GP_FR_CONN_ERROR, status, "upgrade refused: HTTP %d (%s)%s", status,
+                    in ? (const char *)in : "no detail",
+                    /* nginx's answer to a missing client certificate, among others */
+                    status == 400 && c->r->tls && !c->r->s->target.client_cert
+                        ? "; a server that requires a client certificate answers 400 when "
+                          "none is sent: see target.client_cert"
+                        : "");
         else
             recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: %s",
                     explain_conn_error(c, in ? (const char *)in : NULL));
