@@ -21,7 +21,9 @@ set(GP_HOSTILE_MODES
   "drip|GP-CONNECT|sent no complete HTTP response"
   "flood|GP-R7-FRAMES|frames beyond the transcript bound"
   "huge_length|GP-COMPLETION|stalled mid-frame: a frame header promised"
-  "close_after_ready|GP-COMPLETION|connection lost without a close frame (1006)")
+  "close_after_ready|GP-COMPLETION|connection lost without a close frame (1006)"
+  "deflate_bomb|GP-R7-FRAMES|inflated past the limit from a permessage-deflate message"
+  "deflate_plain|GP-R7-FRAMES|set target.compression: none for this server")
 
 foreach(entry ${GP_HOSTILE_MODES})
   string(REPLACE "|" ";" parts "${entry}")

@@ -1031,11 +1031,26 @@ static void check_frames(ujudge *U)
             why = gp_asprintf("a binary frame of %zu bytes", fr->len);
             cause = GP_CAUSE_BINARY_FRAME;
             break;
-        case GP_FR_OVERSIZE:
-            why = gp_asprintf("a frame of %zu bytes, over the %zu-byte limit", fr->len,
-                              fr->code > 0 ? (size_t)fr->code : j->p->max_frame_bytes);
+        case GP_FR_NOTE:
+            /* Not the server's fault (RFC 7692 allows it), but the run cannot be judged:
+             * a failed check that says why and what to do, never a silent pass. */
+            if (fr->data && strcmp(fr->data, GP_NOTE_UNCOMPRESSED) == 0) {
+                why = gp_strdup(fr->data);
+                cause = GP_CAUSE_OTHER;
+            }
+            break;
+        case GP_FR_OVERSIZE: {
+            const gp_frame *nx = i + 1 < t->nframes ? &t->frames[i + 1] : NULL;
+            bool bomb = nx && nx->kind == GP_FR_NOTE && nx->data &&
+                        strcmp(nx->data, GP_NOTE_INFLATE_STOPPED) == 0;
+
+            why = gp_asprintf("a frame of %s%zu bytes, over the %zu-byte limit%s%s",
+                              bomb ? "at least " : "", fr->len,
+                              fr->code > 0 ? (size_t)fr->code : j->p->max_frame_bytes,
+                              bomb ? ": " : "", bomb ? nx->data : "");
             cause = GP_CAUSE_OVERSIZE_FRAME;
             break;
+        }
         case GP_FR_RECV_TEXT:
             U->applicable |= 1u << GP_RULE_R7_FRAMES;
             if (fi->oversize) {
@@ -1986,6 +2001,22 @@ static void judge_user(judge *j, size_t u)
         judge_run(&U, (int)k);
     check_late(&U);
     check_expects(&U);
+    for (i = 0; i < U.t->nframes; i++) {
+        const gp_frame *fr = &U.t->frames[i];
+
+        if (fr->kind == GP_FR_CONNECT && fr->data && strncmp(fr->data, "wss://", 6) == 0)
+            j->r->tls = true;
+        else if (fr->kind == GP_FR_CONNECTED)
+            j->r->connections++;
+        else if (fr->kind == GP_FR_NOTE && fr->data && i && U.t->frames[i - 1].kind == GP_FR_CONNECTED) {
+            bool yes = strncmp(fr->data, GP_NOTE_DEFLATE, strlen(GP_NOTE_DEFLATE)) == 0;
+
+            if (yes || strcmp(fr->data, GP_NOTE_NO_DEFLATE) == 0)
+                j->r->deflate_offered++;
+            if (yes)
+                j->r->deflate_negotiated++;
+        }
+    }
 
     ur->runs_expected = U.nruns;
     if (U.nruns == 0 && U.conn_failed && !U.conn_succeeded && j->sc) {
@@ -2066,6 +2097,10 @@ gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *cons
     }
     j.sc = scenario;
     j.h = health;
+    if (scenario) {
+        r->tls_insecure = scenario->target.insecure;
+        r->tls_client_cert = scenario->target.client_cert != NULL;
+    }
     j.ts = ts;
     j.n = n;
     j.r = r;

@@ -82,6 +82,12 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset)
         gp_results_add_tool(dst, src->tools[i].name, src->tools[i].count);
     dst->runs_total += src->runs_total;
     dst->runs_passed += src->runs_passed;
+    dst->connections += src->connections;
+    dst->deflate_offered += src->deflate_offered;
+    dst->deflate_negotiated += src->deflate_negotiated;
+    dst->tls |= src->tls;
+    dst->tls_insecure |= src->tls_insecure;
+    dst->tls_client_cert |= src->tls_client_cert;
 }
 
 /* Appends src's transcripts (users shifted by offset) to dst, within the report's bound.

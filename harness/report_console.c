@@ -333,6 +333,12 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     fprintf(out, "\nusers:    %u    duration: %.1f s    started: %sZ%s\n", s->meta.users,
             (double)s->meta.duration_us / 1e6, when,
             s->meta.interrupted ? "    INTERRUPTED before the end" : "");
+    {
+        char link[200];
+
+        gp_rep_connection_line(r, link, sizeof link);
+        fprintf(out, "link:     %s\n", link);
+    }
     if (gp_rep_health_known(s->meta.health))
         harness_line(out, s->meta.health);
     /* The inconclusive column appears only when there is something in it, so the table of an

@@ -405,6 +405,14 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
                   "<div class=\"card\"><b>%.1f s</b>duration</div>"
                   "<div class=\"card\"><b>%zu/%zu</b>runs passed</div></div>\n",
                   (double)s->meta.duration_us / 1e6, res->runs_passed, res->runs_total);
+    {
+        char link[200];
+
+        gp_rep_connection_line(res, link, sizeof link);
+        gp_rep_puts(r, "<p>Connection: ");
+        esc(r, link);
+        gp_rep_puts(r, "</p>\n");
+    }
     if (gp_results_inconclusive(res))
         gp_rep_puts(r, "<p class=\"skip\">Some verdicts are inconclusive: the harness itself fell "
                        "behind while users waited, so those waits say nothing about the server. "

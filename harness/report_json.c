@@ -235,6 +235,13 @@ static json_t *scenario_json(const gp_suite *s)
                   (json_int_t)upassed, "users_failed", (json_int_t)ufailed, "users_inconclusive",
                   (json_int_t)uinconclusive, "runs_total", (json_int_t)r->runs_total, "runs_passed",
                   (json_int_t)r->runs_passed));
+    json_object_set_new(
+        o, "connection",
+        json_pack("{s:b,s:b,s:b,s:I,s:I,s:I}", "tls", r->tls, "certificates_verified",
+                  r->tls && !r->tls_insecure, "client_certificate", r->tls && r->tls_client_cert,
+                  "connections", (json_int_t)r->connections, "deflate_offered",
+                  (json_int_t)r->deflate_offered, "deflate_negotiated",
+                  (json_int_t)r->deflate_negotiated));
     json_object_set_new(o, "rules", rules_json(r));
     json_object_set_new(o, "user_results", users_json(r));
     json_object_set_new(o, "causes", causes);

@@ -270,6 +270,16 @@ static void read_scenario(reader *rd, json_t *sj, size_t idx, gp_report_scenario
         r->runs_total = (size_t)mint(rd, summary, w, "runs_total");
         r->runs_passed = (size_t)mint(rd, summary, w, "runs_passed");
     }
+    v = json_object_get(sj, "connection"); /* optional: reports before it lack it */
+    if (json_is_object(v)) {
+        r->tls = json_is_true(json_object_get(v, "tls"));
+        r->tls_insecure = r->tls && json_is_false(json_object_get(v, "certificates_verified"));
+        r->tls_client_cert = json_is_true(json_object_get(v, "client_certificate"));
+        r->connections = (size_t)json_integer_value(json_object_get(v, "connections"));
+        r->deflate_offered = (size_t)json_integer_value(json_object_get(v, "deflate_offered"));
+        r->deflate_negotiated =
+            (size_t)json_integer_value(json_object_get(v, "deflate_negotiated"));
+    }
     read_rules(rd, sj, w, r);
     read_users(rd, sj, w, r);
     read_harness(rd, sj, w, &s->health);

@@ -448,6 +448,24 @@ size_t gp_results_user_frame(const gp_results *r, size_t user)
     return best;
 }
 
+void gp_rep_connection_line(const gp_results *r, char *buf, size_t size)
+{
+    int n;
+
+    n = snprintf(buf, size, "%s%s%s", r->tls ? "wss" : "ws",
+                 !r->tls               ? ""
+                 : r->tls_insecure     ? ", certificates NOT verified (target.insecure)"
+                                       : ", certificates verified",
+                 r->tls && r->tls_client_cert ? ", client certificate" : "");
+    if (n < 0 || (size_t)n >= size)
+        return;
+    if (r->deflate_offered)
+        snprintf(buf + n, size - (size_t)n, "; permessage-deflate on %zu of %zu connections",
+                 r->deflate_negotiated, r->deflate_offered);
+    else if (r->connections)
+        snprintf(buf + n, size - (size_t)n, "; compression off");
+}
+
 bool gp_rep_health_known(const gp_health *h)
 {
     return h && h->measured;

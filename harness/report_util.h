@@ -65,6 +65,11 @@ char *gp_frame_text(const gp_frame *f, size_t max);
  * then inconclusive ones); GP_NO_FRAME when none is known. */
 size_t gp_results_user_frame(const gp_results *r, size_t user);
 
+/* "wss, certificates NOT verified (target.insecure); permessage-deflate on 10 of 10
+ * connections": how the users were connected, in one line, for every human-readable report.
+ * An insecure run always says so. Writes into buf (always terminated). */
+void gp_rep_connection_line(const gp_results *r, char *buf, size_t size);
+
 /* True when h holds the harness's measurements (a run, or transcripts saved with them). */
 bool gp_rep_health_known(const gp_health *h);
 /* "loop lag p50 0.4 ms, p99 2.1 ms, max 5020.0 ms; CPU user 1.20 s, sys 0.31 s (38% busy);

@@ -124,6 +124,16 @@ typedef struct gp_results {
     size_t ntools;
     size_t runs_total;
     size_t runs_passed;
+    /* How the users were connected, from the transcripts (and the scenario's TLS settings):
+     * upgrades that succeeded, those that offered permessage-deflate and those where the
+     * server accepted it; whether any went over TLS, with certificate checks off
+     * (target.insecure), or with a client certificate. */
+    size_t connections;
+    size_t deflate_offered;
+    size_t deflate_negotiated;
+    bool tls;
+    bool tls_insecure;
+    bool tls_client_cert;
 } gp_results;
 
 gp_results *gp_results_new(size_t nusers);

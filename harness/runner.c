@@ -99,6 +99,7 @@ typedef struct route {
 typedef struct endpoint {
     bool tls;
     char host[256];
+    char host_hdr[260]; /* host as the Host header writes it: an IPv6 literal in brackets */
     char addr[256];
     int port;
     char *path;
@@ -157,6 +158,9 @@ typedef struct conn {
     bool established;
     bool request_sent; /* the upgrade request went out: TCP (and TLS) were up */
     char *subproto;    /* the selected subprotocol, or NULL; a jwt.<token> echo is long */
+    char deflate[128]; /* the permessage-deflate the server accepted (with its parameters),
+                          or empty: this attempt's frames arrive compressed */
+    bool inflate_stopped; /* a compressed message inflated past the cap: closing */
     int peer_close_code;
     char peer_close_reason[124];
     bool want_close;
@@ -228,6 +232,7 @@ typedef struct runner {
     char *url_redacted;
     bool tls;
     char host[256];
+    char host_hdr[260]; /* host as the Host header and URLs write it: IPv6 in brackets */
     char addr[256]; /* an IP literal, or the host when it did not resolve */
     int port;
     char *path;          /* with leading '/', query included */
@@ -420,6 +425,15 @@ char *gp_runner_proxy(const gp_scenario *s, const char *url)
     return d;
 }
 
+/* Writes host as a Host header (and a URL) needs it: an IPv6 literal in brackets. */
+static void host_header(const char *host, char *out, size_t size)
+{
+    if (strchr(host, ':'))
+        snprintf(out, size, "[%s]", host);
+    else
+        snprintf(out, size, "%s", host);
+}
+
 static int parse_target(runner *r, const char *url, gp_err *err)
 {
     char *copy = gp_strdup(url);
@@ -479,6 +493,7 @@ static int parse_target(runner *r, const char *url, gp_err *err)
         return -1;
     }
     snprintf(r->host, sizeof r->host, "%s", address);
+    host_header(r->host, r->host_hdr, sizeof r->host_hdr);
     r->port = port;
     r->path = gp_asprintf("/%s", path ? path : "");
 
@@ -718,6 +733,32 @@ static void queue_clear(conn *c)
  * ping steps and timeouts are what a run needs. */
 static const lws_retry_bo_t no_keepalive = {0};
 
+/* The client TLS flags for a target, shared by the WebSocket and the HTTP requests. With
+ * insecure, libwebsockets 4.1 needs ALLOW_INSECURE besides SELFSIGNED for a leaf issued by a
+ * CA it does not know ("unable to get local issuer certificate"): a lab's private CA. */
+static int tls_flags(const gp_target *tg, const char *host)
+{
+    int f = LCCSCF_USE_SSL;
+
+    /* lws 4.1.6 cuts the TLS host name at its first ':' (to drop a port), so it cannot check
+     * an IPv6 literal against the certificate: the chain is verified, the name is not. */
+    if (strchr(host, ':'))
+        f |= LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
+    if (tg->insecure)
+        f |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+             LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+    return f;
+}
+
+/* OpenSSL's verify failures reach us only as "connect SSL err 1: error:00000001:...": say
+ * what to do about it, keeping the original. Returns r->explained. */
+static const char *tls_explain(runner *r, const char *in)
+{
+    snprintf(r->explained, sizeof r->explained,
+             "TLS handshake failed (server certificate not trusted? see target.ca_file): %s", in);
+    return r->explained;
+}
+
 /* ---- HTTP requests in the loop (tickets, test-auth tokens) ---- */
 
 /* Parses an http(s) URL and resolves its host once. Problems are kept in ep->err and
@@ -738,6 +779,7 @@ static void endpoint_init(endpoint *ep, const char *url, const char *proxy)
     ep->tls = strcmp(prot, "https") == 0;
     ep->port = port;
     snprintf(ep->host, sizeof ep->host, "%s", address);
+    host_header(ep->host, ep->host_hdr, sizeof ep->host_hdr);
     ep->path = gp_asprintf("/%s", path ? path : "");
     if (route_init(&ep->route, proxy, ep->tls, ep->host, &ep->err) < 0) {
         free(copy);
@@ -911,20 +953,16 @@ static void http_start(conn *c, http_purpose purpose, const char *bearer)
     ci.vhost = ep->route.vh;
     ci.port = ep->port;
     ci.path = ep->path;
-    ci.host = ep->host;
-    ci.origin = ep->host;
+    ci.host = ep->host_hdr;
+    ci.origin = ep->host_hdr;
     ci.method = "POST";
     ci.alpn = "http/1.1";
     ci.protocol = "goldenpath-http";
     ci.userdata = h;
     ci.pwsi = &h->wsi;
     ci.retry_and_idle_policy = &no_keepalive;
-    if (ep->tls) {
-        ci.ssl_connection = LCCSCF_USE_SSL;
-        if (r->s->target.insecure)
-            ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                                 LCCSCF_ALLOW_EXPIRED;
-    }
+    if (ep->tls)
+        ci.ssl_connection = tls_flags(&r->s->target, ep->host);
     w = lws_client_connect_via_info(&ci);
     if (!w && !h->done)
         http_finish(h, "could not start the connection");
@@ -1008,7 +1046,9 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         h->wsi = NULL;
-        if (h->ep->route.proxied)
+        if (in && strncmp(in, "connect SSL err", 15) == 0)
+            http_finish(h, tls_explain(h->c->r, in));
+        else if (h->ep->route.proxied)
             http_finish(h, route_explain(&h->ep->route, h->ep->host, h->ep->port, in));
         else
             http_finish(h, in ? (const char *)in : "connection failed");
@@ -1108,6 +1148,8 @@ static void begin_connect(conn *c)
     c->rx_partial = false;
     free(c->subproto);
     c->subproto = NULL;
+    c->deflate[0] = '\0';
+    c->inflate_stopped = false;
     c->peer_close_code = 0;
     c->peer_close_reason[0] = '\0';
     c->want_close = false;
@@ -1117,7 +1159,7 @@ static void begin_connect(conn *c)
     free(c->ticket);
     c->ticket = NULL;
 
-    url_rec = gp_asprintf("%s://%s:%d%s", r->tls ? "wss" : "ws", r->host, r->port, r->path);
+    url_rec = gp_asprintf("%s://%s:%d%s", r->tls ? "wss" : "ws", r->host_hdr, r->port, r->path);
     {
         char *red = gp_url_redact(url_rec);
 
@@ -1197,8 +1239,8 @@ static void connect_next(conn *c)
     ci.vhost = r->troute.vh;
     ci.port = r->port;
     ci.path = path;
-    ci.host = r->host;
-    ci.origin = r->host;
+    ci.host = r->host_hdr;
+    ci.origin = r->host_hdr;
     ci.protocol = proto;
     ci.local_protocol_name = "goldenpath";
     ci.userdata = c;
@@ -1206,12 +1248,8 @@ static void connect_next(conn *c)
     ci.retry_and_idle_policy = &no_keepalive;
     if (r->nsrc)
         ci.iface = r->src[c->index % r->nsrc];
-    if (r->tls) {
-        ci.ssl_connection = LCCSCF_USE_SSL;
-        if (tg->insecure)
-            ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                                 LCCSCF_ALLOW_EXPIRED;
-    }
+    if (r->tls)
+        ci.ssl_connection = tls_flags(tg, r->host);
     if (r->resolve_err) {
         free(path);
         free(proto);
@@ -1954,6 +1992,8 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
         on_text(c, len ? in : "", len);
         return;
     }
+    if (c->inflate_stopped)
+        return;
     if (lws_is_first_fragment(wsi)) {
         gp_buf_reset(&c->rx);
         c->rx.max = max;
@@ -1966,6 +2006,27 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
         c->rx_oversize = true;
         gp_buf_cleanup(&c->rx);
         gp_buf_init(&c->rx, max);
+    }
+    /* Compressed, the sizes that count are inflated ones, and a small frame can inflate
+     * without end (a decompression bomb): stop at the cap instead of inflating the rest.
+     * Returning nonzero here would not do: lws 4.1.6 ignores it while it drains inflated
+     * data and then spins in that drain loop for ever (lib/roles/ws/client-ws.c). Killing
+     * the connection from the next service pass stops it after the bytes already read. */
+    if (c->deflate[0] && (c->rx_oversize || (c->rx_binary && c->rx_seen > max))) {
+        gp_transcript_add(c->t, GP_FR_OVERSIZE, now_rel(c->r), (int)(max > INT32_MAX ? 0 : max),
+                          NULL, c->rx_seen);
+        record(c, GP_FR_NOTE, -1, GP_NOTE_INFLATE_STOPPED);
+        gp_buf_cleanup(&c->rx);
+        gp_buf_init(&c->rx, max);
+        c->rx_partial = false;
+        c->inflate_stopped = true;
+        c->want_close = true;
+        c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+        c->close_reason = "message too big";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                         (unsigned char *)"message too big", 15);
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
     }
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi)) {
         c->rx_partial = true;
@@ -2100,12 +2161,8 @@ static const char *explain_conn_error(conn *c, const char *in)
         return "the server closed the connection before completing the WebSocket upgrade "
                "(read failed)";
     /* OpenSSL's verify failures reach us only as "connect SSL err 1: error:00000001:..." */
-    if (strncmp(in, "connect SSL err", 15) == 0) {
-        snprintf(c->r->explained, sizeof c->r->explained,
-                 "TLS handshake failed (server certificate not trusted? see target.ca_file): %s",
-                 in);
-        return c->r->explained;
-    }
+    if (strncmp(in, "connect SSL err", 15) == 0)
+        return tls_explain(c->r, in);
     if (strcmp(in, "Unable to connect") == 0 && !c->request_sent) {
         if (source_problem(c))
             return c->r->explained;
@@ -2126,11 +2183,26 @@ static int classify_status(const char *in)
     return 0;
 }
 
+/* Our side of permessage-deflate, set before the server's answer is applied: our few small
+ * messages need no 32 KiB window, and a smaller one than agreed is always allowed (RFC 7692
+ * 7.1.2.2), so deflating costs a few KiB per user instead of about 256 KiB. Inflating uses
+ * the window the server chose. */
+static int ext_defaults(const char *ext, char *buf, size_t size)
+{
+    if (ext && buf && strcmp(ext, "permessage-deflate") == 0)
+        snprintf(buf, size, "client_max_window_bits=9; mem_level=1");
+    return 0;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
-    conn *c = user && *(const uint32_t *)user == CONN_MAGIC ? user : NULL;
+    conn *c;
 
+    /* Here user is the extension's name, not our conn. */
+    if (reason == LWS_CALLBACK_WS_EXT_DEFAULTS)
+        return ext_defaults(user, in, len);
+    c = user && *(const uint32_t *)user == CONN_MAGIC ? user : NULL;
     /* lws may deliver an HTTP request's wsi callbacks (WSI_DESTROY) here: hand them over. */
     if (user && *(const uint32_t *)user == HTTP_MAGIC)
         return http_callback(wsi, reason, user, in, len);
@@ -2171,6 +2243,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
     }
     case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+        if (c && lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) > 0 &&
+            lws_hdr_copy(wsi, c->deflate, sizeof c->deflate, WSI_TOKEN_EXTENSIONS) > 0 &&
+            strncmp(c->deflate, "permessage-deflate", 18) != 0)
+            c->deflate[0] = '\0';
         if (c && lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) > 0) {
             int n = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) + 1;
 
@@ -2194,6 +2270,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             record(c, GP_FR_CONNECTED, 0, "jwt.<redacted>");
         else
             record(c, GP_FR_CONNECTED, 0, c->subproto && c->subproto[0] ? c->subproto : NULL);
+        if (c->deflate[0])
+            recordf(c, GP_FR_NOTE, -1, "%s %s", GP_NOTE_DEFLATE, c->deflate);
+        else if (c->r->s->target.compression == GP_COMPRESSION_DEFLATE)
+            record(c, GP_FR_NOTE, -1, GP_NOTE_NO_DEFLATE);
         break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
         int status;
@@ -2205,8 +2285,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (status == 0 || status == 101)
             status = classify_status(in);
         if (status > 0)
-            recordf(c, GP_FR_CONN_ERROR, status, "upgrade refused: HTTP %d (%s)", status,
-                    in ? (const char *)in : "no detail");
+            recordf(c, GP_FR_CONN_ERROR, status, "upgrade refused: HTTP %d (%s)%s", status,
+                    in ? (const char *)in : "no detail",
+                    /* nginx's answer to a missing client certificate, among others */
+                    status == 400 && c->r->tls && !c->r->s->target.client_cert
+                        ? "; a server that requires a client certificate answers 400 when "
+                          "none is sent: see target.client_cert"
+                        : "");
         else
             recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: %s",
                     explain_conn_error(c, in ? (const char *)in : NULL));
@@ -2218,10 +2303,30 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             connect_failed(c);
         break;
     }
-    case LWS_CALLBACK_CLIENT_RECEIVE:
-        if (c)
-            on_receive(c, wsi, in, len);
+    case LWS_CALLBACK_CLIENT_RECEIVE: {
+        /* lws 4.1.6's client, with permessage-deflate active, hands an uncompressed data
+         * message (RSV1 clear, which RFC 7692 allows) to us again and again for ever
+         * (lib/roles/ws/client-parser-ws.c ignores PMDR_NOTHING_WE_SHOULD_DO). Take it once,
+         * then close: a bounded, explained failure instead of a hang. */
+        bool plain;
+
+        if (!c)
+            break;
+        plain = c->deflate[0] && lws_is_first_fragment(wsi) &&
+                !(lws_get_reserved_bits(wsi) & 0x40);
+        on_receive(c, wsi, in, len);
+        if (plain && !c->inflate_stopped) {
+            record(c, GP_FR_NOTE, -1, GP_NOTE_UNCOMPRESSED);
+            c->inflate_stopped = true;
+            c->want_close = true;
+            c->close_code = LWS_CLOSE_STATUS_UNEXPECTED_CONDITION;
+            c->close_reason = "uncompressed message with permessage-deflate";
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+                             (unsigned char *)c->close_reason, strlen(c->close_reason));
+            return -1;
+        }
         break;
+    }
     case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
         if (!c)
             break;
@@ -2298,6 +2403,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     return 0;
 }
+
+/* What the upgrade offers when target.compression is deflate, as a browser does: lws's own
+ * permessage-deflate, which inflates into a bounded buffer (1 KiB, capped by RX_CHUNK) and
+ * hands us the inflated message in pieces. */
+static const struct lws_extension deflate_exts[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate,
+     "permessage-deflate; client_max_window_bits"},
+    {NULL, NULL, NULL},
+};
 
 static const struct lws_protocols protocols[] = {
     {"goldenpath", callback, 0, RX_CHUNK, 0, NULL, 0},
@@ -2536,7 +2650,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     if (r.s->target.carrier == GP_CARRIER_TICKET) {
         char *u = r.s->target.ticket_url ? gp_strdup(r.s->target.ticket_url)
                                          : gp_asprintf("%s://%s:%d/api/websocket/ticket",
-                                                       r.tls ? "https" : "http", r.host, r.port);
+                                                       r.tls ? "https" : "http", r.host_hdr, r.port);
 
         endpoint_init(&r.ticket_ep, u, r.s->target.proxy);
         free(u);
@@ -2583,6 +2697,10 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     /* fd_limit_per_thread stays 0: libwebsockets then sizes its fd table from the (raised)
      * fd limit and finds a wsi by indexing it, instead of scanning every slot. */
     info.client_ssl_ca_filepath = r.s->target.ca_file;
+    info.client_ssl_cert_filepath = r.s->target.client_cert;
+    info.client_ssl_private_key_filepath = r.s->target.client_key;
+    if (r.s->target.compression == GP_COMPRESSION_DEFLATE)
+        info.extensions = deflate_exts;
     /* Our own timers bound every wait; libwebsockets' connect timeout is only a backstop,
      * long enough that a stalled harness does not turn into a connect failure. */
     info.timeout_secs = (unsigned)(r.to.connect_us / LWS_US_PER_SEC + 60);

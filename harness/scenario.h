@@ -12,6 +12,11 @@
 #include "outcome.h"
 
 /* Where a user's credential travels. */
+typedef enum gp_compression {
+    GP_COMPRESSION_DEFLATE, /* offer permessage-deflate with client_max_window_bits (default) */
+    GP_COMPRESSION_NONE     /* offer no extension */
+} gp_compression;
+
 typedef enum gp_carrier {
     GP_CARRIER_BEARER,      /* Authorization: Bearer <token> (default) */
     GP_CARRIER_SUBPROTOCOL, /* Sec-WebSocket-Protocol: jwt-auth, jwt.<token> */
@@ -53,7 +58,10 @@ typedef struct gp_target {
     gp_carrier carrier;
     bool subprotocol_base64; /* encode the token base64url inside jwt.<token> */
     char *ca_file;           /* extra CA for wss, or NULL */
-    bool insecure;           /* accept self-signed/mismatched certificates (lab only) */
+    bool insecure;           /* accept certificates that do not verify (lab only) */
+    char *client_cert;       /* PEM client certificate for mutual TLS, or NULL; with client_key */
+    char *client_key;        /* its PEM private key, or NULL */
+    gp_compression compression; /* what the upgrade offers (default permessage-deflate) */
     char *ticket_url;        /* TICKET: http(s) URL of the ticket endpoint; NULL means the
                                 target's host with /api/websocket/ticket */
     char *proxy;             /* http:// proxy URL, "none", or NULL for the environment's

@@ -931,6 +931,7 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
 {
     static const char *const carriers[] = {"bearer", "subprotocol", "query", "none", "ticket"};
     static const char *const encodings[] = {"raw", "base64url"};
+    static const char *const compressions[] = {"deflate", "none"};
     gp_target *t = &ld->s->target;
     char buf[80];
     int e;
@@ -995,6 +996,16 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
     }
     if (!strcmp(key, "ca_file"))
         return get_file(ld, v, "target.ca_file", &t->ca_file);
+    if (!strcmp(key, "client_cert"))
+        return get_file(ld, v, "target.client_cert", &t->client_cert);
+    if (!strcmp(key, "client_key"))
+        return get_file(ld, v, "target.client_key", &t->client_key);
+    if (!strcmp(key, "compression")) {
+        if (get_enum(ld, v, "target.compression", compressions, COUNT(compressions), &e) < 0)
+            return -1;
+        t->compression = (gp_compression)e;
+        return 0;
+    }
     if (!strcmp(key, "ticket_url")) {
         if (get_nonempty(ld, v, "target.ticket_url", &t->ticket_url) < 0)
             return -1;
@@ -1024,7 +1035,9 @@ static int load_target(loader *ld, yaml_node_t *k, yaml_node_t *v)
 {
     static const char *const keys[] = {
         "url",     "headers",  "subprotocols", "carrier", "subprotocol_encoding",
-        "ca_file", "insecure", "ticket_url", "proxy"};
+        "ca_file", "insecure", "ticket_url",   "client_cert", "client_key",
+        "compression", "proxy"};
+    gp_target *t = &ld->s->target;
     char buf[80];
 
     if (v->type != YAML_MAPPING_NODE)
@@ -1032,8 +1045,10 @@ static int load_target(loader *ld, yaml_node_t *k, yaml_node_t *v)
                     describe(v, buf, sizeof buf));
     if (each_pair(ld, v, "target", keys, COUNT(keys), target_pair, NULL) < 0)
         return -1;
-    if (!ld->s->target.url)
+    if (!t->url)
         return fail(ld, k, "missing required key 'url' in target");
+    if (!t->client_cert != !t->client_key)
+        return fail(ld, k, "target: give both client_cert and client_key, or neither");
     return 0;
 }
 

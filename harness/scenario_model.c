@@ -138,6 +138,8 @@ void gp_scenario_free(gp_scenario *s)
         free(s->target.subprotocols[i]);
     free(s->target.subprotocols);
     free(s->target.ca_file);
+    free(s->target.client_cert);
+    free(s->target.client_key);
     free(s->auth.secret_env);
     json_decref(s->auth.claims);
     free(s->auth.token_env);

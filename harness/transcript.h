@@ -28,6 +28,19 @@ typedef enum gp_frame_kind {
     GP_FR_NOTE         /* free text from the runner, e.g. "reconnecting" */
 } gp_frame_kind;
 
+/* Notes the runner writes and the judge reads (prefixes of GP_FR_NOTE data). After a
+ * GP_FR_CONNECTED, one of the first two when compression was offered; the third follows a
+ * GP_FR_OVERSIZE when a compressed message inflated past the cap. */
+#define GP_NOTE_DEFLATE "compression: negotiated"
+#define GP_NOTE_NO_DEFLATE "compression: permessage-deflate offered; the server did not accept it"
+#define GP_NOTE_UNCOMPRESSED                                                                    \
+    "the server sent an uncompressed message on a permessage-deflate connection, which "      \
+    "libwebsockets 4.1.6 cannot get past: the connection was closed (set "                    \
+    "target.compression: none for this server)"
+#define GP_NOTE_INFLATE_STOPPED                                                                 \
+    "inflated past the limit from a permessage-deflate message (a decompression bomb?); "      \
+    "inflating stopped and the connection closed"
+
 typedef struct gp_frame {
     gp_frame_kind kind;
     int64_t t_us; /* monotonic, microseconds since the whole run began */
