@@ -22,8 +22,7 @@ set(GP_HOSTILE_MODES
   "flood|GP-R7-FRAMES|frames beyond the transcript bound"
   "huge_length|GP-COMPLETION|stalled mid-frame: a frame header promised"
   "close_after_ready|GP-COMPLETION|connection lost without a close frame (1006)"
-  "deflate_bomb|GP-R7-FRAMES|inflated past the limit from a permessage-deflate message"
-  "deflate_plain|GP-R7-FRAMES|set target.compression: none for this server")
+  "deflate_bomb|GP-R7-FRAMES|inflated past the limit from a permessage-deflate message")
 
 foreach(entry ${GP_HOSTILE_MODES})
   string(REPLACE "|" ";" parts "${entry}")
@@ -40,6 +39,22 @@ foreach(entry ${GP_HOSTILE_MODES})
   set_tests_properties(it.hostile.${mode} PROPERTIES LABELS integration TIMEOUT 60
                        ENVIRONMENT "${GP_HOSTILE_ENV}")
 endforeach()
+
+# An uncompressed message on a permessage-deflate connection is allowed (RFC 7692), but
+# libwebsockets 4.1.6 cannot read on past it, so the harness closes the connection: that is
+# the harness's limit, not the server's fault. Inconclusive (exit 3) with the way out, never
+# a failed check.
+add_test(NAME it.hostile.deflate_plain
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/with-refserver --server ${GP_HOSTILE}
+    --server-arg --mode --server-arg deflate_plain
+    --limit 20 --expect-exit 3 --expect-line "INC\\? GP-R7-FRAMES"
+    --expect-text "set target.compression: none for this server"
+    --expect-text "the harness could not judge these users" --reject-text "FAIL GP-"
+    --reject-text "fewer users per process"
+    -- ${GP_BIN} run ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml --target @URL@
+       --users 5 --timeout 2s --no-progress)
+set_tests_properties(it.hostile.deflate_plain PROPERTIES LABELS integration TIMEOUT 60
+                     ENVIRONMENT "${GP_HOSTILE_ENV}")
 
 # The fixture itself: --help works and an unknown mode is a usage error.
 add_test(NAME it.hostile.fixture_help COMMAND ${GP_HOSTILE} --help)

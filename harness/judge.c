@@ -286,6 +286,11 @@ typedef struct ujudge {
     bool conn_real_failure; /* ... and not only by a timeout during a stall of the harness */
     int64_t conn_stall_lag; /* the lag of such a stall */
     char *conn_why;
+    /* The frame (a GP_NOTE_UNCOMPRESSED note) from which the harness itself, not the server,
+     * cut the connection: libwebsockets 4.1.6 cannot read on past an uncompressed message
+     * on a permessage-deflate connection. GP_NO_FRAME when it did not. Every verdict from
+     * there on (or without a frame of its own) is inconclusive: not the server's doing. */
+    size_t harness_cut;
 } ujudge;
 
 static const char *uid_of(const judge *j, int owner)
@@ -298,6 +303,17 @@ static const char *uid_of(const judge *j, int owner)
 static void ufail(ujudge *U, gp_rule rule, int run, int step, size_t frame, const char *expected,
                   const char *received)
 {
+    if (U->harness_cut != GP_NO_FRAME && (frame == GP_NO_FRAME || frame >= U->harness_cut)) {
+        U->applicable |= 1u << rule;
+        if (run >= 0 && (size_t)run < U->nruns)
+            U->runs[run].inconclusive = true;
+        gp_results_mark_inconclusive(
+            U->j->r, rule, U->u, step, frame, expected, received,
+            "the harness closed the connection: libwebsockets 4.1.6 cannot read on past an "
+            "uncompressed message on a permessage-deflate connection (RFC 7692 allows it); not "
+            "a server verdict: set target.compression: none for this server");
+        return;
+    }
     U->applicable |= 1u << rule;
     if (run >= 0 && (size_t)run < U->nruns)
         U->runs[run].failed = true;
@@ -1033,7 +1049,8 @@ static void check_frames(ujudge *U)
             break;
         case GP_FR_NOTE:
             /* Not the server's fault (RFC 7692 allows it), but the run cannot be judged:
-             * a failed check that says why and what to do, never a silent pass. */
+             * an inconclusive verdict (see ufail) that says why and what to do, never a
+             * silent pass. */
             if (fr->data && strcmp(fr->data, GP_NOTE_UNCOMPRESSED) == 0) {
                 why = gp_strdup(fr->data);
                 cause = GP_CAUSE_OTHER;
@@ -1992,6 +2009,13 @@ static void judge_user(judge *j, size_t u)
     ur->index = U.t->user_index;
     ur->user_id = gp_strdup(U.t->user_id ? U.t->user_id : "");
     U.f = gp_calloc(U.t->nframes ? U.t->nframes : 1, sizeof *U.f);
+    U.harness_cut = GP_NO_FRAME;
+    for (i = 0; i < U.t->nframes; i++)
+        if (U.t->frames[i].kind == GP_FR_NOTE && U.t->frames[i].data &&
+            strcmp(U.t->frames[i].data, GP_NOTE_UNCOMPRESSED) == 0) {
+            U.harness_cut = i;
+            break;
+        }
     parse_frames(&U);
     find_windows(&U);
     track_connection(&U);

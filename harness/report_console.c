@@ -152,9 +152,20 @@ static void inconclusive_rule(FILE *out, const gp_suite *s, gp_rule rule, const 
 
     fprintf(out, "\n%s%s%s  INCONCLUSIVE for %zu of %zu users: %s\n", st->bold, gp_rule_id(rule),
             st->off, rr->inconclusive, rr->checked, gp_rule_title(rule));
-    fprintf(out, "  the harness itself fell behind while these users waited: no verdict on the "
-                 "server\n");
-    fprintf(out, "  %shint:%s %s\n", st->bold, st->off, GP_INCONCLUSIVE_HINT);
+    /* A stall of the harness's loop is the usual reason, with its own hint; a connection the
+     * harness had to cut (see each cause) is the other. */
+    for (i = 0; i < rr->ninconclusive; i++)
+        if (!rr->inconclusive_examples[i].cause ||
+            strstr(rr->inconclusive_examples[i].cause, "stalled"))
+            break;
+    if (i < rr->ninconclusive || !rr->ninconclusive) {
+        fprintf(out, "  the harness itself fell behind while these users waited: no verdict on "
+                     "the server\n");
+        fprintf(out, "  %shint:%s %s\n", st->bold, st->off, GP_INCONCLUSIVE_HINT);
+    } else {
+        fprintf(out, "  the harness could not judge these users (the cause says why): no verdict "
+                     "on the server\n");
+    }
     for (i = 0; i < shown; i++) {
         const gp_failure *f = &rr->inconclusive_examples[i];
 

@@ -238,6 +238,8 @@ static void build_line(builder *b, const char *line)
     } else if (strcmp(cmd, "connerr") == 0) {
         sscanf(rest, "%255s %n", arg, &n);
         add(b, GP_FR_CONN_ERROR, atoi(arg), rest + n, 0);
+    } else if (strcmp(cmd, "plainmsg") == 0) {
+        add(b, GP_FR_NOTE, -1, GP_NOTE_UNCOMPRESSED, 0);
     } else if (strcmp(cmd, "expect_ok") == 0) {
         add(b, GP_FR_EXPECT_OK, STEP_EXPECT, "3", 0);
     } else if (strcmp(cmd, "expect_fail") == 0) {
@@ -1357,6 +1359,42 @@ static void test_judge_stall_only_excuses_its_own_window(void **state)
     gp_scenario_free(sc);
 }
 
+/* libwebsockets 4.1.6 cannot read on past an uncompressed message on a deflate connection,
+ * so the runner closes it: what follows is the harness's doing, inconclusive, never failed;
+ * what the server did wrong before it still fails. */
+static void test_judge_harness_cut_is_inconclusive(void **state)
+{
+    static const char *const cut[] = {"connect", "send", "ev agent_started", "ev agent_thinking",
+                                       "plainmsg", "end timeout",
+                                       "closed 1011 closed by us: 1011 uncompressed", NULL};
+    static const char *const bad_then_cut[] = {
+        "connect", "send", "ev agent_thinking", "ev agent_started", "plainmsg",
+        "end timeout", "closed 1011 closed by us: 1011 uncompressed", NULL};
+    gp_scenario *sc = scenario_new();
+    gp_transcript *t = build(0, cut);
+    gp_results *r = gp_judge_run(sc, &t, 1);
+
+    (void)state;
+    assert_int_equal(failed_mask(r), 0);
+    assert_true(inconclusive_mask(r) & R(GP_RULE_R7_FRAMES));
+    assert_true(inconclusive_mask(r) & R(GP_RULE_COMPLETION));
+    assert_true(gp_results_passed(r));
+    assert_true(gp_results_inconclusive(r));
+    assert_non_null(strstr(r->rules[GP_RULE_COMPLETION].inconclusive_examples[0].cause,
+                           "set target.compression: none"));
+    assert_counts_add_up(r);
+    gp_results_free(r);
+    gp_transcript_free(t);
+
+    t = build(0, bad_then_cut);
+    r = gp_judge_run(sc, &t, 1);
+    assert_true(failed_mask(r) & R(GP_RULE_R1_START));
+    assert_false(gp_results_passed(r));
+    gp_results_free(r);
+    gp_transcript_free(t);
+    gp_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1369,6 +1407,7 @@ int main(void)
         cmocka_unit_test(test_judge_stall_makes_timing_inconclusive),
         cmocka_unit_test(test_judge_stall_excuses_no_order_fault),
         cmocka_unit_test(test_judge_stall_only_excuses_its_own_window),
+        cmocka_unit_test(test_judge_harness_cut_is_inconclusive),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
