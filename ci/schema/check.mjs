@@ -59,7 +59,25 @@ if (schema.$id !== SCHEMA_ID) fail(`scenarios/schema.json: $id is ${schema.$id},
 if (schema.$schema !== 'https://json-schema.org/draft/2020-12/schema') fail('scenarios/schema.json: $schema is not draft 2020-12');
 const ajv = new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true });
 addFormats(ajv);
+// yaml-language-server's message for a failed pattern: an annotation to Ajv, which checks nothing.
+ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
 const validate = ajv.compile(schema);
+
+// Every key has help for the editor's hover and completion: a title and a description on each
+// property, or on the definition it refers to.
+(function keysHaveHelp(node, where) {
+  if (!node || typeof node !== 'object') return;
+  if (node.properties && typeof node.properties === 'object') {
+    for (const [key, sub] of Object.entries(node.properties)) {
+      if (sub === false) continue; // a key forbidden in this case (auth keys of another kind)
+      let s = sub;
+      if (s.$ref && !(s.title && s.description)) s = s.$ref.split('/').slice(1).reduce((o, k) => o?.[k], schema) ?? {};
+      if (!s.title || !s.description) fail(`scenarios/schema.json: ${where}/properties/${key} has no title or description`);
+    }
+  }
+  for (const [k, v] of Object.entries(node))
+    if (k !== 'if' && v && typeof v === 'object') keysHaveHelp(v, `${where}/${k}`); // an if only tests
+})(schema, '#');
 
 // Parses YAML as an editor does. Returns { docs: [values], error: text|null }.
 function readYaml(text) {
