@@ -76,7 +76,7 @@ const validate = ajv.compile(schema);
     }
   }
   for (const [k, v] of Object.entries(node))
-    if (k !== 'if' && v && typeof v === 'object') keysHaveHelp(v, `${where}/${k}`); // an if only tests
+    if (k !== 'if' && k !== 'then' && v && typeof v === 'object') keysHaveHelp(v, `${where}/${k}`); // conditions only
 })(schema, '#');
 
 // Parses YAML as an editor does. Returns { docs: [values], error: text|null }.
