@@ -23,6 +23,7 @@
 #include "jwt.h"
 #include "match.h"
 #include "report_util.h"
+#include "secrets.h"
 #include "template.h"
 #include "timerheap.h"
 
@@ -222,6 +223,7 @@ typedef struct runner {
 
     const char *secret;  /* from the environment; never recorded */
     gp_jwt_key *jwt_key; /* the secret, keyed once for minting every user's token */
+    gp_secrets *secrets; /* every credential of the run, redacted by value from every frame */
     char **file_tokens;
     size_t nfile_tokens;
 
@@ -248,9 +250,25 @@ static int64_t now_rel(const runner *r)
     return gp_now_us() - r->t0;
 }
 
+/* Every text kept in a transcript passes through here first: a credential of the run (any
+ * user's, a server may echo one on another user's connection) becomes GP_SECRET_MARKER, so
+ * nothing downstream (judge, reporters, saved transcripts) ever holds one, and offline judging
+ * sees what the live run saw. Returns text, or the redacted copy, also in *owned (free()). */
+static const char *scrub(const runner *r, const char *text, size_t *len, char **owned)
+{
+    *owned = text ? gp_secrets_redact(r->secrets, text, *len, len) : NULL;
+    return *owned ? *owned : text;
+}
+
 static size_t record(conn *c, gp_frame_kind kind, int code, const char *data)
 {
-    return gp_transcript_add(c->t, kind, now_rel(c->r), code, data, data ? strlen(data) : 0);
+    size_t len = data ? strlen(data) : 0, idx;
+    char *owned;
+
+    data = scrub(c->r, data, &len, &owned);
+    idx = gp_transcript_add(c->t, kind, now_rel(c->r), code, data, len);
+    free(owned);
+    return idx;
 }
 
 static void recordf(conn *c, gp_frame_kind kind, int code, const char *fmt, ...)
@@ -457,6 +475,14 @@ static char *mint(conn *c, const char *secret, bool expired, gp_err *err)
     return tok;
 }
 
+/* Adds a credential to the run's set (redacted from every frame from now on); returns it. */
+static char *remember(runner *r, char *v)
+{
+    if (v)
+        gp_secrets_add(r->secrets, v, strlen(v));
+    return v;
+}
+
 /* The token a connect step presents; NULL for none. */
 static char *credential_token(conn *c, gp_credential cred)
 {
@@ -473,9 +499,9 @@ static char *credential_token(conn *c, gp_credential cred)
     case GP_CRED_WRONG_SECRET:
         memcpy(wrong, "wrong-", 6);
         random_hex(wrong + 6, 16);
-        return mint(c, wrong, false, &err);
+        return remember(c->r, mint(c, wrong, false, &err));
     case GP_CRED_EXPIRED:
-        return mint(c, c->r->secret ? c->r->secret : "unset", true, &err);
+        return remember(c->r, mint(c, c->r->secret ? c->r->secret : "unset", true, &err));
     }
     return NULL;
 }
@@ -697,7 +723,7 @@ static void http_finish(http_req *h, const char *err)
             goto failed;
         }
         free(c->ticket);
-        c->ticket = gp_strdup(val);
+        c->ticket = remember(c->r, gp_strdup(val));
         record(c, GP_FR_NOTE, c->connect_step, "ticket obtained");
     } else {
         const char *uid = json_member(root, "user", "id");
@@ -710,7 +736,7 @@ static void http_finish(http_req *h, const char *err)
             goto failed;
         }
         free(c->token);
-        c->token = gp_strdup(val);
+        c->token = remember(c->r, gp_strdup(val));
         if (uid && *uid) {
             /* The server's id for this user is what its events must carry (GP-R5). */
             free(c->user_id);
@@ -1506,7 +1532,7 @@ static bool expect_backlog(conn *c)
     return false;
 }
 
-static void on_text(conn *c, const char *text, size_t len)
+static void on_clean_text(conn *c, const char *text, size_t len)
 {
     size_t idx = gp_transcript_add(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, text, len);
     gp_event ev;
@@ -1558,6 +1584,17 @@ static void on_text(conn *c, const char *text, size_t len)
         break;
     }
     json_decref(ev.root);
+}
+
+/* A received text frame: kept and acted on redacted, so the live steps match what the saved
+ * transcript will show. */
+static void on_text(conn *c, const char *text, size_t len)
+{
+    char *owned;
+
+    text = scrub(c->r, text, &len, &owned);
+    on_clean_text(c, text, len);
+    free(owned);
 }
 
 /* A wait that expires while a frame is half received is a server that stalled mid-frame (a
@@ -1793,7 +1830,14 @@ static int write_next(conn *c, struct lws *wsi)
     if (!m)
         return 0;
     /* Record first: lws_write masks a client frame's payload in place. */
-    gp_transcript_add(c->t, GP_FR_SENT, now_rel(c->r), 0, (const char *)m->buf + LWS_PRE, m->len);
+    {
+        size_t len = m->len;
+        char *owned;
+        const char *text = scrub(c->r, (const char *)m->buf + LWS_PRE, &len, &owned);
+
+        gp_transcript_add(c->t, GP_FR_SENT, now_rel(c->r), 0, text, len);
+        free(owned);
+    }
     n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
     if (n < (int)m->len)
         return -1;
@@ -2220,6 +2264,7 @@ static int load_credentials(runner *r, gp_err *err)
                        "environment variable %s (the JWT secret) is not set", name);
             return -1;
         }
+        gp_secrets_add(r->secrets, r->secret, strlen(r->secret));
         r->jwt_key = gp_jwt_key_new(r->secret, strlen(r->secret), err);
         return r->jwt_key ? 0 : -1;
     }
@@ -2230,6 +2275,7 @@ static int load_credentials(runner *r, gp_err *err)
                        a->token_env ? a->token_env : "(none)");
             return -1;
         }
+        gp_secrets_add(r->secrets, getenv(a->token_env), strlen(getenv(a->token_env)));
         return 0;
     case GP_AUTH_TOKEN_FILE: {
         FILE *f = a->token_file ? fopen(a->token_file, "r") : NULL;
@@ -2246,7 +2292,7 @@ static int load_credentials(runner *r, gp_err *err)
                 continue;
             r->file_tokens =
                 gp_realloc(r->file_tokens, (r->nfile_tokens + 1) * sizeof *r->file_tokens);
-            r->file_tokens[r->nfile_tokens++] = gp_strdup(line);
+            r->file_tokens[r->nfile_tokens++] = remember(r, gp_strdup(line));
         }
         fclose(f);
         if (!r->nfile_tokens) {
@@ -2265,6 +2311,7 @@ static int load_credentials(runner *r, gp_err *err)
                        "environment variable %s (the test-auth bypass key) is not set", name);
             return -1;
         }
+        gp_secrets_add(r->secrets, getenv(name), strlen(getenv(name)));
         return 0;
     }
     }
@@ -2304,7 +2351,7 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
         c->t->max_bytes = (size_t)1 << 20;
     switch (r->s->auth.kind) {
     case GP_AUTH_JWT:
-        c->token = mint(c, r->secret, false, err);
+        c->token = remember(r, mint(c, r->secret, false, err));
         if (!c->token)
             return -1;
         break;
@@ -2383,6 +2430,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     r.max_connecting = o->max_connecting ? o->max_connecting : DEFAULT_MAX_CONNECTING;
     gp_timerheap_init(&r.timers);
     gp_hist_init(&r.lag);
+    r.secrets = gp_secrets_new();
     r.url = gp_strdup(o->url ? o->url : (r.s->target.url ? r.s->target.url : ""));
     r.url_redacted = gp_url_redact(r.url);
     if (parse_target(&r, r.url, err) != 0 || load_credentials(&r, err) != 0)
@@ -2561,6 +2609,7 @@ out:
     endpoint_cleanup(&r.ticket_ep);
     endpoint_cleanup(&r.auth_ep);
     gp_jwt_key_free(r.jwt_key);
+    gp_secrets_free(r.secrets);
     while (r.http_reqs) {
         http_req *h = r.http_reqs;
 
