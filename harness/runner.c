@@ -20,6 +20,7 @@
 
 #include "event.h"
 #include "hist.h"
+#include "http_answer.h"
 #include "jwt.h"
 #include "match.h"
 #include "report_util.h"
@@ -667,32 +668,12 @@ static const char *http_what(const http_req *h)
     return h->purpose == HTTP_TICKET ? "ticket request" : "test-auth token request";
 }
 
-/* A string member at the top level or under data/payload: servers nest differently. */
-static const char *json_member(json_t *root, const char *a, const char *b)
-{
-    static const char *const nests[] = {NULL, "data", "payload"};
-    size_t i;
-
-    for (i = 0; i < 3; i++) {
-        json_t *o = nests[i] ? json_object_get(root, nests[i]) : root;
-        json_t *v = json_object_get(o, a);
-
-        if (b)
-            v = json_object_get(v, b);
-        if (json_is_string(v))
-            return json_string_value(v);
-    }
-    return NULL;
-}
-
 /* The request ended (answer, error or close). Idempotent, and a no-op once the user stopped
  * waiting. On success the connect moves to its next phase; on failure the attempt failed. */
 static void http_finish(http_req *h, const char *err)
 {
     conn *c = h->c;
-    json_t *root = NULL;
-    const char *val;
-    char snippet[121];
+    gp_http_answer a;
 
     if (h->done)
         return;
@@ -700,58 +681,37 @@ static void http_finish(http_req *h, const char *err)
     if (!h->live || !c || c->http != h || c->r->stopping)
         return;
     c->http = NULL;
-    snprintf(snippet, sizeof snippet, "%s", h->resp.data ? h->resp.data : "");
-    snippet[strcspn(snippet, "\r\n")] = '\0';
     if (err) {
         recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: the %s failed: %s", http_what(h), err);
         goto failed;
     }
-    if (h->status < 200 || h->status > 299) {
-        char *red = gp_redact(snippet, strlen(snippet));
-
-        recordf(c, GP_FR_CONN_ERROR, h->status, "upgrade refused: the %s got HTTP %d (%s)",
-                http_what(h), h->status, red);
-        free(red);
+    if (gp_http_answer_parse(h->purpose == HTTP_TICKET ? GP_HTTP_TICKET : GP_HTTP_E2E, h->status,
+                             h->resp.data, h->resp.len, &a) != 0) {
+        record(c, GP_FR_CONN_ERROR, a.code, a.why);
         goto failed;
     }
-    root = json_loadb(h->resp.data ? h->resp.data : "", h->resp.len, 0, NULL);
     if (h->purpose == HTTP_TICKET) {
-        val = json_member(root, "ticket_id", NULL);
-        if (!val) {
-            recordf(c, GP_FR_CONN_ERROR, 0,
-                    "connect failed: the ticket response (HTTP %d) has no ticket_id", h->status);
-            goto failed;
-        }
         free(c->ticket);
-        c->ticket = remember(c->r, gp_strdup(val));
+        c->ticket = remember(c->r, a.value);
         record(c, GP_FR_NOTE, c->connect_step, "ticket obtained");
     } else {
-        const char *uid = json_member(root, "user", "id");
-
-        val = json_member(root, "access_token", NULL);
-        if (!val) {
-            recordf(c, GP_FR_CONN_ERROR, 0,
-                    "connect failed: the test-auth response (HTTP %d) has no access_token",
-                    h->status);
-            goto failed;
-        }
         free(c->token);
-        c->token = remember(c->r, gp_strdup(val));
-        if (uid && *uid) {
+        c->token = remember(c->r, a.value);
+        if (a.user_id) {
             /* The server's id for this user is what its events must carry (GP-R5). */
             free(c->user_id);
-            c->user_id = gp_strdup(uid);
+            c->user_id = gp_strdup(a.user_id);
             free(c->t->user_id);
-            c->t->user_id = gp_strdup(uid);
+            c->t->user_id = gp_strdup(a.user_id);
         }
         recordf(c, GP_FR_NOTE, c->connect_step, "token obtained from the auth service for %s",
                 c->user_id);
     }
-    json_decref(root);
+    a.value = NULL; /* kept above */
+    gp_http_answer_cleanup(&a);
     connect_next(c);
     return;
 failed:
-    json_decref(root);
     c->attempt_over = true;
     connect_failed(c);
 }
