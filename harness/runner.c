@@ -2226,6 +2226,8 @@ static int load_credentials(runner *r, gp_err *err)
         }
         gp_secrets_add(r->secrets, r->secret, strlen(r->secret));
         r->jwt_key = gp_jwt_key_new(r->secret, strlen(r->secret), err);
+        /* Other workers' users' tokens are not in this process's set: known by signature. */
+        gp_secrets_set_jwt_key(r->secrets, r->jwt_key);
         return r->jwt_key ? 0 : -1;
     }
     case GP_AUTH_ENV_TOKEN:

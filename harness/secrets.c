@@ -1,6 +1,7 @@
 /* secrets.c - a hash set of credentials keyed on each value's last 8 bytes, and a linear scan
  * that finds any of them in a text. Keyed on the end, not the start: every HS256 token of a
  * run begins with the same header, while its signature, at the end, is random. */
+#define _GNU_SOURCE /* memmem */
 #include "secrets.h"
 
 #include <stdlib.h>
@@ -24,6 +25,7 @@ struct gp_secrets {
     size_t tails;
     /* One bit per hashed tail: most positions of a text are rejected here, in one cache line. */
     uint64_t filter[FILTER_BITS / 64];
+    const gp_jwt_key *jwt_key; /* borrowed, may be NULL */
 };
 
 typedef struct span {
@@ -135,6 +137,54 @@ void gp_secrets_add(gp_secrets *s, const char *v, size_t len)
         link_entry(s, s->n - 1);
 }
 
+void gp_secrets_set_jwt_key(gp_secrets *s, const gp_jwt_key *k)
+{
+    if (s)
+        s->jwt_key = k;
+}
+
+static bool b64url(char ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '_';
+}
+
+/* The length of the HS256-shaped token at p ("eyJ" a "." b "." a 43-character signature, not
+ * inside a longer base64url word), or 0. */
+static size_t jwt_shape(const char *text, const char *p, const char *end)
+{
+    const char *q = p + 3;
+    int dots = 0;
+    size_t sig = 0;
+
+    if (p > text && (b64url(p[-1]) || p[-1] == '.'))
+        return 0;
+    for (; q < end && (b64url(*q) || (*q == '.' && dots < 2)); q++) {
+        if (*q == '.') {
+            if (q[-1] == '.')
+                return 0;
+            dots++;
+            sig = 0;
+        } else {
+            sig++;
+        }
+    }
+    if (dots != 2 || sig != 43 || (q < end && *q == '.'))
+        return 0;
+    return (size_t)(q - p);
+}
+
+static void span_add(span **sp, size_t *nsp, size_t *cap, size_t a, size_t b)
+{
+    if (*nsp == *cap) {
+        *cap = *cap ? 2 * *cap : 8;
+        *sp = gp_realloc(*sp, *cap * sizeof **sp);
+    }
+    (*sp)[*nsp].a = a;
+    (*sp)[*nsp].b = b;
+    (*nsp)++;
+}
+
 static int span_cmp(const void *x, const void *y)
 {
     const span *a = x, *b = y;
@@ -148,9 +198,9 @@ char *gp_secrets_redact(const gp_secrets *s, const char *text, size_t len, size_
     size_t nsp = 0, cap = 0, end, i, from, marker = strlen(GP_SECRET_MARKER);
     gp_buf b;
 
-    if (!s || !s->n || !text || len < TAIL)
+    if (!s || (!s->n && !s->jwt_key) || !text || len < TAIL)
         return NULL;
-    for (end = TAIL; end <= len; end++) {
+    for (end = TAIL; s->n && end <= len; end++) {
         uint64_t tail = load8(text + end - TAIL), h = mix(tail);
         uint32_t k;
 
@@ -159,15 +209,22 @@ char *gp_secrets_redact(const gp_secrets *s, const char *text, size_t len, size_
         for (k = s->slots[find_slot(s, tail, h)]; k; k = s->e[k - 1].next) {
             const entry *en = &s->e[k - 1];
 
-            if (en->len > end || memcmp(text + end - en->len, en->v, en->len) != 0)
-                continue;
-            if (nsp == cap) {
-                cap = cap ? 2 * cap : 8;
-                sp = gp_realloc(sp, cap * sizeof *sp);
+            if (en->len <= end && memcmp(text + end - en->len, en->v, en->len) == 0)
+                span_add(&sp, &nsp, &cap, end - en->len, end);
+        }
+    }
+    if (s->jwt_key) {
+        const char *p = text, *stop = text + len;
+
+        while ((p = memmem(p, (size_t)(stop - p), "eyJ", 3)) != NULL) {
+            size_t n = jwt_shape(text, p, stop);
+
+            if (n && gp_jwt_key_signed(s->jwt_key, p, n)) {
+                span_add(&sp, &nsp, &cap, (size_t)(p - text), (size_t)(p - text) + n);
+                p += n;
+            } else {
+                p += 3;
             }
-            sp[nsp].a = end - en->len;
-            sp[nsp].b = end;
-            nsp++;
         }
     }
     if (!nsp)

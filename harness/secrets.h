@@ -6,6 +6,7 @@
 #define GP_SECRETS_H
 
 #include "gp_common.h"
+#include "jwt.h"
 
 /* What a redacted value becomes: the marker gp_redact writes too, valid inside a JSON string. */
 #define GP_SECRET_MARKER "REDACTED"
@@ -23,10 +24,17 @@ void gp_secrets_free(gp_secrets *s);
  * is ignored. Amortised O(1). */
 void gp_secrets_add(gp_secrets *s, const char *v, size_t len);
 
+/* Also finds, by shape, every HS256 token ("eyJ...", three base64url parts, a 43-character
+ * signature) that k signs: a token another worker process of the same run minted, which this
+ * set never held. Costs one HMAC per token-shaped word in a text. k is borrowed and must
+ * outlive s; NULL (the default) turns this off. */
+void gp_secrets_set_jwt_key(gp_secrets *s, const gp_jwt_key *k);
+
 /* Number of distinct values held. */
 size_t gp_secrets_count(const gp_secrets *s);
 
 /* Scans the len bytes at text for every value in s (anywhere, also inside longer words) and
+ * (and for tokens signed by the key of gp_secrets_set_jwt_key) and
  * returns a new NUL-terminated string (free()) with each occurrence replaced by
  * GP_SECRET_MARKER, its length in *out_len; returns NULL when text holds none (the common
  * case, no copy made). The cost is linear in len and independent of how many values s holds:

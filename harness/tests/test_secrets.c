@@ -130,6 +130,44 @@ static void test_secrets_many_jwts(void **state)
     gp_jwt_key_free(k);
 }
 
+/* A token another worker minted is in no set: its signature under the run's key finds it. */
+static void test_secrets_signed_jwt_found_by_key(void **state)
+{
+    gp_jwt_key *k = gp_jwt_key_new("test-secret-0123", 16, NULL);
+    json_t *claims = json_pack("{ss}", "sub", "gp-user-7");
+    char *ours = gp_jwt_sign(k, claims, NULL);
+    char *theirs = gp_jwt_mint("another-secret-1", 16, claims, NULL);
+    gp_secrets *s = gp_secrets_new();
+    char *text, *got;
+
+    assert_null(redact(s, ours)); /* no key yet, no value: nothing to find */
+    gp_secrets_set_jwt_key(s, k);
+    text = gp_asprintf("{\"jwt\":\"%s\",\"other\":\"%s\"}", ours, theirs);
+    got = redact(s, text);
+    assert_non_null(got);
+    assert_non_null(strstr(got, "{\"jwt\":\"REDACTED\""));
+    assert_non_null(strstr(got, theirs)); /* not ours: a server's own token stays */
+    free(got);
+    free(text);
+    /* Inside a longer word, or with a fourth part, it is not a token. */
+    text = gp_asprintf("x%s", ours);
+    assert_null(redact(s, text));
+    free(text);
+    text = gp_asprintf("%s.abc", ours);
+    assert_null(redact(s, text));
+    free(text);
+    text = gp_asprintf("bad credential %s!", ours);
+    got = redact(s, text);
+    assert_string_equal(got, "bad credential REDACTED!");
+    free(got);
+    free(text);
+    gp_secrets_free(s);
+    free(ours);
+    free(theirs);
+    json_decref(claims);
+    gp_jwt_key_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_secrets_short_and_duplicate_ignored),
         cmocka_unit_test(test_secrets_same_tail_both_found),
         cmocka_unit_test(test_secrets_many_jwts),
+        cmocka_unit_test(test_secrets_signed_jwt_found_by_key),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
