@@ -28,9 +28,9 @@ static void check_fast_loader(const char *text, size_t len)
 
 static void lookups(gp_event *ev, const gp_profile *p)
 {
-    static const char *const paths[] = {"type",       "thread_id", "run_id",  "payload.thread_id",
-                                        "data.0",     "items.1.id", "a.b.c.d", "payload",
-                                        "tool_name",  "",           ".",       "0"};
+    static const char *const paths[] = {"type",      "thread_id",  "run_id",  "payload.thread_id",
+                                        "data.0",    "items.1.id", "a.b.c.d", "payload",
+                                        "tool_name", "",           ".",       "0"};
     uint64_t uuid = 0;
     gp_vars v = {"gp-user-1", 1, "nonce", NULL, &uuid};
     size_t i;

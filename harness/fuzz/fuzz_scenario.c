@@ -10,8 +10,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gp_err err = {0};
-    gp_scenario *s = gp_scenario_load_mem("fuzz.yaml", (const char *)data, size, GP_LOAD_OFFLINE,
-                                          &err);
+    gp_scenario *s =
+        gp_scenario_load_mem("fuzz.yaml", (const char *)data, size, GP_LOAD_OFFLINE, &err);
 
     /* Either a scenario or an error that says something. */
     GP_FUZZ_CHECK(s || err.msg[0]);
