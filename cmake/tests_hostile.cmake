@@ -62,3 +62,15 @@ add_test(NAME it.hostile.fixture_bad_mode
   COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit 2 ${GP_HOSTILE} --mode nonsense)
 set_tests_properties(it.hostile.fixture_help it.hostile.fixture_bad_mode PROPERTIES
   LABELS integration TIMEOUT 10)
+
+# Issue 11 finding 1: a server that echoes credentials (the user's own, and another user's)
+# inside frames must not get them into any output; ci/leak-check greps every output for them.
+add_test(NAME it.hostile.echo_token_redacted
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/leak-check ${GP_BIN} ${GP_HOSTILE}
+          ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml)
+# With two worker processes another user's token was minted elsewhere: found by its signature.
+add_test(NAME it.hostile.echo_token_redacted_workers
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/leak-check ${GP_BIN} ${GP_HOSTILE}
+          ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml --workers 2)
+set_tests_properties(it.hostile.echo_token_redacted it.hostile.echo_token_redacted_workers
+                     PROPERTIES LABELS integration TIMEOUT 60 ENVIRONMENT "${GP_HOSTILE_ENV}")

@@ -127,6 +127,33 @@ out:
     return out;
 }
 
+bool gp_jwt_key_signed(const gp_jwt_key *k, const char *tok, size_t len)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t maclen = 0, n;
+    const char *dot;
+    char *s64;
+    EVP_MAC_CTX *c;
+    bool ok = false;
+
+    if (!k || !tok)
+        return false;
+    for (dot = tok + len; dot > tok && dot[-1] != '.'; dot--)
+        ;
+    if (dot == tok)
+        return false;
+    n = (size_t)(dot - 1 - tok); /* the signing input: "<a>.<b>" */
+    c = EVP_MAC_CTX_dup(k->ctx);
+    if (c && EVP_MAC_update(c, (const unsigned char *)tok, n) &&
+        EVP_MAC_final(c, mac, &maclen, sizeof mac)) {
+        s64 = gp_base64url_encode(mac, maclen);
+        ok = strlen(s64) == len - n - 1 && memcmp(s64, dot, len - n - 1) == 0;
+        free(s64);
+    }
+    EVP_MAC_CTX_free(c);
+    return ok;
+}
+
 char *gp_jwt_mint(const char *secret, size_t secret_len, const json_t *claims, gp_err *err)
 {
     gp_jwt_key *k;

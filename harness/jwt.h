@@ -4,6 +4,7 @@
 #define GP_JWT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "gp_common.h"
 
@@ -25,5 +26,8 @@ gp_jwt_key *gp_jwt_key_new(const char *secret, size_t secret_len, gp_err *err);
 void gp_jwt_key_free(gp_jwt_key *k);
 /* As gp_jwt_mint, with a key from gp_jwt_key_new; the same token for the same inputs. */
 char *gp_jwt_sign(const gp_jwt_key *k, const json_t *claims, gp_err *err);
+/* True when the len bytes at tok are "<a>.<b>.<sig>" and sig is the base64url HS256 signature
+ * k makes over "<a>.<b>": a token this key minted, whichever process minted it. */
+bool gp_jwt_key_signed(const gp_jwt_key *k, const char *tok, size_t len);
 
 #endif

@@ -21,10 +21,12 @@
 
 #include "event.h"
 #include "hist.h"
+#include "http_answer.h"
 #include "jwt.h"
 #include "match.h"
 #include "proxy.h"
 #include "report_util.h"
+#include "secrets.h"
 #include "template.h"
 #include "timerheap.h"
 
@@ -246,6 +248,7 @@ typedef struct runner {
 
     const char *secret;  /* from the environment; never recorded */
     gp_jwt_key *jwt_key; /* the secret, keyed once for minting every user's token */
+    gp_secrets *secrets; /* every credential of the run, redacted by value from every frame */
     char **file_tokens;
     size_t nfile_tokens;
 
@@ -272,9 +275,25 @@ static int64_t now_rel(const runner *r)
     return gp_now_us() - r->t0;
 }
 
+/* Every text kept in a transcript passes through here first: a credential of the run (any
+ * user's, a server may echo one on another user's connection) becomes GP_SECRET_MARKER, so
+ * nothing downstream (judge, reporters, saved transcripts) ever holds one, and offline judging
+ * sees what the live run saw. Returns text, or the redacted copy, also in *owned (free()). */
+static const char *scrub(const runner *r, const char *text, size_t *len, char **owned)
+{
+    *owned = text ? gp_secrets_redact(r->secrets, text, *len, len) : NULL;
+    return *owned ? *owned : text;
+}
+
 static size_t record(conn *c, gp_frame_kind kind, int code, const char *data)
 {
-    return gp_transcript_add(c->t, kind, now_rel(c->r), code, data, data ? strlen(data) : 0);
+    size_t len = data ? strlen(data) : 0, idx;
+    char *owned;
+
+    data = scrub(c->r, data, &len, &owned);
+    idx = gp_transcript_add(c->t, kind, now_rel(c->r), code, data, len);
+    free(owned);
+    return idx;
 }
 
 static void recordf(conn *c, gp_frame_kind kind, int code, const char *fmt, ...)
@@ -586,6 +605,14 @@ static char *mint(conn *c, const char *secret, bool expired, gp_err *err)
     return tok;
 }
 
+/* Adds a credential to the run's set (redacted from every frame from now on); returns it. */
+static char *remember(runner *r, char *v)
+{
+    if (v)
+        gp_secrets_add(r->secrets, v, strlen(v));
+    return v;
+}
+
 /* The token a connect step presents; NULL for none. */
 static char *credential_token(conn *c, gp_credential cred)
 {
@@ -602,9 +629,9 @@ static char *credential_token(conn *c, gp_credential cred)
     case GP_CRED_WRONG_SECRET:
         memcpy(wrong, "wrong-", 6);
         random_hex(wrong + 6, 16);
-        return mint(c, wrong, false, &err);
+        return remember(c->r, mint(c, wrong, false, &err));
     case GP_CRED_EXPIRED:
-        return mint(c, c->r->secret ? c->r->secret : "unset", true, &err);
+        return remember(c->r, mint(c, c->r->secret ? c->r->secret : "unset", true, &err));
     }
     return NULL;
 }
@@ -807,32 +834,12 @@ static const char *http_what(const http_req *h)
     return h->purpose == HTTP_TICKET ? "ticket request" : "test-auth token request";
 }
 
-/* A string member at the top level or under data/payload: servers nest differently. */
-static const char *json_member(json_t *root, const char *a, const char *b)
-{
-    static const char *const nests[] = {NULL, "data", "payload"};
-    size_t i;
-
-    for (i = 0; i < 3; i++) {
-        json_t *o = nests[i] ? json_object_get(root, nests[i]) : root;
-        json_t *v = json_object_get(o, a);
-
-        if (b)
-            v = json_object_get(v, b);
-        if (json_is_string(v))
-            return json_string_value(v);
-    }
-    return NULL;
-}
-
 /* The request ended (answer, error or close). Idempotent, and a no-op once the user stopped
  * waiting. On success the connect moves to its next phase; on failure the attempt failed. */
 static void http_finish(http_req *h, const char *err)
 {
     conn *c = h->c;
-    json_t *root = NULL;
-    const char *val;
-    char snippet[121];
+    gp_http_answer a;
 
     if (h->done)
         return;
@@ -840,58 +847,37 @@ static void http_finish(http_req *h, const char *err)
     if (!h->live || !c || c->http != h || c->r->stopping)
         return;
     c->http = NULL;
-    snprintf(snippet, sizeof snippet, "%s", h->resp.data ? h->resp.data : "");
-    snippet[strcspn(snippet, "\r\n")] = '\0';
     if (err) {
         recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: the %s failed: %s", http_what(h), err);
         goto failed;
     }
-    if (h->status < 200 || h->status > 299) {
-        char *red = gp_redact(snippet, strlen(snippet));
-
-        recordf(c, GP_FR_CONN_ERROR, h->status, "upgrade refused: the %s got HTTP %d (%s)",
-                http_what(h), h->status, red);
-        free(red);
+    if (gp_http_answer_parse(h->purpose == HTTP_TICKET ? GP_HTTP_TICKET : GP_HTTP_E2E, h->status,
+                             h->resp.data, h->resp.len, &a) != 0) {
+        record(c, GP_FR_CONN_ERROR, a.code, a.why);
         goto failed;
     }
-    root = json_loadb(h->resp.data ? h->resp.data : "", h->resp.len, 0, NULL);
     if (h->purpose == HTTP_TICKET) {
-        val = json_member(root, "ticket_id", NULL);
-        if (!val) {
-            recordf(c, GP_FR_CONN_ERROR, 0,
-                    "connect failed: the ticket response (HTTP %d) has no ticket_id", h->status);
-            goto failed;
-        }
         free(c->ticket);
-        c->ticket = gp_strdup(val);
+        c->ticket = remember(c->r, a.value);
         record(c, GP_FR_NOTE, c->connect_step, "ticket obtained");
     } else {
-        const char *uid = json_member(root, "user", "id");
-
-        val = json_member(root, "access_token", NULL);
-        if (!val) {
-            recordf(c, GP_FR_CONN_ERROR, 0,
-                    "connect failed: the test-auth response (HTTP %d) has no access_token",
-                    h->status);
-            goto failed;
-        }
         free(c->token);
-        c->token = gp_strdup(val);
-        if (uid && *uid) {
+        c->token = remember(c->r, a.value);
+        if (a.user_id) {
             /* The server's id for this user is what its events must carry (GP-R5). */
             free(c->user_id);
-            c->user_id = gp_strdup(uid);
+            c->user_id = gp_strdup(a.user_id);
             free(c->t->user_id);
-            c->t->user_id = gp_strdup(uid);
+            c->t->user_id = gp_strdup(a.user_id);
         }
         recordf(c, GP_FR_NOTE, c->connect_step, "token obtained from the auth service for %s",
                 c->user_id);
     }
-    json_decref(root);
+    a.value = NULL; /* kept above */
+    gp_http_answer_cleanup(&a);
     connect_next(c);
     return;
 failed:
-    json_decref(root);
     c->attempt_over = true;
     connect_failed(c);
 }
@@ -1674,7 +1660,7 @@ static bool expect_backlog(conn *c)
     return false;
 }
 
-static void on_text(conn *c, const char *text, size_t len)
+static void on_clean_text(conn *c, const char *text, size_t len)
 {
     size_t idx = gp_transcript_add(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, text, len);
     gp_event ev;
@@ -1726,6 +1712,17 @@ static void on_text(conn *c, const char *text, size_t len)
         break;
     }
     json_decref(ev.root);
+}
+
+/* A received text frame: kept and acted on redacted, so the live steps match what the saved
+ * transcript will show. */
+static void on_text(conn *c, const char *text, size_t len)
+{
+    char *owned;
+
+    text = scrub(c->r, text, &len, &owned);
+    on_clean_text(c, text, len);
+    free(owned);
 }
 
 /* A wait that expires while a frame is half received is a server that stalled mid-frame (a
@@ -1961,7 +1958,14 @@ static int write_next(conn *c, struct lws *wsi)
     if (!m)
         return 0;
     /* Record first: lws_write masks a client frame's payload in place. */
-    gp_transcript_add(c->t, GP_FR_SENT, now_rel(c->r), 0, (const char *)m->buf + LWS_PRE, m->len);
+    {
+        size_t len = m->len;
+        char *owned;
+        const char *text = scrub(c->r, (const char *)m->buf + LWS_PRE, &len, &owned);
+
+        gp_transcript_add(c->t, GP_FR_SENT, now_rel(c->r), 0, text, len);
+        free(owned);
+    }
     n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
     if (n < (int)m->len)
         return -1;
@@ -2468,7 +2472,10 @@ static int load_credentials(runner *r, gp_err *err)
                        "environment variable %s (the JWT secret) is not set", name);
             return -1;
         }
+        gp_secrets_add(r->secrets, r->secret, strlen(r->secret));
         r->jwt_key = gp_jwt_key_new(r->secret, strlen(r->secret), err);
+        /* Other workers' users' tokens are not in this process's set: known by signature. */
+        gp_secrets_set_jwt_key(r->secrets, r->jwt_key);
         return r->jwt_key ? 0 : -1;
     }
     case GP_AUTH_ENV_TOKEN:
@@ -2478,6 +2485,7 @@ static int load_credentials(runner *r, gp_err *err)
                        a->token_env ? a->token_env : "(none)");
             return -1;
         }
+        gp_secrets_add(r->secrets, getenv(a->token_env), strlen(getenv(a->token_env)));
         return 0;
     case GP_AUTH_TOKEN_FILE: {
         FILE *f = a->token_file ? fopen(a->token_file, "r") : NULL;
@@ -2494,7 +2502,7 @@ static int load_credentials(runner *r, gp_err *err)
                 continue;
             r->file_tokens =
                 gp_realloc(r->file_tokens, (r->nfile_tokens + 1) * sizeof *r->file_tokens);
-            r->file_tokens[r->nfile_tokens++] = gp_strdup(line);
+            r->file_tokens[r->nfile_tokens++] = remember(r, gp_strdup(line));
         }
         fclose(f);
         if (!r->nfile_tokens) {
@@ -2513,6 +2521,7 @@ static int load_credentials(runner *r, gp_err *err)
                        "environment variable %s (the test-auth bypass key) is not set", name);
             return -1;
         }
+        gp_secrets_add(r->secrets, getenv(name), strlen(getenv(name)));
         return 0;
     }
     }
@@ -2552,7 +2561,7 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
         c->t->max_bytes = (size_t)1 << 20;
     switch (r->s->auth.kind) {
     case GP_AUTH_JWT:
-        c->token = mint(c, r->secret, false, err);
+        c->token = remember(r, mint(c, r->secret, false, err));
         if (!c->token)
             return -1;
         break;
@@ -2631,6 +2640,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     r.max_connecting = o->max_connecting ? o->max_connecting : DEFAULT_MAX_CONNECTING;
     gp_timerheap_init(&r.timers);
     gp_hist_init(&r.lag);
+    r.secrets = gp_secrets_new();
     r.url = gp_strdup(o->url ? o->url : (r.s->target.url ? r.s->target.url : ""));
     r.url_redacted = gp_url_redact(r.url);
     if (parse_target(&r, r.url, err) != 0 || load_credentials(&r, err) != 0)
@@ -2825,6 +2835,7 @@ out:
     endpoint_cleanup(&r.auth_ep);
     route_cleanup(&r.troute);
     gp_jwt_key_free(r.jwt_key);
+    gp_secrets_free(r.secrets);
     while (r.http_reqs) {
         http_req *h = r.http_reqs;
 

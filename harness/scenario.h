@@ -217,6 +217,11 @@ void gp_scenario_free(gp_scenario *s);
 /* gp_scenario_load with flags: GP_LOAD_OFFLINE skips the checks that the auth section's
  * secrets and tokens are set in the environment (nothing will connect). */
 gp_scenario *gp_scenario_load_flags(const char *path, unsigned flags, gp_err *err);
+/* gp_scenario_load_flags over the len bytes at text (any bytes) instead of a file's; path
+ * names the source in messages and anchors relative paths (a token file). For tests and the
+ * fuzz targets. */
+gp_scenario *gp_scenario_load_mem(const char *path, const char *text, size_t len, unsigned flags,
+                                  gp_err *err);
 
 /* Frees n key/value pairs and the array. NULL is a no-op. */
 void gp_kvs_free(gp_kv *kv, size_t n);

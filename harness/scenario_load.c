@@ -2456,7 +2456,10 @@ gp_scenario *gp_scenario_load(const char *path, gp_err *err)
     return gp_scenario_load_flags(path, 0, err);
 }
 
-gp_scenario *gp_scenario_load_flags(const char *path, unsigned flags, gp_err *err)
+/* Loads from the file at path, or from the mlen bytes at mem when mem is non-NULL (path then
+ * only names the source, in messages and for relative paths). */
+static gp_scenario *load(const char *path, const char *mem, size_t mlen, unsigned flags,
+                         gp_err *err)
 {
     loader ld;
     yaml_parser_t p;
@@ -2478,8 +2481,19 @@ gp_scenario *gp_scenario_load_flags(const char *path, unsigned flags, gp_err *er
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "no scenario file given");
         return NULL;
     }
-    if (!(text = read_file(&ld, &len)))
+    if (mem && mlen > FILE_MAX) {
+        gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
+                   "file is larger than %u bytes; a scenario should be much smaller", FILE_MAX);
         return NULL;
+    }
+    if (mem) {
+        text = gp_malloc(mlen + 1);
+        memcpy(text, mem, mlen);
+        text[mlen] = '\0';
+        len = mlen;
+    } else if (!(text = read_file(&ld, &len))) {
+        return NULL;
+    }
     if (prepass(&ld, text, len) < 0)
         goto fail;
     if (!yaml_parser_initialize(&p)) {
@@ -2517,4 +2531,15 @@ out:
     free(ld.dir);
     free(text);
     return s;
+}
+
+gp_scenario *gp_scenario_load_flags(const char *path, unsigned flags, gp_err *err)
+{
+    return load(path, NULL, 0, flags, err);
+}
+
+gp_scenario *gp_scenario_load_mem(const char *path, const char *text, size_t len, unsigned flags,
+                                  gp_err *err)
+{
+    return load(path, text ? text : "", text ? len : 0, flags, err);
 }

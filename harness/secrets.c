@@ -1,0 +1,252 @@
+/* secrets.c - a hash set of credentials keyed on each value's last 8 bytes, and a linear scan
+ * that finds any of them in a text. Keyed on the end, not the start: every HS256 token of a
+ * run begins with the same header, while its signature, at the end, is random. */
+#define _GNU_SOURCE /* memmem */
+#include "secrets.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TAIL 8 /* == GP_SECRET_MIN_LEN */
+#define FILTER_BITS 65536
+
+typedef struct entry {
+    char *v;
+    size_t len;
+    uint64_t tail;
+    uint32_t next; /* index + 1 of another value with the same tail, 0 for none */
+} entry;
+
+struct gp_secrets {
+    entry *e;
+    size_t n, cap;
+    uint32_t *slots; /* open addressing by tail: index + 1 of the first value, 0 empty */
+    size_t nslots;   /* a power of two, at least twice the distinct tails */
+    size_t tails;
+    /* One bit per hashed tail: most positions of a text are rejected here, in one cache line. */
+    uint64_t filter[FILTER_BITS / 64];
+    const gp_jwt_key *jwt_key; /* borrowed, may be NULL */
+};
+
+typedef struct span {
+    size_t a, b;
+} span;
+
+static uint64_t load8(const char *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+/* The slot holding tail, or the empty slot where it would go. */
+static size_t find_slot(const gp_secrets *s, uint64_t tail, uint64_t h)
+{
+    size_t mask = s->nslots - 1, i = (size_t)(h >> 16) & mask;
+
+    while (s->slots[i] && s->e[s->slots[i] - 1].tail != tail)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void link_entry(gp_secrets *s, size_t idx)
+{
+    entry *en = &s->e[idx];
+    uint64_t h = mix(en->tail);
+    size_t i = find_slot(s, en->tail, h);
+
+    if (!s->slots[i])
+        s->tails++;
+    en->next = s->slots[i];
+    s->slots[i] = (uint32_t)(idx + 1);
+    s->filter[(h & (FILTER_BITS - 1)) / 64] |= (uint64_t)1 << (h & 63);
+}
+
+static void rehash(gp_secrets *s, size_t nslots)
+{
+    size_t i;
+
+    free(s->slots);
+    s->slots = gp_calloc(nslots, sizeof *s->slots);
+    s->nslots = nslots;
+    s->tails = 0;
+    for (i = 0; i < s->n; i++)
+        link_entry(s, i);
+}
+
+gp_secrets *gp_secrets_new(void)
+{
+    gp_secrets *s = gp_calloc(1, sizeof *s);
+
+    s->nslots = 64;
+    s->slots = gp_calloc(s->nslots, sizeof *s->slots);
+    return s;
+}
+
+void gp_secrets_free(gp_secrets *s)
+{
+    size_t i;
+
+    if (!s)
+        return;
+    for (i = 0; i < s->n; i++)
+        free(s->e[i].v);
+    free(s->e);
+    free(s->slots);
+    free(s);
+}
+
+size_t gp_secrets_count(const gp_secrets *s)
+{
+    return s ? s->n : 0;
+}
+
+void gp_secrets_add(gp_secrets *s, const char *v, size_t len)
+{
+    uint64_t tail;
+    size_t i;
+    uint32_t k;
+
+    if (!s || !v || len < GP_SECRET_MIN_LEN || s->n >= UINT32_MAX - 1)
+        return;
+    tail = load8(v + len - TAIL);
+    i = find_slot(s, tail, mix(tail));
+    for (k = s->slots[i]; k; k = s->e[k - 1].next)
+        if (s->e[k - 1].len == len && memcmp(s->e[k - 1].v, v, len) == 0)
+            return;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 16;
+        s->e = gp_realloc(s->e, s->cap * sizeof *s->e);
+    }
+    s->e[s->n].v = gp_strndup(v, len);
+    s->e[s->n].len = len;
+    s->e[s->n].tail = tail;
+    s->n++;
+    if (2 * (s->tails + 1) > s->nslots)
+        rehash(s, 2 * s->nslots); /* links the new entry too */
+    else
+        link_entry(s, s->n - 1);
+}
+
+void gp_secrets_set_jwt_key(gp_secrets *s, const gp_jwt_key *k)
+{
+    if (s)
+        s->jwt_key = k;
+}
+
+static bool b64url(char ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '_';
+}
+
+/* The length of the HS256-shaped token at p ("eyJ" a "." b "." a 43-character signature, not
+ * inside a longer base64url word), or 0. */
+static size_t jwt_shape(const char *text, const char *p, const char *end)
+{
+    const char *q = p + 3;
+    int dots = 0;
+    size_t sig = 0;
+
+    if (p > text && (b64url(p[-1]) || p[-1] == '.'))
+        return 0;
+    for (; q < end && (b64url(*q) || (*q == '.' && dots < 2)); q++) {
+        if (*q == '.') {
+            if (q[-1] == '.')
+                return 0;
+            dots++;
+            sig = 0;
+        } else {
+            sig++;
+        }
+    }
+    if (dots != 2 || sig != 43 || (q < end && *q == '.'))
+        return 0;
+    return (size_t)(q - p);
+}
+
+static void span_add(span **sp, size_t *nsp, size_t *cap, size_t a, size_t b)
+{
+    if (*nsp == *cap) {
+        *cap = *cap ? 2 * *cap : 8;
+        *sp = gp_realloc(*sp, *cap * sizeof **sp);
+    }
+    (*sp)[*nsp].a = a;
+    (*sp)[*nsp].b = b;
+    (*nsp)++;
+}
+
+static int span_cmp(const void *x, const void *y)
+{
+    const span *a = x, *b = y;
+
+    return a->a < b->a ? -1 : a->a > b->a;
+}
+
+char *gp_secrets_redact(const gp_secrets *s, const char *text, size_t len, size_t *out_len)
+{
+    span *sp = NULL;
+    size_t nsp = 0, cap = 0, end, i, from, marker = strlen(GP_SECRET_MARKER);
+    gp_buf b;
+
+    if (!s || (!s->n && !s->jwt_key) || !text || len < TAIL)
+        return NULL;
+    for (end = TAIL; s->n && end <= len; end++) {
+        uint64_t tail = load8(text + end - TAIL), h = mix(tail);
+        uint32_t k;
+
+        if (!(s->filter[(h & (FILTER_BITS - 1)) / 64] >> (h & 63) & 1))
+            continue;
+        for (k = s->slots[find_slot(s, tail, h)]; k; k = s->e[k - 1].next) {
+            const entry *en = &s->e[k - 1];
+
+            if (en->len <= end && memcmp(text + end - en->len, en->v, en->len) == 0)
+                span_add(&sp, &nsp, &cap, end - en->len, end);
+        }
+    }
+    if (s->jwt_key) {
+        const char *p = text, *stop = text + len;
+
+        while ((p = memmem(p, (size_t)(stop - p), "eyJ", 3)) != NULL) {
+            size_t n = jwt_shape(text, p, stop);
+
+            if (n && gp_jwt_key_signed(s->jwt_key, p, n)) {
+                span_add(&sp, &nsp, &cap, (size_t)(p - text), (size_t)(p - text) + n);
+                p += n;
+            } else {
+                p += 3;
+            }
+        }
+    }
+    if (!nsp)
+        return NULL;
+    /* Found by where they end; one value may hold another, so merge by where they start. */
+    qsort(sp, nsp, sizeof *sp, span_cmp);
+    gp_buf_init(&b, len + nsp * marker + 1);
+    for (i = 0, from = 0; i < nsp; i++) {
+        size_t a = sp[i].a, z = sp[i].b;
+
+        while (i + 1 < nsp && sp[i + 1].a < z) {
+            if (sp[i + 1].b > z)
+                z = sp[i + 1].b;
+            i++;
+        }
+        gp_buf_append(&b, text + from, a - from);
+        gp_buf_append(&b, GP_SECRET_MARKER, marker);
+        from = z;
+    }
+    gp_buf_append(&b, text + from, len - from);
+    free(sp);
+    if (out_len)
+        *out_len = b.len;
+    return gp_buf_steal(&b);
+}
