@@ -45,3 +45,16 @@ add_test(NAME it.hostile.fixture_bad_mode
   COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit 2 ${GP_HOSTILE} --mode nonsense)
 set_tests_properties(it.hostile.fixture_help it.hostile.fixture_bad_mode PROPERTIES
   LABELS integration TIMEOUT 10)
+
+# Issue 11, finding 4: an expect waiting while a flood fills the transcript fails GP-EXPECT at
+# the first frame that cannot be kept, instead of matching it (index (size_t)-1) and then
+# re-matching old frames from the start.
+add_test(NAME it.hostile.expect_past_bound
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/with-refserver --server ${GP_HOSTILE}
+    --server-arg --mode --server-arg flood
+    --limit 30 --expect-exit 1 --expect-line "FAIL.*GP-EXPECT"
+    --expect-text "could not be kept, so no later frame can be judged to match"
+    -- ${GP_BIN} run ${PROJECT_SOURCE_DIR}/fixtures/scenarios/hostile/expect_past_bound.yaml
+       --target @URL@ --no-progress)
+set_tests_properties(it.hostile.expect_past_bound PROPERTIES LABELS integration TIMEOUT 60
+                     ENVIRONMENT "${GP_HOSTILE_ENV}")

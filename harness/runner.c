@@ -1534,6 +1534,17 @@ static void on_text(conn *c, const char *text, size_t len)
         break; /* the peek cannot tell: parse it */
     }
     case CS_WAIT_EXPECT:
+        if (idx == GP_NO_FRAME_INDEX) {
+            /* The transcript is full: a match on this frame could not be shown to the judge,
+             * and nothing after the bound can be vouched for. */
+            recordf(c, GP_FR_EXPECT_FAIL, c->step->id,
+                    "a frame arrived past the transcript bound (%zu frames, %zu MiB) and could "
+                    "not be kept, so no later frame can be judged to match",
+                    c->t->max_frames, c->t->max_bytes >> 20);
+            c->r->problems++;
+            abort_user(c);
+            return;
+        }
         break;
     default:
         return; /* nothing waits on a frame now: recorded, judged later */

@@ -53,6 +53,10 @@ typedef struct gp_transcript {
 
 #define GP_TRANSCRIPT_DEFAULT_MAX_FRAMES 100000
 #define GP_TRANSCRIPT_DEFAULT_MAX_BYTES ((size_t)64 << 20)
+/* How far past max_frames and max_bytes the runner's own records (markers, sent frames) may
+ * go; frames the server sent (recv, binary, oversize, pong) never do. */
+#define GP_TRANSCRIPT_MARKER_FRAMES 64
+#define GP_TRANSCRIPT_MARKER_BYTES ((size_t)16 << 10)
 
 /* Returns a new transcript (free with gp_transcript_free). user_id and nonce are copied. */
 gp_transcript *gp_transcript_new(size_t user_index, const char *user_id, const char *nonce);
@@ -60,7 +64,9 @@ void gp_transcript_free(gp_transcript *t);
 
 /* Appends a frame; data (len bytes, may be NULL) is copied. Returns the frame index or
  * (size_t)-1 when the frame was dropped because the transcript is full (max_frames or
- * max_bytes); dropped frames are counted in t->dropped and the judge reports them. */
+ * max_bytes, plus the marker reserve above for the runner's own records); dropped frames are
+ * counted in t->dropped and the judge reports them. A dropped frame has no index: nothing
+ * may refer to it. */
 size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
                          const char *data, size_t len);
 

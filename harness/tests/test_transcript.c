@@ -24,10 +24,31 @@ static void test_transcript_bounds(void **state)
     assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 2, 0, "123456", 6), (size_t)-1);
     assert_int_equal(gp_transcript_add(t, GP_FR_NOTE, 3, 0, NULL, 0), 1);
     assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 4, 0, "12345", 5), 2);
-    assert_int_equal(gp_transcript_add(t, GP_FR_NOTE, 5, 0, NULL, 0), (size_t)-1);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 5, 0, NULL, 0), (size_t)-1);
+    assert_int_equal(gp_transcript_add(t, GP_FR_PONG, 5, 0, NULL, 0), (size_t)-1);
     assert_int_equal(t->nframes, 3);
-    assert_int_equal(t->dropped, 2);
+    assert_int_equal(t->dropped, 3);
     assert_int_equal(t->bytes, 10);
+    gp_transcript_free(t);
+}
+
+/* Past the bound, the runner's own records (a failed expect, a close) still have a small
+ * reserve, so a flooded user's verdict is kept; what the server sent never does. */
+static void test_transcript_marker_reserve(void **state)
+{
+    gp_transcript *t = gp_transcript_new(0, "u0", "n0");
+    size_t i;
+
+    t->max_frames = 2;
+    t->max_bytes = 4;
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 1, 0, "1234", 4), 0);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 2, 0, "x", 1), (size_t)-1);
+    assert_int_equal(gp_transcript_add(t, GP_FR_EXPECT_FAIL, 3, 1, "why", 3), 1);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 4, 0, NULL, 0), (size_t)-1);
+    for (i = 2; i < 2 + GP_TRANSCRIPT_MARKER_FRAMES; i++)
+        assert_int_equal(gp_transcript_add(t, GP_FR_NOTE, 6, 0, NULL, 0), i);
+    assert_int_equal(gp_transcript_add(t, GP_FR_NOTE, 7, 0, NULL, 0), (size_t)-1);
+    assert_int_equal(t->dropped, 3);
     gp_transcript_free(t);
     gp_transcript_free(NULL);
 }
@@ -202,6 +223,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transcript_bounds),
+        cmocka_unit_test(test_transcript_marker_reserve),
         cmocka_unit_test(test_transcript_round_trip),
         cmocka_unit_test(test_transcript_load_errors),
         cmocka_unit_test(test_transcript_health_round_trip),
