@@ -62,8 +62,14 @@ int64_t gp_now_us(void);
 /* Wall clock in microseconds since the epoch. */
 int64_t gp_wall_us(void);
 
+/* The longest duration a scenario or option may give: 168 hours. Every deadline is a clock
+ * reading plus at most this, and a ramp multiplies it by a user's number (at most 100000),
+ * so the runner's arithmetic stays far inside int64_t. */
+#define GP_DURATION_MAX_US ((int64_t)168 * 3600 * 1000000)
+
 /* Parses a duration such as "250ms", "30s", "2m", "1.5s", "100us", or a bare number of
- * seconds. Returns 0 and sets *out_us, or -1 on a malformed value. */
+ * seconds. Returns 0 and sets *out_us, or -1 on a malformed value. It does not apply
+ * GP_DURATION_MAX_US: callers check it and say so. */
 int gp_duration_parse(const char *s, int64_t *out_us);
 
 /* malloc wrappers that abort on out-of-memory: the harness cannot judge without memory. */

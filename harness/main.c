@@ -336,10 +336,12 @@ static int cmd_run(int argc, char **argv)
             break;
         }
         case O_TIMEOUT:
-            if (gp_duration_parse(optarg, &ro.timeout_us) != 0 || ro.timeout_us <= 0) {
+            if (gp_duration_parse(optarg, &ro.timeout_us) != 0 || ro.timeout_us <= 0 ||
+                ro.timeout_us > GP_DURATION_MAX_US) {
                 fprintf(stderr,
-                        "goldenpath: --timeout wants a duration such as 10s or 500ms, got '%s'\n",
-                        optarg);
+                        "goldenpath: --timeout wants a duration such as 10s or 500ms, at most "
+                        "%lldh, got '%s'\n",
+                        (long long)(GP_DURATION_MAX_US / 3600000000LL), optarg);
                 goto out;
             }
             break;

@@ -2480,8 +2480,8 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     ramp = r.s->users.ramp_up_us;
     for (i = 0; i < r.nusers; i++) {
         /* the whole run's ramp: a user starts at the same moment whichever worker runs it */
-        int64_t g = (int64_t)r.conns[i].index,
-                at = r.t0 + (r.total > 1 ? ramp * g / (int64_t)r.total : 0);
+        int64_t g = (int64_t)r.conns[i].index, n = (int64_t)r.total,
+                at = r.t0 + (n > 1 ? ramp / n * g + ramp % n * g / n : 0);
 
         arm_delay(&r.conns[i], at - gp_now_us());
     }

@@ -453,6 +453,13 @@ static int get_duration(loader *ld, const yaml_node_t *n, const char *what, int6
         free(s);
         return -1;
     }
+    if (*out > GP_DURATION_MAX_US) {
+        fail(ld, n,
+             "%s: %s is longer than the longest duration goldenpath accepts (%lldh)", what, s,
+             (long long)(GP_DURATION_MAX_US / 3600000000LL));
+        free(s);
+        return -1;
+    }
     free(s);
     return 0;
 }
