@@ -205,6 +205,24 @@ add_test(NAME it.interrupt.report_marked
 set_tests_properties(it.interrupt.report_marked PROPERTIES LABELS integration
                      FIXTURES_REQUIRED it_interrupt)
 
+# Interrupted during a 60 s ramp: the users that never started are reported as not started in
+# every format, never as passed (issue 11, finding 6).
+gp_it(interrupt.not_started 60 --interrupt-after 2
+  --expect-exit 1 --expect-line "users passed. 0 failed. 1[0-9] not started. interrupted"
+  --reject-text "20 of 20 users passed"
+  -- ${GP_BIN} run ${PROJECT_SOURCE_DIR}/fixtures/scenarios/valid/long_ramp.yaml --target @URL@
+     --no-progress --json ${CMAKE_BINARY_DIR}/it-not-started.json
+     --junit ${CMAKE_BINARY_DIR}/it-not-started.xml --html ${CMAKE_BINARY_DIR}/it-not-started.html)
+set_tests_properties(it.interrupt.not_started PROPERTIES FIXTURES_SETUP it_not_started)
+add_test(NAME it.interrupt.not_started_reports
+  COMMAND sh -c "grep -q '\"users_not_started\": 1[0-9]' '${CMAKE_BINARY_DIR}/it-not-started.json' &&
+    grep -q '\"status\": \"not_started\"' '${CMAKE_BINARY_DIR}/it-not-started.json' &&
+    grep -q 'users not started\" type=\"interrupted\"' '${CMAKE_BINARY_DIR}/it-not-started.xml' &&
+    grep -q '</b>not started</div>' '${CMAKE_BINARY_DIR}/it-not-started.html' &&
+    '${PROJECT_SOURCE_DIR}/ci/json-schema-check' '${PROJECT_SOURCE_DIR}/reports/schema/report.schema.json' '${CMAKE_BINARY_DIR}/it-not-started.json'")
+set_tests_properties(it.interrupt.not_started_reports PROPERTIES LABELS integration TIMEOUT 20
+                     FIXTURES_REQUIRED it_not_started)
+
 # A server may echo the whole jwt.<token> subprotocol entry instead of jwt-auth; both work,
 # and the token never reaches the transcript.
 add_test(NAME it.carrier.subprotocol_entry_echo COMMAND ${GP_WITH}

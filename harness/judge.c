@@ -1919,6 +1919,21 @@ static size_t count_runs(const gp_step *steps, size_t n, int *first)
     return total;
 }
 
+/* True when the runner recorded that an interrupted run never started this user, and the
+ * transcript holds nothing but notes. */
+static bool never_started(const gp_transcript *t)
+{
+    bool marked = false;
+    size_t i;
+
+    for (i = 0; i < t->nframes; i++) {
+        if (t->frames[i].kind != GP_FR_NOTE)
+            return false;
+        marked = marked || (t->frames[i].data && strcmp(t->frames[i].data, GP_NOTE_NOT_STARTED) == 0);
+    }
+    return marked;
+}
+
 static void judge_user(judge *j, size_t u)
 {
     ujudge U = {.j = j, .u = u, .t = j->ts[u]};
@@ -1930,6 +1945,17 @@ static void judge_user(judge *j, size_t u)
         return;
     ur->index = U.t->user_index;
     ur->user_id = gp_strdup(U.t->user_id ? U.t->user_id : "");
+    if (never_started(U.t)) {
+        /* Nothing was checked: no rule applies, and the user has not passed either. */
+        int first = -1;
+
+        ur->not_started = true;
+        ur->passed = false;
+        ur->cause = gp_strdup("not started: the run was interrupted before this user's turn "
+                              "in the ramp");
+        ur->runs_expected = j->sc ? count_runs(j->sc->steps, j->sc->nsteps, &first) : 0;
+        return;
+    }
     U.f = gp_calloc(U.t->nframes ? U.t->nframes : 1, sizeof *U.f);
     parse_frames(&U);
     find_windows(&U);

@@ -358,7 +358,7 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     const gp_results *res = s->results;
     const char *name =
         s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name : "unnamed";
-    size_t i, j, upassed, shown_fail = 0, shown_pass = 0, nfail, ninc;
+    size_t i, j, upassed, shown_fail = 0, shown_pass = 0, nfail, ninc, nnot;
     char when[40];
     bool failed = !gp_results_passed(res) || s->meta.interrupted;
     bool inc = !failed && gp_results_inconclusive(res);
@@ -366,6 +366,7 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     upassed = gp_results_count_users(res, GP_STATUS_PASSED);
     nfail = gp_results_count_users(res, GP_STATUS_FAILED);
     ninc = gp_results_count_users(res, GP_STATUS_INCONCLUSIVE);
+    nnot = gp_results_count_users(res, GP_STATUS_NOT_STARTED);
     gp_iso8601_format(s->meta.started_wall_us, true, when, sizeof when);
     gp_rep_printf(r, "<section class=\"scenario\" id=\"s%zu\"><h2 class=\"%s\">%s ", idx,
                   failed ? "bad"
@@ -397,6 +398,8 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
                   s->meta.users, upassed, nfail ? "bad" : "ok", nfail);
     if (ninc)
         gp_rep_printf(r, "<div class=\"card skip\"><b>%zu</b>inconclusive</div>", ninc);
+    if (nnot)
+        gp_rep_printf(r, "<div class=\"card bad\"><b>%zu</b>not started</div>", nnot);
     gp_rep_printf(r,
                   "<div class=\"card\"><b>%.1f s</b>duration</div>"
                   "<div class=\"card\"><b>%zu/%zu</b>runs passed</div></div>\n",
@@ -451,7 +454,7 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
                    "scale)</span> <button data-toggle=\"frames\" "
                    "aria-expanded=\"false\">expand all frames</button></p>\n");
     for (i = 0; i < res->nusers && shown_fail < GP_REPORT_MAX_TRANSCRIPTS; i++) {
-        if (res->users[i].passed)
+        if (res->users[i].passed || res->users[i].not_started)
             continue;
         timeline(r, s, i, gp_user_status(&res->users[i]));
         shown_fail++;

@@ -213,6 +213,11 @@ static void read_users(reader *rd, json_t *sj, const char *where, gp_results *r)
         u->index = (size_t)mint(rd, uj, w, "index");
         u->user_id = gp_strdup(mstr(rd, uj, w, "id"));
         u->passed = mbool(rd, uj, w, "passed");
+        u->not_started =
+            json_is_string(json_object_get(uj, "status")) &&
+            strcmp(json_string_value(json_object_get(uj, "status")), "not_started") == 0;
+        if (u->not_started)
+            u->passed = false;
         u->runs_expected = (size_t)mint(rd, uj, w, "runs_expected");
         u->runs_completed = (size_t)mint(rd, uj, w, "runs_completed");
         cause = json_object_get(uj, "cause");

@@ -2500,7 +2500,9 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     for (i = 0; i < r.nusers; i++) {
         conn *c = &r.conns[i];
 
-        if (c->state != CS_DONE) {
+        if (c->state == CS_IDLE) {
+            record(c, GP_FR_NOTE, -1, GP_NOTE_NOT_STARTED);
+        } else if (c->state != CS_DONE) {
             if (c->state == CS_WAIT_RUN)
                 record(c, GP_FR_RUN_END, c->step ? c->step->id : -1, "interrupted");
             record(c, GP_FR_NOTE, -1, "the run was interrupted before this user finished");

@@ -58,6 +58,10 @@ typedef struct gp_transcript {
 #define GP_TRANSCRIPT_MARKER_FRAMES 64
 #define GP_TRANSCRIPT_MARKER_BYTES ((size_t)16 << 10)
 
+/* The note the runner records for a user an interrupted run never started (still waiting for
+ * its place in the ramp); the judge reports such a user as not started, never as passed. */
+#define GP_NOTE_NOT_STARTED "the run was interrupted before this user started"
+
 /* Returns a new transcript (free with gp_transcript_free). user_id and nonce are copied. */
 gp_transcript *gp_transcript_new(size_t user_index, const char *user_id, const char *nonce);
 void gp_transcript_free(gp_transcript *t);
