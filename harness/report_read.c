@@ -306,13 +306,10 @@ static void read_scenario(reader *rd, json_t *sj, size_t idx, gp_report_scenario
     }
     cov = member(rd, sj, w, "coverage", JSON_OBJECT);
     tools = cov ? member(rd, cov, "coverage", "tools", JSON_OBJECT) : NULL;
+    /* Under the same bound as a run's count (GP_MAX_TOOLS, the rest as GP_OTHER_TOOLS): a file
+     * naming 200,000 tools must not make compare and merge scan a list per name. */
     json_object_foreach(tools, key, v)
-    {
-        r->tools = gp_realloc(r->tools, (r->ntools + 1) * sizeof *r->tools);
-        r->tools[r->ntools].name = gp_strdup(key);
-        r->tools[r->ntools].count = (uint64_t)json_integer_value(v);
-        r->ntools++;
-    }
+        gp_results_add_tool(r, key, (uint64_t)json_integer_value(v));
     member(rd, sj, w, "transcripts", JSON_OBJECT);
 }
 
