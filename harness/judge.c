@@ -1046,9 +1046,9 @@ static void check_frames(ujudge *U)
     if (t->dropped) {
         /* A server that floods a user past the transcript bound is judged on what was kept,
          * and the flood itself is a failure: nothing after the bound can be vouched for. */
-        char *why = gp_asprintf("%zu frames beyond the transcript bound (%zu frames, %zu MiB) "
+        char *why = gp_asprintf("%zu frames beyond the transcript bound (%zu frames, %zu KiB) "
                                 "that could not be kept",
-                                t->dropped, t->max_frames, t->max_bytes >> 20);
+                                t->dropped, t->max_frames, t->max_bytes >> 10);
 
         U->applicable |= 1u << GP_RULE_R7_FRAMES;
         ufail(U, GP_RULE_R7_FRAMES, -1, -1, GP_NO_FRAME, "a bounded number of frames", why);

@@ -68,18 +68,51 @@ void gp_transcript_free(gp_transcript *t)
     free(t);
 }
 
-size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
-                         const char *data, size_t len)
+size_t gp_transcript_budget(size_t total_users)
 {
-    gp_frame *f;
-    /* What the server sent obeys the bound; the runner's own records may go a little past
-     * it, so that the verdict on a flooded user (a failed expect, the close) is still kept. */
-    bool server = kind == GP_FR_RECV_TEXT || kind == GP_FR_RECV_BINARY ||
-                  kind == GP_FR_OVERSIZE || kind == GP_FR_PONG;
+    size_t b = GP_TRANSCRIPTS_RUN_MAX_BYTES / (total_users ? total_users : 1);
+
+    return b < GP_TRANSCRIPT_USER_MAX_BYTES ? b : GP_TRANSCRIPT_USER_MAX_BYTES;
+}
+
+/* What the server sent obeys the bound; the runner's own records may go a little past it, so
+ * that the verdict on a flooded user (a failed expect, the close) is still kept. */
+static bool from_server(gp_frame_kind kind)
+{
+    return kind == GP_FR_RECV_TEXT || kind == GP_FR_RECV_BINARY || kind == GP_FR_OVERSIZE ||
+           kind == GP_FR_PONG;
+}
+
+static bool fits(const gp_transcript *t, gp_frame_kind kind, size_t len)
+{
+    bool server = from_server(kind);
     size_t max_frames = t->max_frames + (server ? 0 : GP_TRANSCRIPT_MARKER_FRAMES);
     size_t max_bytes = t->max_bytes + (server ? 0 : GP_TRANSCRIPT_MARKER_BYTES);
+    size_t cost = len + t->frame_cost;
 
-    if (t->nframes >= max_frames || (data && (len > max_bytes || t->bytes > max_bytes - len))) {
+    return t->nframes < max_frames && cost >= len && cost <= max_bytes &&
+           t->bytes <= max_bytes - cost;
+}
+
+size_t gp_transcript_room(const gp_transcript *t)
+{
+    if (t->nframes >= t->max_frames || t->bytes + t->frame_cost >= t->max_bytes)
+        return 0;
+    return t->max_bytes - t->bytes - t->frame_cost;
+}
+
+void gp_transcript_drop(gp_transcript *t)
+{
+    t->dropped++;
+}
+
+size_t gp_transcript_add_owned(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
+                               char *data, size_t len)
+{
+    gp_frame *f;
+
+    if (!fits(t, kind, data ? len : 0)) {
+        free(data);
         t->dropped++;
         return (size_t)-1;
     }
@@ -91,11 +124,20 @@ size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int
     f->kind = kind;
     f->t_us = t_us;
     f->code = code;
-    f->data = data ? gp_strndup(data, len) : NULL;
+    f->data = data;
     f->len = len;
-    if (data)
-        t->bytes += len;
+    t->bytes += (data ? len : 0) + t->frame_cost;
     return t->nframes++;
+}
+
+size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
+                         const char *data, size_t len)
+{
+    if (!fits(t, kind, data ? len : 0)) {
+        t->dropped++;
+        return (size_t)-1;
+    }
+    return gp_transcript_add_owned(t, kind, t_us, code, data ? gp_strndup(data, len) : NULL, len);
 }
 
 static json_t *health_json(const gp_health *h)

@@ -32,6 +32,54 @@ static void test_transcript_bounds(void **state)
     gp_transcript_free(t);
 }
 
+/* Issue 11, finding 3: the users' shares never add up to more than the run's bound (a floor
+ * of 1 MiB per user once broke it above 1,024 users). */
+static void test_transcript_budget_holds_for_any_users(void **state)
+{
+    static const size_t users[] = {0, 1, 2, 63, 64, 65, 1000, 1024, 1025, 1500, 19000, 100000};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof users / sizeof users[0]; i++) {
+        size_t n = users[i] ? users[i] : 1, b = gp_transcript_budget(users[i]);
+
+        assert_true(b <= GP_TRANSCRIPT_USER_MAX_BYTES);
+        assert_true(b * n <= GP_TRANSCRIPTS_RUN_MAX_BYTES);
+        assert_true(b > 0);
+    }
+    assert_int_equal(gp_transcript_budget(1), GP_TRANSCRIPT_USER_MAX_BYTES);
+    assert_int_equal(gp_transcript_budget(2048), GP_TRANSCRIPTS_RUN_MAX_BYTES / 2048);
+}
+
+/* Each kept frame's record counts against the bytes (frame_cost), so many tiny frames cannot
+ * exceed the bound either; room says how far a frame being received may grow. */
+static void test_transcript_frame_cost_and_room(void **state)
+{
+    gp_transcript *t = gp_transcript_new(0, "u0", "n0");
+    char *owned = malloc(4);
+
+    (void)state;
+    t->max_bytes = 100;
+    t->frame_cost = 40;
+    assert_int_equal(gp_transcript_room(t), 60);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 1, 0, NULL, 0), 0);
+    assert_int_equal(t->bytes, 40);
+    assert_int_equal(gp_transcript_room(t), 20);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 2, 0, "123456789012345678901", 21),
+                     (size_t)-1);
+    memcpy(owned, "abc", 4);
+    assert_int_equal(gp_transcript_add_owned(t, GP_FR_RECV_TEXT, 3, 0, owned, 3), 1);
+    assert_string_equal(t->frames[1].data, "abc");
+    assert_int_equal(t->bytes, 83);
+    assert_int_equal(gp_transcript_room(t), 0);
+    owned = malloc(2);
+    memcpy(owned, "z", 2);
+    assert_int_equal(gp_transcript_add_owned(t, GP_FR_RECV_TEXT, 4, 0, owned, 1), (size_t)-1);
+    gp_transcript_drop(t);
+    assert_int_equal(t->dropped, 3);
+    gp_transcript_free(t);
+}
+
 /* Past the bound, the runner's own records (a failed expect, a close) still have a small
  * reserve, so a flooded user's verdict is kept; what the server sent never does. */
 static void test_transcript_marker_reserve(void **state)
@@ -224,6 +272,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transcript_bounds),
         cmocka_unit_test(test_transcript_marker_reserve),
+        cmocka_unit_test(test_transcript_budget_holds_for_any_users),
+        cmocka_unit_test(test_transcript_frame_cost_and_room),
         cmocka_unit_test(test_transcript_round_trip),
         cmocka_unit_test(test_transcript_load_errors),
         cmocka_unit_test(test_transcript_health_round_trip),
