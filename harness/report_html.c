@@ -133,9 +133,13 @@ static void hist_svg(gp_rep *r, const char *name, const gp_hist *h)
             v = h->max;
         if (v < 1)
             v = 1;
-        b = (size_t)((log((double)v) - lo) / span * (HTML_BINS - 1) + 0.5);
-        if (b >= HTML_BINS)
-            b = HTML_BINS - 1;
+        {
+            /* A read report's buckets may lie below its min: clamp before the cast, since a
+             * negative double converted to size_t is undefined. */
+            double x = (log((double)v) - lo) / span * (HTML_BINS - 1) + 0.5;
+
+            b = !(x >= 0) ? 0 : x >= HTML_BINS ? HTML_BINS - 1 : (size_t)x;
+        }
         bins[b] += h->buckets[i];
     }
     for (b = 0; b < HTML_BINS; b++)
