@@ -183,6 +183,25 @@ char *gp_utf8_clean(const char *s, size_t len, size_t max, bool *truncated)
     return gp_buf_steal(&b);
 }
 
+char *gp_term_safe(const char *s, size_t max)
+{
+    char *clean = gp_utf8_clean(s ? s : "", s ? strlen(s) : 0, max, NULL);
+    const unsigned char *p = (const unsigned char *)clean;
+    gp_buf b;
+
+    gp_buf_init(&b, strlen(clean) * 6 + 1);
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            gp_buf_printf(&b, "\\x%02x", *p);
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            gp_buf_printf(&b, "\\u%04x", *++p);
+        else
+            gp_buf_append(&b, p, 1);
+    }
+    free(clean);
+    return gp_buf_steal(&b);
+}
+
 static bool is_value_end(char c)
 {
     return c == '\0' || c == '&' || c == '"' || c == '\'' || c == ' ' || c == '\t' || c == '\n' ||
