@@ -274,3 +274,10 @@ add_test(NAME it.reports.compare_interrupted_head COMMAND ${PROJECT_SOURCE_DIR}/
 set_tests_properties(it.reports.compare_interrupted_head PROPERTIES LABELS integration
   FIXTURES_REQUIRED "it_reports;it_interrupt"
   PASS_REGULAR_EXPRESSION "REGRESSION +run +interrupted.*expect-exit: ok")
+
+# Issue 11, finding 7: --save-transcripts that cannot be written is the harness's failure
+# (exit 3, with the reason on stderr), not a silent exit 0.
+gp_it(save_transcripts.unwritable 60 --expect-exit 3
+  --expect-text "cannot create a temporary file beside it"
+  -- ${GP_BIN} run ${GP_SCN}/golden_path.yaml --target @URL@ --users 2 --no-progress
+     --save-transcripts ${CMAKE_BINARY_DIR}/no-such-dir/transcripts.json)

@@ -304,7 +304,7 @@ static int cmd_run(int argc, char **argv)
     gp_run_output *runs = NULL;
     gp_results **results = NULL;
     gp_suite *suites = NULL;
-    bool progress = want_progress(), any_failed = false, any_inconclusive = false;
+    bool progress = want_progress(), any_failed = false, any_inconclusive = false, save_failed = false;
     int opt, rc = GP_EXIT_USAGE;
     gp_console_opts co = {0};
     struct sigaction sa;
@@ -483,8 +483,10 @@ static int cmd_run(int argc, char **argv)
             gp_err terr = {0};
 
             if (gp_transcripts_save_health(out.transcripts, runs[i].ts, runs[i].n, &runs[i].health,
-                                           &terr) != 0)
+                                           &terr) != 0) {
                 print_err(&terr);
+                save_failed = true;
+            }
         }
     }
     co = console_opts();
@@ -505,8 +507,12 @@ static int cmd_run(int argc, char **argv)
             any_failed = true;
         }
     }
-    /* A real failure outweighs the harness's own trouble. */
-    rc = any_failed ? GP_EXIT_FAILED : any_inconclusive ? GP_EXIT_INCONCLUSIVE : GP_EXIT_OK;
+    /* A real failure outweighs the harness's own trouble; transcripts that could not be saved
+     * are the harness's failure (3), as a report that could not be written is. */
+    rc = save_failed     ? GP_EXIT_INTERNAL
+         : any_failed    ? GP_EXIT_FAILED
+         : any_inconclusive ? GP_EXIT_INCONCLUSIVE
+                         : GP_EXIT_OK;
 out:
     for (i = 0; i < nsc; i++) {
         if (runs)

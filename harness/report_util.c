@@ -408,48 +408,6 @@ char *gp_frame_text(const gp_frame *f, size_t max)
     return clean;
 }
 
-int gp_write_file_atomic(const char *path, const char *data, size_t len, gp_err *err)
-{
-    char *tmp = NULL;
-    FILE *f = NULL;
-    int rc = -1;
-
-    if (!path || !*path) {
-        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "no output path given");
-        return -1;
-    }
-    /* The temp file lives beside the target so rename() stays within one file system. */
-    tmp = gp_asprintf("%s.tmp.%ld", path, (long)getpid());
-    f = fopen(tmp, "wb");
-    if (!f) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot create %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (fclose(f) != 0) {
-        f = NULL;
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    f = NULL;
-    if (rename(tmp, path) != 0) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot rename %s to %s: %s", tmp, path,
-                   strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (f)
-        fclose(f);
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
 size_t gp_results_user_frame(const gp_results *r, size_t user)
 {
     size_t best = GP_NO_FRAME, i, j;

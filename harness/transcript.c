@@ -230,6 +230,7 @@ int gp_transcripts_save_health(const char *path, gp_transcript *const *ts, size_
     json_t *root = json_object(), *users = json_array();
     size_t i, j;
     int rc;
+    gp_afile af;
 
     if (health && health->measured)
         json_object_set_new(root, "harness", health_json(health));
@@ -256,13 +257,19 @@ int gp_transcripts_save_health(const char *path, gp_transcript *const *ts, size_
         json_object_set_new(u, "frames", frames);
         json_array_append_new(users, u);
     }
-    rc = json_dump_file(root, path, JSON_INDENT(1));
+    /* Atomic: a failed or interrupted save never leaves half a file where a good one was. */
+    if (gp_afile_open(&af, path, err) != 0) {
+        json_decref(root);
+        return -1;
+    }
+    rc = json_dumpf(root, af.f, JSON_INDENT(1));
     json_decref(root);
     if (rc != 0) {
         gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write transcripts");
+        gp_afile_abort(&af);
         return -1;
     }
-    return 0;
+    return gp_afile_commit(&af, err);
 }
 
 int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, gp_err *err)
