@@ -108,7 +108,9 @@ const char *gp_frame_kind_name(gp_frame_kind kind);
  * array. */
 int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, gp_err *err);
 /* Saves transcripts as JSON ({"users":[{"index":..,"user_id":..,"nonce":..,"frames":
- * [{"kind":..,"t_us":..,"code":..,"data":..,"len":..}]}]}). Returns 0 or -1. */
+ * [{"kind":..,"t_us":..,"code":..,"data":..,"len":..}]}]}); data that is not valid UTF-8
+ * or holds a NUL byte is saved as "data_hex" (lowercase hex of the bytes) instead of "data".
+ * Written atomically (gp_afile). Returns 0 or -1. */
 int gp_transcripts_save(const char *path, gp_transcript *const *ts, size_t count, gp_err *err);
 
 /* gp_transcripts_save plus, when health is measured, a top-level "harness" object (workers,

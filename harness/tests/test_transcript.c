@@ -101,6 +101,37 @@ static void test_transcript_marker_reserve(void **state)
     gp_transcript_free(NULL);
 }
 
+/* A frame with invalid UTF-8 (or a NUL byte) is saved with its bytes, so judging the saved
+ * file offline reaches the live run's verdict (it was saved without data, issue 11). */
+static void test_transcript_round_trip_raw_bytes(void **state)
+{
+    static const char bad[] = "{\"type\":\"heartbeat\",\"x\":\"\xff\xfe\"}";
+    static const char nul[] = "a\0b";
+    char path[] = "/tmp/gp-transcript-XXXXXX";
+    int fd = mkstemp(path);
+    gp_transcript *t = gp_transcript_new(0, "u", "n"), **back = NULL;
+    size_t n = 0;
+    gp_err err = {0};
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    gp_transcript_add(t, GP_FR_RECV_TEXT, 10, 0, bad, sizeof bad - 1);
+    gp_transcript_add(t, GP_FR_RECV_TEXT, 20, 0, nul, 3);
+    assert_int_equal(gp_transcripts_save(path, &t, 1, &err), 0);
+    assert_int_equal(gp_transcripts_load(path, &back, &n, &err), 0);
+    assert_int_equal(back[0]->nframes, 2);
+    assert_non_null(back[0]->frames[0].data);
+    assert_int_equal(back[0]->frames[0].len, sizeof bad - 1);
+    assert_memory_equal(back[0]->frames[0].data, bad, sizeof bad - 1);
+    assert_int_equal(back[0]->frames[1].len, 3);
+    assert_memory_equal(back[0]->frames[1].data, nul, 3);
+    gp_transcript_free(back[0]);
+    free(back);
+    gp_transcript_free(t);
+    unlink(path);
+}
+
 static void test_transcript_round_trip(void **state)
 {
     char path[] = "/tmp/gp-transcript-XXXXXX";
@@ -275,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_transcript_budget_holds_for_any_users),
         cmocka_unit_test(test_transcript_frame_cost_and_room),
         cmocka_unit_test(test_transcript_round_trip),
+        cmocka_unit_test(test_transcript_round_trip_raw_bytes),
         cmocka_unit_test(test_transcript_load_errors),
         cmocka_unit_test(test_transcript_health_round_trip),
         cmocka_unit_test(test_transcript_overflow_fails_r7),
