@@ -30,3 +30,19 @@ add_test(NAME docs.yaml_blocks
          COMMAND ${PROJECT_SOURCE_DIR}/ci/check-docs ${GP_BIN} ${PROJECT_SOURCE_DIR}/docs)
 set_tests_properties(docs.yaml_blocks PROPERTIES LABELS unit TIMEOUT 60
                      ENVIRONMENT "${GP_SCN_ENV}")
+
+# Issue 11, finding 7: what a scenario file can make the loader do is linear. 100,000-deep
+# flow nesting took a minute before the prepass refused it (libyaml's scanner is O(depth) per
+# token), 200,000 keys under send: ran past 5 minutes of duplicate-key checks; each now takes
+# well under a second or two. The TIMEOUT is the assertion.
+set(GP_BIG ${CMAKE_BINARY_DIR}/big-scenarios)
+add_test(NAME scenario.scale.deep_nesting COMMAND sh -c
+  "mkdir -p '${GP_BIG}' && python3 -c \"import sys; n=100000; sys.stdout.write('name: t\\\\ntarget: {url: ws://127.0.0.1:8765/ws}\\\\nauth: {kind: none}\\\\nsteps:\\\\n  - connect\\\\n  - send: {type: x, v: ' + '['*n + ']'*n + '}\\\\n')\" > '${GP_BIG}/deep.yaml' && '${PROJECT_SOURCE_DIR}/ci/expect-exit' 2 '${GP_BIN}' check '${GP_BIG}/deep.yaml'")
+add_test(NAME scenario.scale.many_keys COMMAND sh -c
+  "mkdir -p '${GP_BIG}' && python3 -c \"import sys; w=sys.stdout.write; w('name: t\\\\ntarget: {url: ws://127.0.0.1:8765/ws}\\\\nauth: {kind: none}\\\\nsteps:\\\\n  - connect\\\\n  - send:\\\\n      type: x\\\\n'); [w('      k%d: %d\\\\n' % (i, i)) for i in range(200000)]; w('      k5: again\\\\n')\" > '${GP_BIG}/keys.yaml' && '${PROJECT_SOURCE_DIR}/ci/expect-exit' 2 '${GP_BIN}' check '${GP_BIG}/keys.yaml'")
+set_tests_properties(scenario.scale.deep_nesting scenario.scale.many_keys PROPERTIES LABELS unit
+                     TIMEOUT 30)
+set_tests_properties(scenario.scale.deep_nesting PROPERTIES
+                     PASS_REGULAR_EXPRESSION "deep.yaml:6:[0-9]+: nested deeper than 40 levels")
+set_tests_properties(scenario.scale.many_keys PROPERTIES
+                     PASS_REGULAR_EXPRESSION "keys.yaml:200008:7: duplicate key 'k5' \\(first at 13:7\\)")
