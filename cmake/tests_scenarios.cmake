@@ -36,13 +36,27 @@ set_tests_properties(docs.yaml_blocks PROPERTIES LABELS unit TIMEOUT 60
 # token), 200,000 keys under send: ran past 5 minutes of duplicate-key checks; each now takes
 # well under a second or two. The TIMEOUT is the assertion.
 set(GP_BIG ${CMAKE_BINARY_DIR}/big-scenarios)
+set(GP_GEN ${PROJECT_SOURCE_DIR}/fixtures/scenarios/gen-big)
+set(GP_EE ${PROJECT_SOURCE_DIR}/ci/expect-exit)
 add_test(NAME scenario.scale.deep_nesting COMMAND sh -c
-  "mkdir -p '${GP_BIG}' && python3 -c \"import sys; n=100000; sys.stdout.write('name: t\\\\ntarget: {url: ws://127.0.0.1:8765/ws}\\\\nauth: {kind: none}\\\\nsteps:\\\\n  - connect\\\\n  - send: {type: x, v: ' + '['*n + ']'*n + '}\\\\n')\" > '${GP_BIG}/deep.yaml' && '${PROJECT_SOURCE_DIR}/ci/expect-exit' 2 '${GP_BIN}' check '${GP_BIG}/deep.yaml'")
+  "mkdir -p '${GP_BIG}' && '${GP_GEN}' deep '${GP_BIG}/deep.yaml' && '${GP_EE}' 2 '${GP_BIN}' check '${GP_BIG}/deep.yaml'")
 add_test(NAME scenario.scale.many_keys COMMAND sh -c
-  "mkdir -p '${GP_BIG}' && python3 -c \"import sys; w=sys.stdout.write; w('name: t\\\\ntarget: {url: ws://127.0.0.1:8765/ws}\\\\nauth: {kind: none}\\\\nsteps:\\\\n  - connect\\\\n  - send:\\\\n      type: x\\\\n'); [w('      k%d: %d\\\\n' % (i, i)) for i in range(200000)]; w('      k5: again\\\\n')\" > '${GP_BIG}/keys.yaml' && '${PROJECT_SOURCE_DIR}/ci/expect-exit' 2 '${GP_BIN}' check '${GP_BIG}/keys.yaml'")
+  "mkdir -p '${GP_BIG}' && '${GP_GEN}' keys '${GP_BIG}/keys.yaml' && '${GP_EE}' 2 '${GP_BIN}' check '${GP_BIG}/keys.yaml'")
 set_tests_properties(scenario.scale.deep_nesting scenario.scale.many_keys PROPERTIES LABELS unit
                      TIMEOUT 30)
 set_tests_properties(scenario.scale.deep_nesting PROPERTIES
                      PASS_REGULAR_EXPRESSION "deep.yaml:6:[0-9]+: nested deeper than 40 levels")
 set_tests_properties(scenario.scale.many_keys PROPERTIES
                      PASS_REGULAR_EXPRESSION "keys.yaml:200008:7: duplicate key 'k5' \\(first at 13:7\\)")
+
+# ${VAR} references: 300,000 in one value resolve without rescanning the value per reference
+# (15 s before, quadratic), and a value that expands past 4 MiB is an error that check
+# reports, never a silent cut.
+add_test(NAME scenario.scale.env_refs COMMAND sh -c
+  "mkdir -p '${GP_BIG}' && '${GP_GEN}' refs '${GP_BIG}/refs.yaml' && GP_ENV_REF=z '${GP_EE}' 0 '${GP_BIN}' check '${GP_BIG}/refs.yaml'")
+add_test(NAME scenario.env_expansion_too_long COMMAND sh -c
+  "mkdir -p '${GP_BIG}' && '${GP_GEN}' bigref '${GP_BIG}/big.yaml' && GP_ENV_BIG=$(python3 -c 'print(100000 * chr(97))') '${GP_EE}' 2 '${GP_BIN}' check '${GP_BIG}/big.yaml'")
+set_tests_properties(scenario.scale.env_refs scenario.env_expansion_too_long PROPERTIES
+                     LABELS unit TIMEOUT 30)
+set_tests_properties(scenario.env_expansion_too_long PROPERTIES PASS_REGULAR_EXPRESSION
+  "big.yaml:8:10: the value expands past 4194304 bytes once its")

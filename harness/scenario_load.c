@@ -221,19 +221,25 @@ static bool env_name_ok(const char *s, size_t n)
  * Returns a new string or NULL with the error set at the node. */
 static char *resolve_env(loader *ld, const yaml_node_t *n)
 {
-    const char *p = raw(n), *close, *sep;
+    const char *p = raw(n), *close, *sep, *plain;
     gp_buf out;
 
     gp_buf_init(&out, FILE_MAX);
     while (*p) {
         if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
-            gp_buf_append(&out, "${", 2);
+            if (gp_buf_append(&out, "${", 2) != 0)
+                goto too_long;
             p += 3;
             continue;
         }
         if (p[0] != '$' || p[1] != '{') {
-            gp_buf_append(&out, p, 1);
-            p++;
+            /* Copy up to the next '$' in one append. */
+            plain = strchr(p + 1, '$');
+            if (!plain)
+                plain = p + strlen(p);
+            if (gp_buf_append(&out, p, (size_t)(plain - p)) != 0)
+                goto too_long;
+            p = plain;
             continue;
         }
         close = strchr(p + 2, '}');
@@ -241,8 +247,11 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
             fail(ld, n, "unterminated '${' in '%s' (write $${ for a literal ${)", raw(n));
             goto fail;
         }
-        sep = strstr(p + 2, ":-");
-        if (sep && sep > close)
+        /* The default separator only counts inside this reference: searching the rest of the
+         * value for it made every reference rescan the whole value. */
+        for (sep = p + 2; sep + 1 < close && !(sep[0] == ':' && sep[1] == '-'); sep++)
+            ;
+        if (sep + 1 >= close)
             sep = NULL;
         {
             size_t nlen = (size_t)((sep ? sep : close) - (p + 2));
@@ -259,11 +268,13 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
             memcpy(name, p + 2, nlen);
             name[nlen] = '\0';
             val = getenv(name);
-            if (val && *val)
-                gp_buf_append(&out, val, strlen(val));
-            else if (sep)
-                gp_buf_append(&out, sep + 2, (size_t)(close - (sep + 2)));
-            else if (val)
+            if (val && *val) {
+                if (gp_buf_append(&out, val, strlen(val)) != 0)
+                    goto too_long;
+            } else if (sep) {
+                if (gp_buf_append(&out, sep + 2, (size_t)(close - (sep + 2))) != 0)
+                    goto too_long;
+            } else if (val)
                 ; /* set but empty: an empty value is what the user asked for */
             else {
                 fail(ld, n,
@@ -276,6 +287,10 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
         p = close + 1;
     }
     return gp_buf_steal(&out);
+too_long:
+    /* Never a silent cut: a truncated value would be checked and sent as if whole. */
+    fail(ld, n, "the value expands past %d bytes once its ${...} references are resolved",
+         (int)FILE_MAX);
 fail:
     gp_buf_cleanup(&out);
     return NULL;
