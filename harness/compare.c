@@ -507,8 +507,8 @@ static void print_table(const cmp *c, const gp_report_doc *b, const gp_report_do
         char *sname = gp_term_safe(json_string_value(json_object_get(s, "name")), 200);
 
         /* Names and details come from the report files: escaped for the terminal. */
-        printf("\n== %s ==\n  %-10s %-10s %-22s %-14s %-14s %s\n", sname, "verdict", "kind",
-               "name", "base", "head", "detail");
+        printf("\n== %s ==\n  %-10s %-10s %-22s %-14s %-14s %s\n", sname, "verdict", "kind", "name",
+               "base", "head", "detail");
         free(sname);
         json_array_foreach(json_object_get(s, "checks"), j, chk)
         {

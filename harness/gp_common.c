@@ -259,8 +259,8 @@ int gp_afile_open(gp_afile *a, const char *path, gp_err *err)
     a->tmp = gp_asprintf("%s.XXXXXX", path);
     fd = mkstemp(a->tmp);
     if (fd < 0) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot create a temporary file beside it: %s",
-                   strerror(errno));
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0,
+                   "cannot create a temporary file beside it: %s", strerror(errno));
         free(a->tmp);
         free(a->path);
         memset(a, 0, sizeof *a);

@@ -1374,8 +1374,7 @@ static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
                 {
                     char *why =
                         gp_asprintf("tool_completed \"%s\" (frame %zu) while %s%s", name, S[a],
-                                    o.nopen ? "open: " : "no tool was open",
-                                    o.nopen ? b.data : "");
+                                    o.nopen ? "open: " : "no tool was open", o.nopen ? b.data : "");
 
                     ufail(U, GP_RULE_R4_TOOLS, k, run->step, S[a],
                           "tool_completed closing an open tool_executing of the same tool_name",
@@ -1938,7 +1937,8 @@ static bool never_started(const gp_transcript *t)
     for (i = 0; i < t->nframes; i++) {
         if (t->frames[i].kind != GP_FR_NOTE)
             return false;
-        marked = marked || (t->frames[i].data && strcmp(t->frames[i].data, GP_NOTE_NOT_STARTED) == 0);
+        marked =
+            marked || (t->frames[i].data && strcmp(t->frames[i].data, GP_NOTE_NOT_STARTED) == 0);
     }
     return marked;
 }

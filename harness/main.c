@@ -304,7 +304,8 @@ static int cmd_run(int argc, char **argv)
     gp_run_output *runs = NULL;
     gp_results **results = NULL;
     gp_suite *suites = NULL;
-    bool progress = want_progress(), any_failed = false, any_inconclusive = false, save_failed = false;
+    bool progress = want_progress(), any_failed = false, any_inconclusive = false,
+         save_failed = false;
     int opt, rc = GP_EXIT_USAGE;
     gp_console_opts co = {0};
     struct sigaction sa;
@@ -507,12 +508,13 @@ static int cmd_run(int argc, char **argv)
             any_failed = true;
         }
     }
-    /* A real failure outweighs the harness's own trouble; transcripts that could not be saved
-     * are the harness's failure (3), as a report that could not be written is. */
-    rc = save_failed     ? GP_EXIT_INTERNAL
-         : any_failed    ? GP_EXIT_FAILED
+    /* Transcripts that could not be saved are the harness's failure (3), as a report that
+     * could not be written is above; otherwise a real failure outweighs the harness's own
+     * trouble. */
+    rc = save_failed        ? GP_EXIT_INTERNAL
+         : any_failed       ? GP_EXIT_FAILED
          : any_inconclusive ? GP_EXIT_INCONCLUSIVE
-                         : GP_EXIT_OK;
+                            : GP_EXIT_OK;
 out:
     for (i = 0; i < nsc; i++) {
         if (runs)

@@ -67,5 +67,4 @@ int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_
  * reports/README.md and reports/schema/report.schema.json). Returns a new reference. */
 json_t *gp_report_to_json(const gp_suite *suites, size_t n);
 
-
 #endif

@@ -230,11 +230,10 @@ static json_t *scenario_json(const gp_suite *s)
         json_object_set_new(o, "harness", harness_json(s->meta.health));
     json_object_set_new(
         o, "summary",
-        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)r->nusers,
-                  "users_passed", (json_int_t)upassed, "users_failed", (json_int_t)ufailed,
-                  "users_inconclusive", (json_int_t)uinconclusive, "users_not_started",
-                  (json_int_t)unot, "runs_total", (json_int_t)r->runs_total, "runs_passed",
-                  (json_int_t)r->runs_passed));
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)r->nusers, "users_passed",
+                  (json_int_t)upassed, "users_failed", (json_int_t)ufailed, "users_inconclusive",
+                  (json_int_t)uinconclusive, "users_not_started", (json_int_t)unot, "runs_total",
+                  (json_int_t)r->runs_total, "runs_passed", (json_int_t)r->runs_passed));
     json_object_set_new(o, "rules", rules_json(r));
     json_object_set_new(o, "user_results", users_json(r));
     json_object_set_new(o, "causes", causes);

@@ -308,8 +308,7 @@ static void read_scenario(reader *rd, json_t *sj, size_t idx, gp_report_scenario
     tools = cov ? member(rd, cov, "coverage", "tools", JSON_OBJECT) : NULL;
     /* Under the same bound as a run's count (GP_MAX_TOOLS, the rest as GP_OTHER_TOOLS): a file
      * naming 200,000 tools must not make compare and merge scan a list per name. */
-    json_object_foreach(tools, key, v)
-        gp_results_add_tool(r, key, (uint64_t)json_integer_value(v));
+    json_object_foreach(tools, key, v) gp_results_add_tool(r, key, (uint64_t)json_integer_value(v));
     member(rd, sj, w, "transcripts", JSON_OBJECT);
 }
 

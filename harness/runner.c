@@ -1836,8 +1836,7 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
         /* The whole message in one piece, the common case: no buffer of ours. */
         c->rx_partial = false;
         c->rx_seen = len;
-        on_frame(c,
-                 gp_transcript_add(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, len ? in : "", len),
+        on_frame(c, gp_transcript_add(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, len ? in : "", len),
                  len ? in : "", len);
         return;
     }
@@ -1854,8 +1853,7 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
         c->rx_seen = 0;
     }
     c->rx_seen += len;
-    if (!c->rx_binary && !c->rx_oversize && !c->rx_unkept &&
-        gp_buf_append(&c->rx, in, len) != 0) {
+    if (!c->rx_binary && !c->rx_oversize && !c->rx_unkept && gp_buf_append(&c->rx, in, len) != 0) {
         if (c->rx_seen > max)
             c->rx_oversize = true;
         else

@@ -476,9 +476,8 @@ static int get_duration(loader *ld, const yaml_node_t *n, const char *what, int6
         return -1;
     }
     if (*out > GP_DURATION_MAX_US) {
-        fail(ld, n,
-             "%s: %s is longer than the longest duration goldenpath accepts (%lldh)", what, s,
-             (long long)(GP_DURATION_MAX_US / 3600000000LL));
+        fail(ld, n, "%s: %s is longer than the longest duration goldenpath accepts (%lldh)", what,
+             s, (long long)(GP_DURATION_MAX_US / 3600000000LL));
         free(s);
         return -1;
     }
@@ -1026,7 +1025,7 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
     }
     if (!strcmp(key, "headers")) {
         yaml_node_pair_t *kv, *dup = NULL;
-    yaml_node_t *first = NULL;
+        yaml_node_t *first = NULL;
         size_t i = 0;
 
         if (is_null(v))

@@ -397,10 +397,9 @@ int gp_transcripts_load_health(const char *path, gp_transcript ***out, size_t *c
                                "user %zu frame %zu: data_hex is not hexadecimal", i, j);
                     goto fail;
                 }
-                gp_transcript_add_owned(ts[i], (gp_frame_kind)kind,
-                                        json_integer_value(json_object_get(f, "t_us")),
-                                        (int)json_integer_value(json_object_get(f, "code")), raw,
-                                        dlen);
+                gp_transcript_add_owned(
+                    ts[i], (gp_frame_kind)kind, json_integer_value(json_object_get(f, "t_us")),
+                    (int)json_integer_value(json_object_get(f, "code")), raw, dlen);
                 continue;
             }
             gp_transcript_add(
