@@ -74,3 +74,30 @@ add_test(NAME it.hostile.echo_token_redacted_workers
           ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml --workers 2)
 set_tests_properties(it.hostile.echo_token_redacted it.hostile.echo_token_redacted_workers
                      PROPERTIES LABELS integration TIMEOUT 60 ENVIRONMENT "${GP_HOSTILE_ENV}")
+
+# Issue 11, finding 4: an expect waiting while a flood fills the transcript fails GP-EXPECT at
+# the first frame that cannot be kept, instead of matching it (index (size_t)-1) and then
+# re-matching old frames from the start.
+add_test(NAME it.hostile.expect_past_bound
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/with-refserver --server ${GP_HOSTILE}
+    --server-arg --mode --server-arg flood
+    --limit 30 --expect-exit 1 --expect-line "FAIL.*GP-EXPECT"
+    --expect-text "could not be kept, so no later frame can be judged to match"
+    -- ${GP_BIN} run ${PROJECT_SOURCE_DIR}/fixtures/scenarios/hostile/expect_past_bound.yaml
+       --target @URL@ --no-progress)
+set_tests_properties(it.hostile.expect_past_bound PROPERTIES LABELS integration TIMEOUT 60
+                     ENVIRONMENT "${GP_HOSTILE_ENV}")
+
+# Issue 11, finding 3: 1,500 users each receive one 1,000,000-byte frame. The transcripts'
+# bound is 1 GiB for the whole run, so peak RSS stays under 1.2 GB (1.5 GB before: a floor of
+# 1 MiB per user overrode the bound above 1,024 users). The frames do not fit the users'
+# shares, so they are counted as dropped and fail GP-R7-FRAMES.
+add_test(NAME it.hostile.memory_bound
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/with-refserver --server ${GP_HOSTILE}
+    --server-arg --mode --server-arg big_frame
+    --limit 240 --expect-exit 1 --expect-line "^peak_kb ([0-9]{1,6}|1[01][0-9]{5})$"
+    -- /usr/bin/time -f "peak_kb %M"
+       ${GP_BIN} run ${PROJECT_SOURCE_DIR}/fixtures/scenarios/hostile/big_frames.yaml
+       --target @URL@ --no-progress --workers 1)
+set_tests_properties(it.hostile.memory_bound PROPERTIES LABELS "integration;slow" TIMEOUT 300
+                     ENVIRONMENT "${GP_HOSTILE_ENV}")

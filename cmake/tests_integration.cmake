@@ -221,6 +221,24 @@ add_test(NAME it.interrupt.report_marked
 set_tests_properties(it.interrupt.report_marked PROPERTIES LABELS integration
                      FIXTURES_REQUIRED it_interrupt)
 
+# Interrupted during a 60 s ramp: the users that never started are reported as not started in
+# every format, never as passed (issue 11, finding 6).
+gp_it(interrupt.not_started 60 --interrupt-after 2
+  --expect-exit 1 --expect-line "users passed. 0 failed. 1[0-9] not started. interrupted"
+  --reject-text "20 of 20 users passed"
+  -- ${GP_BIN} run ${PROJECT_SOURCE_DIR}/fixtures/scenarios/valid/long_ramp.yaml --target @URL@
+     --no-progress --json ${CMAKE_BINARY_DIR}/it-not-started.json
+     --junit ${CMAKE_BINARY_DIR}/it-not-started.xml --html ${CMAKE_BINARY_DIR}/it-not-started.html)
+set_tests_properties(it.interrupt.not_started PROPERTIES FIXTURES_SETUP it_not_started)
+add_test(NAME it.interrupt.not_started_reports
+  COMMAND sh -c "grep -q '\"users_not_started\": 1[0-9]' '${CMAKE_BINARY_DIR}/it-not-started.json' &&
+    grep -q '\"status\": \"not_started\"' '${CMAKE_BINARY_DIR}/it-not-started.json' &&
+    grep -q 'users not started\" type=\"interrupted\"' '${CMAKE_BINARY_DIR}/it-not-started.xml' &&
+    grep -q '</b>not started</div>' '${CMAKE_BINARY_DIR}/it-not-started.html' &&
+    '${PROJECT_SOURCE_DIR}/ci/json-schema-check' '${PROJECT_SOURCE_DIR}/reports/schema/report.schema.json' '${CMAKE_BINARY_DIR}/it-not-started.json'")
+set_tests_properties(it.interrupt.not_started_reports PROPERTIES LABELS integration TIMEOUT 20
+                     FIXTURES_REQUIRED it_not_started)
+
 # A server may echo the whole jwt.<token> subprotocol entry instead of jwt-auth; both work,
 # and the token never reaches the transcript.
 add_test(NAME it.carrier.subprotocol_entry_echo COMMAND ${GP_WITH}
@@ -330,3 +348,10 @@ add_test(NAME it.ipv6.ticket COMMAND ${GP_WITH} --server-arg --listen --server-a
   -- ${GP_BIN} run ${GP_SCN}/netra_staging.yaml --target @URL6@ --users 20 --no-progress)
 set_tests_properties(it.ipv6.ticket PROPERTIES LABELS integration TIMEOUT 60
   ENVIRONMENT "${GP_IT_ENV};NETRA_CARRIER=ticket")
+
+# Issue 11, finding 7: --save-transcripts that cannot be written is the harness's failure
+# (exit 3, with the reason on stderr), not a silent exit 0.
+gp_it(save_transcripts.unwritable 60 --expect-exit 3
+  --expect-text "cannot create a temporary file beside it"
+  -- ${GP_BIN} run ${GP_SCN}/golden_path.yaml --target @URL@ --users 2 --no-progress
+     --save-transcripts ${CMAKE_BINARY_DIR}/no-such-dir/transcripts.json)

@@ -60,3 +60,28 @@ set_tests_properties(judge.stall_reports_valid PROPERTIES LABELS unit TIMEOUT 60
 add_test(NAME judge.failed_run_reports_valid COMMAND sh -c
   "mkdir -p '${GP_JUDGE_OUT}' && '${GP_BIN}' judge '${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml' '${GP_TR}/failed_run.json' --json '${GP_JUDGE_OUT}/failed_run.json' --junit '${GP_JUDGE_OUT}/failed_run.xml' >/dev/null; rc=$?; [ $rc -eq 1 ] || { echo \"exit $rc, want 1\"; exit 1; }; '${Python3_EXECUTABLE}' '${PROJECT_SOURCE_DIR}/ci/json-schema-check' '${PROJECT_SOURCE_DIR}/reports/schema/report.schema.json' '${GP_JUDGE_OUT}/failed_run.json' && '${GP_XMLLINT}' --noout --schema '${PROJECT_SOURCE_DIR}/reports/schema/junit.xsd' '${GP_JUDGE_OUT}/failed_run.xml' && grep -q '\"run_failed\": 2' '${GP_JUDGE_OUT}/failed_run.json' && grep -q 'GP-OUTCOME' '${GP_JUDGE_OUT}/failed_run.xml'")
 set_tests_properties(judge.failed_run_reports_valid PROPERTIES LABELS unit TIMEOUT 60)
+
+# Issue 11, finding 2: what a server or a report file chooses to send must not make judge,
+# compare or merge quadratic. Each size below took minutes before (80,000 agent_started with
+# their own run_ids: 100 s; 80,000 distinct tool names open at once, or 80,000 stragglers of
+# 199 earlier runs: 85 and 97 s; compare of two 200,000-tool reports: about 5 minutes) and
+# takes a few seconds now (about 12 s under ASan). The TIMEOUT is the assertion, generous for
+# a loaded machine and still below every time before the fix.
+set(GP_SCALE_DIR ${CMAKE_BINARY_DIR}/scale)
+# (The tools case passes the transcript bound of 100,000 frames, so it fails GP-R7-FRAMES.)
+foreach(mode starts tools late)
+  set(code 1)
+  add_test(NAME judge.scale.${mode} COMMAND sh -c
+    "mkdir -p '${GP_SCALE_DIR}' && '${GP_TR}/gen-hostile' ${mode} 80000 '${GP_SCALE_DIR}/${mode}.json' && '${PROJECT_SOURCE_DIR}/ci/expect-exit' ${code} '${GP_BIN}' judge '${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml' '${GP_SCALE_DIR}/${mode}.json' >/dev/null")
+  set_tests_properties(judge.scale.${mode} PROPERTIES LABELS unit TIMEOUT 60)
+endforeach()
+add_test(NAME judge.scale.reports_setup COMMAND sh -c
+  "mkdir -p '${GP_SCALE_DIR}' && '${PROJECT_SOURCE_DIR}/ci/expect-exit' 0 '${GP_BIN}' judge '${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml' '${GP_TR}/golden.json' --json '${GP_SCALE_DIR}/golden.json' >/dev/null && '${GP_TR}/gen-hostile' tools-report 200000 '${GP_SCALE_DIR}/base' '${GP_SCALE_DIR}/golden.json' && '${GP_TR}/gen-hostile' tools-report 200000 '${GP_SCALE_DIR}/head' '${GP_SCALE_DIR}/golden.json'")
+set_tests_properties(judge.scale.reports_setup PROPERTIES LABELS unit TIMEOUT 60
+                     FIXTURES_SETUP gp_scale_reports)
+add_test(NAME judge.scale.compare_tools COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit 1
+  ${GP_BIN} compare ${GP_SCALE_DIR}/base ${GP_SCALE_DIR}/head)
+add_test(NAME judge.scale.merge_tools COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit 0
+  ${GP_BIN} merge ${GP_SCALE_DIR}/base ${GP_SCALE_DIR}/head -o ${GP_SCALE_DIR}/merged.json)
+set_tests_properties(judge.scale.compare_tools judge.scale.merge_tools PROPERTIES LABELS unit
+                     TIMEOUT 30 FIXTURES_REQUIRED gp_scale_reports)

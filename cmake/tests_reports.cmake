@@ -65,3 +65,24 @@ gp_report_test(cli_merge sh -c
 gp_report_exit_test(cli_merge_other_scenario 2
   ${GP_BIN} merge ${GP_REPORT_SAMPLES}/base.json ${GP_REPORT_SAMPLES}/other-scenario.json
   -o ${GP_REPORT_SAMPLES}/never.json)
+
+# Issue 11, finding 7: compare and merge print what report files say. A multibyte digest is cut
+# on a character boundary (a cut mid-character made the warning invalid UTF-8 and it was lost),
+# and scenario names with escape sequences reach the terminal escaped, never raw (od shows a
+# raw ESC as 033).
+set(GP_HR ${CMAKE_BINARY_DIR}/hostile-reports)
+add_test(NAME reports.hostile_names_setup COMMAND sh -c
+  "mkdir -p '${GP_HR}' && '${PROJECT_SOURCE_DIR}/ci/expect-exit' 0 '${GP_BIN}' judge '${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml' '${PROJECT_SOURCE_DIR}/fixtures/transcripts/golden.json' --json '${GP_HR}/base.json' >/dev/null && '${PROJECT_SOURCE_DIR}/fixtures/transcripts/gen-hostile' names-report 0 '${GP_HR}/r' '${GP_HR}/base.json'")
+set_tests_properties(reports.hostile_names_setup PROPERTIES LABELS unit TIMEOUT 30
+                     FIXTURES_SETUP gp_hostile_reports)
+add_test(NAME reports.compare_multibyte_digest
+  COMMAND ${GP_BIN} compare ${GP_HR}/base.json ${GP_HR}/r.digest.json)
+set_tests_properties(reports.compare_multibyte_digest PROPERTIES LABELS unit TIMEOUT 30
+  FIXTURES_REQUIRED gp_hostile_reports
+  PASS_REGULAR_EXPRESSION "WARNING: the scenario file changed between BASE and HEAD \\(digest [0-9a-f]+ -> [^ ]+\\); a difference below")
+add_test(NAME reports.compare_names_escaped COMMAND sh -c
+  "'${GP_BIN}' compare '${GP_HR}/r.esc-base.json' '${GP_HR}/r.esc-head.json' >'${GP_HR}/compare.out' 2>&1; grep -q 'evil.x1b' '${GP_HR}/compare.out' && ! od -An -c '${GP_HR}/compare.out' | grep -q 033")
+add_test(NAME reports.merge_names_escaped COMMAND sh -c
+  "'${GP_BIN}' merge '${GP_HR}/r.esc-base.json' '${GP_HR}/r.esc-head.json' -o '${GP_HR}/m.json' >'${GP_HR}/merge.out' 2>&1; grep -q 'evil.x1b' '${GP_HR}/merge.out' && ! od -An -c '${GP_HR}/merge.out' | grep -q 033")
+set_tests_properties(reports.compare_names_escaped reports.merge_names_escaped PROPERTIES
+  LABELS unit TIMEOUT 30 FIXTURES_REQUIRED gp_hostile_reports)

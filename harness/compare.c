@@ -369,20 +369,28 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
 
     if (changed) {
         char detail[512];
+        /* A digest read from a file may be anything: cut it on a character boundary (a cut
+         * mid-character made the detail invalid UTF-8, and the warning was lost) and keep
+         * control characters away from the terminal. */
+        char *db = gp_term_safe(sb->digest, 12), *dh = gp_term_safe(sh->digest, 12),
+             *name = gp_term_safe(sb->name, 200);
 
         /* Scenario files evolve between releases; refusing to compare would leave a release
          * unchecked. Compare, but say loudly that a difference may be the scenario's. */
         snprintf(detail, sizeof detail,
-                 "WARNING: the scenario file changed between BASE and HEAD (digest %.12s -> "
-                 "%.12s); a difference below may come from the scenario, not the server",
-                 sb->digest, sh->digest);
+                 "WARNING: the scenario file changed between BASE and HEAD (digest %s -> "
+                 "%s); a difference below may come from the scenario, not the server",
+                 db, dh);
         add_check(c, checks, "scenario", "changed", json_string(sb->digest),
                   json_string(sh->digest), NULL, false, detail);
         fprintf(stderr,
                 "goldenpath compare: WARNING: scenario \"%s\" was run from a changed file "
-                "(digest %.12s in %s, %.12s in %s); its results are compared, but a difference "
+                "(digest %s in %s, %s in %s); its results are compared, but a difference "
                 "may come from the scenario, not the server\n",
-                sb->name, sb->digest, pb, sh->digest, ph);
+                name, db, pb, dh, ph);
+        free(db);
+        free(dh);
+        free(name);
         c->changed++;
     }
     compare_run(c, checks, sb, sh);
@@ -417,10 +425,15 @@ static int comparable(const gp_report_doc *b, const gp_report_doc *h, const char
     }
     for (i = 0; i < b->n; i++) {
         if (strcmp(b->scenarios[i].name, h->scenarios[i].name) != 0) {
+            char *nb = gp_term_safe(b->scenarios[i].name, 200),
+                 *nh = gp_term_safe(h->scenarios[i].name, 200);
+
             fprintf(stderr,
                     "goldenpath compare: scenario %zu is \"%s\" in %s but \"%s\" in %s: reports "
                     "of different scenarios cannot be compared\n",
-                    i + 1, b->scenarios[i].name, pb, h->scenarios[i].name, ph);
+                    i + 1, nb, pb, nh, ph);
+            free(nb);
+            free(nh);
             return -1;
         }
     }
@@ -480,20 +493,29 @@ static void print_table(const cmp *c, const gp_report_doc *b, const gp_report_do
 {
     size_t i, j;
     json_t *s, *chk;
-    char lb[256], lh[256];
+    char lb[256], lh[256], *sb, *sh;
 
     labels_text(b, lb, sizeof lb);
     labels_text(h, lh, sizeof lh);
-    printf("goldenpath compare: BASE %s%s  vs  HEAD %s%s\n", pb, lb, ph, lh);
+    sb = gp_term_safe(lb, sizeof lb);
+    sh = gp_term_safe(lh, sizeof lh);
+    printf("goldenpath compare: BASE %s%s  vs  HEAD %s%s\n", pb, sb, ph, sh);
+    free(sb);
+    free(sh);
     json_array_foreach(c->scenarios, i, s)
     {
-        printf("\n== %s ==\n  %-10s %-10s %-22s %-14s %-14s %s\n",
-               json_string_value(json_object_get(s, "name")), "verdict", "kind", "name", "base",
-               "head", "detail");
+        char *sname = gp_term_safe(json_string_value(json_object_get(s, "name")), 200);
+
+        /* Names and details come from the report files: escaped for the terminal. */
+        printf("\n== %s ==\n  %-10s %-10s %-22s %-14s %-14s %s\n", sname, "verdict", "kind", "name",
+               "base", "head", "detail");
+        free(sname);
         json_array_foreach(json_object_get(s, "checks"), j, chk)
         {
             const char *kind = json_string_value(json_object_get(chk, "kind"));
             char vb[64], vh[64];
+            char *cname = gp_term_safe(json_string_value(json_object_get(chk, "name")), 200),
+                 *detail = gp_term_safe(json_string_value(json_object_get(chk, "detail")), 600);
 
             value_text(kind, json_object_get(chk, "base"), vb, sizeof vb);
             value_text(kind, json_object_get(chk, "head"), vh, sizeof vh);
@@ -501,8 +523,9 @@ static void print_table(const cmp *c, const gp_report_doc *b, const gp_report_do
                    json_is_true(json_object_get(chk, "regression")) ? "REGRESSION"
                    : strcmp(kind, "scenario") == 0                  ? "WARNING"
                                                                     : "ok",
-                   kind, json_string_value(json_object_get(chk, "name")), vb, vh,
-                   json_string_value(json_object_get(chk, "detail")));
+                   kind, cname, vb, vh, detail);
+            free(cname);
+            free(detail);
         }
     }
     printf("\ncompare: %zu regression%s", c->regressions, c->regressions == 1 ? "" : "s");

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 void gp_err_set(gp_err *err, int code, const char *src, int line, int col, const char *fmt, ...)
 {
@@ -231,4 +233,104 @@ char *gp_asprintf(const char *fmt, ...)
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return p;
+}
+
+int gp_afile_open(gp_afile *a, const char *path, gp_err *err)
+{
+    struct stat st;
+    mode_t mask;
+    int fd;
+
+    memset(a, 0, sizeof *a);
+    if (!path || !*path) {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "no output path given");
+        return -1;
+    }
+    a->path = gp_strdup(path);
+    /* lstat: a symlink the user named (/dev/stderr -> /proc/self/fd/2) is written through,
+     * never replaced by a rename; so are devices and FIFOs. */
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        a->f = fopen(path, "wb");
+        if (!a->f)
+            goto fail;
+        return 0;
+    }
+    /* Beside the target, so rename() stays within one file system. */
+    a->tmp = gp_asprintf("%s.XXXXXX", path);
+    fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0,
+                   "cannot create a temporary file beside it: %s", strerror(errno));
+        free(a->tmp);
+        free(a->path);
+        memset(a, 0, sizeof *a);
+        return -1;
+    }
+    /* mkstemp makes 0600; a report gets what any new file would. */
+    mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    a->f = fdopen(fd, "wb");
+    if (!a->f) {
+        close(fd);
+        unlink(a->tmp);
+        goto fail;
+    }
+    return 0;
+fail:
+    gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write: %s", strerror(errno));
+    free(a->tmp);
+    free(a->path);
+    memset(a, 0, sizeof *a);
+    return -1;
+}
+
+int gp_afile_commit(gp_afile *a, gp_err *err)
+{
+    int rc = 0, e = 0;
+
+    if (fflush(a->f) != 0 || ferror(a->f) || (a->tmp && fsync(fileno(a->f)) != 0))
+        rc = -1, e = errno;
+    if (fclose(a->f) != 0 && rc == 0)
+        rc = -1, e = errno;
+    a->f = NULL;
+    if (rc == 0 && a->tmp && rename(a->tmp, a->path) != 0)
+        rc = -1, e = errno;
+    if (rc != 0) {
+        gp_err_set(err, GP_EXIT_INTERNAL, a->path, 0, 0, "cannot write: %s",
+                   e ? strerror(e) : "write error");
+        if (a->tmp)
+            unlink(a->tmp);
+    }
+    free(a->tmp);
+    free(a->path);
+    memset(a, 0, sizeof *a);
+    return rc;
+}
+
+void gp_afile_abort(gp_afile *a)
+{
+    if (!a)
+        return;
+    if (a->f)
+        fclose(a->f);
+    if (a->tmp)
+        unlink(a->tmp);
+    free(a->tmp);
+    free(a->path);
+    memset(a, 0, sizeof *a);
+}
+
+int gp_write_file_atomic(const char *path, const char *data, size_t len, gp_err *err)
+{
+    gp_afile a;
+
+    if (gp_afile_open(&a, path, err) != 0)
+        return -1;
+    if (len && fwrite(data, 1, len, a.f) != len) {
+        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write: %s", strerror(errno));
+        gp_afile_abort(&a);
+        return -1;
+    }
+    return gp_afile_commit(&a, err);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit statuses of the goldenpath tool; each means one thing. */
 enum {
@@ -62,9 +63,36 @@ int64_t gp_now_us(void);
 /* Wall clock in microseconds since the epoch. */
 int64_t gp_wall_us(void);
 
+/* The longest duration a scenario or option may give: 168 hours. Every deadline is a clock
+ * reading plus at most this, and a ramp multiplies it by a user's number (at most 100000),
+ * so the runner's arithmetic stays far inside int64_t. */
+#define GP_DURATION_MAX_US ((int64_t)168 * 3600 * 1000000)
+
 /* Parses a duration such as "250ms", "30s", "2m", "1.5s", "100us", or a bare number of
- * seconds. Returns 0 and sets *out_us, or -1 on a malformed value. */
+ * seconds. Returns 0 and sets *out_us, or -1 on a malformed value. It does not apply
+ * GP_DURATION_MAX_US: callers check it and say so. */
 int gp_duration_parse(const char *s, int64_t *out_us);
+
+/* A file written atomically: gp_afile_open creates a temporary file beside path with mkstemp
+ * (O_EXCL: unpredictable, never a symlink planted there), gp_afile_commit flushes, syncs and
+ * renames it over path, so readers see the old file or the whole new one. A path that exists
+ * and is not a regular file (a symlink such as /dev/stderr, a device, a FIFO) is written
+ * directly, through the link: renaming over it would replace the link itself. */
+typedef struct gp_afile {
+    FILE *f;   /* write here between open and commit */
+    char *tmp; /* the temporary file, NULL when writing directly */
+    char *path;
+} gp_afile;
+
+/* Returns 0 (a->f open) or -1 with err set (GP_EXIT_INTERNAL; GP_EXIT_USAGE for no path). */
+int gp_afile_open(gp_afile *a, const char *path, gp_err *err);
+/* Completes the file: 0, or -1 with err set, the temporary file removed and path untouched.
+ * Frees a's members either way. */
+int gp_afile_commit(gp_afile *a, gp_err *err);
+/* Gives up: closes and removes the temporary file; path is untouched. NULL-safe. */
+void gp_afile_abort(gp_afile *a);
+/* Writes data (len bytes) to path atomically with the above. Returns 0 or -1 with err. */
+int gp_write_file_atomic(const char *path, const char *data, size_t len, gp_err *err);
 
 /* malloc wrappers that abort on out-of-memory: the harness cannot judge without memory. */
 void *gp_malloc(size_t n);

@@ -4,6 +4,7 @@
  * A timing verdict whose wait overlaps a stall of the harness is inconclusive, not failed.
  * It never touches the network and never prints; everything it concludes goes into gp_results. */
 #include "judge.h"
+#include "strmap.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -18,93 +19,33 @@
 #define SNIPPET_MAX 80
 #define MAX_NONCE_LENGTHS 16 /* bounds the nonce search per frame */
 
-/* ---- a string -> owner map (open addressing, keys owned) ---- */
+/* ---- string -> owner maps over gp_strmap ---- */
 
-typedef struct map_entry {
-    char *key;
-    int owner;
-} map_entry;
-
-typedef struct strmap {
-    map_entry *v;
-    size_t cap;
-    size_t n;
-} strmap;
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static map_entry *map_slot(const strmap *m, const char *key)
-{
-    size_t i;
-
-    if (!m->cap)
-        return NULL;
-    i = (size_t)hash_bytes(key, strlen(key)) & (m->cap - 1);
-    while (m->v[i].key && strcmp(m->v[i].key, key) != 0)
-        i = (i + 1) & (m->cap - 1);
-    return &m->v[i];
-}
-
-static void map_grow(strmap *m)
-{
-    strmap bigger = {gp_calloc(m->cap ? m->cap * 2 : 64, sizeof(map_entry)),
-                     m->cap ? m->cap * 2 : 64, m->n};
-    size_t i;
-
-    for (i = 0; i < m->cap; i++)
-        if (m->v[i].key)
-            *map_slot(&bigger, m->v[i].key) = m->v[i];
-    free(m->v);
-    *m = bigger;
-}
+typedef gp_strmap strmap;
 
 /* Records that owner claims key; a second, different owner makes the key shared. */
 static void map_claim(strmap *m, const char *key, int owner)
 {
-    map_entry *e;
+    bool created;
+    int *v;
 
     if (!key || !*key)
         return;
-    if ((m->n + 1) * 2 > m->cap)
-        map_grow(m);
-    e = map_slot(m, key);
-    if (!e->key) {
-        e->key = gp_strdup(key);
-        e->owner = owner;
-        m->n++;
-    } else if (e->owner != owner) {
-        e->owner = OWNER_SHARED;
-    }
+    v = gp_strmap_put(m, key, owner, &created);
+    if (!created && *v != owner)
+        *v = OWNER_SHARED;
 }
 
 static int map_get(const strmap *m, const char *key)
 {
-    const map_entry *e;
+    const int *v = gp_strmap_get(m, key);
 
-    if (!key || !m->cap)
-        return OWNER_NONE;
-    e = map_slot(m, key);
-    return e->key ? e->owner : OWNER_NONE;
+    return v ? *v : OWNER_NONE;
 }
 
 static void map_free(strmap *m)
 {
-    size_t i;
-
-    for (i = 0; i < m->cap; i++)
-        free(m->v[i].key);
-    free(m->v);
-    memset(m, 0, sizeof *m);
+    gp_strmap_cleanup(m);
 }
 
 /* ---- nonce search: Rabin-Karp over each distinct nonce length ---- */
@@ -291,6 +232,7 @@ typedef struct ujudge {
      * on a permessage-deflate connection. GP_NO_FRAME when it did not. Every verdict from
      * there on (or without a frame of its own) is inconclusive: not the server's doing. */
     size_t harness_cut;
+    strmap run_ids; /* run_id -> the latest run judged so far that has it */
 } ujudge;
 
 static const char *uid_of(const judge *j, int owner)
@@ -556,10 +498,10 @@ static void build_registry(judge *j)
     }
     for (i = 0; i < fb_runs.cap; i++)
         if (fb_runs.v[i].key && map_get(&j->runs, fb_runs.v[i].key) == OWNER_NONE)
-            map_claim(&j->runs, fb_runs.v[i].key, fb_runs.v[i].owner);
+            map_claim(&j->runs, fb_runs.v[i].key, fb_runs.v[i].value);
     for (i = 0; i < fb_threads.cap; i++)
         if (fb_threads.v[i].key && map_get(&j->threads, fb_threads.v[i].key) == OWNER_NONE)
-            map_claim(&j->threads, fb_threads.v[i].key, fb_threads.v[i].owner);
+            map_claim(&j->threads, fb_threads.v[i].key, fb_threads.v[i].value);
     map_free(&fb_runs);
     map_free(&fb_threads);
 }
@@ -1140,9 +1082,9 @@ static void check_frames(ujudge *U)
     if (t->dropped) {
         /* A server that floods a user past the transcript bound is judged on what was kept,
          * and the flood itself is a failure: nothing after the bound can be vouched for. */
-        char *why = gp_asprintf("%zu frames beyond the transcript bound (%zu frames, %zu MiB) "
+        char *why = gp_asprintf("%zu frames beyond the transcript bound (%zu frames, %zu KiB) "
                                 "that could not be kept",
-                                t->dropped, t->max_frames, t->max_bytes >> 20);
+                                t->dropped, t->max_frames, t->max_bytes >> 10);
 
         U->applicable |= 1u << GP_RULE_R7_FRAMES;
         ufail(U, GP_RULE_R7_FRAMES, -1, -1, GP_NO_FRAME, "a bounded number of frames", why);
@@ -1382,16 +1324,75 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
     free(seq);
 }
 
+/* The open tool_executing events of a run: a list in arrival order (prev/next) and, per
+ * tool_name, a stack (below), so closing one costs the same however many are open. */
 typedef struct open_tool {
     const char *name;
     size_t frame;
+    int prev, next, below; /* indices into the array, -1 for none */
 } open_tool;
+
+typedef struct open_tools {
+    open_tool *v;
+    size_t n;
+    int head, tail; /* the oldest and the newest still open */
+    size_t nopen;
+    strmap top; /* tool_name -> its newest open entry, -1 when none */
+} open_tools;
+
+static void tools_push(open_tools *o, const char *name, size_t frame)
+{
+    int i = (int)o->n++, *top = gp_strmap_put(&o->top, name, -1, NULL);
+
+    o->v[i] = (open_tool){name, frame, o->tail, -1, *top};
+    *top = i;
+    if (o->tail >= 0)
+        o->v[o->tail].next = i;
+    else
+        o->head = i;
+    o->tail = i;
+    o->nopen++;
+}
+
+static void tools_remove(open_tools *o, int i)
+{
+    open_tool *e = &o->v[i];
+
+    /* The entry taken is always the newest open one of its name. */
+    *gp_strmap_get(&o->top, e->name) = e->below;
+    if (e->prev >= 0)
+        o->v[e->prev].next = e->next;
+    else
+        o->head = e->next;
+    if (e->next >= 0)
+        o->v[e->next].prev = e->prev;
+    else
+        o->tail = e->prev;
+    o->nopen--;
+}
+
+/* The newest open entry a tool_completed of name closes: one of the same name or one
+ * without a name; any open one when name is empty. -1 when none. */
+static int tools_match(const open_tools *o, const char *name)
+{
+    const int *same, *blank;
+    int a, b;
+
+    if (!*name)
+        return o->tail;
+    same = gp_strmap_get(&o->top, name);
+    blank = gp_strmap_get(&o->top, "");
+    a = same ? *same : -1;
+    b = blank ? *blank : -1;
+    return a > b ? a : b;
+}
 
 static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
 {
     const urun *run = &U->runs[k];
-    open_tool *open = gp_calloc(n ? n : 1, sizeof *open);
-    size_t nopen = 0, a, q;
+    open_tools o = {gp_calloc(n ? n : 1, sizeof *o.v), 0, -1, -1, 0, {0}};
+    size_t a;
+    int q;
     bool failed = false;
 
     for (a = 0; a < c && a < n; a++) {
@@ -1401,29 +1402,26 @@ static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
         if (!name)
             name = "";
         if (ev->type == GP_EV_TOOL_EXECUTING) {
-            open[nopen].name = name;
-            open[nopen++].frame = S[a];
+            tools_push(&o, name, S[a]);
         } else if (ev->type == GP_EV_TOOL_COMPLETED) {
             /* A missing tool_name already fails GP-FIELDS; it matches any name here so one
              * defect is not reported twice. */
-            for (q = nopen; q-- > 0;)
-                if (!*name || !*open[q].name || strcmp(open[q].name, name) == 0)
-                    break;
-            if (q != (size_t)-1) {
+            q = tools_match(&o, name);
+            if (q >= 0) {
                 gp_hist_record(&U->j->r->tool_duration,
-                               U->t->frames[S[a]].t_us - U->t->frames[open[q].frame].t_us);
-                memmove(&open[q], &open[q + 1], (nopen - q - 1) * sizeof *open);
-                nopen--;
+                               U->t->frames[S[a]].t_us - U->t->frames[o.v[q].frame].t_us);
+                tools_remove(&o, q);
             } else if (!failed) {
                 gp_buf b;
 
+                /* The list is bounded (1 KiB): appends past it fail and are left out. */
                 gp_buf_init(&b, 1024);
-                for (q = 0; q < nopen; q++)
-                    gp_buf_printf(&b, "%s\"%s\"", q ? ", " : "", open[q].name);
+                for (q = o.head; q >= 0 && b.len < b.max; q = o.v[q].next)
+                    gp_buf_printf(&b, "%s\"%s\"", q != o.head ? ", " : "", o.v[q].name);
                 {
                     char *why =
                         gp_asprintf("tool_completed \"%s\" (frame %zu) while %s%s", name, S[a],
-                                    nopen ? "open: " : "no tool was open", nopen ? b.data : "");
+                                    o.nopen ? "open: " : "no tool was open", o.nopen ? b.data : "");
 
                     ufail(U, GP_RULE_R4_TOOLS, k, run->step, S[a],
                           "tool_completed closing an open tool_executing of the same tool_name",
@@ -1435,15 +1433,16 @@ static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
             }
         }
     }
-    if (c < n && nopen && !failed) {
+    if (c < n && o.nopen && !failed) {
         char *why = gp_asprintf("tool_executing \"%s\" (frame %zu) still open at agent_completed",
-                                open[0].name, open[0].frame);
+                                o.v[o.head].name, o.v[o.head].frame);
 
-        ufail(U, GP_RULE_R4_TOOLS, k, run->step, open[0].frame,
+        ufail(U, GP_RULE_R4_TOOLS, k, run->step, o.v[o.head].frame,
               "no tool_executing left open at agent_completed", why);
         free(why);
     }
-    free(open);
+    gp_strmap_cleanup(&o.top);
+    free(o.v);
 }
 
 /* The index in S of the run's first agent_error or agent_death, or n. */
@@ -1671,22 +1670,16 @@ static void check_gaps(ujudge *U, int k, const size_t *S, size_t n, int64_t max_
 
 /* Run ids that earlier runs used and this window does not start again: events carrying them
  * are stragglers of those runs, not part of this one. */
-static int straggler_of(const ujudge *U, int k, const char *run_id, const size_t *W, size_t nw)
+/* The earlier run an event of run_id belongs to, or -1: a run judged before this one with
+ * that run_id, unless the window has an agent_started of it (then it is a run of its own).
+ * started holds the run_ids of the window's agent_started events. Constant time: a server
+ * choosing a new run_id per event must not make the judge rescan. */
+static int straggler_of(const ujudge *U, const char *run_id, const strmap *started)
 {
-    size_t a;
-    int q;
+    int q = map_get(&U->run_ids, run_id);
 
-    if (!run_id)
+    if (!run_id || q < 0 || gp_strmap_get(started, run_id))
         return -1;
-    for (q = k - 1; q >= 0; q--)
-        if (U->runs[q].run_id && strcmp(U->runs[q].run_id, run_id) == 0)
-            break;
-    if (q < 0)
-        return -1;
-    for (a = 0; a < nw; a++)
-        if (U->f[W[a]].ev.type == GP_EV_AGENT_STARTED && U->f[W[a]].ev.run_id &&
-            strcmp(U->f[W[a]].ev.run_id, run_id) == 0)
-            return -1;
     return q;
 }
 
@@ -1702,6 +1695,7 @@ static void judge_run(ujudge *U, int k)
     const char *thread = NULL, *others[2] = {NULL, NULL};
     size_t nothers = 0, other_frame = GP_NO_FRAME;
     char *sent_th = NULL;
+    strmap started = {0}, others_map = {0};
 
     if (st && st->kind == GP_STEP_EXPECT_RUN) {
         required = st->u.expect_run.required;
@@ -1751,9 +1745,12 @@ static void judge_run(ujudge *U, int k)
     }
 
     /* Stragglers of earlier runs leave the window; after a completion they break R2 there. */
+    for (a = 0; a < nw; a++)
+        if (U->f[W[a]].ev.type == GP_EV_AGENT_STARTED && U->f[W[a]].ev.run_id)
+            gp_strmap_put(&started, U->f[W[a]].ev.run_id, 0, NULL);
     for (a = 0; a < nw; a++) {
         finfo *fi = &U->f[W[a]];
-        int q = straggler_of(U, k, fi->ev.run_id, W, nw);
+        int q = straggler_of(U, fi->ev.run_id, &started);
 
         if (q < 0)
             continue;
@@ -1775,25 +1772,31 @@ static void judge_run(ujudge *U, int k)
         if (!U->f[W[a]].claimed)
             run->run_id = U->f[W[a]].ev.run_id;
 
-    /* A second run_id that has its own agent_started is another run in this window. */
+    /* A second run_id that has its own agent_started is another run in this window: number
+     * those run_ids in the order of their first agent_started, then claim their events in
+     * one pass (the frame shown is the first event of the first of them). */
     for (a = 0; a < nw; a++) {
         const gp_event *ev = &U->f[W[a]].ev;
-        size_t b;
+        bool created;
 
         if (U->f[W[a]].claimed || ev->type != GP_EV_AGENT_STARTED || !ev->run_id || !run->run_id ||
             strcmp(ev->run_id, run->run_id) == 0)
             continue;
-        for (b = 0; b < nw; b++) {
-            if (!U->f[W[b]].claimed && U->f[W[b]].ev.run_id &&
-                strcmp(U->f[W[b]].ev.run_id, ev->run_id) == 0) {
-                U->f[W[b]].claimed = true;
-                if (other_frame == GP_NO_FRAME)
-                    other_frame = W[b];
-            }
-        }
+        gp_strmap_put(&others_map, ev->run_id, (int)nothers, &created);
+        if (!created)
+            continue;
         if (nothers < 2)
             others[nothers] = ev->run_id;
         nothers++;
+    }
+    for (a = 0; nothers && a < nw; a++) {
+        const int *ord;
+
+        if (U->f[W[a]].claimed || !(ord = gp_strmap_get(&others_map, U->f[W[a]].ev.run_id)))
+            continue;
+        U->f[W[a]].claimed = true;
+        if (*ord == 0 && other_frame == GP_NO_FRAME)
+            other_frame = W[a];
     }
     if (nothers) {
         char *why = gp_asprintf("events of %zu runs: %s, %s%s", nothers + 1, run->run_id, others[0],
@@ -1846,6 +1849,10 @@ static void judge_run(ujudge *U, int k)
             gp_hist_record(&j->r->run_duration, U->t->frames[S[c]].t_us - run->t0);
     }
 out:
+    if (run->run_id)
+        *gp_strmap_put(&U->run_ids, run->run_id, k, NULL) = k;
+    gp_strmap_cleanup(&started);
+    gp_strmap_cleanup(&others_map);
     free(sent_th);
     free(W);
     free(S);
@@ -1854,18 +1861,20 @@ out:
 /* Events of a completed run that arrive after its window (after a later send) break R2. */
 static void check_late(ujudge *U)
 {
-    size_t i;
+    strmap begun = {0}; /* run_id -> the latest run that began before frame i */
+    size_t i, next = 0;
 
     for (i = 0; i < U->t->nframes; i++) {
         finfo *fi = &U->f[i];
         int q;
 
+        /* Runs begin in frame order: add each once, as the sweep passes its begin. */
+        for (; next < U->nruns && U->runs[next].begin < i; next++)
+            if (U->runs[next].run_id)
+                *gp_strmap_put(&begun, U->runs[next].run_id, (int)next, NULL) = (int)next;
         if (fi->run >= 0 || fi->claimed || !is_run_event(fi) || !fi->ev.run_id)
             continue;
-        for (q = (int)U->nruns - 1; q >= 0; q--)
-            if (U->runs[q].begin < i && U->runs[q].run_id &&
-                strcmp(U->runs[q].run_id, fi->ev.run_id) == 0)
-                break;
+        q = map_get(&begun, fi->ev.run_id);
         if (q >= 0 && U->runs[q].completed) {
             char *why = gp_asprintf("%s of run %s arrived after its agent_completed (frame %zu)",
                                     fi->ev.type_name, fi->ev.run_id, i);
@@ -1875,6 +1884,7 @@ static void check_late(ujudge *U)
             free(why);
         }
     }
+    gp_strmap_cleanup(&begun);
     /* Run events outside all of the user's runs, of a run it never started, are another
      * user's: a leak even when nothing in them names the other user (a rewritten user_id, a
      * server-picked thread, a message not echoed). */
@@ -1885,9 +1895,7 @@ static void check_late(ujudge *U)
 
         if (fi->run >= 0 || fi->claimed || !is_run_event(fi))
             continue;
-        for (q = (int)U->nruns - 1; fi->ev.run_id && q >= 0; q--)
-            if (U->runs[q].run_id && strcmp(U->runs[q].run_id, fi->ev.run_id) == 0)
-                break;
+        q = fi->ev.run_id ? map_get(&U->run_ids, fi->ev.run_id) : -1;
         if (fi->ev.run_id && q >= 0)
             continue; /* one of its own runs: late events are R2's business above */
         exp = gp_asprintf("only events of %s's own runs", U->t->user_id);
@@ -1997,6 +2005,22 @@ static size_t count_runs(const gp_step *steps, size_t n, int *first)
     return total;
 }
 
+/* True when the runner recorded that an interrupted run never started this user, and the
+ * transcript holds nothing but notes. */
+static bool never_started(const gp_transcript *t)
+{
+    bool marked = false;
+    size_t i;
+
+    for (i = 0; i < t->nframes; i++) {
+        if (t->frames[i].kind != GP_FR_NOTE)
+            return false;
+        marked =
+            marked || (t->frames[i].data && strcmp(t->frames[i].data, GP_NOTE_NOT_STARTED) == 0);
+    }
+    return marked;
+}
+
 static void judge_user(judge *j, size_t u)
 {
     ujudge U = {.j = j, .u = u, .t = j->ts[u]};
@@ -2008,6 +2032,17 @@ static void judge_user(judge *j, size_t u)
         return;
     ur->index = U.t->user_index;
     ur->user_id = gp_strdup(U.t->user_id ? U.t->user_id : "");
+    if (never_started(U.t)) {
+        /* Nothing was checked: no rule applies, and the user has not passed either. */
+        int first = -1;
+
+        ur->not_started = true;
+        ur->passed = false;
+        ur->cause = gp_strdup("not started: the run was interrupted before this user's turn "
+                              "in the ramp");
+        ur->runs_expected = j->sc ? count_runs(j->sc->steps, j->sc->nsteps, &first) : 0;
+        return;
+    }
     U.f = gp_calloc(U.t->nframes ? U.t->nframes : 1, sizeof *U.f);
     U.harness_cut = GP_NO_FRAME;
     for (i = 0; i < U.t->nframes; i++)
@@ -2088,6 +2123,7 @@ static void judge_user(judge *j, size_t u)
     free(U.runs);
     free(U.f);
     free(U.conn_why);
+    gp_strmap_cleanup(&U.run_ids);
 }
 
 gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, size_t n)

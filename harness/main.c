@@ -304,7 +304,8 @@ static int cmd_run(int argc, char **argv)
     gp_run_output *runs = NULL;
     gp_results **results = NULL;
     gp_suite *suites = NULL;
-    bool progress = want_progress(), any_failed = false, any_inconclusive = false;
+    bool progress = want_progress(), any_failed = false, any_inconclusive = false,
+         save_failed = false;
     int opt, rc = GP_EXIT_USAGE;
     gp_console_opts co = {0};
     struct sigaction sa;
@@ -336,10 +337,12 @@ static int cmd_run(int argc, char **argv)
             break;
         }
         case O_TIMEOUT:
-            if (gp_duration_parse(optarg, &ro.timeout_us) != 0 || ro.timeout_us <= 0) {
+            if (gp_duration_parse(optarg, &ro.timeout_us) != 0 || ro.timeout_us <= 0 ||
+                ro.timeout_us > GP_DURATION_MAX_US) {
                 fprintf(stderr,
-                        "goldenpath: --timeout wants a duration such as 10s or 500ms, got '%s'\n",
-                        optarg);
+                        "goldenpath: --timeout wants a duration such as 10s or 500ms, at most "
+                        "%lldh, got '%s'\n",
+                        (long long)(GP_DURATION_MAX_US / 3600000000LL), optarg);
                 goto out;
             }
             break;
@@ -482,8 +485,10 @@ static int cmd_run(int argc, char **argv)
             gp_err terr = {0};
 
             if (gp_transcripts_save_health(out.transcripts, runs[i].ts, runs[i].n, &runs[i].health,
-                                           &terr) != 0)
+                                           &terr) != 0) {
                 print_err(&terr);
+                save_failed = true;
+            }
         }
     }
     co = console_opts();
@@ -504,8 +509,13 @@ static int cmd_run(int argc, char **argv)
             any_failed = true;
         }
     }
-    /* A real failure outweighs the harness's own trouble. */
-    rc = any_failed ? GP_EXIT_FAILED : any_inconclusive ? GP_EXIT_INCONCLUSIVE : GP_EXIT_OK;
+    /* Transcripts that could not be saved are the harness's failure (3), as a report that
+     * could not be written is above; otherwise a real failure outweighs the harness's own
+     * trouble. */
+    rc = save_failed        ? GP_EXIT_INTERNAL
+         : any_failed       ? GP_EXIT_FAILED
+         : any_inconclusive ? GP_EXIT_INCONCLUSIVE
+                            : GP_EXIT_OK;
 out:
     for (i = 0; i < nsc; i++) {
         if (runs)

@@ -184,10 +184,19 @@ static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
             const gp_report_scenario *a = &docs[0]->scenarios[i], *b = &docs[d]->scenarios[i];
 
             if (strcmp(a->name, b->name) != 0 || strcmp(a->digest, b->digest) != 0) {
+                /* Names and digests come from the files: escaped for the terminal, cut on a
+                 * character boundary. */
+                char *na = gp_term_safe(a->name, 200), *da = gp_term_safe(a->digest, 12),
+                     *nb = gp_term_safe(b->name, 200), *db = gp_term_safe(b->digest, 12);
+
                 fprintf(stderr,
-                        "goldenpath merge: scenario %zu is \"%s\" (digest %.12s) in %s but "
-                        "\"%s\" (digest %.12s) in %s: only parts of the same scenario merge\n",
-                        i + 1, a->name, a->digest, paths[0], b->name, b->digest, paths[d]);
+                        "goldenpath merge: scenario %zu is \"%s\" (digest %s) in %s but "
+                        "\"%s\" (digest %s) in %s: only parts of the same scenario merge\n",
+                        i + 1, na, da, paths[0], nb, db, paths[d]);
+                free(na);
+                free(da);
+                free(nb);
+                free(db);
                 return -1;
             }
         }

@@ -68,7 +68,4 @@ int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_
  * reports/README.md and reports/schema/report.schema.json). Returns a new reference. */
 json_t *gp_report_to_json(const gp_suite *suites, size_t n);
 
-/* Writes data to path atomically. Returns 0 or -1 with err. */
-int gp_write_file_atomic(const char *path, const char *data, size_t len, gp_err *err);
-
 #endif

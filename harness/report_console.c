@@ -329,7 +329,7 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     const gp_results *r = s->results;
     const char *name =
         s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name : "unnamed";
-    size_t i, upassed, ufailed, uinconclusive, nfailed_rules = 0, ninc_rules = 0;
+    size_t i, upassed, ufailed, uinconclusive, unot, nfailed_rules = 0, ninc_rules = 0;
     char when[40];
     bool any_cause = false, inc = gp_results_inconclusive(r);
 
@@ -410,6 +410,7 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     uinconclusive = gp_results_count_users(r, GP_STATUS_INCONCLUSIVE);
     fprintf(out, "\n%s%s: %zu of %zu users passed; %zu failed", st->bold, name, upassed, r->nusers,
             ufailed);
+    unot = gp_results_count_users(r, GP_STATUS_NOT_STARTED);
     for (i = 0; i < GP_RULE__COUNT; i++) {
         if (!r->rules[i].failed)
             continue;
@@ -428,6 +429,8 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
         }
         fputs(": the harness fell behind)", out);
     }
+    if (unot)
+        fprintf(out, "; %zu not started", unot);
     fprintf(out, "%s%s\n", s->meta.interrupted ? "; interrupted" : "", st->off);
 }
 

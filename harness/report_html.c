@@ -133,9 +133,13 @@ static void hist_svg(gp_rep *r, const char *name, const gp_hist *h)
             v = h->max;
         if (v < 1)
             v = 1;
-        b = (size_t)((log((double)v) - lo) / span * (HTML_BINS - 1) + 0.5);
-        if (b >= HTML_BINS)
-            b = HTML_BINS - 1;
+        {
+            /* A read report's buckets may lie below its min: clamp before the cast, since a
+             * negative double converted to size_t is undefined. */
+            double x = (log((double)v) - lo) / span * (HTML_BINS - 1) + 0.5;
+
+            b = !(x >= 0) ? 0 : x >= HTML_BINS ? HTML_BINS - 1 : (size_t)x;
+        }
         bins[b] += h->buckets[i];
     }
     for (b = 0; b < HTML_BINS; b++)
@@ -358,7 +362,7 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     const gp_results *res = s->results;
     const char *name =
         s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name : "unnamed";
-    size_t i, j, upassed, shown_fail = 0, shown_pass = 0, nfail, ninc;
+    size_t i, j, upassed, shown_fail = 0, shown_pass = 0, nfail, ninc, nnot;
     char when[40];
     bool failed = !gp_results_passed(res) || s->meta.interrupted;
     bool inc = !failed && gp_results_inconclusive(res);
@@ -366,6 +370,7 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     upassed = gp_results_count_users(res, GP_STATUS_PASSED);
     nfail = gp_results_count_users(res, GP_STATUS_FAILED);
     ninc = gp_results_count_users(res, GP_STATUS_INCONCLUSIVE);
+    nnot = gp_results_count_users(res, GP_STATUS_NOT_STARTED);
     gp_iso8601_format(s->meta.started_wall_us, true, when, sizeof when);
     gp_rep_printf(r, "<section class=\"scenario\" id=\"s%zu\"><h2 class=\"%s\">%s ", idx,
                   failed ? "bad"
@@ -401,6 +406,8 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
                   s->meta.users, upassed, nfail ? "bad" : "ok", nfail);
     if (ninc)
         gp_rep_printf(r, "<div class=\"card skip\"><b>%zu</b>inconclusive</div>", ninc);
+    if (nnot)
+        gp_rep_printf(r, "<div class=\"card bad\"><b>%zu</b>not started</div>", nnot);
     gp_rep_printf(r,
                   "<div class=\"card\"><b>%.1f s</b>duration</div>"
                   "<div class=\"card\"><b>%zu/%zu</b>runs passed</div></div>\n",
@@ -463,7 +470,7 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
                    "scale)</span> <button data-toggle=\"frames\" "
                    "aria-expanded=\"false\">expand all frames</button></p>\n");
     for (i = 0; i < res->nusers && shown_fail < GP_REPORT_MAX_TRANSCRIPTS; i++) {
-        if (res->users[i].passed)
+        if (res->users[i].passed || res->users[i].not_started)
             continue;
         timeline(r, s, i, gp_user_status(&res->users[i]));
         shown_fail++;

@@ -176,7 +176,7 @@ static json_t *transcripts_json(const gp_suite *s)
     for (i = 0; i < r->nusers; i++) {
         const gp_transcript *t;
 
-        if (r->users[i].passed)
+        if (r->users[i].passed || r->users[i].not_started)
             continue;
         failing++;
         t = gp_suite_transcript(s, i);
@@ -194,7 +194,7 @@ static json_t *scenario_json(const gp_suite *s)
     json_t *o, *labels = json_object(), *latency = json_object(), *causes = json_object(),
                *counts = json_object();
     char when[40], *target;
-    size_t i, upassed, ufailed, uinconclusive;
+    size_t i, upassed, ufailed, uinconclusive, unot;
     gp_status status;
 
     for (i = 0; i < s->meta.nlabels; i++)
@@ -211,6 +211,7 @@ static json_t *scenario_json(const gp_suite *s)
     upassed = gp_results_count_users(r, GP_STATUS_PASSED);
     ufailed = gp_results_count_users(r, GP_STATUS_FAILED);
     uinconclusive = gp_results_count_users(r, GP_STATUS_INCONCLUSIVE);
+    unot = gp_results_count_users(r, GP_STATUS_NOT_STARTED);
     /* Inconclusive verdicts prove nothing either way: such a scenario has not passed. */
     status = !gp_results_passed(r) || s->meta.interrupted ? GP_STATUS_FAILED
              : gp_results_inconclusive(r)                 ? GP_STATUS_INCONCLUSIVE
@@ -231,10 +232,10 @@ static json_t *scenario_json(const gp_suite *s)
         json_object_set_new(o, "harness", harness_json(s->meta.health));
     json_object_set_new(
         o, "summary",
-        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)r->nusers, "users_passed",
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)r->nusers, "users_passed",
                   (json_int_t)upassed, "users_failed", (json_int_t)ufailed, "users_inconclusive",
-                  (json_int_t)uinconclusive, "runs_total", (json_int_t)r->runs_total, "runs_passed",
-                  (json_int_t)r->runs_passed));
+                  (json_int_t)uinconclusive, "users_not_started", (json_int_t)unot, "runs_total",
+                  (json_int_t)r->runs_total, "runs_passed", (json_int_t)r->runs_passed));
     json_object_set_new(
         o, "connection",
         json_pack("{s:b,s:b,s:b,s:I,s:I,s:I}", "tls", r->tls, "certificates_verified",

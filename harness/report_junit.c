@@ -238,11 +238,15 @@ static void suite_xml(gp_rep *r, const gp_suite *s, size_t id, const char *host)
     for (i = 0; i < GP_RULE__COUNT; i++)
         rule_case(r, s, classname, (gp_rule)i);
     if (s->meta.interrupted) {
+        size_t nnot = gp_results_count_users(res, GP_STATUS_NOT_STARTED);
+
         gp_rep_puts(r, "    <testcase");
         attr(r, "classname", classname);
-        gp_rep_puts(r, " name=\"GP-RUN: the run finished\" time=\"0\">\n"
-                       "      <error message=\"interrupted by a signal before the run finished\""
-                       " type=\"interrupted\"/>\n    </testcase>\n");
+        gp_rep_printf(r,
+                      " name=\"GP-RUN: the run finished\" time=\"0\">\n"
+                      "      <error message=\"interrupted by a signal before the run finished; "
+                      "%zu of %zu users not started\" type=\"interrupted\"/>\n    </testcase>\n",
+                      nnot, res->nusers);
     }
     gp_rep_puts(r, "  </testsuite>\n");
     free(classname);

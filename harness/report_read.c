@@ -213,6 +213,11 @@ static void read_users(reader *rd, json_t *sj, const char *where, gp_results *r)
         u->index = (size_t)mint(rd, uj, w, "index");
         u->user_id = gp_strdup(mstr(rd, uj, w, "id"));
         u->passed = mbool(rd, uj, w, "passed");
+        u->not_started =
+            json_is_string(json_object_get(uj, "status")) &&
+            strcmp(json_string_value(json_object_get(uj, "status")), "not_started") == 0;
+        if (u->not_started)
+            u->passed = false;
         u->runs_expected = (size_t)mint(rd, uj, w, "runs_expected");
         u->runs_completed = (size_t)mint(rd, uj, w, "runs_completed");
         cause = json_object_get(uj, "cause");
@@ -311,13 +316,9 @@ static void read_scenario(reader *rd, json_t *sj, size_t idx, gp_report_scenario
     }
     cov = member(rd, sj, w, "coverage", JSON_OBJECT);
     tools = cov ? member(rd, cov, "coverage", "tools", JSON_OBJECT) : NULL;
-    json_object_foreach(tools, key, v)
-    {
-        r->tools = gp_realloc(r->tools, (r->ntools + 1) * sizeof *r->tools);
-        r->tools[r->ntools].name = gp_strdup(key);
-        r->tools[r->ntools].count = (uint64_t)json_integer_value(v);
-        r->ntools++;
-    }
+    /* Under the same bound as a run's count (GP_MAX_TOOLS, the rest as GP_OTHER_TOOLS): a file
+     * naming 200,000 tools must not make compare and merge scan a list per name. */
+    json_object_foreach(tools, key, v) gp_results_add_tool(r, key, (uint64_t)json_integer_value(v));
     member(rd, sj, w, "transcripts", JSON_OBJECT);
 }
 

@@ -183,6 +183,25 @@ char *gp_utf8_clean(const char *s, size_t len, size_t max, bool *truncated)
     return gp_buf_steal(&b);
 }
 
+char *gp_term_safe(const char *s, size_t max)
+{
+    char *clean = gp_utf8_clean(s ? s : "", s ? strlen(s) : 0, max, NULL);
+    const unsigned char *p = (const unsigned char *)clean;
+    gp_buf b;
+
+    gp_buf_init(&b, strlen(clean) * 6 + 1);
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            gp_buf_printf(&b, "\\x%02x", *p);
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            gp_buf_printf(&b, "\\u%04x", *++p);
+        else
+            gp_buf_append(&b, p, 1);
+    }
+    free(clean);
+    return gp_buf_steal(&b);
+}
+
 static bool is_value_end(char c)
 {
     return c == '\0' || c == '&' || c == '"' || c == '\'' || c == ' ' || c == '\t' || c == '\n' ||
@@ -387,48 +406,6 @@ char *gp_frame_text(const gp_frame *f, size_t max)
         return t;
     }
     return clean;
-}
-
-int gp_write_file_atomic(const char *path, const char *data, size_t len, gp_err *err)
-{
-    char *tmp = NULL;
-    FILE *f = NULL;
-    int rc = -1;
-
-    if (!path || !*path) {
-        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "no output path given");
-        return -1;
-    }
-    /* The temp file lives beside the target so rename() stays within one file system. */
-    tmp = gp_asprintf("%s.tmp.%ld", path, (long)getpid());
-    f = fopen(tmp, "wb");
-    if (!f) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot create %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (fclose(f) != 0) {
-        f = NULL;
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    f = NULL;
-    if (rename(tmp, path) != 0) {
-        gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot rename %s to %s: %s", tmp, path,
-                   strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (f)
-        fclose(f);
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
 }
 
 size_t gp_results_user_frame(const gp_results *r, size_t user)

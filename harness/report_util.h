@@ -38,6 +38,12 @@ void gp_rep_xml(gp_rep *r, const char *s, size_t len);
  * (if non-NULL) tells whether anything was cut. */
 char *gp_utf8_clean(const char *s, size_t len, size_t max, bool *truncated);
 
+/* Returns a new string (free()) that is safe to print to a terminal: s (NULL reads as "")
+ * as valid UTF-8 cut to at most max bytes on a character boundary, then every control
+ * character (C0, DEL, C1) written as \xNN or \u00NN, so a report file cannot send escape
+ * sequences to the terminal. */
+char *gp_term_safe(const char *s, size_t max);
+
 /* Returns a new string (free()) with credentials blanked: the values of credential
  * parameters (token=, ticket=, access_token=, key=, secret=, password=, ...), a URL's
  * user:password@, whatever follows "Bearer ", the token of a "jwt.<token>" subprotocol entry

@@ -61,6 +61,8 @@ const char *gp_status_name(gp_status s)
         return "failed";
     case GP_STATUS_INCONCLUSIVE:
         return "inconclusive";
+    case GP_STATUS_NOT_STARTED:
+        return "not_started";
     default:
         return "passed";
     }
@@ -286,6 +288,8 @@ bool gp_results_inconclusive(const gp_results *r)
 
 gp_status gp_user_status(const gp_user_result *u)
 {
+    if (u->not_started)
+        return GP_STATUS_NOT_STARTED;
     /* A report from before inconclusive verdicts marks a failing user by passed alone. */
     if (u->failed_rules || (!u->passed && !u->inconclusive_rules))
         return GP_STATUS_FAILED;

@@ -88,15 +88,23 @@ typedef struct gp_rule_result {
 } gp_rule_result;
 
 /* A user's (or a scenario's) outcome. A failure outweighs an inconclusive verdict. */
-typedef enum gp_status { GP_STATUS_PASSED, GP_STATUS_FAILED, GP_STATUS_INCONCLUSIVE } gp_status;
+/* GP_STATUS_NOT_STARTED is a user's only: an interrupted run never started it, so nothing
+ * about it was checked (a scenario with such users is failed, being interrupted). */
+typedef enum gp_status {
+    GP_STATUS_PASSED,
+    GP_STATUS_FAILED,
+    GP_STATUS_INCONCLUSIVE,
+    GP_STATUS_NOT_STARTED
+} gp_status;
 
-/* "passed", "failed", "inconclusive": stable, used in reports. */
+/* "passed", "failed", "inconclusive", "not_started": stable, used in reports. */
 const char *gp_status_name(gp_status s);
 
 typedef struct gp_user_result {
     size_t index;
     char *user_id;
-    bool passed;                 /* no failed and no inconclusive rule */
+    bool passed;                 /* no failed and no inconclusive rule, and it started */
+    bool not_started;            /* an interrupted run never started it: nothing checked */
     uint32_t failed_rules;       /* bit (1u << gp_rule) per failed rule */
     uint32_t inconclusive_rules; /* bit per rule with no verdict (never also in failed_rules) */
     size_t runs_expected;
@@ -161,8 +169,8 @@ void gp_results_add_tool(gp_results *r, const char *name, uint64_t count);
 bool gp_results_passed(const gp_results *r);
 /* True when some rule is inconclusive for some user. */
 bool gp_results_inconclusive(const gp_results *r);
-/* The user's outcome: failed if any rule failed, else inconclusive if any rule is, else
- * passed. */
+/* The user's outcome: not started if the run never started it, else failed if any rule
+ * failed, else inconclusive if any rule is, else passed. */
 gp_status gp_user_status(const gp_user_result *u);
 /* Users of r with status s. */
 size_t gp_results_count_users(const gp_results *r, gp_status s);

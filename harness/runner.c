@@ -180,6 +180,7 @@ typedef struct conn {
     gp_buf rx;
     bool rx_binary;
     bool rx_oversize;
+    bool rx_unkept; /* longer than the transcript has room for: not buffered, counted dropped */
     size_t rx_seen;
     bool rx_partial; /* a message has begun but not ended */
 
@@ -1660,11 +1661,14 @@ static bool expect_backlog(conn *c)
     return false;
 }
 
-static void on_clean_text(conn *c, const char *text, size_t len)
+/* Acts on a received text frame the caller has offered to the transcript: idx is its index,
+ * or GP_NO_FRAME_INDEX when it was not kept; text is NULL when its data is gone too. */
+static void on_frame(conn *c, size_t idx, const char *text, size_t len)
 {
-    size_t idx = gp_transcript_add(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, text, len);
     gp_event ev;
 
+    if (!text && c->state != CS_WAIT_EXPECT)
+        return; /* not kept and not readable: the judge reports the dropped frame */
     switch (c->state) {
     case CS_CONNECTING:
     case CS_WAIT_RUN: {
@@ -1688,6 +1692,17 @@ static void on_clean_text(conn *c, const char *text, size_t len)
         break; /* the peek cannot tell: parse it */
     }
     case CS_WAIT_EXPECT:
+        if (idx == GP_NO_FRAME_INDEX) {
+            /* The transcript is full: a match on this frame could not be shown to the judge,
+             * and nothing after the bound can be vouched for. */
+            recordf(c, GP_FR_EXPECT_FAIL, c->step->id,
+                    "a frame arrived past the transcript bound (%zu frames, %zu KiB) and could "
+                    "not be kept, so no later frame can be judged to match",
+                    c->t->max_frames, c->t->max_bytes >> 10);
+            c->r->problems++;
+            abort_user(c);
+            return;
+        }
         break;
     default:
         return; /* nothing waits on a frame now: recorded, judged later */
@@ -1714,14 +1729,14 @@ static void on_clean_text(conn *c, const char *text, size_t len)
     json_decref(ev.root);
 }
 
-/* A received text frame: kept and acted on redacted, so the live steps match what the saved
- * transcript will show. */
+/* A received text frame in one piece: kept and acted on redacted, so the live steps match
+ * what the saved transcript will show. */
 static void on_text(conn *c, const char *text, size_t len)
 {
     char *owned;
 
     text = scrub(c->r, text, &len, &owned);
-    on_clean_text(c, text, len);
+    on_frame(c, gp_transcript_add(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, text, len), text, len);
     free(owned);
 }
 
@@ -1990,7 +2005,7 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
 
     if (lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi) &&
         !lws_remaining_packet_payload(wsi) && !lws_frame_is_binary(wsi) && len <= max) {
-        /* The whole message in one piece, the common case: no copy. */
+        /* The whole message in one piece, the common case: no buffer of ours. */
         c->rx_partial = false;
         c->rx_seen = len;
         on_text(c, len ? in : "", len);
@@ -1999,15 +2014,23 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
     if (c->inflate_stopped)
         return;
     if (lws_is_first_fragment(wsi)) {
+        /* A joined message may grow only as far as the transcript could keep it: the user's
+         * share of the run's memory bound holds while frames arrive, not only once kept. */
+        size_t room = gp_transcript_room(c->t);
+
         gp_buf_reset(&c->rx);
-        c->rx.max = max;
+        c->rx.max = room < max ? room : max;
         c->rx_binary = lws_frame_is_binary(wsi);
         c->rx_oversize = false;
+        c->rx_unkept = false;
         c->rx_seen = 0;
     }
     c->rx_seen += len;
-    if (!c->rx_binary && !c->rx_oversize && gp_buf_append(&c->rx, in, len) != 0) {
-        c->rx_oversize = true;
+    if (!c->rx_binary && !c->rx_oversize && !c->rx_unkept && gp_buf_append(&c->rx, in, len) != 0) {
+        if (c->rx_seen > max)
+            c->rx_oversize = true;
+        else
+            c->rx_unkept = true;
         gp_buf_cleanup(&c->rx);
         gp_buf_init(&c->rx, max);
     }
@@ -2039,13 +2062,29 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
     c->rx_partial = false;
     if (c->rx_binary) {
         gp_transcript_add(c->t, GP_FR_RECV_BINARY, now_rel(c->r), 0, NULL, c->rx_seen);
-    } else if (c->rx_oversize) {
+    } else if (c->rx_seen > max) {
         gp_transcript_add(c->t, GP_FR_OVERSIZE, now_rel(c->r), (int)(max > INT32_MAX ? 0 : max),
                           NULL, c->rx_seen);
+    } else if (c->rx_unkept) {
+        gp_transcript_drop(c->t);
+        on_frame(c, GP_NO_FRAME_INDEX, NULL, 0);
     } else {
-        on_text(c, c->rx.data ? c->rx.data : "", c->rx.len);
+        /* The joined buffer becomes the transcript's copy, cut to its length: no second copy
+         * of a big frame, and no buffer kept at its peak size between messages. */
+        size_t n = c->rx.len, cap = c->rx.cap, idx;
+        char *data = gp_buf_steal(&c->rx), *red = gp_secrets_redact(c->r->secrets, data, n, &n);
+
+        if (red) { /* a credential of the run was in it: keep only the redacted copy */
+            free(data);
+            data = red;
+            cap = n + 1;
+        }
+
+        if (cap > n + 1)
+            data = gp_realloc(data, n + 1);
+        idx = gp_transcript_add_owned(c->t, GP_FR_RECV_TEXT, now_rel(c->r), 0, data, n);
+        on_frame(c, idx, idx != GP_NO_FRAME_INDEX ? c->t->frames[idx].data : NULL, n);
     }
-    /* a joined message's buffer is not kept between messages */
     gp_buf_cleanup(&c->rx);
     gp_buf_init(&c->rx, max);
 }
@@ -2551,14 +2590,11 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     if (!c->user_id)
         return -1;
     c->t = gp_transcript_new(i, c->user_id, c->nonce);
-    /* Bounded memory: per user 20000 frames and 16 MiB of frame text at most, and no more
-     * than about 1 GiB of frame text across all users (at least 1 MiB each). */
+    /* Bounded memory: per user 20000 frames, and an equal share of the run's bound on
+     * transcript bytes (data and records, across every worker), with no floor. */
     c->t->max_frames = 20000;
-    c->t->max_bytes = ((size_t)1 << 30) / r->nusers;
-    if (c->t->max_bytes > (size_t)16 << 20)
-        c->t->max_bytes = (size_t)16 << 20;
-    if (c->t->max_bytes < (size_t)1 << 20)
-        c->t->max_bytes = (size_t)1 << 20;
+    c->t->max_bytes = gp_transcript_budget(r->total);
+    c->t->frame_cost = GP_TRANSCRIPT_FRAME_COST;
     switch (r->s->auth.kind) {
     case GP_AUTH_JWT:
         c->token = remember(r, mint(c, r->secret, false, err));
@@ -2741,8 +2777,8 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     ramp = r.s->users.ramp_up_us;
     for (i = 0; i < r.nusers; i++) {
         /* the whole run's ramp: a user starts at the same moment whichever worker runs it */
-        int64_t g = (int64_t)r.conns[i].index,
-                at = r.t0 + (r.total > 1 ? ramp * g / (int64_t)r.total : 0);
+        int64_t g = (int64_t)r.conns[i].index, n = (int64_t)r.total,
+                at = r.t0 + (n > 1 ? ramp / n * g + ramp % n * g / n : 0);
 
         arm_delay(&r.conns[i], at - gp_now_us());
     }
@@ -2761,7 +2797,9 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     for (i = 0; i < r.nusers; i++) {
         conn *c = &r.conns[i];
 
-        if (c->state != CS_DONE) {
+        if (c->state == CS_IDLE) {
+            record(c, GP_FR_NOTE, -1, GP_NOTE_NOT_STARTED);
+        } else if (c->state != CS_DONE) {
             if (c->state == CS_WAIT_RUN)
                 record(c, GP_FR_RUN_END, c->step ? c->step->id : -1, "interrupted");
             record(c, GP_FR_NOTE, -1, "the run was interrupted before this user finished");

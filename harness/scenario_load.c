@@ -5,11 +5,13 @@
 #include "proxy.h"
 #include "report_util.h"
 #include "scenario.h"
+#include "strmap.h"
 #include "template.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,11 @@
 
 #define FILE_MAX (4u << 20)
 #define DEPTH_MAX 32
+/* The whole document's nesting: a value's DEPTH_MAX plus the levels above it (root, steps, a
+ * step, its key). The prepass refuses deeper documents at once: libyaml's scanner costs
+ * O(depth) per token inside flow collections, so 100k-deep nesting took a minute to reach the
+ * later check. */
+#define DOC_DEPTH_MAX (DEPTH_MAX + 8)
 #define USERS_MAX 100000
 #define REPEAT_MAX 100000
 
@@ -215,19 +222,25 @@ static bool env_name_ok(const char *s, size_t n)
  * Returns a new string or NULL with the error set at the node. */
 static char *resolve_env(loader *ld, const yaml_node_t *n)
 {
-    const char *p = raw(n), *close, *sep;
+    const char *p = raw(n), *close, *sep, *plain;
     gp_buf out;
 
     gp_buf_init(&out, FILE_MAX);
     while (*p) {
         if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
-            gp_buf_append(&out, "${", 2);
+            if (gp_buf_append(&out, "${", 2) != 0)
+                goto too_long;
             p += 3;
             continue;
         }
         if (p[0] != '$' || p[1] != '{') {
-            gp_buf_append(&out, p, 1);
-            p++;
+            /* Copy up to the next '$' in one append. */
+            plain = strchr(p + 1, '$');
+            if (!plain)
+                plain = p + strlen(p);
+            if (gp_buf_append(&out, p, (size_t)(plain - p)) != 0)
+                goto too_long;
+            p = plain;
             continue;
         }
         close = strchr(p + 2, '}');
@@ -235,8 +248,11 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
             fail(ld, n, "unterminated '${' in '%s' (write $${ for a literal ${)", raw(n));
             goto fail;
         }
-        sep = strstr(p + 2, ":-");
-        if (sep && sep > close)
+        /* The default separator only counts inside this reference: searching the rest of the
+         * value for it made every reference rescan the whole value. */
+        for (sep = p + 2; sep + 1 < close && !(sep[0] == ':' && sep[1] == '-'); sep++)
+            ;
+        if (sep + 1 >= close)
             sep = NULL;
         {
             size_t nlen = (size_t)((sep ? sep : close) - (p + 2));
@@ -253,11 +269,13 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
             memcpy(name, p + 2, nlen);
             name[nlen] = '\0';
             val = getenv(name);
-            if (val && *val)
-                gp_buf_append(&out, val, strlen(val));
-            else if (sep)
-                gp_buf_append(&out, sep + 2, (size_t)(close - (sep + 2)));
-            else if (val)
+            if (val && *val) {
+                if (gp_buf_append(&out, val, strlen(val)) != 0)
+                    goto too_long;
+            } else if (sep) {
+                if (gp_buf_append(&out, sep + 2, (size_t)(close - (sep + 2))) != 0)
+                    goto too_long;
+            } else if (val)
                 ; /* set but empty: an empty value is what the user asked for */
             else {
                 fail(ld, n,
@@ -270,6 +288,10 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
         p = close + 1;
     }
     return gp_buf_steal(&out);
+too_long:
+    /* Never a silent cut: a truncated value would be checked and sent as if whole. */
+    fail(ld, n, "the value expands past %d bytes once its ${...} references are resolved",
+         (int)FILE_MAX);
 fail:
     gp_buf_cleanup(&out);
     return NULL;
@@ -454,6 +476,12 @@ static int get_duration(loader *ld, const yaml_node_t *n, const char *what, int6
         free(s);
         return -1;
     }
+    if (*out > GP_DURATION_MAX_US) {
+        fail(ld, n, "%s: %s is longer than the longest duration goldenpath accepts (%lldh)", what,
+             s, (long long)(GP_DURATION_MAX_US / 3600000000LL));
+        free(s);
+        return -1;
+    }
     free(s);
     return 0;
 }
@@ -567,6 +595,45 @@ static int get_string_list(loader *ld, const yaml_node_t *n, const char *what, c
 
 /* ---- mappings -------------------------------------------------------------------------- */
 
+/* The first pair of map whose scalar key repeats an earlier one (compared without case when
+ * nocase), or NULL; *first is then the earlier key. One pass with a hash map: the loops that
+ * walk a mapping fail at that pair, in document order, instead of rescanning every earlier
+ * key per key (200k keys under send: took minutes). */
+static yaml_node_pair_t *first_duplicate(loader *ld, yaml_node_t *map, bool nocase,
+                                         yaml_node_t **first)
+{
+    gp_strmap seen = {0};
+    yaml_node_pair_t *kv, *dup = NULL;
+
+    for (kv = map->data.mapping.pairs.start; kv < map->data.mapping.pairs.top && !dup; kv++) {
+        yaml_node_t *k = node_at(ld, kv->key);
+        char *key;
+        bool created;
+        int *at;
+
+        if (!is_scalar(k))
+            continue;
+        key = gp_strdup(raw(k));
+        if (nocase)
+            for (char *c = key; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+        at = gp_strmap_put(&seen, key, (int)(kv - map->data.mapping.pairs.start), &created);
+        if (!created) {
+            dup = kv;
+            *first = node_at(ld, map->data.mapping.pairs.start[*at].key);
+        }
+        free(key);
+    }
+    gp_strmap_cleanup(&seen);
+    return dup;
+}
+
+static int fail_duplicate(loader *ld, yaml_node_t *k, const yaml_node_t *first)
+{
+    return fail(ld, k, "duplicate key '%s' (first at %d:%d)", raw(k),
+                (int)first->start_mark.line + 1, (int)first->start_mark.column + 1);
+}
+
 typedef int (*pair_fn)(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx);
 
 /* Calls fn for each pair of map in document order after checking that the key is a string,
@@ -575,7 +642,9 @@ typedef int (*pair_fn)(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
 static int each_pair(loader *ld, yaml_node_t *map, const char *where, const char *const *known,
                      size_t nknown, pair_fn fn, void *ctx)
 {
-    yaml_node_pair_t *kv, *prev;
+    yaml_node_pair_t *kv;
+    yaml_node_t *first = NULL;
+    yaml_node_pair_t *dup = first_duplicate(ld, map, false, &first);
 
     for (kv = map->data.mapping.pairs.start; kv < map->data.mapping.pairs.top; kv++) {
         yaml_node_t *k = node_at(ld, kv->key), *v = node_at(ld, kv->value);
@@ -584,13 +653,8 @@ static int each_pair(loader *ld, yaml_node_t *map, const char *where, const char
         if (!is_scalar(k))
             return fail(ld, k, "keys in %s must be plain strings", where);
         key = raw(k);
-        for (prev = map->data.mapping.pairs.start; prev < kv; prev++) {
-            yaml_node_t *pk = node_at(ld, prev->key);
-
-            if (is_scalar(pk) && strcmp(raw(pk), key) == 0)
-                return fail(ld, k, "duplicate key '%s' (first at %d:%d)", key,
-                            (int)pk->start_mark.line + 1, (int)pk->start_mark.column + 1);
-        }
+        if (kv == dup)
+            return fail_duplicate(ld, k, first);
         if (known) {
             size_t i;
 
@@ -733,11 +797,32 @@ static json_t *to_json(loader *ld, yaml_node_t *n, const char *what, int allow, 
             out = json_boolean(s[0] == 't' || s[0] == 'T');
             break;
         case T_INT:
-            out = parse_int(s, &i) ? json_integer(i) : json_real(strtod(s, NULL));
+            if (!parse_int(s, &i)) {
+                fail(ld, n,
+                     "%s: integer '%.40s%s' does not fit in 64 bits; quote it to send it as a "
+                     "string",
+                     what, s, strlen(s) > 40 ? "..." : "");
+                free(s);
+                return NULL;
+            }
+            out = json_integer(i);
             break;
-        case T_REAL:
-            out = json_real(strtod(s, NULL));
+        case T_REAL: {
+            double d = strtod(s, NULL);
+
+            /* JSON has no infinity: jansson refuses it, and the load once failed with an
+             * empty message. */
+            if (!isfinite(d)) {
+                fail(ld, n,
+                     "%s: number '%.40s%s' is out of range (a JSON number must be finite); quote "
+                     "it to send it as a string",
+                     what, s, strlen(s) > 40 ? "..." : "");
+                free(s);
+                return NULL;
+            }
+            out = json_real(d);
             break;
+        }
         default:
             if (check_template(ld, n, s, allow) < 0) {
                 free(s);
@@ -767,7 +852,9 @@ static json_t *to_json(loader *ld, yaml_node_t *n, const char *what, int allow, 
         return out;
     }
     {
-        yaml_node_pair_t *kv, *prev;
+        yaml_node_pair_t *kv;
+        yaml_node_t *first = NULL;
+        yaml_node_pair_t *dup = first_duplicate(ld, n, false, &first);
 
         out = json_object();
         for (kv = n->data.mapping.pairs.start; kv < n->data.mapping.pairs.top; kv++) {
@@ -778,14 +865,9 @@ static json_t *to_json(loader *ld, yaml_node_t *n, const char *what, int allow, 
                 fail(ld, k, "%s: keys must be plain strings", what);
                 goto fail;
             }
-            for (prev = n->data.mapping.pairs.start; prev < kv; prev++) {
-                yaml_node_t *pk = node_at(ld, prev->key);
-
-                if (is_scalar(pk) && strcmp(raw(pk), raw(k)) == 0) {
-                    fail(ld, k, "duplicate key '%s' (first at %d:%d)", raw(k),
-                         (int)pk->start_mark.line + 1, (int)pk->start_mark.column + 1);
-                    goto fail;
-                }
+            if (kv == dup) {
+                fail_duplicate(ld, k, first);
+                goto fail;
             }
             if (check_template(ld, k, raw(k), allow) < 0)
                 goto fail;
@@ -944,7 +1026,8 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
         return check_url(ld, v, t->url);
     }
     if (!strcmp(key, "headers")) {
-        yaml_node_pair_t *kv, *prev;
+        yaml_node_pair_t *kv, *dup = NULL;
+        yaml_node_t *first = NULL;
         size_t i = 0;
 
         if (is_null(v))
@@ -956,6 +1039,7 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
                         describe(v, buf, sizeof buf));
         t->nheaders = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
         t->headers = gp_calloc(t->nheaders ? t->nheaders : 1, sizeof *t->headers);
+        dup = first_duplicate(ld, v, true, &first);
         for (kv = v->data.mapping.pairs.start; kv < v->data.mapping.pairs.top; kv++, i++) {
             yaml_node_t *hk = node_at(ld, kv->key), *hv = node_at(ld, kv->value);
             const char *c;
@@ -965,13 +1049,8 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
             for (c = raw(hk); *c; c++)
                 if (!isalnum((unsigned char)*c) && !strchr("!#$%&'*+-.^_`|~", *c))
                     return fail(ld, hk, "target.headers: '%s' is not a valid header name", raw(hk));
-            for (prev = v->data.mapping.pairs.start; prev < kv; prev++) {
-                yaml_node_t *pk = node_at(ld, prev->key);
-
-                if (strcasecmp(raw(pk), raw(hk)) == 0)
-                    return fail(ld, hk, "duplicate key '%s' (first at %d:%d)", raw(hk),
-                                (int)pk->start_mark.line + 1, (int)pk->start_mark.column + 1);
-            }
+            if (kv == dup)
+                return fail_duplicate(ld, hk, first);
             t->headers[i].key = gp_strdup(raw(hk));
             if (get_template(ld, hv, "target.headers", VARS_BUILTIN, &t->headers[i].value) < 0)
                 return -1;
@@ -1289,7 +1368,8 @@ static int ids_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
 static int load_aliases(loader *ld, yaml_node_t *v)
 {
     gp_profile *p = &ld->s->profile;
-    yaml_node_pair_t *kv, *prev;
+    yaml_node_pair_t *kv, *dup = NULL;
+    yaml_node_t *first = NULL;
     char buf[80];
     size_t i;
 
@@ -1305,19 +1385,15 @@ static int load_aliases(loader *ld, yaml_node_t *v)
     free(p->aliases);
     p->naliases = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
     p->aliases = gp_calloc(p->naliases ? p->naliases : 1, sizeof *p->aliases);
+    dup = first_duplicate(ld, v, false, &first);
     for (i = 0, kv = v->data.mapping.pairs.start; kv < v->data.mapping.pairs.top; kv++, i++) {
         yaml_node_t *ak = node_at(ld, kv->key), *av = node_at(ld, kv->value);
         size_t j;
 
         if (!is_scalar(ak) || !*raw(ak))
             return fail(ld, ak, "protocol.aliases: names must be strings");
-        for (prev = v->data.mapping.pairs.start; prev < kv; prev++) {
-            yaml_node_t *pk = node_at(ld, prev->key);
-
-            if (strcmp(raw(pk), raw(ak)) == 0)
-                return fail(ld, ak, "duplicate key '%s' (first at %d:%d)", raw(ak),
-                            (int)pk->start_mark.line + 1, (int)pk->start_mark.column + 1);
-        }
+        if (kv == dup)
+            return fail_duplicate(ld, ak, first);
         p->aliases[i].from = gp_strdup(raw(ak));
         if (get_nonempty(ld, av, "protocol.aliases", &p->aliases[i].to) < 0)
             return -1;
@@ -1591,7 +1667,8 @@ static int var_name_ok(loader *ld, yaml_node_t *k, const char *name)
 static int load_captures(loader *ld, yaml_node_t *v, const char *what, gp_capture **out,
                          size_t *nout)
 {
-    yaml_node_pair_t *kv, *prev;
+    yaml_node_pair_t *kv, *dup = NULL;
+    yaml_node_t *first = NULL;
     char buf[80];
     size_t i;
 
@@ -1602,6 +1679,7 @@ static int load_captures(loader *ld, yaml_node_t *v, const char *what, gp_captur
                     what, describe(v, buf, sizeof buf));
     *nout = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
     *out = gp_calloc(*nout ? *nout : 1, sizeof **out);
+    dup = first_duplicate(ld, v, false, &first);
     for (i = 0, kv = v->data.mapping.pairs.start; kv < v->data.mapping.pairs.top; kv++, i++) {
         yaml_node_t *ck = node_at(ld, kv->key), *cv = node_at(ld, kv->value);
         char *w;
@@ -1609,13 +1687,8 @@ static int load_captures(loader *ld, yaml_node_t *v, const char *what, gp_captur
 
         if (!is_scalar(ck))
             return fail(ld, ck, "%s.capture: variable names must be strings", what);
-        for (prev = v->data.mapping.pairs.start; prev < kv; prev++) {
-            yaml_node_t *pk = node_at(ld, prev->key);
-
-            if (strcmp(raw(pk), raw(ck)) == 0)
-                return fail(ld, ck, "duplicate key '%s' (first at %d:%d)", raw(ck),
-                            (int)pk->start_mark.line + 1, (int)pk->start_mark.column + 1);
-        }
+        if (kv == dup)
+            return fail_duplicate(ld, ck, first);
         if (var_name_ok(ld, ck, raw(ck)) < 0)
             return -1;
         (*out)[i].var = gp_strdup(raw(ck));
@@ -2054,25 +2127,22 @@ static int step_kind_of(loader *ld, yaml_node_t *k, gp_step_kind *out)
 static int load_step(loader *ld, yaml_node_t *item, gp_step *st, int depth)
 {
     yaml_node_t *k = NULL, *v = NULL, *label = NULL;
-    yaml_node_pair_t *kv, *prev;
+    yaml_node_pair_t *kv, *dup = NULL;
+    yaml_node_t *first = NULL;
     char buf[80];
     static const char bare_null[] = "";
 
     if (is_scalar(item) && !is_null(item)) {
         k = item;
     } else if (item->type == YAML_MAPPING_NODE) {
+        dup = first_duplicate(ld, item, false, &first);
         for (kv = item->data.mapping.pairs.start; kv < item->data.mapping.pairs.top; kv++) {
             yaml_node_t *kk = node_at(ld, kv->key);
 
             if (!is_scalar(kk))
                 return fail(ld, kk, "step keys must be plain strings");
-            for (prev = item->data.mapping.pairs.start; prev < kv; prev++) {
-                yaml_node_t *pk = node_at(ld, prev->key);
-
-                if (strcmp(raw(pk), raw(kk)) == 0)
-                    return fail(ld, kk, "duplicate key '%s' (first at %d:%d)", raw(kk),
-                                (int)pk->start_mark.line + 1, (int)pk->start_mark.column + 1);
-            }
+            if (kv == dup)
+                return fail_duplicate(ld, kk, first);
             if (!strcmp(raw(kk), "name")) {
                 label = node_at(ld, kv->value);
                 continue;
@@ -2335,7 +2405,7 @@ static int prepass(loader *ld, const char *text, size_t len)
 {
     yaml_parser_t p;
     yaml_event_t ev;
-    int docs = 0, rc = 0;
+    int docs = 0, rc = 0, depth = 0;
     bool done = false;
 
     if (!yaml_parser_initialize(&p))
@@ -2370,9 +2440,17 @@ static int prepass(loader *ld, const char *text, size_t len)
         case YAML_MAPPING_START_EVENT:
             anchor = (const char *)ev.data.mapping_start.anchor;
             break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
         default:
             break;
         }
+        if ((ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) &&
+            ++depth > DOC_DEPTH_MAX && rc == 0)
+            rc = fail_at(ld, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+                         "nested deeper than %d levels", DOC_DEPTH_MAX);
         if (anchor && rc == 0)
             rc = fail_at(ld, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
                          "anchors and aliases are not supported ('%s%s'); write the value out",

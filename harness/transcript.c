@@ -68,12 +68,51 @@ void gp_transcript_free(gp_transcript *t)
     free(t);
 }
 
-size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
-                         const char *data, size_t len)
+size_t gp_transcript_budget(size_t total_users)
+{
+    size_t b = GP_TRANSCRIPTS_RUN_MAX_BYTES / (total_users ? total_users : 1);
+
+    return b < GP_TRANSCRIPT_USER_MAX_BYTES ? b : GP_TRANSCRIPT_USER_MAX_BYTES;
+}
+
+/* What the server sent obeys the bound; the runner's own records may go a little past it, so
+ * that the verdict on a flooded user (a failed expect, the close) is still kept. */
+static bool from_server(gp_frame_kind kind)
+{
+    return kind == GP_FR_RECV_TEXT || kind == GP_FR_RECV_BINARY || kind == GP_FR_OVERSIZE ||
+           kind == GP_FR_PONG;
+}
+
+static bool fits(const gp_transcript *t, gp_frame_kind kind, size_t len)
+{
+    bool server = from_server(kind);
+    size_t max_frames = t->max_frames + (server ? 0 : GP_TRANSCRIPT_MARKER_FRAMES);
+    size_t max_bytes = t->max_bytes + (server ? 0 : GP_TRANSCRIPT_MARKER_BYTES);
+    size_t cost = len + t->frame_cost;
+
+    return t->nframes < max_frames && cost >= len && cost <= max_bytes &&
+           t->bytes <= max_bytes - cost;
+}
+
+size_t gp_transcript_room(const gp_transcript *t)
+{
+    if (t->nframes >= t->max_frames || t->bytes + t->frame_cost >= t->max_bytes)
+        return 0;
+    return t->max_bytes - t->bytes - t->frame_cost;
+}
+
+void gp_transcript_drop(gp_transcript *t)
+{
+    t->dropped++;
+}
+
+size_t gp_transcript_add_owned(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
+                               char *data, size_t len)
 {
     gp_frame *f;
 
-    if (t->nframes >= t->max_frames || (data && t->bytes + len > t->max_bytes)) {
+    if (!fits(t, kind, data ? len : 0)) {
+        free(data);
         t->dropped++;
         return (size_t)-1;
     }
@@ -85,11 +124,72 @@ size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int
     f->kind = kind;
     f->t_us = t_us;
     f->code = code;
-    f->data = data ? gp_strndup(data, len) : NULL;
+    f->data = data;
     f->len = len;
-    if (data)
-        t->bytes += len;
+    t->bytes += (data ? len : 0) + t->frame_cost;
     return t->nframes++;
+}
+
+size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
+                         const char *data, size_t len)
+{
+    if (!fits(t, kind, data ? len : 0)) {
+        t->dropped++;
+        return (size_t)-1;
+    }
+    return gp_transcript_add_owned(t, kind, t_us, code, data ? gp_strndup(data, len) : NULL, len);
+}
+
+/* A frame's data as JSON: "data" when it is valid UTF-8 without NUL bytes, else "data_hex"
+ * (JSON strings cannot hold the bytes), so offline judging sees exactly what the run saw. */
+static void data_to_json(json_t *o, const char *data, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    json_t *s = memchr(data, '\0', len) ? NULL : json_stringn(data, len);
+    char *h;
+    size_t i;
+
+    if (s) {
+        json_object_set_new(o, "data", s);
+        return;
+    }
+    h = gp_malloc(2 * len + 1);
+    for (i = 0; i < len; i++) {
+        h[2 * i] = hex[(unsigned char)data[i] >> 4];
+        h[2 * i + 1] = hex[(unsigned char)data[i] & 15];
+    }
+    h[2 * len] = '\0';
+    json_object_set_new(o, "data_hex", json_stringn(h, 2 * len));
+    free(h);
+}
+
+static int hex_val(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes "data_hex" into a new buffer (NUL-terminated) and its length. Returns NULL when it
+ * is not an even run of lowercase hex digits. */
+static char *data_from_hex(const char *h, size_t hlen, size_t *len)
+{
+    char *d;
+    size_t i;
+
+    if (hlen % 2)
+        return NULL;
+    d = gp_malloc(hlen / 2 + 1);
+    for (i = 0; i < hlen / 2; i++) {
+        int a = hex_val(h[2 * i]), b = hex_val(h[2 * i + 1]);
+
+        if (a < 0 || b < 0) {
+            free(d);
+            return NULL;
+        }
+        d[i] = (char)(a << 4 | b);
+    }
+    d[hlen / 2] = '\0';
+    *len = hlen / 2;
+    return d;
 }
 
 static json_t *health_json(const gp_health *h)
@@ -182,6 +282,7 @@ int gp_transcripts_save_health(const char *path, gp_transcript *const *ts, size_
     json_t *root = json_object(), *users = json_array();
     size_t i, j;
     int rc;
+    gp_afile af;
 
     if (health && health->measured)
         json_object_set_new(root, "harness", health_json(health));
@@ -201,20 +302,26 @@ int gp_transcripts_save_health(const char *path, gp_transcript *const *ts, size_
             json_object_set_new(o, "t_us", json_integer(f->t_us));
             json_object_set_new(o, "code", json_integer(f->code));
             if (f->data)
-                json_object_set_new(o, "data", json_stringn(f->data, f->len));
+                data_to_json(o, f->data, f->len);
             json_object_set_new(o, "len", json_integer((json_int_t)f->len));
             json_array_append_new(frames, o);
         }
         json_object_set_new(u, "frames", frames);
         json_array_append_new(users, u);
     }
-    rc = json_dump_file(root, path, JSON_INDENT(1));
+    /* Atomic: a failed or interrupted save never leaves half a file where a good one was. */
+    if (gp_afile_open(&af, path, err) != 0) {
+        json_decref(root);
+        return -1;
+    }
+    rc = json_dumpf(root, af.f, JSON_INDENT(1));
     json_decref(root);
     if (rc != 0) {
         gp_err_set(err, GP_EXIT_INTERNAL, path, 0, 0, "cannot write transcripts");
+        gp_afile_abort(&af);
         return -1;
     }
-    return 0;
+    return gp_afile_commit(&af, err);
 }
 
 int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, gp_err *err)
@@ -261,7 +368,8 @@ int gp_transcripts_load_health(const char *path, gp_transcript ***out, size_t *c
                                   json_string_value(json_object_get(u, "user_id")),
                                   json_string_value(json_object_get(u, "nonce")));
         for (j = 0; j < json_array_size(frames); j++) {
-            json_t *f = json_array_get(frames, j), *d = json_object_get(f, "data");
+            json_t *f = json_array_get(frames, j), *d = json_object_get(f, "data"),
+                   *dh = json_object_get(f, "data_hex");
             int kind = kind_from_name(json_string_value(json_object_get(f, "kind")) ?: "");
 
             if (kind < 0) {
@@ -279,6 +387,20 @@ int gp_transcripts_load_health(const char *path, gp_transcript ***out, size_t *c
                 gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
                            "user %zu frame %zu: t_us, code or len out of range", i, j);
                 goto fail;
+            }
+            if (!d && json_is_string(dh)) {
+                size_t dlen;
+                char *raw = data_from_hex(json_string_value(dh), json_string_length(dh), &dlen);
+
+                if (!raw) {
+                    gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
+                               "user %zu frame %zu: data_hex is not hexadecimal", i, j);
+                    goto fail;
+                }
+                gp_transcript_add_owned(
+                    ts[i], (gp_frame_kind)kind, json_integer_value(json_object_get(f, "t_us")),
+                    (int)json_integer_value(json_object_get(f, "code")), raw, dlen);
+                continue;
             }
             gp_transcript_add(
                 ts[i], (gp_frame_kind)kind, json_integer_value(json_object_get(f, "t_us")),

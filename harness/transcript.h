@@ -60,12 +60,46 @@ typedef struct gp_transcript {
     size_t max_frames; /* beyond this, frames are counted but not kept */
     size_t max_bytes;  /* bound on the bytes of frame data kept, so a flooding server
                           cannot exhaust memory */
-    size_t bytes;      /* bytes of frame data kept */
+    size_t bytes;      /* bytes kept: frame data, plus frame_cost per frame */
+    size_t frame_cost; /* bytes charged per kept frame for its record (0: data only) */
     size_t dropped;    /* frames not kept because of max_frames or max_bytes */
 } gp_transcript;
 
 #define GP_TRANSCRIPT_DEFAULT_MAX_FRAMES 100000
 #define GP_TRANSCRIPT_DEFAULT_MAX_BYTES ((size_t)64 << 20)
+/* A run's transcripts keep at most GP_TRANSCRIPTS_RUN_MAX_BYTES together (all workers), one
+ * user at most GP_TRANSCRIPT_USER_MAX_BYTES: see gp_transcript_budget. */
+#define GP_TRANSCRIPTS_RUN_MAX_BYTES ((size_t)1 << 30)
+#define GP_TRANSCRIPT_USER_MAX_BYTES ((size_t)16 << 20)
+/* What one kept frame's record costs besides its data: the gp_frame (in an array that may be
+ * up to twice the frames it holds) and the allocator's overhead of its data. */
+#define GP_TRANSCRIPT_FRAME_COST (2 * sizeof(gp_frame) + 16)
+/* How far past max_frames and max_bytes the runner's own records (markers, sent frames) may
+ * go; frames the server sent (recv, binary, oversize, pong) never do. */
+#define GP_TRANSCRIPT_MARKER_FRAMES 64
+#define GP_TRANSCRIPT_MARKER_BYTES ((size_t)16 << 10)
+
+/* The note the runner records for a user an interrupted run never started (still waiting for
+ * its place in the ramp); the judge reports such a user as not started, never as passed. */
+#define GP_NOTE_NOT_STARTED "the run was interrupted before this user started"
+
+/* The max_bytes of each user of a run of total_users (0 counts as 1): an equal share of
+ * GP_TRANSCRIPTS_RUN_MAX_BYTES, at most GP_TRANSCRIPT_USER_MAX_BYTES, with no floor, so that
+ * total_users * budget never exceeds the run's bound, for any number of users. */
+size_t gp_transcript_budget(size_t total_users);
+
+/* Bytes a frame of len bytes of data would still fit (0 when none): what a receive buffer may
+ * grow to before the frame could not be kept anyway. */
+size_t gp_transcript_room(const gp_transcript *t);
+
+/* Counts a received frame that was not kept (it could not fit), as gp_transcript_add does
+ * when it drops one. */
+void gp_transcript_drop(gp_transcript *t);
+
+/* gp_transcript_add for a frame whose data the caller hands over: data (len bytes, NUL at
+ * data[len], from malloc) is stolen, kept as is or freed when the frame is dropped. */
+size_t gp_transcript_add_owned(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
+                               char *data, size_t len);
 
 /* Returns a new transcript (free with gp_transcript_free). user_id and nonce are copied. */
 gp_transcript *gp_transcript_new(size_t user_index, const char *user_id, const char *nonce);
@@ -73,7 +107,9 @@ void gp_transcript_free(gp_transcript *t);
 
 /* Appends a frame; data (len bytes, may be NULL) is copied. Returns the frame index or
  * (size_t)-1 when the frame was dropped because the transcript is full (max_frames or
- * max_bytes); dropped frames are counted in t->dropped and the judge reports them. */
+ * max_bytes, plus the marker reserve above for the runner's own records); dropped frames are
+ * counted in t->dropped and the judge reports them. A dropped frame has no index: nothing
+ * may refer to it. */
 size_t gp_transcript_add(gp_transcript *t, gp_frame_kind kind, int64_t t_us, int code,
                          const char *data, size_t len);
 
@@ -85,7 +121,9 @@ const char *gp_frame_kind_name(gp_frame_kind kind);
  * array. */
 int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, gp_err *err);
 /* Saves transcripts as JSON ({"users":[{"index":..,"user_id":..,"nonce":..,"frames":
- * [{"kind":..,"t_us":..,"code":..,"data":..,"len":..}]}]}). Returns 0 or -1. */
+ * [{"kind":..,"t_us":..,"code":..,"data":..,"len":..}]}]}); data that is not valid UTF-8
+ * or holds a NUL byte is saved as "data_hex" (lowercase hex of the bytes) instead of "data".
+ * Written atomically (gp_afile). Returns 0 or -1. */
 int gp_transcripts_save(const char *path, gp_transcript *const *ts, size_t count, gp_err *err);
 
 /* gp_transcripts_save plus, when health is measured, a top-level "harness" object (workers,

@@ -1008,6 +1008,35 @@ static void test_judge_bookkeeping(void **state)
     gp_scenario_free(sc);
 }
 
+/* A user an interrupted run never started is "not started": no rule checked, never passed. */
+static void test_judge_not_started_is_not_passed(void **state)
+{
+    static const char *const u0[] = {OPEN, GOLDEN, "end completed", SHUT, NULL};
+    gp_scenario *sc = scenario_new();
+    gp_transcript *ts[2] = {build(0, u0), gp_transcript_new(1, "u1", "n1")};
+    gp_results *r;
+    size_t i;
+
+    (void)state;
+    gp_transcript_add(ts[1], GP_FR_NOTE, 5 * MS, -1, GP_NOTE_NOT_STARTED,
+                      strlen(GP_NOTE_NOT_STARTED));
+    r = gp_judge_run(sc, ts, 2);
+    assert_true(r->users[0].passed);
+    assert_false(r->users[1].passed);
+    assert_true(r->users[1].not_started);
+    assert_int_equal(gp_user_status(&r->users[1]), GP_STATUS_NOT_STARTED);
+    assert_string_equal(gp_status_name(GP_STATUS_NOT_STARTED), "not_started");
+    assert_int_equal(gp_results_count_users(r, GP_STATUS_PASSED), 1);
+    assert_int_equal(gp_results_count_users(r, GP_STATUS_NOT_STARTED), 1);
+    assert_int_equal(r->runs_total, 1);
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        assert_true(r->rules[i].checked <= 1);
+    gp_results_free(r);
+    gp_transcript_free(ts[0]);
+    gp_transcript_free(ts[1]);
+    gp_scenario_free(sc);
+}
+
 /* One user's leak is that user's failure only; the owner of the leaked run passes. */
 static void test_judge_leak_blames_the_receiver(void **state)
 {
@@ -1401,6 +1430,7 @@ int main(void)
         cmocka_unit_test(test_judge_cases),
         cmocka_unit_test(test_judge_cases_cover_every_rule),
         cmocka_unit_test(test_judge_bookkeeping),
+        cmocka_unit_test(test_judge_not_started_is_not_passed),
         cmocka_unit_test(test_judge_leak_blames_the_receiver),
         cmocka_unit_test(test_judge_recorded_transcripts),
         cmocka_unit_test(test_judge_survives_garbage),

@@ -128,6 +128,62 @@ static void test_report_util_atomic_write(void **state)
     rmdir(dir);
 }
 
+/* The temporary file is unpredictable and made with O_EXCL: a symlink planted at the old
+ * predictable name PATH.tmp.PID is never followed, the target gets the data, and nothing is
+ * left beside it. A symlink the user named as the target is written through, never replaced
+ * (renaming over /dev/stderr once replaced the link itself). */
+static void test_report_util_atomic_write_no_symlink_follow(void **state)
+{
+    char dir[] = "/tmp/gp-rutil-XXXXXX", *path, *victim, *planted, *back, *cmd;
+    gp_err err = {0};
+    int n = 0;
+    FILE *ls;
+    char line[512];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    path = gp_asprintf("%s/report.json", dir);
+    victim = gp_asprintf("%s/victim", dir);
+    planted = gp_asprintf("%s.tmp.%ld", path, (long)getpid());
+    assert_int_equal(gp_write_file_atomic(victim, "precious", 8, &err), 0);
+    assert_int_equal(symlink(victim, planted), 0);
+    assert_int_equal(gp_write_file_atomic(path, "report", 6, &err), 0);
+    back = fx_slurp(victim);
+    assert_string_equal(back, "precious");
+    free(back);
+    back = fx_slurp(path);
+    assert_string_equal(back, "report");
+    free(back);
+    /* The target a symlink the user named: written through, the link stays a link. */
+    unlink(path);
+    assert_int_equal(symlink(victim, path), 0);
+    assert_int_equal(gp_write_file_atomic(path, "again", 5, &err), 0);
+    back = fx_slurp(victim);
+    assert_string_equal(back, "again");
+    free(back);
+    {
+        char target[512];
+        ssize_t k = readlink(path, target, sizeof target - 1);
+
+        assert_true(k > 0);
+    }
+    cmd = gp_asprintf("ls -A %s", dir);
+    ls = popen(cmd, "r");
+    assert_non_null(ls);
+    while (fgets(line, sizeof line, ls))
+        n++;
+    pclose(ls);
+    assert_int_equal(n, 3); /* report.json, victim, the planted link: no temporary left */
+    unlink(planted);
+    unlink(path);
+    unlink(victim);
+    rmdir(dir);
+    free(cmd);
+    free(planted);
+    free(victim);
+    free(path);
+}
+
 static void test_report_util_frame_window(void **state)
 {
     gp_transcript *t = gp_transcript_new(0, "u", "n");
@@ -235,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_report_util_utf8_clean_cuts_on_boundary),
         cmocka_unit_test(test_report_util_iso8601),
         cmocka_unit_test(test_report_util_atomic_write),
+        cmocka_unit_test(test_report_util_atomic_write_no_symlink_follow),
         cmocka_unit_test(test_report_util_frame_window),
         cmocka_unit_test(test_report_util_axis_breaks_long_idle),
         cmocka_unit_test(test_report_util_axis_linear_without_gaps),

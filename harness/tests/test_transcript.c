@@ -24,12 +24,112 @@ static void test_transcript_bounds(void **state)
     assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 2, 0, "123456", 6), (size_t)-1);
     assert_int_equal(gp_transcript_add(t, GP_FR_NOTE, 3, 0, NULL, 0), 1);
     assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 4, 0, "12345", 5), 2);
-    assert_int_equal(gp_transcript_add(t, GP_FR_NOTE, 5, 0, NULL, 0), (size_t)-1);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 5, 0, NULL, 0), (size_t)-1);
+    assert_int_equal(gp_transcript_add(t, GP_FR_PONG, 5, 0, NULL, 0), (size_t)-1);
     assert_int_equal(t->nframes, 3);
-    assert_int_equal(t->dropped, 2);
+    assert_int_equal(t->dropped, 3);
     assert_int_equal(t->bytes, 10);
     gp_transcript_free(t);
+}
+
+/* Issue 11, finding 3: the users' shares never add up to more than the run's bound (a floor
+ * of 1 MiB per user once broke it above 1,024 users). */
+static void test_transcript_budget_holds_for_any_users(void **state)
+{
+    static const size_t users[] = {0, 1, 2, 63, 64, 65, 1000, 1024, 1025, 1500, 19000, 100000};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof users / sizeof users[0]; i++) {
+        size_t n = users[i] ? users[i] : 1, b = gp_transcript_budget(users[i]);
+
+        assert_true(b <= GP_TRANSCRIPT_USER_MAX_BYTES);
+        assert_true(b * n <= GP_TRANSCRIPTS_RUN_MAX_BYTES);
+        assert_true(b > 0);
+    }
+    assert_int_equal(gp_transcript_budget(1), GP_TRANSCRIPT_USER_MAX_BYTES);
+    assert_int_equal(gp_transcript_budget(2048), GP_TRANSCRIPTS_RUN_MAX_BYTES / 2048);
+}
+
+/* Each kept frame's record counts against the bytes (frame_cost), so many tiny frames cannot
+ * exceed the bound either; room says how far a frame being received may grow. */
+static void test_transcript_frame_cost_and_room(void **state)
+{
+    gp_transcript *t = gp_transcript_new(0, "u0", "n0");
+    char *owned = malloc(4);
+
+    (void)state;
+    t->max_bytes = 100;
+    t->frame_cost = 40;
+    assert_int_equal(gp_transcript_room(t), 60);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 1, 0, NULL, 0), 0);
+    assert_int_equal(t->bytes, 40);
+    assert_int_equal(gp_transcript_room(t), 20);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 2, 0, "123456789012345678901", 21),
+                     (size_t)-1);
+    memcpy(owned, "abc", 4);
+    assert_int_equal(gp_transcript_add_owned(t, GP_FR_RECV_TEXT, 3, 0, owned, 3), 1);
+    assert_string_equal(t->frames[1].data, "abc");
+    assert_int_equal(t->bytes, 83);
+    assert_int_equal(gp_transcript_room(t), 0);
+    owned = malloc(2);
+    memcpy(owned, "z", 2);
+    assert_int_equal(gp_transcript_add_owned(t, GP_FR_RECV_TEXT, 4, 0, owned, 1), (size_t)-1);
+    gp_transcript_drop(t);
+    assert_int_equal(t->dropped, 3);
+    gp_transcript_free(t);
+}
+
+/* Past the bound, the runner's own records (a failed expect, a close) still have a small
+ * reserve, so a flooded user's verdict is kept; what the server sent never does. */
+static void test_transcript_marker_reserve(void **state)
+{
+    gp_transcript *t = gp_transcript_new(0, "u0", "n0");
+    size_t i;
+
+    t->max_frames = 2;
+    t->max_bytes = 4;
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 1, 0, "1234", 4), 0);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 2, 0, "x", 1), (size_t)-1);
+    assert_int_equal(gp_transcript_add(t, GP_FR_EXPECT_FAIL, 3, 1, "why", 3), 1);
+    assert_int_equal(gp_transcript_add(t, GP_FR_RECV_TEXT, 4, 0, NULL, 0), (size_t)-1);
+    for (i = 2; i < 2 + GP_TRANSCRIPT_MARKER_FRAMES; i++)
+        assert_int_equal(gp_transcript_add(t, GP_FR_NOTE, 6, 0, NULL, 0), i);
+    assert_int_equal(gp_transcript_add(t, GP_FR_NOTE, 7, 0, NULL, 0), (size_t)-1);
+    assert_int_equal(t->dropped, 3);
+    gp_transcript_free(t);
     gp_transcript_free(NULL);
+}
+
+/* A frame with invalid UTF-8 (or a NUL byte) is saved with its bytes, so judging the saved
+ * file offline reaches the live run's verdict (it was saved without data, issue 11). */
+static void test_transcript_round_trip_raw_bytes(void **state)
+{
+    static const char bad[] = "{\"type\":\"heartbeat\",\"x\":\"\xff\xfe\"}";
+    static const char nul[] = "a\0b";
+    char path[] = "/tmp/gp-transcript-XXXXXX";
+    int fd = mkstemp(path);
+    gp_transcript *t = gp_transcript_new(0, "u", "n"), **back = NULL;
+    size_t n = 0;
+    gp_err err = {0};
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    gp_transcript_add(t, GP_FR_RECV_TEXT, 10, 0, bad, sizeof bad - 1);
+    gp_transcript_add(t, GP_FR_RECV_TEXT, 20, 0, nul, 3);
+    assert_int_equal(gp_transcripts_save(path, &t, 1, &err), 0);
+    assert_int_equal(gp_transcripts_load(path, &back, &n, &err), 0);
+    assert_int_equal(back[0]->nframes, 2);
+    assert_non_null(back[0]->frames[0].data);
+    assert_int_equal(back[0]->frames[0].len, sizeof bad - 1);
+    assert_memory_equal(back[0]->frames[0].data, bad, sizeof bad - 1);
+    assert_int_equal(back[0]->frames[1].len, 3);
+    assert_memory_equal(back[0]->frames[1].data, nul, 3);
+    gp_transcript_free(back[0]);
+    free(back);
+    gp_transcript_free(t);
+    unlink(path);
 }
 
 static void test_transcript_round_trip(void **state)
@@ -202,7 +302,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transcript_bounds),
+        cmocka_unit_test(test_transcript_marker_reserve),
+        cmocka_unit_test(test_transcript_budget_holds_for_any_users),
+        cmocka_unit_test(test_transcript_frame_cost_and_room),
         cmocka_unit_test(test_transcript_round_trip),
+        cmocka_unit_test(test_transcript_round_trip_raw_bytes),
         cmocka_unit_test(test_transcript_load_errors),
         cmocka_unit_test(test_transcript_health_round_trip),
         cmocka_unit_test(test_transcript_overflow_fails_r7),
