@@ -49,6 +49,9 @@ const NOT_EXPRESSIBLE = {
   think_min_above_max: 'comparing two durations (think.max shorter than think.min) is a cross-field check on parsed values',
   token_file_missing: 'file existence is checked at load time, relative to the scenario\'s directory',
   unknown_variable_uncaptured: 'whether {{thread}} was captured by an earlier step depends on document order across steps',
+  nesting_too_deep: 'the loader bounds nesting depth (40 levels) to refuse hostile files early; a schema has no depth limit',
+  range_ramp_up: 'the 168h bound on a duration is a number inside a string with a unit (8999999999s), beyond what a pattern can compare',
+  range_think: 'the 168h bound on a duration is a number inside a string with a unit (2500000h), beyond what a pattern can compare',
 };
 
 const failures = [];
