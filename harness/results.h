@@ -124,6 +124,8 @@ typedef struct gp_results {
     size_t ntools;
     size_t runs_total;
     size_t runs_passed;
+    struct gp_iso *iso; /* a shard's isolation digest (isolation.h), owned; NULL unless the
+                           judge was asked for one (gp_judge_run_shard) */
 } gp_results;
 
 gp_results *gp_results_new(size_t nusers);
