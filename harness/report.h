@@ -29,6 +29,8 @@ typedef struct gp_run_meta {
     const gp_shard_info *shard; /* this run is one shard of a larger one; borrowed, or NULL */
     const gp_shard_row *shards; /* a merged report's shards, in index order; borrowed */
     size_t nshards;
+    const gp_shard_leaks *shard_leaks; /* leaks between users of different shards, found by
+                                          merge; borrowed, NULL unless nshards */
 } gp_run_meta;
 
 /* One scenario's run: what every reporter takes. All borrowed. */

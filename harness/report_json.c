@@ -316,6 +316,13 @@ static json_t *scenario_json(const gp_suite *s)
 
         json_object_set_new(o, "shards", rows);
         json_object_set_new(o, "shard_start_spread_ms", json_real((double)spread / 1000.0));
+        if (s->meta.shard_leaks)
+            json_object_set_new(
+                o, "cross_shard_leaks",
+                json_pack("{s:I,s:o}", "total", (json_int_t)s->meta.shard_leaks->total,
+                          "examples",
+                          examples_json(r, s->meta.shard_leaks->examples,
+                                        s->meta.shard_leaks->n)));
     }
     if (r->iso)
         json_object_set_new(o, "isolation", json_pack("{s:O}", "users", r->iso->users));

@@ -227,3 +227,16 @@ int64_t gp_shard_first_start(gp_transcript *const *ts, size_t n, int64_t run_t0_
             first = ts[i]->frames[0].t_us;
     return first == INT64_MAX ? 0 : run_t0_wall_us + first;
 }
+
+void gp_shard_leaks_cleanup(gp_shard_leaks *l)
+{
+    size_t i;
+
+    for (i = 0; l && i < l->n; i++) {
+        free(l->examples[i].expected);
+        free(l->examples[i].received);
+        free(l->examples[i].cause);
+    }
+    if (l)
+        memset(l, 0, sizeof *l);
+}

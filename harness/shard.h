@@ -6,6 +6,7 @@
 #define GP_SHARD_H
 
 #include "gp_common.h"
+#include "results.h"
 #include "transcript.h"
 
 #define GP_SHARD_MAX 100000
@@ -37,6 +38,17 @@ typedef struct gp_shard_row {
     int64_t lag_p99_us, lag_max_us;
     bool lag_known;
 } gp_shard_row;
+
+/* The leaks a merge found between users of different shards: what no shard alone could see.
+ * examples are the first GP_MAX_EXAMPLES in user order (user is the global index), each
+ * received text naming both users and their shards. Owned strings: gp_shard_leaks_cleanup. */
+typedef struct gp_shard_leaks {
+    size_t total; /* (user, foreign run/thread/user/nonce) pairs across shards */
+    gp_failure examples[GP_MAX_EXAMPLES];
+    size_t n;
+} gp_shard_leaks;
+
+void gp_shard_leaks_cleanup(gp_shard_leaks *l);
 
 /* Parses "INDEX/COUNT" (0 <= INDEX < COUNT <= GP_SHARD_MAX) into out, source "--shard".
  * Returns 0, or -1 with err (GP_EXIT_USAGE) naming what is wrong. */
