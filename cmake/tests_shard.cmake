@@ -1,12 +1,13 @@
-# Sharded runs (issue 8): the same scenario as one process and as 4 local shards started
-# together (--start-at) against one reference server merges into the single run's verdicts; a
+# Sharded runs (issue 8): the same scenario as one process and as 4 local shards of 2 workers
+# each, started together (--start-at) against one reference server, merges into the single
+# run's users and verdicts; a
 # leaking server's cross-shard leak is found by merge; every merge refusal exits 2, named.
 set(GP_SHD ${CMAKE_BINARY_DIR}/it-shard)
 set(GP_SHD_LEAK ${CMAKE_BINARY_DIR}/it-shard-leak)
 set(GP_SHARD_CHECK ${PROJECT_SOURCE_DIR}/ci/shard-check)
 
 gp_it(shard.equal_to_single_run 90 --expect-exit 0 --expect-line "^shard-check: ok"
-  -- ${GP_SHARD_CHECK} equal ${GP_BIN} ${GP_SCN}/concurrent_isolation.yaml @URL@ ${GP_SHD} 24 4)
+  -- ${GP_SHARD_CHECK} equal ${GP_BIN} ${GP_SCN}/concurrent_isolation.yaml @URL@ ${GP_SHD} 24 4 2)
 set_tests_properties(it.shard.equal_to_single_run PROPERTIES FIXTURES_SETUP it_shards)
 gp_it(shard.cross_shard_leak 90
   --server-arg --fault --server-arg shared_notifier --server-arg --think-ms --server-arg 20
