@@ -18,6 +18,13 @@ gp_it(shard.other_reports 90 --expect-exit 0
   -- sh -c "mkdir -p ${GP_SHD}/other && \"$0\" run ${GP_SCN}/golden_path.yaml --target \"$1\" --users 4 --shard 0/4 --no-progress --json ${GP_SHD}/other/scenario.json >/dev/null && \"$0\" run ${GP_SCN}/concurrent_isolation.yaml --target \"$1\" --users 24 --shard 1/2 --no-progress --json ${GP_SHD}/other/count2.json >/dev/null && \"$0\" run ${GP_SCN}/concurrent_isolation.yaml --target \"$1\" --users 12 --shard 1/4 --no-progress --json ${GP_SHD}/other/users12.json >/dev/null" ${GP_BIN} @URL@)
 set_tests_properties(it.shard.other_reports PROPERTIES FIXTURES_SETUP it_shards_other)
 
+# A shard report that lost a user (hand-edited, or cut short by a tool): merge must not
+# invent or shift users.
+add_test(NAME it.shard.doctored_reports COMMAND ${Python3_EXECUTABLE} -c
+  "import json; d=json.load(open('${GP_SHD}/shard-1.json')); s=d['scenarios'][0]; s['user_results'].pop(); json.dump(d, open('${GP_SHD}/short.json', 'w'))")
+set_tests_properties(it.shard.doctored_reports PROPERTIES LABELS integration TIMEOUT 30
+                     FIXTURES_REQUIRED it_shards FIXTURES_SETUP it_shards_other)
+
 # merge refusals: name, the reports (relative to GP_SHD), the message.
 function(gp_merge_refuses name msg)
   add_test(NAME it.shard.merge_refuses_${name}
@@ -36,6 +43,8 @@ gp_merge_refuses(other_scenario "only parts of the same scenario merge"
   other/scenario.json shard-1.json shard-2.json shard-3.json)
 gp_merge_refuses(other_run_size "a run of 24 users but other/users12.json of a run of 12"
   shard-0.json other/users12.json shard-2.json shard-3.json)
+gp_merge_refuses(lost_user "short.json (shard 1/4 of a run of 24 users) holds 5 users of \\\"concurrent_isolation\\\" where that shard has 6"
+  shard-0.json short.json shard-2.json shard-3.json)
 gp_merge_refuses(plain_among_shards "single.json is not a shard's report"
   single.json shard-0.json shard-1.json shard-2.json shard-3.json)
 

@@ -157,6 +157,21 @@ int gp_xshard_order(gp_report_doc **docs, char **paths, size_t n, size_t *order,
         }
         if (k < n)
             order[k] = found;
+        /* Every scenario of the shard holds exactly its users, so that the merged users are
+         * 0..total-1, each once. */
+        for (size_t i = 0; i < docs[found]->n; i++) {
+            const gp_report_scenario *sc = &docs[found]->scenarios[i];
+            unsigned all = uint_of(json_object_get(sc->json, "shard"), "users_total");
+            size_t want = all > k ? (all - k + count - 1) / count : 0, have = sc->results->nusers;
+
+            if (have != want) {
+                gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                           "%s (shard %zu/%u of a run of %u users) holds %zu users of \"%s\" "
+                           "where that shard has %zu",
+                           paths[found], k, count, all, have, sc->name, want);
+                return -1;
+            }
+        }
     }
     if (nmissing) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "%s%s missing: merge needs all %u shards",
