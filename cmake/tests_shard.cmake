@@ -66,3 +66,12 @@ foreach(case "--shard;4/4;must be below COUNT" "--shard;x;INDEX/COUNT"
 endforeach()
 gp_shard_usage(gitlab_index_is_1_based "1-based index from 1 to 4" CI_NODE_INDEX=0 CI_NODE_TOTAL=4)
 gp_shard_usage(more_shards_than_users "would run no user" --users 2 --shard 3/4)
+
+# The merged JUnit is valid against the XSD; the merged HTML (with its shard table) loads in
+# headless chromium without errors or external references.
+add_test(NAME it.shard.merged_junit_xsd COMMAND ${GP_XMLLINT} --noout --schema
+  ${PROJECT_SOURCE_DIR}/reports/schema/junit.xsd ${GP_SHD}/merged.xml)
+add_test(NAME it.shard.merged_html_chromium COMMAND ${PROJECT_SOURCE_DIR}/ci/html-check
+  ${GP_SHD}/merged.html)
+set_tests_properties(it.shard.merged_junit_xsd it.shard.merged_html_chromium PROPERTIES
+                     LABELS integration TIMEOUT 60 FIXTURES_REQUIRED it_shards)
