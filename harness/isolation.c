@@ -17,10 +17,10 @@ gp_iso *gp_iso_new(gp_transcript *const *ts, size_t n)
 
         json_array_append_new(
             iso->users,
-            json_pack("{s:I,s:s?,s:s?,s:[],s:[],s:[],s:[],s:b}", "index",
+            json_pack("{s:I,s:s?,s:s?,s:[],s:[],s:[],s:[],s:[],s:b,s:b}", "index",
                       (json_int_t)(t ? t->user_index : i), "id", t ? t->user_id : NULL, "nonce",
                       t ? t->nonce : NULL, "threads", "started", "unattributed", "nonce_tokens",
-                      "truncated", 0));
+                      "runs", "leak_outside", 0, "truncated", 0));
     }
     return iso;
 }
@@ -149,4 +149,20 @@ void gp_iso_tokens(gp_iso *iso, size_t u, size_t frame, int run, int step, const
         }
         i = j;
     }
+}
+
+void gp_iso_run(gp_iso *iso, size_t u, bool passed, bool leak)
+{
+    json_t *a = iso ? slot(iso, u, "runs", GP_ISO_MAX_RUNS) : NULL;
+
+    if (a)
+        json_array_append_new(a, json_pack("[b,b]", passed, leak));
+}
+
+void gp_iso_leak_outside(gp_iso *iso, size_t u)
+{
+    json_t *o = json_array_get(iso ? iso->users : NULL, u);
+
+    if (o)
+        json_object_set_new(o, "leak_outside", json_true());
 }

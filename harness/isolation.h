@@ -16,6 +16,7 @@
 #define GP_ISO_MAX_STARTED 64
 #define GP_ISO_MAX_UNATTRIBUTED 32
 #define GP_ISO_MAX_TOKENS 16
+#define GP_ISO_MAX_RUNS 64
 
 typedef struct gp_iso {
     json_t *users; /* array, one object per transcript position (layout in reports/README.md) */
@@ -38,6 +39,11 @@ void gp_iso_started(gp_iso *iso, size_t u, const char *run_id, const char *threa
 void gp_iso_unattributed(gp_iso *iso, size_t u, size_t frame, int run, int step,
                          const char *type, const char *run_id, const char *thread_id,
                          const char *user_id);
+/* User u's next run window: whether it passed, and whether the leak cause was counted for it
+ * (so that merge counts a run and a cause once, as one process would). */
+void gp_iso_run(gp_iso *iso, size_t u, bool passed, bool leak);
+/* The leak cause was counted for user u outside any run window. */
+void gp_iso_leak_outside(gp_iso *iso, size_t u);
 /* Records the nonce-like words (runs of exactly as many hex digits as own_nonce has) of frame
  * text data that are not own_nonce: the cross-shard judge looks them up among every user's
  * nonce. */

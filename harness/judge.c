@@ -2033,7 +2033,11 @@ static void judge_user(judge *j, size_t u)
             ur->runs_completed++;
         if (!U.runs[k].failed && !U.runs[k].inconclusive)
             j->r->runs_passed++;
+        gp_iso_run(j->iso, u, !U.runs[k].failed && !U.runs[k].inconclusive,
+                   U.runs[k].causes & 1u << GP_CAUSE_LEAK);
     }
+    if (j->iso && U.out_causes & 1u << GP_CAUSE_LEAK)
+        gp_iso_leak_outside(j->iso, u);
     for (r = 0; r < GP_RULE__COUNT; r++) {
         if (!(U.applicable & (1u << r)))
             continue;

@@ -199,8 +199,32 @@ static const char *uid(const xjudge *x, long g)
                : "another user";
 }
 
+/* A leak in user g's run window run (-1: outside any): the run no longer passed, and the leak
+ * cause counts once per run, as one process counts them. */
+static void leak_run(xjudge *x, size_t g, int run)
+{
+    json_t *du = x->digest[g],
+           *rs = run >= 0 ? json_array_get(json_object_get(du, "runs"), (size_t)run) : NULL;
+
+    if (rs) {
+        if (json_is_true(json_array_get(rs, 0)) && x->res->runs_passed) {
+            x->res->runs_passed--;
+            json_array_set_new(rs, 0, json_false());
+        }
+        if (!json_is_true(json_array_get(rs, 1))) {
+            x->res->causes[GP_CAUSE_LEAK]++;
+            json_array_set_new(rs, 1, json_true());
+        }
+    } else if (run >= 0 || !json_is_true(json_object_get(du, "leak_outside"))) {
+        x->res->causes[GP_CAUSE_LEAK]++; /* a run beyond the digest's bound: counted each time */
+        if (run < 0)
+            json_object_set_new(du, "leak_outside", json_true());
+    }
+}
+
 /* Fails user g for a leak from owner's run: the same verdict one process would reach. */
-static bool leak(xjudge *x, size_t g, long owner, int step, size_t frame, const char *what)
+static bool leak(xjudge *x, size_t g, long owner, int run, int step, size_t frame,
+                 const char *what)
 {
     gp_rule_result *rr = &x->res->rules[GP_RULE_R6_ISOLATION];
     gp_user_result *u = &x->res->users[g];
@@ -223,6 +247,7 @@ static bool leak(xjudge *x, size_t g, long owner, int step, size_t frame, const 
             f->received = gp_strdup(why);
         }
     }
+    leak_run(x, g, run);
     if (u->failed_rules & bit) {
         /* Failed in its own shard already: one run's example is the user's earliest leak. */
         for (i = 0; i < rr->nexamples; i++) {
@@ -247,7 +272,6 @@ static bool leak(xjudge *x, size_t g, long owner, int step, size_t frame, const 
     }
     exp = gp_asprintf("only events of %s's own runs", u->user_id ? u->user_id : "the user");
     gp_results_fail(x->res, GP_RULE_R6_ISOLATION, g, step, frame, exp, why);
-    x->res->causes[GP_CAUSE_LEAK]++;
     free(exp);
     free(why);
     return true;
@@ -281,7 +305,8 @@ static size_t judge_user(xjudge *x, size_t g)
                            uid(x, owner), rid ? rid : "(no run_id)", tid ? tid : "(none)",
                            ouid ? "with user_id " : "without another user's user_id",
                            ouid ? ouid : "");
-        flagged += leak(x, g, owner, (int)json_integer_value(json_object_get(e, "step")),
+        flagged += leak(x, g, owner, (int)json_integer_value(json_object_get(e, "run")),
+                        (int)json_integer_value(json_object_get(e, "step")),
                         (size_t)json_integer_value(json_object_get(e, "frame")), what);
         free(what);
     }
@@ -293,7 +318,8 @@ static size_t judge_user(xjudge *x, size_t g)
         if (owner < 0 || (size_t)owner == g)
             continue;
         what = gp_asprintf("a frame containing the nonce of user %s", uid(x, owner));
-        flagged += leak(x, g, owner, (int)json_integer_value(json_object_get(e, "step")),
+        flagged += leak(x, g, owner, (int)json_integer_value(json_object_get(e, "run")),
+                        (int)json_integer_value(json_object_get(e, "step")),
                         (size_t)json_integer_value(json_object_get(e, "frame")), what);
         free(what);
     }
