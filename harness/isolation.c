@@ -15,12 +15,12 @@ gp_iso *gp_iso_new(gp_transcript *const *ts, size_t n)
     for (i = 0; i < n; i++) {
         const gp_transcript *t = ts[i];
 
-        json_array_append_new(
-            iso->users,
-            json_pack("{s:I,s:s?,s:s?,s:[],s:[],s:[],s:[],s:[],s:b,s:b}", "index",
-                      (json_int_t)(t ? t->user_index : i), "id", t ? t->user_id : NULL, "nonce",
-                      t ? t->nonce : NULL, "threads", "started", "unattributed", "nonce_tokens",
-                      "runs", "leak_outside", 0, "truncated", 0));
+        json_array_append_new(iso->users,
+                              json_pack("{s:I,s:s?,s:s?,s:[],s:[],s:[],s:[],s:[],s:b,s:b}", "index",
+                                        (json_int_t)(t ? t->user_index : i), "id",
+                                        t ? t->user_id : NULL, "nonce", t ? t->nonce : NULL,
+                                        "threads", "started", "unattributed", "nonce_tokens",
+                                        "runs", "leak_outside", 0, "truncated", 0));
     }
     return iso;
 }
@@ -52,8 +52,8 @@ static bool has_string(const json_t *a, const char *s)
     size_t i;
     json_t *v;
 
-    json_array_foreach(a, i, v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-        return true;
+    json_array_foreach(a, i, v) if (json_is_string(v) &&
+                                    strcmp(json_string_value(v), s) == 0) return true;
     return false;
 }
 
@@ -61,15 +61,14 @@ void gp_iso_thread(gp_iso *iso, size_t u, const char *thread_id)
 {
     json_t *a;
 
-    if (!iso || !thread_id || has_string(json_object_get(json_array_get(iso->users, u), "threads"),
-                                         thread_id))
+    if (!iso || !thread_id ||
+        has_string(json_object_get(json_array_get(iso->users, u), "threads"), thread_id))
         return;
     if ((a = slot(iso, u, "threads", GP_ISO_MAX_THREADS)))
         json_array_append_new(a, json_string(thread_id));
 }
 
-void gp_iso_started(gp_iso *iso, size_t u, const char *run_id, const char *thread_id,
-                    bool own_user)
+void gp_iso_started(gp_iso *iso, size_t u, const char *run_id, const char *thread_id, bool own_user)
 {
     json_t *a, *e;
     size_t i;
@@ -81,7 +80,8 @@ void gp_iso_started(gp_iso *iso, size_t u, const char *run_id, const char *threa
         const char *r = json_string_value(json_array_get(e, 0)),
                    *t = json_string_value(json_array_get(e, 1));
 
-        if (r && strcmp(r, run_id) == 0 && ((!t && !thread_id) || (t && thread_id && strcmp(t, thread_id) == 0)))
+        if (r && strcmp(r, run_id) == 0 &&
+            ((!t && !thread_id) || (t && thread_id && strcmp(t, thread_id) == 0)))
             return;
     }
     if ((a = slot(iso, u, "started", GP_ISO_MAX_STARTED)))
@@ -93,9 +93,8 @@ static bool same(const char *a, const json_t *b)
     return a ? json_is_string(b) && strcmp(a, json_string_value(b)) == 0 : json_is_null(b);
 }
 
-void gp_iso_unattributed(gp_iso *iso, size_t u, size_t frame, int run, int step,
-                         const char *type, const char *run_id, const char *thread_id,
-                         const char *user_id)
+void gp_iso_unattributed(gp_iso *iso, size_t u, size_t frame, int run, int step, const char *type,
+                         const char *run_id, const char *thread_id, const char *user_id)
 {
     json_t *a, *e;
     size_t i;
@@ -143,9 +142,9 @@ void gp_iso_tokens(gp_iso *iso, size_t u, size_t frame, int run, int step, const
                     seen = true;
             }
             if (!seen && (a = slot(iso, u, "nonce_tokens", GP_ISO_MAX_TOKENS)))
-                json_array_append_new(a, json_pack("{s:I,s:i,s:i,s:s%}", "frame",
-                                                   (json_int_t)frame, "run", run, "step", step,
-                                                   "token", data + i, want));
+                json_array_append_new(a,
+                                      json_pack("{s:I,s:i,s:i,s:s%}", "frame", (json_int_t)frame,
+                                                "run", run, "step", step, "token", data + i, want));
         }
         i = j;
     }

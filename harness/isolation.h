@@ -36,9 +36,8 @@ void gp_iso_started(gp_iso *iso, size_t u, const char *run_id, const char *threa
                     bool own_user);
 /* User u received, in frame (of run window run, step step), an event of type whose run_id,
  * thread_id or user_id (NULL when it is u's own) no user of this shard owns. */
-void gp_iso_unattributed(gp_iso *iso, size_t u, size_t frame, int run, int step,
-                         const char *type, const char *run_id, const char *thread_id,
-                         const char *user_id);
+void gp_iso_unattributed(gp_iso *iso, size_t u, size_t frame, int run, int step, const char *type,
+                         const char *run_id, const char *thread_id, const char *user_id);
 /* User u's next run window: whether it passed, and whether the leak cause was counted for it
  * (so that merge counts a run and a cause once, as one process would). */
 void gp_iso_run(gp_iso *iso, size_t u, bool passed, bool leak);

@@ -78,8 +78,8 @@ static int from_pair(gp_getenv_fn get, void *ud, const char *iname, const char *
         return -1;
     }
     if (parse_uint(cs, 1, GP_SHARD_MAX, &cnt) != 0) {
-        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                   "%s wants a shard count from 1 to %d, got '%s'", cname, GP_SHARD_MAX, cs);
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "%s wants a shard count from 1 to %d, got '%s'",
+                   cname, GP_SHARD_MAX, cs);
         return -1;
     }
     if (parse_uint(is, base, GP_SHARD_MAX + base, &idx) != 0 || idx - base >= cnt) {
@@ -106,8 +106,8 @@ int gp_shard_from_env(gp_getenv_fn get, void *ud, gp_shard *out, gp_err *err)
     if ((rc = from_pair(get, ud, "CI_NODE_INDEX", "CI_NODE_TOTAL", 1, out, err)) <= 0)
         return rc;
     if (min && parse_uint(min, 0, GP_SHARD_MAX, &base) != 0) {
-        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                   "SLURM_ARRAY_TASK_MIN wants a number, got '%s'", min);
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "SLURM_ARRAY_TASK_MIN wants a number, got '%s'",
+                   min);
         return -1;
     }
     if ((rc = from_pair(get, ud, "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", base, out,
@@ -140,12 +140,11 @@ static int parse_rfc3339(const char *s, int64_t *out_us)
     struct tm tm;
     time_t t;
 
-    if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' ||
-        digits(&p, 2, &D) || (*p != 'T' && *p != 't' && *p != ' '))
+    if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' || digits(&p, 2, &D) ||
+        (*p != 'T' && *p != 't' && *p != ' '))
         return -1;
     p++;
-    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m) || *p++ != ':' ||
-        digits(&p, 2, &sec))
+    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m) || *p++ != ':' || digits(&p, 2, &sec))
         return -1;
     if (*p == '.') {
         p++;
@@ -188,8 +187,7 @@ int gp_start_at_parse(const char *arg, int64_t now_wall_us, int64_t *at_wall_us,
     if (arg && arg[0] == '+') {
         if (gp_duration_parse(arg + 1, &d) != 0 || d < 0) {
             gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                       "--start-at +DURATION wants a duration such as +30s or +2m, got '%s'",
-                       arg);
+                       "--start-at +DURATION wants a duration such as +30s or +2m, got '%s'", arg);
             return -1;
         }
         at = now_wall_us + d;

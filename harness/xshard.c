@@ -112,8 +112,8 @@ int gp_xshard_order(gp_report_doc **docs, char **paths, size_t n, size_t *order,
         }
         if (uint_of(s, "count") != count) {
             gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                       "mixed shard counts: %s is shard %u/%u but %s is shard %u/%u",
-                       paths[first], uint_of(shard_of(docs[first]), "index"), count, paths[d],
+                       "mixed shard counts: %s is shard %u/%u but %s is shard %u/%u", paths[first],
+                       uint_of(shard_of(docs[first]), "index"), count, paths[d],
                        uint_of(s, "index"), uint_of(s, "count"));
             return -1;
         }
@@ -124,8 +124,7 @@ int gp_xshard_order(gp_report_doc **docs, char **paths, size_t n, size_t *order,
                        paths[first], total, paths[d], uint_of(s, "users_total"));
             return -1;
         }
-        if (!json_is_array(json_object_get(json_object_get(docs[d]->scenarios[0].json,
-                                                           "isolation"),
+        if (!json_is_array(json_object_get(json_object_get(docs[d]->scenarios[0].json, "isolation"),
                                            "users"))) {
             gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
                        "%s (shard %u/%u) holds no isolation digest (\"isolation\"), so isolation "
@@ -151,8 +150,8 @@ int gp_xshard_order(gp_report_doc **docs, char **paths, size_t n, size_t *order,
             size_t len = strlen(missing);
 
             if (nmissing++ < 8)
-                snprintf(missing + len, sizeof missing - len, "%sshard %zu/%u",
-                         len ? ", " : "", k, count);
+                snprintf(missing + len, sizeof missing - len, "%sshard %zu/%u", len ? ", " : "", k,
+                         count);
             continue;
         }
         if (k < n)
@@ -223,8 +222,7 @@ static void leak_run(xjudge *x, size_t g, int run)
 }
 
 /* Fails user g for a leak from owner's run: the same verdict one process would reach. */
-static bool leak(xjudge *x, size_t g, long owner, int run, int step, size_t frame,
-                 const char *what)
+static bool leak(xjudge *x, size_t g, long owner, int run, int step, size_t frame, const char *what)
 {
     gp_rule_result *rr = &x->res->rules[GP_RULE_R6_ISOLATION];
     gp_user_result *u = &x->res->users[g];
@@ -243,7 +241,8 @@ static bool leak(xjudge *x, size_t g, long owner, int run, int step, size_t fram
             f->user = g;
             f->step = step;
             f->frame = frame;
-            f->expected = gp_asprintf("only events of %s's own runs", u->user_id ? u->user_id : "the user");
+            f->expected =
+                gp_asprintf("only events of %s's own runs", u->user_id ? u->user_id : "the user");
             f->received = gp_strdup(why);
         }
     }
@@ -301,10 +300,10 @@ static size_t judge_user(xjudge *x, size_t g)
 
         if (owner == NONE)
             continue;
-        what = gp_asprintf("%s of user %s's run %s (thread %s) %s%s", str(e, "type") ? str(e, "type") : "an event",
-                           uid(x, owner), rid ? rid : "(no run_id)", tid ? tid : "(none)",
-                           ouid ? "with user_id " : "without another user's user_id",
-                           ouid ? ouid : "");
+        what = gp_asprintf(
+            "%s of user %s's run %s (thread %s) %s%s", str(e, "type") ? str(e, "type") : "an event",
+            uid(x, owner), rid ? rid : "(no run_id)", tid ? tid : "(none)",
+            ouid ? "with user_id " : "without another user's user_id", ouid ? ouid : "");
         flagged += leak(x, g, owner, (int)json_integer_value(json_object_get(e, "run")),
                         (int)json_integer_value(json_object_get(e, "step")),
                         (size_t)json_integer_value(json_object_get(e, "frame")), what);
@@ -342,9 +341,8 @@ size_t gp_xshard_judge(gp_results *res, gp_report_doc **docs, const size_t *orde
     x.n = res->nusers;
     x.digest = gp_calloc(x.n ? x.n : 1, sizeof *x.digest);
     for (k = 0; k < n; k++) {
-        json_t *users =
-            json_object_get(json_object_get(docs[order[k]]->scenarios[si].json, "isolation"),
-                            "users");
+        json_t *users = json_object_get(
+            json_object_get(docs[order[k]]->scenarios[si].json, "isolation"), "users");
 
         json_array_foreach(users, i, du)
         {

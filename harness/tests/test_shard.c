@@ -89,7 +89,10 @@ static void test_shard_from_env(void **state)
         {{"CI_NODE_INDEX=0", "CI_NODE_TOTAL=4", NULL}, -1, 0, 0, "1-based index from 1 to 4"},
         {{"CI_NODE_INDEX=5", "CI_NODE_TOTAL=4", NULL}, -1, 0, 0, "1-based index from 1 to 4"},
         {{"CI_NODE_TOTAL=4", NULL}, -1, 0, 0, "CI_NODE_INDEX is not"},
-        {{"SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_COUNT=4", NULL}, 0, 2, 4,
+        {{"SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_COUNT=4", NULL},
+         0,
+         2,
+         4,
          "SLURM_ARRAY_TASK_ID"},
         {{"SLURM_ARRAY_TASK_ID=3", "SLURM_ARRAY_TASK_COUNT=4", "SLURM_ARRAY_TASK_MIN=1", NULL},
          0,
@@ -198,7 +201,8 @@ static void test_shard_digest_tokens(void **state)
     assert_int_equal(json_array_size(tokens), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(tokens, 0), "token")),
                         "ffffffffffffffffffffffffffffffff");
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(iso->users, 0), "index")), 7);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(iso->users, 0), "index")),
+                     7);
     for (i = 0; i < 40; i++) {
         char th[32];
 
