@@ -1097,8 +1097,8 @@ static void check_frames(ujudge *U)
             }
             /* Ids no user of this shard owns may be another shard's: the digest keeps them. */
             if (j->iso) {
-                bool other_uid = fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0 &&
-                                 uo == OWNER_NONE;
+                bool other_uid =
+                    fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0 && uo == OWNER_NONE;
 
                 if ((fi->ev.run_id && ro == OWNER_NONE) || (fi->ev.thread_id && to == OWNER_NONE) ||
                     other_uid)

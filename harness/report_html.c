@@ -375,8 +375,9 @@ static void shards_html(gp_rep *r, const gp_suite *s)
     }
     gp_rep_puts(r, "</table>\n");
     if (m->shard_leaks && m->shard_leaks->total) {
-        gp_rep_printf(r, "<p class=\"bad\">%zu cross-shard leaks: a user received what a user of "
-                         "another shard owns</p>\n",
+        gp_rep_printf(r,
+                      "<p class=\"bad\">%zu cross-shard leaks: a user received what a user of "
+                      "another shard owns</p>\n",
                       m->shard_leaks->total);
         examples_html(r, s->results, m->shard_leaks->examples, m->shard_leaks->n);
     }

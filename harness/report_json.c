@@ -319,10 +319,8 @@ static json_t *scenario_json(const gp_suite *s)
         if (s->meta.shard_leaks)
             json_object_set_new(
                 o, "cross_shard_leaks",
-                json_pack("{s:I,s:o}", "total", (json_int_t)s->meta.shard_leaks->total,
-                          "examples",
-                          examples_json(r, s->meta.shard_leaks->examples,
-                                        s->meta.shard_leaks->n)));
+                json_pack("{s:I,s:o}", "total", (json_int_t)s->meta.shard_leaks->total, "examples",
+                          examples_json(r, s->meta.shard_leaks->examples, s->meta.shard_leaks->n)));
     }
     if (r->iso)
         json_object_set_new(o, "isolation", json_pack("{s:O}", "users", r->iso->users));

@@ -39,8 +39,8 @@ typedef struct gp_runner_opts {
      * index + count * w): */
     unsigned shard_index; /* run only the users with index % shard_count == shard_index */
     unsigned shard_count; /* 0 or 1 = every user */
-    int64_t t0_us; /* > 0: when the run begins (--start-at holds every user until then), on
-                      gp_now_us's clock (shared by workers); the ramp counts from it */
+    int64_t t0_us;        /* > 0: when the run begins (--start-at holds every user until then), on
+                             gp_now_us's clock (shared by workers); the ramp counts from it */
 } gp_runner_opts;
 
 typedef struct gp_run_output {

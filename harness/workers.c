@@ -116,8 +116,8 @@ static void write_error(FILE *f, const gp_err *err)
 }
 
 /* Reads one worker's output; its transcripts go to out->ts at their user index. */
-static int read_output(FILE *f, gp_run_output *out, unsigned base, unsigned stride,
-                       gp_health *h, gp_err *err)
+static int read_output(FILE *f, gp_run_output *out, unsigned base, unsigned stride, gp_health *h,
+                       gp_err *err)
 {
     uint64_t magic, n, flag, v;
     size_t i, k;
