@@ -29,7 +29,7 @@ set_tests_properties(it.shard.doctored_reports PROPERTIES LABELS integration TIM
 function(gp_merge_refuses name msg)
   add_test(NAME it.shard.merge_refuses_${name}
     COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit 2 sh -c
-      "cd ${GP_SHD} && \"$0\" merge \"$@\" -o refused.json 2>err.txt; rc=$?; cat err.txt; grep -q -- \"${msg}\" err.txt || exit 99; exit $rc" ${GP_BIN} ${ARGN})
+      "cd ${GP_SHD} && \"$0\" merge \"$@\" -o refused-${name}.json 2>err-${name}.txt; rc=$?; cat err-${name}.txt; grep -q -- \"${msg}\" err-${name}.txt || exit 99; exit $rc" ${GP_BIN} ${ARGN})
   set_tests_properties(it.shard.merge_refuses_${name} PROPERTIES LABELS integration TIMEOUT 30
                        FIXTURES_REQUIRED "it_shards;it_shards_other")
 endfunction()
