@@ -4,6 +4,7 @@
  * A timing verdict whose wait overlaps a stall of the harness is inconclusive, not failed.
  * It never touches the network and never prints; everything it concludes goes into gp_results. */
 #include "judge.h"
+#include "isolation.h"
 #include "strmap.h"
 
 #include <ctype.h>
@@ -184,6 +185,7 @@ typedef struct judge {
     strmap runs;    /* run_id -> the user whose thread it runs in */
     strmap users;   /* user_id -> user index */
     nonce_index nonces;
+    gp_iso *iso; /* a shard's isolation digest, filled when non-NULL (isolation.h) */
 } judge;
 
 typedef struct finfo {
@@ -459,6 +461,7 @@ static void build_registry(judge *j)
             if (t->frames[i].kind != GP_FR_SENT || !(th = sent_thread(j, &t->frames[i])))
                 continue;
             map_claim(&j->threads, th, (int)u);
+            gp_iso_thread(j->iso, u, th);
             free(th);
         }
     }
@@ -484,6 +487,8 @@ static void build_registry(judge *j)
             if (gp_event_parse(fr->data, fr->len, j->p, &ev, NULL) != 0)
                 continue;
             if (ev.type == GP_EV_AGENT_STARTED && ev.run_id) {
+                gp_iso_started(j->iso, u, ev.run_id, ev.thread_id,
+                               !ev.user_id || strcmp(ev.user_id, t->user_id) == 0);
                 owner = map_get(&j->threads, ev.thread_id);
                 if (owner >= 0) {
                     map_claim(&j->runs, ev.run_id, owner);
@@ -1064,6 +1069,17 @@ static void check_frames(ujudge *U)
                 why = NULL;
                 continue;
             }
+            /* Ids no user of this shard owns may be another shard's: the digest keeps them. */
+            if (j->iso) {
+                bool other_uid =
+                    fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0 && uo == OWNER_NONE;
+
+                if ((fi->ev.run_id && ro == OWNER_NONE) || (fi->ev.thread_id && to == OWNER_NONE) ||
+                    other_uid)
+                    gp_iso_unattributed(j->iso, U->u, i, fi->run, run_step(U, fi->run),
+                                        fi->ev.type_name, fi->ev.run_id, fi->ev.thread_id,
+                                        other_uid ? fi->ev.user_id : NULL);
+            }
             if (fi->ev.type == GP_EV_TOOL_EXECUTING) {
                 const char *tn = json_string_value(field(U, i, "tool_name"));
 
@@ -1077,6 +1093,9 @@ static void check_frames(ujudge *U)
             ufail(U, GP_RULE_R6_ISOLATION, fi->run, run_step(U, fi->run), i, exp6, why);
             ucause(U, fi->run, GP_CAUSE_LEAK);
             free(why);
+        } else if (fr->data) {
+            gp_iso_tokens(j->iso, U->u, i, fi->run, run_step(U, fi->run), fr->data, fr->len,
+                          t->nonce);
         }
     }
     if (t->dropped) {
@@ -2104,7 +2123,11 @@ static void judge_user(judge *j, size_t u)
             ur->runs_completed++;
         if (!U.runs[k].failed && !U.runs[k].inconclusive)
             j->r->runs_passed++;
+        gp_iso_run(j->iso, u, !U.runs[k].failed && !U.runs[k].inconclusive,
+                   U.runs[k].causes & 1u << GP_CAUSE_LEAK);
     }
+    if (j->iso && U.out_causes & 1u << GP_CAUSE_LEAK)
+        gp_iso_leak_outside(j->iso, u);
     for (r = 0; r < GP_RULE__COUNT; r++) {
         if (!(U.applicable & (1u << r)))
             continue;
@@ -2133,6 +2156,12 @@ gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, 
 
 gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
                                 const gp_health *health)
+{
+    return gp_judge_run_shard(scenario, ts, n, health, false);
+}
+
+gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
+                               const gp_health *health, bool digest)
 {
     gp_results *r = gp_results_new(ts ? n : 0);
     gp_profile fallback;
@@ -2164,6 +2193,8 @@ gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *cons
     j.ts = ts;
     j.n = n;
     j.r = r;
+    if (digest)
+        j.iso = r->iso = gp_iso_new(ts, n);
     build_registry(&j);
     nonce_index_build(&j.nonces, ts, n);
     for (u = 0; u < n; u++)

@@ -17,6 +17,11 @@
  * always. Returns new results (free with gp_results_free); never NULL. */
 gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
                                 const gp_health *health);
+/* gp_judge_run_health for one shard of a run over several processes or machines: with digest,
+ * the results also carry the shard's isolation digest (results->iso, isolation.h) from which
+ * merge re-judges isolation across all shards. */
+gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
+                               const gp_health *health, bool digest);
 /* gp_judge_run_health without health: every timing verdict stands. */
 gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, size_t n);
 

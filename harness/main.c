@@ -16,6 +16,7 @@
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
+#include "shard.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -75,10 +76,23 @@ static const char usage_run[] =
     "                        (127.0.0.x work on loopback without set-up)\n"
     "  --max-connecting N    upgrades in flight at once (default 128); later users wait\n"
     "                        for a slot, and their connect timeout starts with their attempt\n"
+    "  --shard INDEX/COUNT   run only the users whose index % COUNT == INDEX (0-based), as\n"
+    "                        one of COUNT machines or jobs; user indexes, ids and nonces stay\n"
+    "                        those of the whole run, and 'goldenpath merge' joins the shards'\n"
+    "                        JSON reports (and judges isolation across them). Without it the\n"
+    "                        shard comes from the environment, when set: JOB_COMPLETION_INDEX\n"
+    "                        with GOLDENPATH_SHARDS (Kubernetes Indexed Job), CI_NODE_INDEX\n"
+    "                        (1-based) with CI_NODE_TOTAL (GitLab parallel), or\n"
+    "                        SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT (from\n"
+    "                        SLURM_ARRAY_TASK_MIN); the report records which\n"
+    "  --start-at TIME       hold every user until TIME, an RFC 3339 time such as\n"
+    "                        2026-12-02T10:00:00Z or +30s from now, so that shards started\n"
+    "                        apart ramp up together (at most 5 s in the past)\n"
     "  --verbose             show libwebsockets warnings on stderr\n"
     "  -h, --help            show this help\n"
     "\n"
-    "environment: GOLDENPATH_JWT_SECRET (the HS256 secret, never printed), NO_COLOR, CI.\n"
+    "environment: GOLDENPATH_JWT_SECRET (the HS256 secret, never printed), NO_COLOR, CI, and\n"
+    "             the shard variables above.\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or scenario error;\n"
     "             3 the harness itself failed, or no check failed but some are inconclusive:\n"
     "             the harness's own event loop stalled during a timed wait (see the harness\n"
@@ -208,7 +222,9 @@ enum {
     O_VERBOSE,
     O_WORKERS,
     O_SOURCE,
-    O_MAXCONN
+    O_MAXCONN,
+    O_SHARD,
+    O_START_AT
 };
 
 typedef struct outputs {
@@ -277,6 +293,12 @@ static int parse_label(const char *arg, gp_kv **labels, size_t *n)
     return 0;
 }
 
+static const char *real_getenv(const char *name, void *ud)
+{
+    (void)ud;
+    return getenv(name);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -293,10 +315,16 @@ static int cmd_run(int argc, char **argv)
         {"workers", required_argument, NULL, O_WORKERS},
         {"source-address", required_argument, NULL, O_SOURCE},
         {"max-connecting", required_argument, NULL, O_MAXCONN},
+        {"shard", required_argument, NULL, O_SHARD},
+        {"start-at", required_argument, NULL, O_START_AT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     gp_runner_opts ro;
+    gp_shard shard = {0};
+    gp_shard_info *shard_info = NULL;
+    const char *start_at = NULL;
+    int64_t start_at_us = 0;
     outputs out = {0};
     gp_kv *labels = NULL;
     size_t nlabels = 0, nsc = 0, i;
@@ -389,6 +417,18 @@ static int cmd_run(int argc, char **argv)
             sources[nsources++] = optarg;
             break;
         }
+        case O_SHARD: {
+            gp_err err = {0};
+
+            if (gp_shard_parse(optarg, &shard, &err) != 0) {
+                print_err(&err);
+                goto out;
+            }
+            break;
+        }
+        case O_START_AT:
+            start_at = optarg;
+            break;
         case O_VERBOSE:
             ro.verbose = true;
             break;
@@ -410,6 +450,22 @@ static int cmd_run(int argc, char **argv)
         fputs("goldenpath: --save-transcripts takes a single scenario\n", stderr);
         goto out;
     }
+    if (!shard.count) {
+        gp_err err = {0};
+
+        if (gp_shard_from_env(real_getenv, NULL, &shard, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
+    }
+    if (start_at) {
+        gp_err err = {0};
+
+        if (gp_start_at_parse(start_at, gp_wall_us(), &start_at_us, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
+    }
 
     /* Validate every scenario before anything connects. */
     nsc = (size_t)(argc - optind);
@@ -429,7 +485,19 @@ static int cmd_run(int argc, char **argv)
 
             t->connect_us = t->first_event_us = t->run_us = t->expect_us = ro.timeout_us;
         }
+        if (shard.count) {
+            unsigned total = ro.users ? ro.users : sc[i]->users.count ? sc[i]->users.count : 1;
+
+            if (shard.index >= total) {
+                fprintf(stderr,
+                        "goldenpath: shard %u/%u (from %s) would run no user: %s has %u users; "
+                        "use at most %u shards\n",
+                        shard.index, shard.count, shard.source, sc[i]->name, total, total);
+                goto out;
+            }
+        }
     }
+    shard_info = gp_calloc(nsc, sizeof *shard_info);
 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -452,7 +520,17 @@ static int cmd_run(int argc, char **argv)
         ro.progress_ud = &pc;
         ro.source_addrs = sources;
         ro.nsource_addrs = nsources;
-        ro.workers = workers ? workers : auto_workers(ro.users ? ro.users : sc[i]->users.count);
+        ro.shard_index = shard.index;
+        ro.shard_count = shard.count;
+        /* --start-at holds the first scenario's users; later ones follow on. */
+        ro.t0_us = i == 0 && start_at_us ? gp_now_us() + (start_at_us - gp_wall_us()) : 0;
+        {
+            unsigned total = ro.users ? ro.users : sc[i]->users.count;
+
+            if (shard.count)
+                total = (total - shard.index + shard.count - 1) / shard.count;
+            ro.workers = workers ? workers : auto_workers(total);
+        }
         if (gp_runner_run_workers(&ro, &runs[i], &err) != 0) {
             if (pc.shown)
                 fputs("\r\033[K", stderr);
@@ -462,7 +540,16 @@ static int cmd_run(int argc, char **argv)
         }
         if (pc.shown)
             fputs("\r\033[K", stderr);
-        results[i] = gp_judge_run_health(sc[i], runs[i].ts, runs[i].n, &runs[i].health);
+        results[i] =
+            gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count > 0);
+        if (shard.count) {
+            shard_info[i].shard = shard;
+            shard_info[i].users_total = ro.users ? ro.users : sc[i]->users.count;
+            shard_info[i].start_at_us = i == 0 ? start_at_us : 0;
+            shard_info[i].first_user_at_us =
+                gp_shard_first_start(runs[i].ts, runs[i].n, runs[i].started_wall_us);
+            suites[i].meta.shard = &shard_info[i];
+        }
         suites[i].meta.harness_version = GP_VERSION;
         suites[i].meta.scenario = sc[i];
         suites[i].meta.target = runs[i].target;
@@ -529,6 +616,7 @@ out:
     free(suites);
     free(sc);
     free(sources);
+    free(shard_info);
     gp_kvs_free(labels, nlabels);
     return rc;
 }

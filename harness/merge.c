@@ -9,9 +9,10 @@
 #include "report.h"
 #include "report_read.h"
 #include "report_util.h"
+#include "xshard.h"
 
 static const char usage[] =
-    "usage: goldenpath merge A.json B.json... -o ALL.json\n"
+    "usage: goldenpath merge A.json B.json... -o ALL.json [--junit F] [--html F]\n"
     "\n"
     "Merges JSON reports of the same scenarios run in parts (for example CI shards) into one:\n"
     "rule and cause counts add, latency histograms merge exactly, users are concatenated\n"
@@ -19,31 +20,63 @@ static const char usage[] =
     "are concatenated up to the report's bounds. The harness's health takes the worst loop\n"
     "lag, adds CPU time and workers, and keeps every stall (on the merged run's clock).\n"
     "\n"
+    "Reports of 'goldenpath run --shard' must be all the shards of one run, each once (any\n"
+    "order): users keep their indexes, and isolation is judged again across shards, so a\n"
+    "user that received an event of another shard's user fails GP-R6-ISOLATION. The summary\n"
+    "(printed for shards) and the reports add a per-shard table.\n"
+    "\n"
     "options:\n"
     "  -o, --output FILE  the merged report (required)\n"
+    "  --junit FILE       also write the merged JUnit XML\n"
+    "  --html FILE        also write the merged HTML report\n"
     "  --help             show this help\n"
     "\n"
-    "exit status: 0 merged, 2 bad usage, unreadable reports or reports of different scenarios,\n"
+    "exit status: 0 merged, 2 bad usage, unreadable reports, reports of different scenarios,\n"
+    "or shards that are not exactly the shards of one run (duplicate, missing, mixed counts);\n"
     "3 the output could not be written.\n";
 
-static void copy_examples(gp_failure *dst, size_t *nd, const gp_failure *src, size_t ns,
-                          size_t offset)
+static void copy_example(gp_failure *f, const gp_failure *src, size_t user)
 {
-    size_t j;
+    *f = *src;
+    f->user = user;
+    f->expected = gp_strdup(src->expected ? src->expected : "");
+    f->received = gp_strdup(src->received ? src->received : "");
+    f->cause = src->cause ? gp_strdup(src->cause) : NULL;
+}
 
-    for (j = 0; j < ns && *nd < GP_MAX_EXAMPLES; j++) {
-        gp_failure *f = &dst[(*nd)++];
+/* Parts: src's users follow dst's (offset). Shards (users non-NULL): src's users keep their
+ * global index, and the examples kept are those of the lowest users, as one run keeps them. */
+static void copy_examples(gp_failure *dst, size_t *nd, const gp_failure *src, size_t ns,
+                          size_t offset, const gp_user_result *users, size_t nusers)
+{
+    size_t j, k, worst;
 
-        *f = src[j];
-        f->user = offset + src[j].user;
-        f->expected = gp_strdup(src[j].expected ? src[j].expected : "");
-        f->received = gp_strdup(src[j].received ? src[j].received : "");
-        f->cause = src[j].cause ? gp_strdup(src[j].cause) : NULL;
+    for (j = 0; j < ns; j++) {
+        size_t user = offset + src[j].user;
+
+        if (users)
+            user = src[j].user < nusers ? users[src[j].user].index : src[j].user;
+        if (*nd < GP_MAX_EXAMPLES) {
+            copy_example(&dst[(*nd)++], &src[j], user);
+            continue;
+        }
+        if (!users)
+            break;
+        for (k = 1, worst = 0; k < *nd; k++)
+            if (dst[k].user > dst[worst].user)
+                worst = k;
+        if (dst[worst].user > user) {
+            free(dst[worst].expected);
+            free(dst[worst].received);
+            free(dst[worst].cause);
+            copy_example(&dst[worst], &src[j], user);
+        }
     }
 }
 
-/* Adds src into dst; src's users become dst's users offset.. */
-static void merge_results(gp_results *dst, const gp_results *src, size_t offset)
+/* Adds src into dst; src's users become dst's users offset.., or keep their global indexes
+ * when global (shards; merge_sort_users then puts them in order). */
+static void merge_results(gp_results *dst, const gp_results *src, size_t offset, bool global)
 {
     size_t i;
 
@@ -52,7 +85,7 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset)
         gp_user_result *u = &dst->users[dst->nusers + i];
 
         *u = src->users[i];
-        u->index = offset + src->users[i].index;
+        u->index = global ? src->users[i].index : offset + src->users[i].index;
         u->user_id = src->users[i].user_id ? gp_strdup(src->users[i].user_id) : NULL;
         u->cause = src->users[i].cause ? gp_strdup(src->users[i].cause) : NULL;
     }
@@ -65,9 +98,10 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset)
         d->passed += s->passed;
         d->failed += s->failed;
         d->inconclusive += s->inconclusive;
-        copy_examples(d->examples, &d->nexamples, s->examples, s->nexamples, offset);
+        copy_examples(d->examples, &d->nexamples, s->examples, s->nexamples, offset,
+                      global ? src->users : NULL, src->nusers);
         copy_examples(d->inconclusive_examples, &d->ninconclusive, s->inconclusive_examples,
-                      s->ninconclusive, offset);
+                      s->ninconclusive, offset, global ? src->users : NULL, src->nusers);
     }
     for (i = 0; i < GP_CAUSE__COUNT; i++)
         dst->causes[i] += src->causes[i];
@@ -90,9 +124,10 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset)
     dst->tls_client_cert |= src->tls_client_cert;
 }
 
-/* Appends src's transcripts (users shifted by offset) to dst, within the report's bound.
+/* Appends src's transcripts (users shifted by offset, or given their global index from
+ * shard's results) to dst, within the report's bound (shards: sort_transcripts bounds them).
  * dst's failing_users already counts the merged users; truncated is settled by the caller. */
-static bool merge_transcripts(json_t *dst, json_t *src, size_t offset)
+static bool merge_transcripts(json_t *dst, json_t *src, size_t offset, const gp_results *shard)
 {
     json_t *du = json_object_get(dst, "users"), *su = json_object_get(src, "users"), *t;
     size_t i;
@@ -101,16 +136,68 @@ static bool merge_transcripts(json_t *dst, json_t *src, size_t offset)
     json_array_foreach(su, i, t)
     {
         json_t *copy;
+        size_t user = (size_t)json_integer_value(json_object_get(t, "user"));
 
-        if (json_array_size(du) >= GP_REPORT_MAX_TRANSCRIPTS)
+        if (!shard && json_array_size(du) >= GP_REPORT_MAX_TRANSCRIPTS)
             return true;
         copy = json_deep_copy(t);
-        json_object_set_new(
-            copy, "user",
-            json_integer((json_int_t)offset + json_integer_value(json_object_get(t, "user"))));
+        user = shard ? (user < shard->nusers ? shard->users[user].index : user) : offset + user;
+        json_object_set_new(copy, "user", json_integer((json_int_t)user));
         json_array_append_new(du, copy);
     }
     return cut;
+}
+
+static int cmp_transcript(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "user")),
+               y = json_integer_value(json_object_get(*(json_t *const *)b, "user"));
+
+    return x < y ? -1 : x > y;
+}
+
+/* Shards: the transcripts of the lowest failing users, in user order, as one run keeps them. */
+static bool sort_transcripts(json_t *tr)
+{
+    json_t *du = json_object_get(tr, "users"), **v, *sorted = json_array();
+    size_t n = json_array_size(du), i;
+
+    v = gp_calloc(n ? n : 1, sizeof *v);
+    for (i = 0; i < n; i++)
+        v[i] = json_array_get(du, i);
+    qsort(v, n, sizeof *v, cmp_transcript);
+    for (i = 0; i < n && i < GP_REPORT_MAX_TRANSCRIPTS; i++)
+        json_array_append(sorted, v[i]);
+    free(v);
+    json_object_set_new(tr, "users", sorted);
+    return n > GP_REPORT_MAX_TRANSCRIPTS;
+}
+
+static int cmp_user(const void *a, const void *b)
+{
+    const gp_user_result *x = a, *y = b;
+
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int cmp_example(const void *a, const void *b)
+{
+    const gp_failure *x = a, *y = b;
+
+    return x->user < y->user ? -1 : x->user > y->user;
+}
+
+/* Shards: users in global index order, examples by user, as one run has them. */
+static void sort_shard_results(gp_results *r)
+{
+    size_t i;
+
+    qsort(r->users, r->nusers, sizeof *r->users, cmp_user);
+    for (i = 0; i < GP_RULE__COUNT; i++) {
+        qsort(r->rules[i].examples, r->rules[i].nexamples, sizeof(gp_failure), cmp_example);
+        qsort(r->rules[i].inconclusive_examples, r->rules[i].ninconclusive, sizeof(gp_failure),
+              cmp_example);
+    }
 }
 
 static int cmp_stall(const void *a, const void *b)
@@ -204,7 +291,12 @@ static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
     return 0;
 }
 
-static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *out, gp_err *err)
+typedef struct merge_out {
+    const char *json, *junit, *html;
+} merge_out;
+
+static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded,
+                      const merge_out *mo, gp_err *err)
 {
     size_t ns = docs[0]->n, i, d;
     gp_suite *suites = gp_calloc(ns ? ns : 1, sizeof *suites);
@@ -212,6 +304,9 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *
     gp_kv **labels = gp_calloc(ns ? ns : 1, sizeof *labels);
     gp_results **res = gp_calloc(ns ? ns : 1, sizeof *res);
     gp_health *health = gp_calloc(ns ? ns : 1, sizeof *health);
+    gp_shard_row **rows = gp_calloc(ns ? ns : 1, sizeof *rows);
+    gp_shard_leaks *leaks = gp_calloc(ns ? ns : 1, sizeof *leaks);
+    size_t *order = gp_calloc(n, sizeof *order);
     json_t *root, *from = json_array();
     char *text;
     int rc = -1;
@@ -232,7 +327,7 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *
         for (d = 0; d < n; d++) {
             const gp_report_scenario *s = &docs[d]->scenarios[i];
 
-            merge_results(res[i], s->results, offset);
+            merge_results(res[i], s->results, offset, sharded);
             offset += s->results->nusers;
             users += s->users;
             interrupted = interrupted || s->interrupted;
@@ -240,6 +335,17 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *
                 start = s->started_wall_us;
             if (s->started_wall_us + s->duration_us > end)
                 end = s->started_wall_us + s->duration_us;
+        }
+        if (sharded) {
+            for (d = 0; d < n; d++)
+                order[d] = d;
+            sort_shard_results(res[i]);
+            gp_xshard_judge(res[i], docs, order, n, i, &leaks[i]);
+            suites[i].meta.shard_leaks = &leaks[i];
+            rows[i] = gp_calloc(n, sizeof **rows);
+            gp_xshard_rows(rows[i], res[i], docs, order, n, i);
+            suites[i].meta.shards = rows[i];
+            suites[i].meta.nshards = n;
         }
         labels[i] = gp_calloc(json_object_size(lj) + 1, sizeof **labels);
         json_object_foreach(lj, key, v)
@@ -270,9 +376,11 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *
 
         for (d = 0; d < n; d++) {
             cut |= merge_transcripts(tr, json_object_get(docs[d]->scenarios[i].json, "transcripts"),
-                                     offset);
+                                     offset, sharded ? docs[d]->scenarios[i].results : NULL);
             offset += docs[d]->scenarios[i].results->nusers;
         }
+        if (sharded)
+            cut |= sort_transcripts(tr);
         cut |= json_integer_value(json_object_get(tr, "failing_users")) >
                (json_int_t)json_array_size(json_object_get(tr, "users"));
         json_object_set_new(tr, "truncated", json_boolean(cut));
@@ -283,16 +391,32 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, const char *
     text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (text) {
-        rc = gp_write_file_atomic(out, text, strlen(text), err);
+        rc = gp_write_file_atomic(mo->json, text, strlen(text), err);
         free(text);
     } else {
-        gp_err_set(err, GP_EXIT_INTERNAL, out, 0, 0, "cannot serialise the merged report");
+        gp_err_set(err, GP_EXIT_INTERNAL, mo->json, 0, 0, "cannot serialise the merged report");
+    }
+    if (rc == 0 && mo->junit && gp_report_write_junit(mo->junit, suites, ns, err) != 0)
+        rc = -1;
+    if (rc == 0 && mo->html && gp_report_write_html(mo->html, suites, ns, err) != 0)
+        rc = -1;
+    if (rc == 0 && sharded) {
+        gp_console_opts co = {0};
+
+        co.max_users_per_rule = 3;
+        co.tail_frames = 8;
+        gp_report_console(stdout, suites, ns, &co);
     }
     for (i = 0; i < ns; i++) {
         gp_results_free(res[i]);
         gp_health_cleanup(&health[i]);
         free(labels[i]);
+        free(rows[i]);
+        gp_shard_leaks_cleanup(&leaks[i]);
     }
+    free(rows);
+    free(leaks);
+    free(order);
     free(health);
     free(res);
     free(labels);
@@ -305,6 +429,9 @@ int gp_merge_main(int argc, char **argv)
 {
     char **paths = gp_calloc((size_t)(argc > 0 ? argc : 1), sizeof *paths), ebuf[1200];
     const char *out = NULL;
+    merge_out mo = {0};
+    size_t *order = NULL;
+    int sharded;
     gp_report_doc **docs = NULL;
     gp_err err = {0};
     size_t n = 0, d;
@@ -323,6 +450,13 @@ int gp_merge_main(int argc, char **argv)
             out = argv[++a];
         } else if (strncmp(argv[a], "--output=", 9) == 0) {
             out = argv[a] + 9;
+        } else if (strcmp(argv[a], "--junit") == 0 || strcmp(argv[a], "--html") == 0) {
+            if (a + 1 >= argc) {
+                fprintf(stderr, "goldenpath merge: %s needs a file\n", argv[a]);
+                goto out;
+            }
+            *(argv[a][2] == 'j' ? &mo.junit : &mo.html) = argv[a + 1];
+            a++;
         } else if (argv[a][0] == '-' && argv[a][1]) {
             fprintf(stderr, "goldenpath merge: unknown option %s (see --help)\n", argv[a]);
             goto out;
@@ -345,18 +479,41 @@ int gp_merge_main(int argc, char **argv)
     }
     if (same_scenarios(docs, paths, n) != 0)
         goto out;
-    if (merge_docs(docs, paths, n, out, &err) != 0) {
+    order = gp_calloc(n, sizeof *order);
+    sharded = gp_xshard_order(docs, paths, n, order, &err);
+    if (sharded < 0) {
+        gp_err_format(&err, ebuf, sizeof ebuf);
+        fprintf(stderr, "goldenpath merge: %s\n", ebuf);
+        goto out;
+    }
+    if (sharded) {
+        /* In shard order, so that the merged report reads as one run's. */
+        gp_report_doc **sd = gp_calloc(n, sizeof *sd);
+        char **sp = gp_calloc(n, sizeof *sp);
+
+        for (d = 0; d < n; d++) {
+            sd[d] = docs[order[d]];
+            sp[d] = paths[order[d]];
+        }
+        memcpy(docs, sd, n * sizeof *docs);
+        memcpy(paths, sp, n * sizeof *paths);
+        free(sd);
+        free(sp);
+    }
+    mo.json = out;
+    if (merge_docs(docs, paths, n, sharded > 0, &mo, &err) != 0) {
         gp_err_format(&err, ebuf, sizeof ebuf);
         fprintf(stderr, "goldenpath merge: %s\n", ebuf);
         rc = GP_EXIT_INTERNAL;
         goto out;
     }
-    printf("goldenpath merge: %zu reports merged into %s\n", n, out);
+    printf("goldenpath merge: %zu %s merged into %s\n", n, sharded ? "shards" : "reports", out);
     rc = GP_EXIT_OK;
 out:
     for (d = 0; docs && d < n; d++)
         gp_report_doc_free(docs[d]);
     free(docs);
     free(paths);
+    free(order);
     return rc;
 }

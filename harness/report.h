@@ -10,6 +10,7 @@
 #include "health.h"
 #include "results.h"
 #include "scenario.h"
+#include "shard.h"
 #include "transcript.h"
 
 typedef struct gp_run_meta {
@@ -25,6 +26,11 @@ typedef struct gp_run_meta {
     bool interrupted;        /* stopped by SIGINT/SIGTERM before it finished */
     const gp_health *health; /* the harness's own lag, CPU and stalls; borrowed, NULL or
                                 not measured when unknown (then not reported) */
+    const gp_shard_info *shard; /* this run is one shard of a larger one; borrowed, or NULL */
+    const gp_shard_row *shards; /* a merged report's shards, in index order; borrowed */
+    size_t nshards;
+    const gp_shard_leaks *shard_leaks; /* leaks between users of different shards, found by
+                                          merge; borrowed, NULL unless nshards */
 } gp_run_meta;
 
 /* One scenario's run: what every reporter takes. All borrowed. */

@@ -324,6 +324,56 @@ static void hints(FILE *out, const gp_suite *s, const style *st)
                 st->bold, st->off, (unsigned long long)noready);
 }
 
+/* A merged report's shards: one line each, and the leaks only the merge could see. */
+static void shards_console(FILE *out, const gp_suite *s)
+{
+    const gp_run_meta *m = &s->meta;
+    int64_t lo = 0, hi = 0;
+    size_t i;
+
+    for (i = 0; i < m->nshards; i++) {
+        int64_t t = m->shards[i].first_user_at_us;
+
+        if (t && (!lo || t < lo))
+            lo = t;
+        if (t > hi)
+            hi = t;
+    }
+    fprintf(out, "shards:   %zu (from %s); first users started within %.1f ms of each other\n",
+            m->nshards, m->shards[0].shard.source, lo ? (double)(hi - lo) / 1000.0 : 0.0);
+    fprintf(out, "  %-9s %7s %7s  %-24s %9s %9s %9s\n", "shard", "users", "passed",
+            "first user started", "offset", "lag p99", "lag max");
+    for (i = 0; i < m->nshards; i++) {
+        const gp_shard_row *r = &m->shards[i];
+        char when[40] = "-", idx[32], off[32] = "-", p99[32] = "-", max[32] = "-";
+
+        snprintf(idx, sizeof idx, "%u/%u", r->shard.index, r->shard.count);
+        if (r->first_user_at_us) {
+            gp_iso8601_format(r->first_user_at_us, true, when, sizeof when);
+            snprintf(off, sizeof off, "+%.1f ms", (double)(r->first_user_at_us - lo) / 1000.0);
+        }
+        if (r->lag_known) {
+            snprintf(p99, sizeof p99, "%.1f ms", (double)r->lag_p99_us / 1000.0);
+            snprintf(max, sizeof max, "%.1f ms", (double)r->lag_max_us / 1000.0);
+        }
+        fprintf(out, "  %-9s %7zu %7zu  %-24s %9s %9s %9s\n", idx, r->users, r->users_passed, when,
+                off, p99, max);
+    }
+    if (m->shard_leaks && m->shard_leaks->total) {
+        fprintf(out, "cross-shard leaks: %zu (a user received what a user of another shard owns)\n",
+                m->shard_leaks->total);
+        for (i = 0; i < m->shard_leaks->n && i < 3; i++) {
+            const gp_failure *f = &m->shard_leaks->examples[i];
+
+            fputs("  ", out);
+            safe(out, f->user < s->results->nusers ? s->results->users[f->user].user_id : "?");
+            fputs(" received ", out);
+            safe(out, f->received);
+            fputc('\n', out);
+        }
+    }
+}
+
 static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o, const style *st)
 {
     const gp_results *r = s->results;
@@ -352,6 +402,8 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     }
     if (gp_rep_health_known(s->meta.health))
         harness_line(out, s->meta.health);
+    if (s->meta.nshards)
+        shards_console(out, s);
     /* The inconclusive column appears only when there is something in it, so the table of an
      * ordinary run reads as it always did. */
     if (inc)

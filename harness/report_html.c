@@ -335,6 +335,58 @@ static void harness_html(gp_rep *r, const gp_health *h)
     gp_rep_puts(r, "</p>\n");
 }
 
+static void examples_html(gp_rep *r, const gp_results *res, const gp_failure *fs, size_t n);
+
+/* A merged report's shards, and the leaks between users of different shards. */
+static void shards_html(gp_rep *r, const gp_suite *s)
+{
+    const gp_run_meta *m = &s->meta;
+    int64_t lo = 0, hi = 0;
+    size_t i;
+
+    for (i = 0; i < m->nshards; i++) {
+        int64_t t = m->shards[i].first_user_at_us;
+
+        if (t && (!lo || t < lo))
+            lo = t;
+        if (t > hi)
+            hi = t;
+    }
+    gp_rep_printf(r, "<h3>Shards</h3><p>%zu shards (from ", m->nshards);
+    esc(r, m->shards[0].shard.source);
+    gp_rep_printf(r, "); first users started within %.1f ms of each other</p>\n",
+                  lo ? (double)(hi - lo) / 1000.0 : 0.0);
+    gp_rep_puts(r, "<table class=\"shards\"><tr><th>shard</th><th>users</th><th>passed</th>"
+                   "<th>first user started</th><th>offset</th><th>lag p99</th><th>lag max</th>"
+                   "</tr>\n");
+    for (i = 0; i < m->nshards; i++) {
+        const gp_shard_row *row = &m->shards[i];
+        char when[40] = "-";
+
+        if (row->first_user_at_us)
+            gp_iso8601_format(row->first_user_at_us, true, when, sizeof when);
+        gp_rep_printf(r, "<tr><td>%u/%u</td><td>%zu</td><td>%zu</td><td>%s</td>", row->shard.index,
+                      row->shard.count, row->users, row->users_passed, when);
+        if (row->first_user_at_us)
+            gp_rep_printf(r, "<td>+%.1f ms</td>", (double)(row->first_user_at_us - lo) / 1000.0);
+        else
+            gp_rep_puts(r, "<td>-</td>");
+        if (row->lag_known)
+            gp_rep_printf(r, "<td>%.1f ms</td><td>%.1f ms</td></tr>\n",
+                          (double)row->lag_p99_us / 1000.0, (double)row->lag_max_us / 1000.0);
+        else
+            gp_rep_puts(r, "<td>-</td><td>-</td></tr>\n");
+    }
+    gp_rep_puts(r, "</table>\n");
+    if (m->shard_leaks && m->shard_leaks->total) {
+        gp_rep_printf(r,
+                      "<p class=\"bad\">%zu cross-shard leaks: a user received what a user of "
+                      "another shard owns</p>\n",
+                      m->shard_leaks->total);
+        examples_html(r, s->results, m->shard_leaks->examples, m->shard_leaks->n);
+    }
+}
+
 static void examples_html(gp_rep *r, const gp_results *res, const gp_failure *fs, size_t n)
 {
     size_t j;
@@ -399,6 +451,8 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
                                        : "</p>\n");
     if (gp_rep_health_known(s->meta.health))
         harness_html(r, s->meta.health);
+    if (s->meta.nshards)
+        shards_html(r, s);
     gp_rep_printf(r,
                   "<div class=\"cards\"><div class=\"card\"><b>%u</b>users</div>"
                   "<div class=\"card ok\"><b>%zu</b>passed</div><div class=\"card %s\"><b>"

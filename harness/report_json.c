@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isolation.h"
 #include "report.h"
 #include "report_util.h"
 
@@ -187,6 +188,68 @@ static json_t *transcripts_json(const gp_suite *s)
                      failing > json_array_size(users), "users", users);
 }
 
+static json_t *time_or_null(int64_t us)
+{
+    char when[40];
+
+    if (!us)
+        return json_null();
+    gp_iso8601_format(us, true, when, sizeof when);
+    return json_string(when);
+}
+
+static json_t *us_or_null(int64_t us)
+{
+    return us ? json_integer((json_int_t)us) : json_null();
+}
+
+/* A shard's own line: which part of the run it is and when its first user started. */
+static json_t *shard_json(const gp_shard_info *si)
+{
+    return json_pack("{s:I,s:I,s:s,s:I,s:o,s:o,s:o,s:o}", "index", (json_int_t)si->shard.index,
+                     "count", (json_int_t)si->shard.count, "source", si->shard.source,
+                     "users_total", (json_int_t)si->users_total, "start_at",
+                     time_or_null(si->start_at_us), "start_at_us", us_or_null(si->start_at_us),
+                     "first_user_at", time_or_null(si->first_user_at_us), "first_user_at_us",
+                     us_or_null(si->first_user_at_us));
+}
+
+/* A merged report's per-shard table; offsets from the earliest first user. */
+static json_t *shards_json(const gp_run_meta *m, int64_t *spread_us)
+{
+    json_t *arr = json_array();
+    int64_t lo = 0, hi = 0;
+    size_t i;
+
+    for (i = 0; i < m->nshards; i++) {
+        int64_t t = m->shards[i].first_user_at_us;
+
+        if (t && (!lo || t < lo))
+            lo = t;
+        if (t > hi)
+            hi = t;
+    }
+    *spread_us = lo ? hi - lo : 0;
+    for (i = 0; i < m->nshards; i++) {
+        const gp_shard_row *r = &m->shards[i];
+        json_t *o = json_pack(
+            "{s:I,s:I,s:s,s:I,s:I,s:o,s:o,s:o}", "index", (json_int_t)r->shard.index, "count",
+            (json_int_t)r->shard.count, "source", r->shard.source, "users", (json_int_t)r->users,
+            "users_passed", (json_int_t)r->users_passed, "first_user_at",
+            time_or_null(r->first_user_at_us), "first_user_at_us", us_or_null(r->first_user_at_us),
+            "start_offset_ms",
+            r->first_user_at_us && lo ? json_real((double)(r->first_user_at_us - lo) / 1000.0)
+                                      : json_null());
+
+        json_object_set_new(o, "lag_p99_ms",
+                            r->lag_known ? json_real((double)r->lag_p99_us / 1000.0) : json_null());
+        json_object_set_new(o, "lag_max_ms",
+                            r->lag_known ? json_real((double)r->lag_max_us / 1000.0) : json_null());
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
 static json_t *scenario_json(const gp_suite *s)
 {
     const gp_results *r = s->results;
@@ -253,6 +316,22 @@ static json_t *scenario_json(const gp_suite *s)
     json_object_set_new(o, "event_counts", counts);
     json_object_set_new(o, "coverage", coverage_json(r));
     json_object_set_new(o, "transcripts", transcripts_json(s));
+    if (s->meta.shard)
+        json_object_set_new(o, "shard", shard_json(s->meta.shard));
+    if (s->meta.nshards) {
+        int64_t spread;
+        json_t *rows = shards_json(&s->meta, &spread);
+
+        json_object_set_new(o, "shards", rows);
+        json_object_set_new(o, "shard_start_spread_ms", json_real((double)spread / 1000.0));
+        if (s->meta.shard_leaks)
+            json_object_set_new(
+                o, "cross_shard_leaks",
+                json_pack("{s:I,s:o}", "total", (json_int_t)s->meta.shard_leaks->total, "examples",
+                          examples_json(r, s->meta.shard_leaks->examples, s->meta.shard_leaks->n)));
+    }
+    if (r->iso)
+        json_object_set_new(o, "isolation", json_pack("{s:O}", "users", r->iso->users));
     return o;
 }
 

@@ -341,7 +341,8 @@ const gp_transcript *gp_suite_transcript(const gp_suite *s, size_t user)
 {
     size_t i;
 
-    if (user < s->nts && s->ts[user] && s->ts[user]->user_index == user)
+    /* Results index users by their place in ts; a shard's users keep their global index. */
+    if (user < s->nts && s->ts[user])
         return s->ts[user];
     for (i = 0; i < s->nts; i++)
         if (s->ts[i] && s->ts[i]->user_index == user)

@@ -1,6 +1,7 @@
 /* results.c - rule and cause names, and the bookkeeping of gp_results: failures and
  * inconclusive verdicts per rule and user, a failure always outweighing an inconclusive one. */
 #include "results.h"
+#include "isolation.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,7 @@ void gp_results_free(gp_results *r)
     for (i = 0; i < r->ntools; i++)
         free(r->tools[i].name);
     free(r->tools);
+    gp_iso_free(r->iso);
     free(r);
 }
 

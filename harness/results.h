@@ -142,6 +142,8 @@ typedef struct gp_results {
     bool tls;
     bool tls_insecure;
     bool tls_client_cert;
+    struct gp_iso *iso; /* a shard's isolation digest (isolation.h), owned; NULL unless the
+                           judge was asked for one (gp_judge_run_shard) */
 } gp_results;
 
 gp_results *gp_results_new(size_t nusers);

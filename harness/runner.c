@@ -2771,9 +2771,10 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
         if (init_user(&r, &r.conns[i], r.shard_index + (size_t)i * r.shard_count, err) != 0)
             goto out;
 
-    out->started_wall_us = gp_wall_us();
     getrusage(RUSAGE_SELF, &ru0);
     r.t0 = o->t0_us > 0 ? o->t0_us : gp_now_us();
+    /* The wall time of the run's clock zero, which --start-at may put in the future. */
+    out->started_wall_us = gp_wall_us() + (r.t0 - gp_now_us());
     ramp = r.s->users.ramp_up_us;
     for (i = 0; i < r.nusers; i++) {
         /* the whole run's ramp: a user starts at the same moment whichever worker runs it */

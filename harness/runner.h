@@ -34,10 +34,13 @@ typedef struct gp_runner_opts {
                                         turn (--source-address); NULL = the kernel's choice */
     size_t nsource_addrs;
     unsigned workers; /* processes for gp_runner_run_workers; 0 or 1 = this one */
-    /* Set by gp_runner_run_workers for each worker: */
+    /* Set by main for a shard of a run over several machines (--shard), and narrowed by
+     * gp_runner_run_workers for each worker (worker w of W runs index % (count * W) ==
+     * index + count * w): */
     unsigned shard_index; /* run only the users with index % shard_count == shard_index */
     unsigned shard_count; /* 0 or 1 = every user */
-    int64_t t0_us;        /* > 0: when the run began, on gp_now_us's clock (shared by workers) */
+    int64_t t0_us;        /* > 0: when the run begins (--start-at holds every user until then), on
+                             gp_now_us's clock (shared by workers); the ramp counts from it */
 } gp_runner_opts;
 
 typedef struct gp_run_output {

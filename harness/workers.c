@@ -116,7 +116,8 @@ static void write_error(FILE *f, const gp_err *err)
 }
 
 /* Reads one worker's output; its transcripts go to out->ts at their user index. */
-static int read_output(FILE *f, gp_run_output *out, gp_health *h, gp_err *err)
+static int read_output(FILE *f, gp_run_output *out, unsigned base, unsigned stride, gp_health *h,
+                       gp_err *err)
 {
     uint64_t magic, n, flag, v;
     size_t i, k;
@@ -147,7 +148,10 @@ static int read_output(FILE *f, gp_run_output *out, gp_health *h, gp_err *err)
         char *uid, *nonce;
         uint64_t idx, nframes;
 
-        if (get_u64(f, &idx) != 0 || idx >= out->n || out->ts[idx] || get_str(f, &uid, NULL) != 0)
+        /* The user with global index idx sits at its place among this process's users. */
+        if (get_u64(f, &idx) != 0 || idx < base || (idx - base) % stride != 0 ||
+            (idx - base) / stride >= out->n || out->ts[(idx - base) / stride] ||
+            get_str(f, &uid, NULL) != 0)
             goto bad;
         if (get_str(f, &nonce, NULL) != 0) {
             free(uid);
@@ -156,7 +160,7 @@ static int read_output(FILE *f, gp_run_output *out, gp_health *h, gp_err *err)
         t = gp_transcript_new((size_t)idx, uid ? uid : "", nonce ? nonce : "");
         free(uid);
         free(nonce);
-        out->ts[idx] = t;
+        out->ts[(idx - base) / stride] = t;
         if (get_u64(f, &nframes) != 0 || nframes > MAX_FIELD || get_u64(f, &v) != 0)
             goto bad;
         t->max_frames = (size_t)v;
@@ -211,8 +215,8 @@ static void child_progress(const gp_progress *p, void *ud)
 void __gcov_dump(void); /* libgcov: _exit skips the exit handlers that would write counters */
 #endif
 
-static void run_child(const gp_runner_opts *o, unsigned k, unsigned n, int64_t t0, int fd,
-                      FILE *out)
+static void run_child(const gp_runner_opts *o, unsigned base, unsigned stride, unsigned k,
+                      unsigned n, int64_t t0, int fd, FILE *out)
 {
     gp_runner_opts co = *o;
     gp_run_output ro;
@@ -220,8 +224,8 @@ static void run_child(const gp_runner_opts *o, unsigned k, unsigned n, int64_t t
     child_ctx cc = {fd};
 
     co.workers = 1;
-    co.shard_index = k;
-    co.shard_count = n;
+    co.shard_index = base + stride * k;
+    co.shard_count = stride * n;
     co.t0_us = t0;
     co.progress = child_progress;
     co.progress_ud = &cc;
@@ -264,7 +268,7 @@ static int cmp_stall(const void *a, const void *b)
 
 int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
 {
-    unsigned n = o->workers, k, total, alive;
+    unsigned n = o->workers, k, total, alive, all_users, base, stride;
     worker *w = NULL;
     int64_t t0, started_wall, next_progress = 0;
     bool forwarded = false;
@@ -274,16 +278,25 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
     if (n <= 1)
         return gp_runner_run(o, out, err);
     memset(out, 0, sizeof *out);
-    total = o->users ? o->users : (o->scenario->users.count ? o->scenario->users.count : 1);
+    all_users = o->users ? o->users : (o->scenario->users.count ? o->scenario->users.count : 1);
+    /* This process's users (a shard's, or all): index % stride == base. */
+    stride = o->shard_count ? o->shard_count : 1;
+    base = o->shard_index < stride ? o->shard_index : 0;
+    total = all_users > base ? (all_users - base + stride - 1) / stride : 0;
+    if (total == 0)
+        return gp_runner_run(o, out, err);
     if (n > total)
         n = total;
     w = gp_calloc(n, sizeof *w);
     fflush(stdout);
     fflush(stderr);
-    started_wall = gp_wall_us();
     /* Workers start their users on the parent's clock: the ramp spans every worker. A short
-     * lead lets every worker build its event loop before the first user is due. */
+     * lead lets every worker build its event loop before the first user is due; --start-at
+     * (o->t0_us) sets the clock's zero itself. */
     t0 = gp_now_us() + 50000;
+    if (o->t0_us > t0)
+        t0 = o->t0_us;
+    started_wall = gp_wall_us() + (t0 - gp_now_us());
     for (k = 0; k < n; k++) {
         int fds[2];
 
@@ -311,7 +324,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
             for (j = 0; j < k; j++)
                 if (w[j].progress_fd >= 0)
                     close(w[j].progress_fd);
-            run_child(o, k, n, t0, fds[1], w[k].out);
+            run_child(o, base, stride, k, n, t0, fds[1], w[k].out);
         }
         close(fds[1]);
         w[k].progress_fd = fds[0];
@@ -365,7 +378,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
     out->n = total;
     out->ts = gp_calloc(total, sizeof *out->ts);
     out->started_wall_us = started_wall;
-    out->duration_us = gp_now_us() - (t0 - 50000);
+    out->duration_us = gp_now_us() - t0;
     for (k = 0; k < n; k++) {
         gp_health h = {0};
 
@@ -376,7 +389,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
             goto out;
         }
         rewind(w[k].out);
-        if (read_output(w[k].out, out, &h, err) != 0) {
+        if (read_output(w[k].out, out, base, stride, &h, err) != 0) {
             gp_health_cleanup(&h);
             goto out;
         }
@@ -385,7 +398,8 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
     }
     for (k = 0; k < total; k++)
         if (!out->ts[k]) {
-            gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "no worker ran user %u", k);
+            gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "no worker ran user %u",
+                       base + k * stride);
             goto out;
         }
     out->target =

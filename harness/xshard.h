@@ -1,0 +1,36 @@
+/* xshard.h - putting the shards of one run back together: checks that a set of JSON reports is
+ * exactly the shards of one run (each index once, one count, one run size), re-judges
+ * GP-R6-ISOLATION across shards from their isolation digests (a leak between users that ran on
+ * different machines, which no shard alone could attribute), and builds the per-shard table.
+ * merge.c does the rest of the merging; this file never reads transcripts or the network. */
+#ifndef GP_XSHARD_H
+#define GP_XSHARD_H
+
+#include "report_read.h"
+#include "shard.h"
+
+/* Sorts out docs (n reports, paths naming them in messages). Returns 0 when no report is a
+ * shard's (a plain merge of parts), 1 when they are the shards of one run, with order[k] the
+ * doc holding shard k (order has room for n), or -1 with err (GP_EXIT_USAGE) naming the
+ * trouble: a shard report among plain ones, mixed shard counts, different run sizes, a
+ * duplicate shard ("shard 2/8 twice: a.json and b.json") or a missing one ("shard 5/8
+ * missing"). */
+int gp_xshard_order(gp_report_doc **docs, char **paths, size_t n, size_t *order, gp_err *err);
+
+/* Re-judges isolation of scenario si across the shards docs[order[0..n-1]]: res holds the
+ * merged results with users in global index order (res->users[g].index == g). Every user
+ * that received an event of a run, thread or user id owned by another user, or a frame with
+ * another user's nonce, fails GP-R6-ISOLATION in res (rule counts, user verdict and cause
+ * adjusted; the received text names both users and their shards). Hash maps over all users'
+ * ids: linear in the digests' size. Every leak between users of different shards is also
+ * counted in leaks (zeroed first; clean up with gp_shard_leaks_cleanup), whether or not the
+ * user had failed the rule in its own shard already. Returns the number of users newly failed. */
+size_t gp_xshard_judge(gp_results *res, gp_report_doc **docs, const size_t *order, size_t n,
+                       size_t si, gp_shard_leaks *leaks);
+
+/* The per-shard table of scenario si (rows[k] for shard k; rows has room for n), with the
+ * users and passed users counted from the merged res. */
+void gp_xshard_rows(gp_shard_row *rows, const gp_results *res, gp_report_doc **docs,
+                    const size_t *order, size_t n, size_t si);
+
+#endif
