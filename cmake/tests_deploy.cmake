@@ -28,3 +28,14 @@ gp_deploy_bad(bad_workflow github bad-workflow.yml
   "property \"shrd\" is not defined" "needs job \"shards\" which does not exist")
 gp_deploy_bad(bad_gitlab gitlab bad-gitlab-ci.yml
   "shard.paralel: not a GitLab CI job keyword" "shard.stage:" "merge.needs: no job")
+
+# The Dockerfile for real (ci/docker-test): a private dockerd, a debootstrap base image, the
+# project's image, a sharded run in containers as an Indexed Job would run it, the merge in a
+# container. Minutes the first time (the base image is then kept in the build directory), so
+# slow, and only in the plain build: the sanitizer and coverage builds test the same image.
+if(NOT GP_SANITIZE AND NOT GP_COVERAGE)
+  add_test(NAME deploy.docker_sharded_run
+           COMMAND ${PROJECT_SOURCE_DIR}/ci/docker-test ${CMAKE_BINARY_DIR})
+  set_tests_properties(deploy.docker_sharded_run PROPERTIES LABELS "integration;slow"
+                       TIMEOUT 1200 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+endif()
