@@ -39,3 +39,12 @@ if(NOT GP_SANITIZE AND NOT GP_COVERAGE)
   set_tests_properties(deploy.docker_sharded_run PROPERTIES LABELS "integration;slow"
                        TIMEOUT 1200 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 endif()
+
+# deploy/slurm for real (ci/slurm-test): a private single-node Slurm cluster, submit.sh's job
+# array and dependent merge job against the reference server, the merged report checked.
+if(NOT GP_SANITIZE AND NOT GP_COVERAGE)
+  add_test(NAME deploy.slurm_array_and_merge
+           COMMAND ${PROJECT_SOURCE_DIR}/ci/slurm-test ${CMAKE_BINARY_DIR})
+  set_tests_properties(deploy.slurm_array_and_merge PROPERTIES LABELS "integration;slow"
+                       TIMEOUT 600 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+endif()
