@@ -1795,7 +1795,7 @@ static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
             pr->value = json_string(s);
         free(s);
     } else if (!strcmp(raw(opk), "type")) {
-        int e;
+        int e = 0;
 
         pr->op = GP_PRED_TYPE;
         if (get_enum(ld, op, "expect.where.type", types, COUNT(types), &e) == 0)
