@@ -198,7 +198,8 @@ gp_it_report(compare_same ${PROJECT_SOURCE_DIR}/ci/expect-exit 0
   ${GP_BIN} compare ${GP_ITR}/base.json ${GP_ITR}/base.json)
 gp_it_report(compare_regression ${PROJECT_SOURCE_DIR}/ci/expect-exit 1
   ${GP_BIN} compare ${GP_ITR}/base.json ${GP_ITR}/head.json --junit ${GP_ITR}/compare.xml)
-gp_it_report(merge ${PROJECT_SOURCE_DIR}/ci/expect-exit 0
+# The merged run's verdict is merge's exit status: head failed a check, so 1.
+gp_it_report(merge ${PROJECT_SOURCE_DIR}/ci/expect-exit 1
   ${GP_BIN} merge ${GP_ITR}/base.json ${GP_ITR}/head.json -o ${GP_ITR}/merged.json)
 set_tests_properties(it.reports.merge PROPERTIES FIXTURES_SETUP it_merged)
 add_test(NAME it.reports.merged_valid COMMAND ${Python3_EXECUTABLE}

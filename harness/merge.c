@@ -31,9 +31,11 @@ static const char usage[] =
     "  --html FILE        also write the merged HTML report\n"
     "  --help             show this help\n"
     "\n"
-    "exit status: 0 merged, 2 bad usage, unreadable reports, reports of different scenarios,\n"
-    "or shards that are not exactly the shards of one run (duplicate, missing, mixed counts);\n"
-    "3 the output could not be written.\n";
+    "exit status (the merged run's verdict, as run gives it): 0 merged and every check passed;\n"
+    "1 merged, and a check failed (or a part was interrupted); 2 bad usage, unreadable reports,\n"
+    "reports of different scenarios, or shards that are not exactly the shards of one run\n"
+    "(duplicate, missing, mixed counts); 3 the output could not be written, or merged with\n"
+    "inconclusive verdicts and no failure.\n";
 
 static void copy_example(gp_failure *f, const gp_failure *src, size_t user)
 {
@@ -293,10 +295,12 @@ static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
 
 typedef struct merge_out {
     const char *json, *junit, *html;
+    bool failed;       /* set by merge_docs: a merged scenario failed a check, or was cut short */
+    bool inconclusive; /* ... or only had inconclusive verdicts */
 } merge_out;
 
-static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded,
-                      const merge_out *mo, gp_err *err)
+static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded, merge_out *mo,
+                      gp_err *err)
 {
     size_t ns = docs[0]->n, i, d;
     gp_suite *suites = gp_calloc(ns ? ns : 1, sizeof *suites);
@@ -366,6 +370,10 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded
         merge_health(&health[i], docs, n, i, start);
         suites[i].meta.health = &health[i];
         suites[i].results = res[i];
+    }
+    for (i = 0; i < ns; i++) {
+        mo->failed |= !gp_results_passed(res[i]) || suites[i].meta.interrupted;
+        mo->inconclusive |= gp_results_inconclusive(res[i]);
     }
     root = gp_report_to_json(suites, ns);
     for (i = 0; i < ns; i++) {
@@ -507,8 +515,12 @@ int gp_merge_main(int argc, char **argv)
         rc = GP_EXIT_INTERNAL;
         goto out;
     }
-    printf("goldenpath merge: %zu %s merged into %s\n", n, sharded ? "shards" : "reports", out);
-    rc = GP_EXIT_OK;
+    printf("goldenpath merge: %zu %s merged into %s%s\n", n, sharded ? "shards" : "reports", out,
+           mo.failed         ? "; a check failed"
+           : mo.inconclusive ? "; some verdicts are inconclusive"
+                             : "; every check passed");
+    /* The merged run's verdict, as `run` would give it: CI gates on this. */
+    rc = mo.failed ? GP_EXIT_FAILED : mo.inconclusive ? GP_EXIT_INCONCLUSIVE : GP_EXIT_OK;
 out:
     for (d = 0; docs && d < n; d++)
         gp_report_doc_free(docs[d]);

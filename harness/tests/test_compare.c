@@ -269,13 +269,16 @@ static void test_merge_is_exact(void **state)
     char *b = report(e, "b.json", FX_FAIL, 3, NULL);
     char *out = gp_asprintf("%s/all.json", e->dir);
     char *argv[] = {"merge", a, b, "-o", out, NULL};
+    char *pass_only[] = {"merge", a, a, "-o", out, NULL};
     gp_report_doc *d;
     gp_err err = {0};
     const gp_results *r;
     gp_hist all;
     json_t *tr;
 
-    assert_int_equal(gp_merge_main(5, argv), GP_EXIT_OK);
+    /* merge's exit status is the merged run's verdict, as run's is */
+    assert_int_equal(gp_merge_main(5, pass_only), GP_EXIT_OK);
+    assert_int_equal(gp_merge_main(5, argv), GP_EXIT_FAILED);
     d = gp_report_read(out, &err);
     assert_non_null(d);
     r = d->scenarios[0].results;
@@ -399,7 +402,7 @@ static void test_merge_keeps_harness_health(void **state)
     const gp_health *h;
     const gp_results *r;
 
-    assert_int_equal(gp_merge_main(6, argv), GP_EXIT_OK);
+    assert_int_equal(gp_merge_main(6, argv), GP_EXIT_INCONCLUSIVE);
     d = gp_report_read(out, &err);
     assert_non_null(d);
     h = &d->scenarios[0].health;
