@@ -328,19 +328,11 @@ static void hints(FILE *out, const gp_suite *s, const style *st)
 static void shards_console(FILE *out, const gp_suite *s)
 {
     const gp_run_meta *m = &s->meta;
-    int64_t lo = 0, hi = 0;
+    int64_t spread, lo = gp_rep_shards_start(m, &spread);
     size_t i;
 
-    for (i = 0; i < m->nshards; i++) {
-        int64_t t = m->shards[i].first_user_at_us;
-
-        if (t && (!lo || t < lo))
-            lo = t;
-        if (t > hi)
-            hi = t;
-    }
     fprintf(out, "shards:   %zu (from %s); first users started within %.1f ms of each other\n",
-            m->nshards, m->shards[0].shard.source, lo ? (double)(hi - lo) / 1000.0 : 0.0);
+            m->nshards, m->shards[0].shard.source, (double)spread / 1000.0);
     fprintf(out, "  %-9s %7s %7s  %-24s %9s %9s %9s\n", "shard", "users", "passed",
             "first user started", "offset", "lag p99", "lag max");
     for (i = 0; i < m->nshards; i++) {

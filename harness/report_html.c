@@ -341,21 +341,13 @@ static void examples_html(gp_rep *r, const gp_results *res, const gp_failure *fs
 static void shards_html(gp_rep *r, const gp_suite *s)
 {
     const gp_run_meta *m = &s->meta;
-    int64_t lo = 0, hi = 0;
+    int64_t spread, lo = gp_rep_shards_start(m, &spread);
     size_t i;
 
-    for (i = 0; i < m->nshards; i++) {
-        int64_t t = m->shards[i].first_user_at_us;
-
-        if (t && (!lo || t < lo))
-            lo = t;
-        if (t > hi)
-            hi = t;
-    }
     gp_rep_printf(r, "<h3>Shards</h3><p>%zu shards (from ", m->nshards);
     esc(r, m->shards[0].shard.source);
     gp_rep_printf(r, "); first users started within %.1f ms of each other</p>\n",
-                  lo ? (double)(hi - lo) / 1000.0 : 0.0);
+                  (double)spread / 1000.0);
     gp_rep_puts(r, "<table class=\"shards\"><tr><th>shard</th><th>users</th><th>passed</th>"
                    "<th>first user started</th><th>offset</th><th>lag p99</th><th>lag max</th>"
                    "</tr>\n");

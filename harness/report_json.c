@@ -218,18 +218,9 @@ static json_t *shard_json(const gp_shard_info *si)
 static json_t *shards_json(const gp_run_meta *m, int64_t *spread_us)
 {
     json_t *arr = json_array();
-    int64_t lo = 0, hi = 0;
+    int64_t lo = gp_rep_shards_start(m, spread_us);
     size_t i;
 
-    for (i = 0; i < m->nshards; i++) {
-        int64_t t = m->shards[i].first_user_at_us;
-
-        if (t && (!lo || t < lo))
-            lo = t;
-        if (t > hi)
-            hi = t;
-    }
-    *spread_us = lo ? hi - lo : 0;
     for (i = 0; i < m->nshards; i++) {
         const gp_shard_row *r = &m->shards[i];
         json_t *o = json_pack(

@@ -663,3 +663,20 @@ double gp_axis_x(const gp_axis *ax, int64_t t)
     }
     return ax->x[ax->nseg - 1] + ax->w[ax->nseg - 1];
 }
+
+int64_t gp_rep_shards_start(const gp_run_meta *m, int64_t *spread_us)
+{
+    int64_t lo = 0, hi = 0;
+    size_t i;
+
+    for (i = 0; i < m->nshards; i++) {
+        int64_t t = m->shards[i].first_user_at_us;
+
+        if (t && (!lo || t < lo))
+            lo = t;
+        if (t > hi)
+            hi = t;
+    }
+    *spread_us = lo ? hi - lo : 0;
+    return lo;
+}

@@ -78,6 +78,9 @@ void gp_rep_connection_line(const gp_results *r, char *buf, size_t size);
 
 /* True when h holds the harness's measurements (a run, or transcripts saved with them). */
 bool gp_rep_health_known(const gp_health *h);
+/* A merged report's shards: the earliest start of a shard's first user (epoch µs, 0 when no
+ * shard knows its own), and in *spread_us how much later the latest one started. */
+int64_t gp_rep_shards_start(const gp_run_meta *m, int64_t *spread_us);
 /* "loop lag p50 0.4 ms, p99 2.1 ms, max 5020.0 ms; CPU user 1.20 s, sys 0.31 s (38% busy);
  * 1 stall" (then "; 3 workers" when several processes ran users): the harness's own health in
  * one line, for every human-readable report. */
