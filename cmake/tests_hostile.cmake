@@ -74,6 +74,13 @@ add_test(NAME it.hostile.echo_token_redacted_workers
           ${PROJECT_SOURCE_DIR}/scenarios/golden_path.yaml --workers 2)
 set_tests_properties(it.hostile.echo_token_redacted it.hostile.echo_token_redacted_workers
                      PROPERTIES LABELS integration TIMEOUT 60 ENVIRONMENT "${GP_HOSTILE_ENV}")
+# A ticket is read, not minted: a worker cannot know another worker's. Echoed to the next user
+# (the other worker's, with two), it is redacted by the parent, which holds every worker's.
+add_test(NAME it.hostile.echo_ticket_redacted_workers
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/leak-check ${GP_BIN} ${GP_HOSTILE}
+          ${PROJECT_SOURCE_DIR}/scenarios/netra_staging.yaml --workers 2)
+set_tests_properties(it.hostile.echo_ticket_redacted_workers PROPERTIES LABELS integration
+                     TIMEOUT 60 ENVIRONMENT "${GP_HOSTILE_ENV};NETRA_CARRIER=ticket")
 
 # Issue 11, finding 4: an expect waiting while a flood fills the transcript fails GP-EXPECT at
 # the first frame that cannot be kept, instead of matching it (index (size_t)-1) and then

@@ -2837,6 +2837,10 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     out->target = r.url_redacted;
     out->proxy = r.troute.proxied ? gp_strdup(r.troute.proxy.display) : NULL;
     r.url_redacted = NULL;
+    /* The key is freed below; the values go on (a worker hands them to the parent). */
+    gp_secrets_set_jwt_key(r.secrets, NULL);
+    out->secrets = r.secrets;
+    r.secrets = NULL;
     rc = 0;
 out:
     if (r.ctx)
@@ -2897,5 +2901,6 @@ void gp_run_output_cleanup(gp_run_output *out)
     gp_health_cleanup(&out->health);
     free(out->target);
     free(out->proxy);
+    gp_secrets_free(out->secrets);
     memset(out, 0, sizeof *out);
 }

@@ -52,6 +52,8 @@ typedef struct gp_run_output {
     int64_t duration_us;
     bool interrupted;
     gp_health health; /* the harness's own lag, CPU and stalls during the run; owned */
+    struct gp_secrets *secrets; /* every credential the run minted or read, for a parent
+                                   process to redact the other workers' transcripts; owned */
 } gp_run_output;
 
 /* Runs the scenario. Returns 0 when the run took place (whatever the server did: an

@@ -250,3 +250,9 @@ char *gp_secrets_redact(const gp_secrets *s, const char *text, size_t len, size_
         *out_len = b.len;
     return gp_buf_steal(&b);
 }
+
+const char *gp_secrets_at(const gp_secrets *s, size_t i, size_t *len)
+{
+    *len = s->e[i].len;
+    return s->e[i].v;
+}

@@ -32,6 +32,8 @@ void gp_secrets_set_jwt_key(gp_secrets *s, const gp_jwt_key *k);
 
 /* Number of distinct values held. */
 size_t gp_secrets_count(const gp_secrets *s);
+/* The i-th value held (i < gp_secrets_count), its length in *len; borrowed. */
+const char *gp_secrets_at(const gp_secrets *s, size_t i, size_t *len);
 
 /* Scans the len bytes at text for every value in s (anywhere, also inside longer words) and
  * (and for tokens signed by the key of gp_secrets_set_jwt_key) and

@@ -4,6 +4,7 @@
  * all users together, exactly as if one process had run them. Progress comes over pipes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "runner.h"
+#include "secrets.h"
 
 #define WMAGIC 0x31575047u     /* "GPW1" */
 #define WMAGIC_ERR 0x45575047u /* "GPWE" */
@@ -80,7 +82,7 @@ static int get_str(FILE *f, char **out, size_t *len)
 
 static void write_output(FILE *f, const gp_run_output *o)
 {
-    size_t i, k;
+    size_t i, k, n;
 
     put_u64(f, WMAGIC);
     put_u64(f, o->n);
@@ -107,6 +109,17 @@ static void write_output(FILE *f, const gp_run_output *o)
             put_str(f, fr->data, fr->data ? fr->len : 0);
         }
     }
+    /* The worker's credentials (tokens it minted, tickets and test-auth tokens it read), so
+     * the parent can redact one echoed to a user of another worker. The file is private to
+     * the two processes (tmpfile) and gone when the parent closes it. */
+    n = gp_secrets_count(o->secrets);
+    put_u64(f, n);
+    for (i = 0; i < n; i++) {
+        size_t len;
+        const char *v = gp_secrets_at(o->secrets, i, &len);
+
+        put_str(f, v, len);
+    }
 }
 
 static void write_error(FILE *f, const gp_err *err)
@@ -117,7 +130,7 @@ static void write_error(FILE *f, const gp_err *err)
 
 /* Reads one worker's output; its transcripts go to out->ts at their user index. */
 static int read_output(FILE *f, gp_run_output *out, unsigned base, unsigned stride, gp_health *h,
-                       gp_err *err)
+                       gp_secrets *secrets, gp_err *err)
 {
     uint64_t magic, n, flag, v;
     size_t i, k;
@@ -189,10 +202,50 @@ static int read_output(FILE *f, gp_run_output *out, unsigned base, unsigned stri
                 t->bytes += dlen;
         }
     }
+    if (get_u64(f, &n) != 0 || n > MAX_FIELD)
+        goto bad;
+    for (i = 0; i < n; i++) {
+        char *value;
+        size_t len;
+
+        if (get_str(f, &value, &len) != 0)
+            goto bad;
+        if (value) {
+            gp_secrets_add(secrets, value, len);
+            OPENSSL_cleanse(value, len);
+        }
+        free(value);
+    }
     return 0;
 bad:
     gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "a worker's output could not be read back");
     return -1;
+}
+
+/* A credential one worker read (a ticket, a test-auth token) is unknown to the others: a
+ * server that echoed it to a user of another worker left it in that user's transcript. With
+ * every worker's values in one set, each frame is scanned once more, in time linear in its
+ * length whatever the number of values. */
+static void redact_across_workers(gp_run_output *out, const gp_secrets *secrets)
+{
+    size_t i, k;
+
+    for (i = 0; i < out->n; i++) {
+        gp_transcript *t = out->ts[i];
+
+        for (k = 0; t && k < t->nframes; k++) {
+            gp_frame *fr = &t->frames[k];
+            size_t len;
+            char *red = fr->data ? gp_secrets_redact(secrets, fr->data, fr->len, &len) : NULL;
+
+            if (!red)
+                continue;
+            t->bytes -= fr->len - len; /* never grows: a value is as long as the marker or longer */
+            free(fr->data);
+            fr->data = red;
+            fr->len = len;
+        }
+    }
 }
 
 /* ---- the processes ---- */
@@ -273,6 +326,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
     int64_t t0, started_wall, next_progress = 0;
     bool forwarded = false;
     gp_health all = {0};
+    gp_secrets *secrets = gp_secrets_new();
     int rc = -1;
 
     if (n <= 1)
@@ -389,7 +443,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
             goto out;
         }
         rewind(w[k].out);
-        if (read_output(w[k].out, out, base, stride, &h, err) != 0) {
+        if (read_output(w[k].out, out, base, stride, &h, secrets, err) != 0) {
             gp_health_cleanup(&h);
             goto out;
         }
@@ -402,6 +456,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
                        base + k * stride);
             goto out;
         }
+    redact_across_workers(out, secrets);
     out->target =
         gp_url_redact(o->url ? o->url : (o->scenario->target.url ? o->scenario->target.url : ""));
     out->proxy = gp_runner_proxy(o->scenario,
@@ -436,6 +491,7 @@ out:
     }
     free(w);
     gp_health_cleanup(&all);
+    gp_secrets_free(secrets);
     if (rc != 0)
         gp_run_output_cleanup(out);
     return rc;
