@@ -326,7 +326,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
     int64_t t0, started_wall, next_progress = 0;
     bool forwarded = false;
     gp_health all = {0};
-    gp_secrets *secrets = gp_secrets_new();
+    gp_secrets *secrets = NULL;
     int rc = -1;
 
     if (n <= 1)
@@ -433,6 +433,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
     out->ts = gp_calloc(total, sizeof *out->ts);
     out->started_wall_us = started_wall;
     out->duration_us = gp_now_us() - t0;
+    secrets = gp_secrets_new(); /* after the forks: the workers' values, gathered here */
     for (k = 0; k < n; k++) {
         gp_health h = {0};
 
