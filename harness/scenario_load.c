@@ -1475,45 +1475,54 @@ static int get_values(loader *ld, yaml_node_t *n, const char *what, json_t **out
     return 0;
 }
 
-static int load_signal(loader *ld, yaml_node_t *item, gp_outcome_signal *sg, size_t index)
+/* An entry of the form {path: P, TEST: V} with exactly one TEST among keys (which lists
+ * "path" first): sets *path, *op and *opk (the TEST's key), or fails with what a person
+ * should write (example) and the tests there are (tests). */
+static int path_and_test(loader *ld, yaml_node_t *item, const char *what,
+                         const char *const *keys, size_t nkeys, const char *example,
+                         const char *tests, yaml_node_t **path, yaml_node_t **op,
+                         yaml_node_t **opk)
 {
-    static const char *const keys[] = {"path", "equals", "in", "not_in", "nonempty"};
     yaml_node_pair_t *kv;
-    yaml_node_t *path = NULL, *op = NULL, *opk = NULL;
-    char buf[80], *w = NULL;
-    char *what = gp_asprintf("protocol.outcome.failure[%zu]", index);
-    int rc = -1;
+    char buf[80];
 
-    if (item->type != YAML_MAPPING_NODE) {
-        fail(ld, item,
-             "%s: expected a mapping such as {path: metadata.success, equals: false}, got %s", what,
-             describe(item, buf, sizeof buf));
-        goto out;
-    }
-    if (each_pair(ld, item, what, keys, COUNT(keys), NULL, NULL) < 0)
-        goto out;
+    *path = *op = *opk = NULL;
+    if (item->type != YAML_MAPPING_NODE)
+        return fail(ld, item, "%s: expected a mapping such as %s, got %s", what, example,
+                    describe(item, buf, sizeof buf));
+    if (each_pair(ld, item, what, keys, nkeys, NULL, NULL) < 0)
+        return -1;
     for (kv = item->data.mapping.pairs.start; kv < item->data.mapping.pairs.top; kv++) {
         yaml_node_t *k = node_at(ld, kv->key);
 
         if (!strcmp(raw(k), "path")) {
-            path = node_at(ld, kv->value);
+            *path = node_at(ld, kv->value);
             continue;
         }
-        if (op) {
-            fail(ld, k, "%s: one test per entry; found both '%s' and '%s'", what, raw(opk), raw(k));
-            goto out;
-        }
-        op = node_at(ld, kv->value);
-        opk = k;
+        if (*op)
+            return fail(ld, k, "%s: one test per entry; found both '%s' and '%s'", what,
+                        raw(*opk), raw(k));
+        *op = node_at(ld, kv->value);
+        *opk = k;
     }
-    if (!path) {
-        fail(ld, item, "missing required key 'path' in %s", what);
+    if (!*path)
+        return fail(ld, item, "missing required key 'path' in %s", what);
+    if (!*op)
+        return fail(ld, item, "%s: needs one of %s", what, tests);
+    return 0;
+}
+
+static int load_signal(loader *ld, yaml_node_t *item, gp_outcome_signal *sg, size_t index)
+{
+    static const char *const keys[] = {"path", "equals", "in", "not_in", "nonempty"};
+    yaml_node_t *path, *op, *opk;
+    char *w = NULL;
+    char *what = gp_asprintf("protocol.outcome.failure[%zu]", index);
+    int rc = -1;
+
+    if (path_and_test(ld, item, what, keys, COUNT(keys), "{path: metadata.success, equals: false}",
+                      "equals, in, not_in, nonempty", &path, &op, &opk) < 0)
         goto out;
-    }
-    if (!op) {
-        fail(ld, item, "%s: needs one of equals, in, not_in, nonempty", what);
-        goto out;
-    }
     w = gp_asprintf("%s.path", what);
     if (get_path(ld, path, w, &sg->path) < 0)
         goto out;
@@ -1740,41 +1749,13 @@ static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
 {
     static const char *const keys[] = {"path", "equals", "contains", "exists", "type", "nonempty"};
     static const char *const types[] = {"string", "number", "object", "array", "boolean", "null"};
-    yaml_node_pair_t *kv;
-    yaml_node_t *path = NULL, *op = NULL, *opk = NULL;
-    char buf[80];
+    yaml_node_t *path, *op, *opk;
     char *what = gp_asprintf("expect.where[%zu]", index);
     int rc = -1;
 
-    if (item->type != YAML_MAPPING_NODE) {
-        fail(ld, item, "%s: expected a mapping such as {path: run_id, exists: true}, got %s", what,
-             describe(item, buf, sizeof buf));
+    if (path_and_test(ld, item, what, keys, COUNT(keys), "{path: run_id, exists: true}",
+                      "equals, contains, exists, type, nonempty", &path, &op, &opk) < 0)
         goto out;
-    }
-    if (each_pair(ld, item, what, keys, COUNT(keys), NULL, NULL) < 0)
-        goto out;
-    for (kv = item->data.mapping.pairs.start; kv < item->data.mapping.pairs.top; kv++) {
-        yaml_node_t *k = node_at(ld, kv->key);
-
-        if (!strcmp(raw(k), "path")) {
-            path = node_at(ld, kv->value);
-            continue;
-        }
-        if (op) {
-            fail(ld, k, "%s: one test per entry; found both '%s' and '%s'", what, raw(opk), raw(k));
-            goto out;
-        }
-        op = node_at(ld, kv->value);
-        opk = k;
-    }
-    if (!path) {
-        fail(ld, item, "missing required key 'path' in %s", what);
-        goto out;
-    }
-    if (!op) {
-        fail(ld, item, "%s: needs one of equals, contains, exists, type, nonempty", what);
-        goto out;
-    }
     {
         char *w = gp_asprintf("%s.path", what);
 
