@@ -244,15 +244,22 @@ static const char *uid_of(const judge *j, int owner)
     return "another user";
 }
 
+/* A verdict the harness, not the server, stands in the way of: cause says why. */
+static void uinconclusive_because(ujudge *U, gp_rule rule, int run, int step, size_t frame,
+                                  const char *expected, const char *received, const char *cause)
+{
+    U->applicable |= 1u << rule;
+    if (run >= 0 && (size_t)run < U->nruns)
+        U->runs[run].inconclusive = true;
+    gp_results_mark_inconclusive(U->j->r, rule, U->u, step, frame, expected, received, cause);
+}
+
 static void ufail(ujudge *U, gp_rule rule, int run, int step, size_t frame, const char *expected,
                   const char *received)
 {
     if (U->harness_cut != GP_NO_FRAME && (frame == GP_NO_FRAME || frame >= U->harness_cut)) {
-        U->applicable |= 1u << rule;
-        if (run >= 0 && (size_t)run < U->nruns)
-            U->runs[run].inconclusive = true;
-        gp_results_mark_inconclusive(
-            U->j->r, rule, U->u, step, frame, expected, received,
+        uinconclusive_because(
+            U, rule, run, step, frame, expected, received,
             "the harness closed the connection: libwebsockets 4.1.6 cannot read on past an "
             "uncompressed message on a permessage-deflate connection (RFC 7692 allows it); not "
             "a server verdict: set target.compression: none for this server");
@@ -299,10 +306,7 @@ static void uinconclusive(ujudge *U, gp_rule rule, int run, int step, size_t fra
     fmt_lag(l, sizeof l, lag);
     cause = gp_asprintf("the harness's event loop stalled %s (lag) %s; not a server verdict", l,
                         during);
-    U->applicable |= 1u << rule;
-    if (run >= 0 && (size_t)run < U->nruns)
-        U->runs[run].inconclusive = true;
-    gp_results_mark_inconclusive(U->j->r, rule, U->u, step, frame, expected, received, cause);
+    uinconclusive_because(U, rule, run, step, frame, expected, received, cause);
     free(cause);
 }
 
