@@ -481,9 +481,10 @@ static void build_registry(judge *j)
             gp_event ev;
             int owner;
 
-            /* Only a user that has started a run can claim one: a run that reached a user
-             * before it sent anything is not its own, whatever user_id the events carry. */
-            if (fr->kind == GP_FR_RUN_BEGIN)
+            /* Only a user that has sent something (a message, whether an expect_run step
+             * follows it or plain expect steps do) can claim a run: a run that reached a
+             * user before it sent anything is not its own, whatever user_id it carries. */
+            if (fr->kind == GP_FR_RUN_BEGIN || fr->kind == GP_FR_SENT)
                 began = true;
             if (!began || fr->kind != GP_FR_RECV_TEXT || !may_be_started(j, fr) ||
                 (j->p->max_frame_bytes && fr->len > j->p->max_frame_bytes))
@@ -1921,6 +1922,10 @@ static void check_late(ujudge *U)
         q = fi->ev.run_id ? map_get(&U->run_ids, fi->ev.run_id) : -1;
         if (fi->ev.run_id && q >= 0)
             continue; /* one of its own runs: late events are R2's business above */
+        /* A run the user claimed after it sent a message, followed with expect steps rather
+         * than expect_run: its own, judged by those steps, not a leak. */
+        if (fi->ev.run_id && map_get(&U->j->runs, fi->ev.run_id) == (int)U->u)
+            continue;
         exp = gp_asprintf("only events of %s's own runs", U->t->user_id);
         why = gp_asprintf("%s (frame %zu) of run %s, which this user never started%s",
                           fi->ev.type_name, i, fi->ev.run_id ? fi->ev.run_id : "(no run_id)",

@@ -195,7 +195,7 @@ static void build_line(builder *b, const char *line)
             "{\"type\":\"connection_established\",\"data\":{\"user_id\":\"x\",\"connection_id\":"
             "\"main_17\"},\"timestamp\":1758204000.0}",
             0);
-    } else if (strcmp(cmd, "send") == 0) {
+    } else if (strcmp(cmd, "send") == 0 || strcmp(cmd, "sendonly") == 0) {
         json_t *m;
         char *s, thread[64];
 
@@ -206,7 +206,8 @@ static void build_line(builder *b, const char *line)
         add(b, GP_FR_SENT, 0, s, 0);
         free(s);
         json_decref(m);
-        add(b, GP_FR_RUN_BEGIN, *rest ? atoi(rest) : STEP_RUN, NULL, 0);
+        if (strcmp(cmd, "send") == 0) /* "sendonly": followed by expect steps, no expect_run */
+            add(b, GP_FR_RUN_BEGIN, *rest ? atoi(rest) : STEP_RUN, NULL, 0);
     } else if (strncmp(cmd, "ev", 2) == 0) {
         json_t *o;
 
@@ -490,6 +491,17 @@ static const struct jcase cases[] = {
      {{GOOD, NULL},
       {"connect", "ev agent_started run_id=run-gp-user-0 thread_id=thread-gp-user-0", "send",
        GOLDEN, SHUT, NULL}},
+     R(GP_RULE_R6_ISOLATION),
+     .user = 1,
+     .recv_sub = "agent_started of user gp-user-0's run"},
+    {"own run followed by expect steps, no expect_run",
+     {{"connect", "sendonly", GOLDEN, SHUT, NULL}},
+     0,
+     .checked = R(GP_RULE_R6_ISOLATION)},
+    {"leak to a user whose run is followed by expect steps",
+     {{GOOD, NULL},
+      {"connect", "sendonly", "ev agent_started run_id=run-gp-user-0 thread_id=thread-gp-user-0",
+       SHUT, NULL}},
      R(GP_RULE_R6_ISOLATION),
      .user = 1,
      .recv_sub = "agent_started of user gp-user-0's run"},
