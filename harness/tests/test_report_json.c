@@ -56,7 +56,7 @@ static void test_report_json_round_trip(void **state)
 
     (void)state;
     fixture_init(&fx, FX_FAIL, 1, NULL);
-    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, &err), 0);
+    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, FX_CTX, &err), 0);
     d = gp_report_read(path, &err);
     assert_non_null(d);
     assert_int_equal(d->n, 1);
@@ -108,7 +108,7 @@ static void test_report_json_layout_and_redaction(void **state)
 
     (void)state;
     fixture_init(&fx, FX_FAIL, 1, NULL);
-    root = gp_report_to_json(&fx.suite, 1);
+    root = gp_report_to_json(&fx.suite, 1, FX_CTX);
     assert_string_equal(json_string_value(json_object_get(root, "format")), "goldenpath-report");
     assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
     assert_false(json_is_true(json_object_get(root, "passed")));
@@ -153,7 +153,7 @@ static void test_report_json_bounds_transcripts(void **state)
     /* Every user fails something, more than the bound. */
     for (i = 0; i < GP_MAX_EXAMPLES + 5 && i < FX_USERS; i++)
         gp_results_fail(fx.res, GP_RULE_GAP, i, 3, GP_NO_FRAME, "a gap under 1 s", "2 s");
-    root = gp_report_to_json(&fx.suite, 1);
+    root = gp_report_to_json(&fx.suite, 1, FX_CTX);
     users = json_object_get(
         json_object_get(json_array_get(json_object_get(root, "scenarios"), 0), "transcripts"),
         "users");
@@ -191,14 +191,14 @@ static void test_report_json_harness_and_inconclusive(void **state)
 
     (void)state;
     fixture_init(&fx, FX_PASS, 1, NULL);
-    root = gp_report_to_json(&fx.suite, 1);
+    root = gp_report_to_json(&fx.suite, 1, FX_CTX);
     sc = json_array_get(json_object_get(root, "scenarios"), 0);
     assert_null(json_object_get(sc, "harness")); /* not measured: not reported */
     assert_string_equal(json_string_value(json_object_get(sc, "status")), "passed");
     json_decref(root);
 
     fx_add_inconclusive(&fx);
-    root = gp_report_to_json(&fx.suite, 1);
+    root = gp_report_to_json(&fx.suite, 1, FX_CTX);
     assert_false(json_is_true(json_object_get(root, "passed")));
     sc = json_array_get(json_object_get(root, "scenarios"), 0);
     assert_false(json_is_true(json_object_get(sc, "passed")));
