@@ -45,6 +45,50 @@ static void assert_hist_equal(const gp_hist *a, const gp_hist *b)
         assert_int_equal(gp_hist_percentile(a, qs[i]), gp_hist_percentile(b, qs[i]));
 }
 
+/* The reporters are pure over their inputs: the same suites and context give the same bytes
+ * (JSON, JUnit, HTML), and what they say of their making (time, host) is the context's. */
+static void test_report_json_same_inputs_same_bytes(void **state)
+{
+    static const char *const names[] = {"a.json", "a.xml", "a.html", "b.json", "b.xml", "b.html"};
+    const gp_report_ctx other = {(int64_t)1700000000 * 1000000, "elsewhere"};
+    fixture fx;
+    gp_err err = {0};
+    char *p[6], *text[6];
+    size_t i;
+
+    (void)state;
+    fixture_init(&fx, FX_FAIL, 1, NULL);
+    fx_add_inconclusive(&fx);
+    for (i = 0; i < 6; i++)
+        p[i] = tmp_path(names[i]);
+    for (i = 0; i < 6; i += 3) {
+        assert_int_equal(gp_report_write_json(p[i], &fx.suite, 1, FX_CTX, &err), 0);
+        assert_int_equal(gp_report_write_junit(p[i + 1], &fx.suite, 1, FX_CTX, &err), 0);
+        assert_int_equal(gp_report_write_html(p[i + 2], &fx.suite, 1, FX_CTX, &err), 0);
+    }
+    for (i = 0; i < 6; i++)
+        text[i] = fx_slurp(p[i]);
+    for (i = 0; i < 3; i++)
+        assert_string_equal(text[i], text[i + 3]);
+    assert_non_null(strstr(text[0], "\"generated_at\": \"2025-09-18T14:00:00.250Z\""));
+    assert_non_null(strstr(text[1], "hostname=\"" FX_HOST "\""));
+    assert_non_null(strstr(text[2], "generated 2025-09-18T14:00:00.250Z by"));
+    for (i = 0; i < 6; i++)
+        free(text[i]);
+    /* Another context shows: nothing else decides these. */
+    assert_int_equal(gp_report_write_json(p[0], &fx.suite, 1, &other, &err), 0);
+    assert_int_equal(gp_report_write_junit(p[1], &fx.suite, 1, &other, &err), 0);
+    text[0] = fx_slurp(p[0]);
+    text[1] = fx_slurp(p[1]);
+    assert_non_null(strstr(text[0], "\"generated_at\": \"2023-11-14T22:13:20.000Z\""));
+    assert_non_null(strstr(text[1], "hostname=\"elsewhere\""));
+    free(text[0]);
+    free(text[1]);
+    for (i = 0; i < 6; i++)
+        remove_tmp(p[i]);
+    fixture_cleanup(&fx);
+}
+
 static void test_report_json_round_trip(void **state)
 {
     fixture fx;
@@ -305,6 +349,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_json_round_trip),
+        cmocka_unit_test(test_report_json_same_inputs_same_bytes),
         cmocka_unit_test(test_report_json_layout_and_redaction),
         cmocka_unit_test(test_report_json_bounds_transcripts),
         cmocka_unit_test(test_report_json_read_rejects),
