@@ -192,6 +192,15 @@ static char *data_from_hex(const char *h, size_t hlen, size_t *len)
     return d;
 }
 
+/* A host name a report can print as one word: printable ASCII without spaces. */
+static bool host_ok(const char *h)
+{
+    for (; *h; h++)
+        if (*h <= ' ' || *h > '~')
+            return false;
+    return true;
+}
+
 static json_t *health_json(const gp_health *h)
 {
     json_t *stalls = json_array();
@@ -290,10 +299,11 @@ int gp_transcripts_save_origin(const char *path, gp_transcript *const *ts, size_
     int rc;
     gp_afile af;
 
+    /* Only what the loader takes back: a host it would refuse is left out, not the file. */
     if (origin && (origin->host[0] || origin->started_wall_us)) {
         json_t *o = json_object();
 
-        if (origin->host[0])
+        if (origin->host[0] && host_ok(origin->host))
             json_object_set_new(o, "host", json_string(origin->host));
         if (origin->started_wall_us)
             json_object_set_new(o, "started_at_us", json_integer(origin->started_wall_us));
@@ -356,7 +366,6 @@ static int origin_from_json(json_t *rj, const char *path, gp_run_origin *o, gp_e
 {
     json_t *host = json_object_get(rj, "host"), *at = json_object_get(rj, "started_at_us");
     const char *h = json_string_value(host);
-    size_t i;
 
     if (!json_is_object(rj) || (host && (!h || !h[0] || strlen(h) >= sizeof o->host)) ||
         (at && (!json_is_integer(at) || json_integer_value(at) < 0 ||
@@ -367,12 +376,10 @@ static int origin_from_json(json_t *rj, const char *path, gp_run_origin *o, gp_e
                    sizeof o->host - 1, (long long)ORIGIN_AT_MAX);
         return -1;
     }
-    for (i = 0; h && h[i]; i++) {
-        if (h[i] <= ' ' || h[i] > '~') {
-            gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
-                       "\"run\": \"host\" must be printable ASCII without spaces");
-            return -1;
-        }
+    if (h && !host_ok(h)) {
+        gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
+                   "\"run\": \"host\" must be printable ASCII without spaces");
+        return -1;
     }
     snprintf(o->host, sizeof o->host, "%s", h ? h : "");
     o->started_wall_us = at ? (int64_t)json_integer_value(at) : 0;
