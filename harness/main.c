@@ -14,6 +14,7 @@
 #include "compare.h"
 #include "judge.h"
 #include "report.h"
+#include "report_util.h"
 #include "runner.h"
 #include "scenario.h"
 #include "shard.h"
@@ -91,8 +92,10 @@ static const char usage_run[] =
     "  --verbose             show libwebsockets warnings on stderr\n"
     "  -h, --help            show this help\n"
     "\n"
-    "environment: GOLDENPATH_JWT_SECRET (the HS256 secret, never printed), NO_COLOR, CI, and\n"
-    "             the shard variables above.\n"
+    "environment: GOLDENPATH_JWT_SECRET (the HS256 secret, never printed), NO_COLOR, CI,\n"
+    "             the shard variables above, and SOURCE_DATE_EPOCH: whole seconds since the\n"
+    "             epoch (as 'date +%s' prints them), the reports' generation time instead of\n"
+    "             now (an invalid value is a usage error, exit 2).\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or scenario error;\n"
     "             3 the harness itself failed, or no check failed but some are inconclusive:\n"
     "             the harness's own event loop stalled during a timed wait (see the harness\n"
@@ -109,7 +112,14 @@ static const char usage_judge[] =
     "\n"
     "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
     "the network. Stalls of the harness saved with them make timing verdicts inconclusive,\n"
-    "as in the run.\n"
+    "as in the run. The reports name the host and start time the run recorded (older\n"
+    "recordings: this machine, and the file's modification time).\n"
+    "\n"
+    "environment: SOURCE_DATE_EPOCH: whole seconds since the epoch (as 'date +%s' prints\n"
+    "             them), the reports' generation time instead of now; an older recording's\n"
+    "             host is then \"localhost\" and its start time at most this. The same\n"
+    "             transcripts then give byte-identical JSON, JUnit and HTML reports. An\n"
+    "             invalid value is a usage error (exit 2). Also NO_COLOR.\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
     "             3 no check failed but some are inconclusive.\n";
 
@@ -262,16 +272,17 @@ static gp_console_opts console_opts(void)
     return co;
 }
 
-static int write_reports(const outputs *out, const gp_suite *suites, size_t n)
+static int write_reports(const outputs *out, const gp_suite *suites, size_t n,
+                         const gp_report_ctx *ctx)
 {
     gp_err err = {0};
     int rc = 0;
 
-    if (out->junit && gp_report_write_junit(out->junit, suites, n, &err) != 0)
+    if (out->junit && gp_report_write_junit(out->junit, suites, n, ctx, &err) != 0)
         rc = -1;
-    if (out->json && gp_report_write_json(out->json, suites, n, &err) != 0)
+    if (out->json && gp_report_write_json(out->json, suites, n, ctx, &err) != 0)
         rc = -1;
-    if (out->html && gp_report_write_html(out->html, suites, n, &err) != 0)
+    if (out->html && gp_report_write_html(out->html, suites, n, ctx, &err) != 0)
         rc = -1;
     if (rc != 0)
         print_err(&err);
@@ -291,6 +302,14 @@ static int parse_label(const char *arg, gp_kv **labels, size_t *n)
     (*labels)[*n].value = gp_strdup(eq + 1);
     (*n)++;
     return 0;
+}
+
+/* This machine's name, where a run happens; "localhost" when it has none. */
+static void this_host(char *buf, size_t size)
+{
+    if (gethostname(buf, size - 1) != 0 || !buf[0])
+        snprintf(buf, size, "localhost");
+    buf[size - 1] = '\0';
 }
 
 static const char *real_getenv(const char *name, void *ud)
@@ -340,6 +359,8 @@ static int cmd_run(int argc, char **argv)
     unsigned workers = 0;
     const char **sources = NULL;
     size_t nsources = 0;
+    gp_report_ctx ctx;
+    char run_host[GP_ORIGIN_HOST_MAX], rep_host[GP_ORIGIN_HOST_MAX];
 
     memset(&ro, 0, sizeof ro);
     optind = 1;
@@ -458,6 +479,16 @@ static int cmd_run(int argc, char **argv)
             goto out;
         }
     }
+    this_host(run_host, sizeof run_host);
+    {
+        gp_err err = {0};
+
+        /* A bad SOURCE_DATE_EPOCH is a usage error before anything connects. */
+        if (gp_report_ctx_from_env(&ctx, run_host, rep_host, sizeof rep_host, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
+    }
     if (start_at) {
         gp_err err = {0};
 
@@ -570,9 +601,12 @@ static int cmd_run(int argc, char **argv)
             any_inconclusive = true;
         if (out.transcripts) {
             gp_err terr = {0};
+            gp_run_origin origin;
 
-            if (gp_transcripts_save_health(out.transcripts, runs[i].ts, runs[i].n, &runs[i].health,
-                                           &terr) != 0) {
+            snprintf(origin.host, sizeof origin.host, "%s", run_host);
+            origin.started_wall_us = runs[i].started_wall_us;
+            if (gp_transcripts_save_origin(out.transcripts, runs[i].ts, runs[i].n,
+                                           &runs[i].health, &origin, &terr) != 0) {
                 print_err(&terr);
                 save_failed = true;
             }
@@ -587,7 +621,9 @@ static int cmd_run(int argc, char **argv)
             ran++;
         gp_report_console(stdout, suites, ran, &co);
         fflush(stdout);
-        if (write_reports(&out, suites, ran) != 0) {
+        /* The reports are generated now (checked above, so this cannot fail). */
+        gp_report_ctx_from_env(&ctx, run_host, rep_host, sizeof rep_host, NULL);
+        if (write_reports(&out, suites, ran, &ctx) != 0) {
             rc = GP_EXIT_INTERNAL;
             goto out;
         }
@@ -638,6 +674,9 @@ static int cmd_judge(int argc, char **argv)
     gp_suite suite;
     gp_console_opts co = {0};
     gp_health health = {0};
+    gp_run_origin origin = {{0}, 0};
+    gp_report_ctx ctx;
+    char rep_host[GP_ORIGIN_HOST_MAX];
     size_t n = 0, i;
     int opt, rc = GP_EXIT_USAGE;
 
@@ -659,7 +698,8 @@ static int cmd_judge(int argc, char **argv)
         return GP_EXIT_USAGE;
     }
     s = gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err);
-    if (!s || gp_transcripts_load_health(argv[optind + 1], &ts, &n, &health, &err) != 0) {
+    if (!s || gp_transcripts_load_origin(argv[optind + 1], &ts, &n, &health, &origin, &err) != 0 ||
+        gp_report_ctx_from_env(&ctx, origin.host, rep_host, sizeof rep_host, &err) != 0) {
         print_err(&err);
         goto out;
     }
@@ -670,14 +710,21 @@ static int cmd_judge(int argc, char **argv)
     suite.meta.target = "(recorded transcripts)";
     suite.meta.users = (unsigned)n;
     suite.meta.health = &health;
-    /* A recording has no start time of its own: its file's time and its longest transcript
-     * stand in, rather than 1970 and zero. */
+    /* The run's start as recorded; an older recording has none, so its file's time stands in
+     * (clamped to SOURCE_DATE_EPOCH, as reproducible builds clamp file times, since a copy
+     * or checkout of the file changes it), and its longest transcript for the duration,
+     * rather than 1970 and zero. */
     {
         struct stat st;
         size_t u;
+        const char *sde = getenv("SOURCE_DATE_EPOCH");
 
-        if (stat(argv[optind + 1], &st) == 0)
+        suite.meta.started_wall_us = origin.started_wall_us;
+        if (!suite.meta.started_wall_us && stat(argv[optind + 1], &st) == 0) {
             suite.meta.started_wall_us = (int64_t)st.st_mtime * 1000000;
+            if (sde && *sde && suite.meta.started_wall_us > ctx.generated_us)
+                suite.meta.started_wall_us = ctx.generated_us;
+        }
         for (u = 0; u < n; u++)
             if (ts[u]->nframes && ts[u]->frames[ts[u]->nframes - 1].t_us > suite.meta.duration_us)
                 suite.meta.duration_us = ts[u]->frames[ts[u]->nframes - 1].t_us;
@@ -687,7 +734,7 @@ static int cmd_judge(int argc, char **argv)
     suite.nts = n;
     co = console_opts();
     gp_report_console(stdout, &suite, 1, &co);
-    if (write_reports(&out, &suite, 1) != 0) {
+    if (write_reports(&out, &suite, 1, &ctx) != 0) {
         rc = GP_EXIT_INTERNAL;
         goto out;
     }

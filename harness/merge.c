@@ -31,6 +31,10 @@ static const char usage[] =
     "  --html FILE        also write the merged HTML report\n"
     "  --help             show this help\n"
     "\n"
+    "environment: SOURCE_DATE_EPOCH (whole seconds since the epoch) is the merged reports'\n"
+    "generation time instead of now, and their host is then \"localhost\" (reproducible\n"
+    "reports); an invalid value is a usage error (exit 2).\n"
+    "\n"
     "exit status (the merged run's verdict, as run gives it): 0 merged and every check passed;\n"
     "1 merged, and a check failed (or a part was interrupted); 2 bad usage, unreadable reports,\n"
     "reports of different scenarios, or shards that are not exactly the shards of one run\n"
@@ -295,6 +299,8 @@ static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
 
 typedef struct merge_out {
     const char *json, *junit, *html;
+    gp_report_ctx ctx; /* the reports' generation time and host (gp_report_ctx_from_env) */
+    char host[256];
     bool failed;       /* set by merge_docs: a merged scenario failed a check, or was cut short */
     bool inconclusive; /* ... or only had inconclusive verdicts */
 } merge_out;
@@ -375,7 +381,7 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded
         mo->failed |= !gp_results_passed(res[i]) || suites[i].meta.interrupted;
         mo->inconclusive |= gp_results_inconclusive(res[i]);
     }
-    root = gp_report_to_json(suites, ns);
+    root = gp_report_to_json(suites, ns, &mo->ctx);
     for (i = 0; i < ns; i++) {
         json_t *tr =
             json_object_get(json_array_get(json_object_get(root, "scenarios"), i), "transcripts");
@@ -404,9 +410,9 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded
     } else {
         gp_err_set(err, GP_EXIT_INTERNAL, mo->json, 0, 0, "cannot serialise the merged report");
     }
-    if (rc == 0 && mo->junit && gp_report_write_junit(mo->junit, suites, ns, err) != 0)
+    if (rc == 0 && mo->junit && gp_report_write_junit(mo->junit, suites, ns, &mo->ctx, err) != 0)
         rc = -1;
-    if (rc == 0 && mo->html && gp_report_write_html(mo->html, suites, ns, err) != 0)
+    if (rc == 0 && mo->html && gp_report_write_html(mo->html, suites, ns, &mo->ctx, err) != 0)
         rc = -1;
     if (rc == 0 && sharded) {
         gp_console_opts co = {0};
@@ -474,6 +480,11 @@ int gp_merge_main(int argc, char **argv)
     }
     if (!out || n == 0) {
         fputs("goldenpath merge: expected reports to merge and -o FILE (see --help)\n", stderr);
+        goto out;
+    }
+    if (gp_report_ctx_from_env(&mo.ctx, NULL, mo.host, sizeof mo.host, &err) != 0) {
+        gp_err_format(&err, ebuf, sizeof ebuf);
+        fprintf(stderr, "goldenpath merge: %s\n", ebuf);
         goto out;
     }
     docs = gp_calloc(n, sizeof *docs);

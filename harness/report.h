@@ -33,6 +33,15 @@ typedef struct gp_run_meta {
                                           merge; borrowed, NULL unless nshards */
 } gp_run_meta;
 
+/* What a report says about its own making, chosen by the front end (main.c, merge) and passed
+ * in, so that the same results always render the same bytes: no reporter reads the clock or
+ * the host name itself. gp_report_ctx_from_env (report_util.h) fills one the usual way. */
+typedef struct gp_report_ctx {
+    int64_t generated_us; /* epoch µs the report says it was generated at ("generated_at") */
+    const char *host;     /* the host the report names (JUnit's hostname: where the run
+                             happened); borrowed; NULL or "" reads "localhost" */
+} gp_report_ctx;
+
 /* One scenario's run: what every reporter takes. All borrowed. */
 typedef struct gp_suite {
     gp_run_meta meta;
@@ -52,12 +61,17 @@ typedef struct gp_console_opts {
 
 /* Writes the human summary to out. */
 void gp_report_console(FILE *out, const gp_suite *suites, size_t n, const gp_console_opts *o);
+/* The file reporters below are pure over their inputs: the same suites and ctx (borrowed,
+ * not NULL) give the same bytes. */
 /* JUnit XML: a testsuite per scenario, a testcase per rule. Returns 0 or -1 with err. */
-int gp_report_write_junit(const char *path, const gp_suite *suites, size_t n, gp_err *err);
+int gp_report_write_junit(const char *path, const gp_suite *suites, size_t n,
+                          const gp_report_ctx *ctx, gp_err *err);
 /* The versioned JSON report (schema in reports/schema/). Returns 0 or -1 with err. */
-int gp_report_write_json(const char *path, const gp_suite *suites, size_t n, gp_err *err);
+int gp_report_write_json(const char *path, const gp_suite *suites, size_t n,
+                         const gp_report_ctx *ctx, gp_err *err);
 /* Self-contained HTML report. Returns 0 or -1 with err. */
-int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_err *err);
+int gp_report_write_html(const char *path, const gp_suite *suites, size_t n,
+                         const gp_report_ctx *ctx, gp_err *err);
 
 /* Bounds of the JSON and HTML reports: transcripts of at most this many failing users, this
  * many frames each (a window around the first failure), each frame text cut to this many
@@ -72,6 +86,6 @@ int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_
 
 /* Builds the JSON report document that gp_report_write_json writes (layout documented in
  * reports/README.md and reports/schema/report.schema.json). Returns a new reference. */
-json_t *gp_report_to_json(const gp_suite *suites, size_t n);
+json_t *gp_report_to_json(const gp_suite *suites, size_t n, const gp_report_ctx *ctx);
 
 #endif

@@ -542,13 +542,14 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     gp_rep_puts(r, "</section>\n");
 }
 
-int gp_report_write_html(const char *path, const gp_suite *suites, size_t n, gp_err *err)
+int gp_report_write_html(const char *path, const gp_suite *suites, size_t n,
+                         const gp_report_ctx *ctx, gp_err *err)
 {
     gp_rep r;
     char now[40];
     size_t i;
 
-    gp_iso8601_format(gp_wall_us(), true, now, sizeof now);
+    gp_iso8601_format(ctx->generated_us, true, now, sizeof now);
     gp_rep_init(&r, GP_REPORT_MAX_BYTES);
     gp_rep_printf(&r,
                   "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -326,7 +326,7 @@ static json_t *scenario_json(const gp_suite *s)
     return o;
 }
 
-json_t *gp_report_to_json(const gp_suite *suites, size_t n)
+json_t *gp_report_to_json(const gp_suite *suites, size_t n, const gp_report_ctx *ctx)
 {
     json_t *root, *arr = json_array();
     char now[40];
@@ -339,7 +339,7 @@ json_t *gp_report_to_json(const gp_suite *suites, size_t n)
         passed = passed && json_is_true(json_object_get(sj, "passed"));
         json_array_append_new(arr, sj);
     }
-    gp_iso8601_format(gp_wall_us(), true, now, sizeof now);
+    gp_iso8601_format(ctx->generated_us, true, now, sizeof now);
     root =
         json_pack("{s:s,s:i,s:s,s:s,s:b,s:o}", "format", GP_REPORT_FORMAT, "version",
                   GP_REPORT_VERSION, "harness_version",
@@ -348,9 +348,10 @@ json_t *gp_report_to_json(const gp_suite *suites, size_t n)
     return root;
 }
 
-int gp_report_write_json(const char *path, const gp_suite *suites, size_t n, gp_err *err)
+int gp_report_write_json(const char *path, const gp_suite *suites, size_t n,
+                         const gp_report_ctx *ctx, gp_err *err)
 {
-    json_t *root = gp_report_to_json(suites, n);
+    json_t *root = gp_report_to_json(suites, n, ctx);
     char *s;
     int rc;
 

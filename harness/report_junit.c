@@ -5,7 +5,6 @@
  * reports/schema/junit.xsd. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "report.h"
 #include "report_util.h"
@@ -252,16 +251,13 @@ static void suite_xml(gp_rep *r, const gp_suite *s, size_t id, const char *host)
     free(classname);
 }
 
-int gp_report_write_junit(const char *path, const gp_suite *suites, size_t n, gp_err *err)
+int gp_report_write_junit(const char *path, const gp_suite *suites, size_t n,
+                          const gp_report_ctx *ctx, gp_err *err)
 {
     gp_rep r;
-    char host[256] = "localhost";
+    const char *host = ctx->host && ctx->host[0] ? ctx->host : "localhost";
     size_t i, tests = 0, failures = 0, errors = 0, skipped = 0;
     double time = 0;
-
-    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
-        snprintf(host, sizeof host, "localhost");
-    host[sizeof host - 1] = '\0';
     for (i = 0; i < n; i++) {
         size_t k;
 

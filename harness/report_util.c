@@ -337,6 +337,49 @@ void gp_iso8601_format(int64_t wall_us, bool with_ms, char *buf, size_t size)
         snprintf(buf, size, "%s", base);
 }
 
+int gp_source_date_epoch_parse(const char *s, int64_t *us, gp_err *err)
+{
+    int64_t v = 0;
+    const char *p;
+
+    for (p = s; p && *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+        if (v > GP_SOURCE_DATE_EPOCH_MAX)
+            break;
+    }
+    if (!s || !*s || *p || v > GP_SOURCE_DATE_EPOCH_MAX) {
+        char *shown = gp_term_safe(s, 64);
+
+        gp_err_set(err, GP_EXIT_USAGE, "SOURCE_DATE_EPOCH", 0, 0,
+                   "wants whole seconds since 1970-01-01T00:00:00Z (as 'date +%%s' prints them, "
+                   "at most %lld), got '%s'",
+                   GP_SOURCE_DATE_EPOCH_MAX, shown);
+        free(shown);
+        return -1;
+    }
+    *us = v * 1000000;
+    return 0;
+}
+
+int gp_report_ctx_from_env(gp_report_ctx *ctx, const char *run_host, char *host_buf, size_t size,
+                           gp_err *err)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+
+    if (sde && !*sde) /* an empty variable is an unset one, as in most build tools */
+        sde = NULL;
+    ctx->generated_us = gp_wall_us();
+    if (sde && gp_source_date_epoch_parse(sde, &ctx->generated_us, err) != 0)
+        return -1;
+    if (run_host && run_host[0])
+        snprintf(host_buf, size, "%s", run_host);
+    else if (sde || gethostname(host_buf, size - 1) != 0 || !host_buf[0])
+        snprintf(host_buf, size, "localhost");
+    host_buf[size - 1] = '\0';
+    ctx->host = host_buf;
+    return 0;
+}
+
 const gp_transcript *gp_suite_transcript(const gp_suite *s, size_t user)
 {
     size_t i;

@@ -55,6 +55,26 @@ char *gp_redact(const char *s, size_t len);
  * without zone, the form the JUnit schema wants). */
 void gp_iso8601_format(int64_t wall_us, bool with_ms, char *buf, size_t size);
 
+/* The latest SOURCE_DATE_EPOCH accepted: 9999-12-31T23:59:59Z, the last second ISO 8601's
+ * four-digit years can write. */
+#define GP_SOURCE_DATE_EPOCH_MAX 253402300799LL
+
+/* Parses a SOURCE_DATE_EPOCH value (https://reproducible-builds.org/specs/source-date-epoch/):
+ * whole seconds since 1970-01-01T00:00:00Z in ASCII digits, as `date +%s` prints them, and
+ * nothing else (no sign, space, fraction or unit), at most GP_SOURCE_DATE_EPOCH_MAX. Sets
+ * *us to it in epoch µs. Returns 0, or -1 with err (GP_EXIT_USAGE) saying what is wrong. */
+int gp_source_date_epoch_parse(const char *s, int64_t *us, gp_err *err);
+
+/* For the front ends (main's commands, merge), never the reporters: fills ctx the way every
+ * command does. The time is SOURCE_DATE_EPOCH when that variable is set and not empty, else
+ * the clock now. The host is run_host when given (where a recorded run happened), else
+ * "localhost" when SOURCE_DATE_EPOCH is set (a reproducible report must not depend on the
+ * machine that wrote it), else this machine's name. host_buf (size bytes, at least 2) holds
+ * the host ctx->host points to. Returns 0, or -1 with err (GP_EXIT_USAGE) when
+ * SOURCE_DATE_EPOCH is not a valid value. */
+int gp_report_ctx_from_env(gp_report_ctx *ctx, const char *run_host, char *host_buf, size_t size,
+                           gp_err *err);
+
 /* The transcript of user index user in suite, or NULL. Borrowed. */
 const gp_transcript *gp_suite_transcript(const gp_suite *s, size_t user);
 

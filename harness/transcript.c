@@ -192,6 +192,15 @@ static char *data_from_hex(const char *h, size_t hlen, size_t *len)
     return d;
 }
 
+/* A host name a report can print as one word: printable ASCII without spaces. */
+static bool host_ok(const char *h)
+{
+    for (; *h; h++)
+        if (*h <= ' ' || *h > '~')
+            return false;
+    return true;
+}
+
 static json_t *health_json(const gp_health *h)
 {
     json_t *stalls = json_array();
@@ -279,11 +288,27 @@ int gp_transcripts_save(const char *path, gp_transcript *const *ts, size_t count
 int gp_transcripts_save_health(const char *path, gp_transcript *const *ts, size_t count,
                                const gp_health *health, gp_err *err)
 {
+    return gp_transcripts_save_origin(path, ts, count, health, NULL, err);
+}
+
+int gp_transcripts_save_origin(const char *path, gp_transcript *const *ts, size_t count,
+                               const gp_health *health, const gp_run_origin *origin, gp_err *err)
+{
     json_t *root = json_object(), *users = json_array();
     size_t i, j;
     int rc;
     gp_afile af;
 
+    /* Only what the loader takes back: a host it would refuse is left out, not the file. */
+    if (origin && (origin->host[0] || origin->started_wall_us)) {
+        json_t *o = json_object();
+
+        if (origin->host[0] && host_ok(origin->host))
+            json_object_set_new(o, "host", json_string(origin->host));
+        if (origin->started_wall_us)
+            json_object_set_new(o, "started_at_us", json_integer(origin->started_wall_us));
+        json_object_set_new(root, "run", o);
+    }
     if (health && health->measured)
         json_object_set_new(root, "harness", health_json(health));
     json_object_set_new(root, "users", users);
@@ -333,8 +358,42 @@ int gp_transcripts_load(const char *path, gp_transcript ***out, size_t *count, g
     return rc;
 }
 
+/* 9999-12-31T23:59:59Z in µs: the last instant a report's four-digit years can write. */
+#define ORIGIN_AT_MAX (253402300799LL * 1000000)
+
+/* Reads "run" into o. Returns 0, or -1 with err naming what is wrong. */
+static int origin_from_json(json_t *rj, const char *path, gp_run_origin *o, gp_err *err)
+{
+    json_t *host = json_object_get(rj, "host"), *at = json_object_get(rj, "started_at_us");
+    const char *h = json_string_value(host);
+
+    if (!json_is_object(rj) || (host && (!h || !h[0] || strlen(h) >= sizeof o->host)) ||
+        (at && (!json_is_integer(at) || json_integer_value(at) < 0 ||
+                json_integer_value(at) > ORIGIN_AT_MAX))) {
+        gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
+                   "\"run\": \"host\" must be a name of 1 to %zu characters and "
+                   "\"started_at_us\" an integer from 0 to %lld",
+                   sizeof o->host - 1, (long long)ORIGIN_AT_MAX);
+        return -1;
+    }
+    if (h && !host_ok(h)) {
+        gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
+                   "\"run\": \"host\" must be printable ASCII without spaces");
+        return -1;
+    }
+    snprintf(o->host, sizeof o->host, "%s", h ? h : "");
+    o->started_wall_us = at ? (int64_t)json_integer_value(at) : 0;
+    return 0;
+}
+
 int gp_transcripts_load_health(const char *path, gp_transcript ***out, size_t *count,
                                gp_health *health, gp_err *err)
+{
+    return gp_transcripts_load_origin(path, out, count, health, NULL, err);
+}
+
+int gp_transcripts_load_origin(const char *path, gp_transcript ***out, size_t *count,
+                               gp_health *health, gp_run_origin *origin, gp_err *err)
 {
     json_error_t jerr;
     json_t *root, *users;
@@ -342,6 +401,8 @@ int gp_transcripts_load_health(const char *path, gp_transcript ***out, size_t *c
     size_t i, j, n = 0;
 
     memset(health, 0, sizeof *health);
+    if (origin)
+        memset(origin, 0, sizeof *origin);
     root = json_load_file(path, 0, &jerr);
     if (!root) {
         gp_err_set(err, GP_EXIT_USAGE, path, jerr.line, jerr.column, "%s", jerr.text);
@@ -352,6 +413,13 @@ int gp_transcripts_load_health(const char *path, gp_transcript ***out, size_t *c
         gp_err_set(err, GP_EXIT_USAGE, path, 0, 0, "no \"users\" array");
         json_decref(root);
         return -1;
+    }
+    if (origin) {
+        if (json_object_get(root, "run") &&
+            origin_from_json(json_object_get(root, "run"), path, origin, err) != 0) {
+            json_decref(root);
+            return -1;
+        }
     }
     if (json_object_get(root, "harness") &&
         health_from_json(json_object_get(root, "harness"), path, health, err) != 0) {

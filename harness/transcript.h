@@ -132,6 +132,23 @@ int gp_transcripts_save(const char *path, gp_transcript *const *ts, size_t count
  * offline reaches the run's verdicts. health is borrowed and may be NULL. Returns 0 or -1. */
 int gp_transcripts_save_health(const char *path, gp_transcript *const *ts, size_t count,
                                const gp_health *health, gp_err *err);
+/* Where and when a recorded run happened, saved beside its transcripts (a top-level "run"
+ * object: "host", "started_at_us") so that a report of them judged later, anywhere, names the
+ * run's host and start rather than the judging machine's and the file's. */
+#define GP_ORIGIN_HOST_MAX 256
+typedef struct gp_run_origin {
+    char host[GP_ORIGIN_HOST_MAX]; /* "" when unknown */
+    int64_t started_wall_us;       /* epoch µs; 0 when unknown */
+} gp_run_origin;
+
+/* gp_transcripts_save_health plus origin (borrowed, may be NULL) as "run". Returns 0 or -1. */
+int gp_transcripts_save_origin(const char *path, gp_transcript *const *ts, size_t count,
+                               const gp_health *health, const gp_run_origin *origin, gp_err *err);
+/* gp_transcripts_load_health that also fills origin (may be NULL) from "run"; a file without
+ * one (saved before it existed) leaves origin unknown. A host that is not a printable ASCII
+ * name is refused. Returns 0 or -1 with err set. */
+int gp_transcripts_load_origin(const char *path, gp_transcript ***out, size_t *count,
+                               gp_health *health, gp_run_origin *origin, gp_err *err);
 /* gp_transcripts_load that also fills health (overwritten, not freed first; release it with
  * gp_health_cleanup) from the file's "harness" object; a file without one leaves health
  * zeroed, not measured. Returns 0 or -1 with err set (health then holds nothing). */

@@ -56,16 +56,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gp_transcript **ts = NULL;
     size_t n = 0, i;
     gp_health h;
+    gp_run_origin o;
     gp_err err = {0};
 
     if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0) {
         perror("fuzz_transcript: temporary file");
         abort();
     }
-    if (gp_transcripts_load_health(path, &ts, &n, &h, &err) == 0) {
+    if (gp_transcripts_load_origin(path, &ts, &n, &h, &o, &err) == 0) {
         gp_results *r = gp_judge_run_health(scenario(), ts, n, &h);
 
         GP_FUZZ_CHECK(r != NULL);
+        /* A kept host is one printable word a report can name. */
+        for (i = 0; o.host[i]; i++)
+            GP_FUZZ_CHECK(o.host[i] > ' ' && o.host[i] <= '~');
         gp_results_free(r);
         for (i = 0; i < n; i++)
             gp_transcript_free(ts[i]);

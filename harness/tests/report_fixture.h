@@ -15,6 +15,11 @@
 
 enum { FX_PASS = 0, FX_FAIL = 1 };
 
+/* The reports' generation time and host in every test: fixed, so reports are comparable. */
+#define FX_GENERATED_US ((int64_t)1758204000 * 1000000 + 250000)
+#define FX_HOST "fx-host"
+#define FX_CTX (&(const gp_report_ctx){FX_GENERATED_US, FX_HOST})
+
 typedef struct fixture {
     gp_scenario sc;
     gp_results *res;

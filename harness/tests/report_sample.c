@@ -17,7 +17,7 @@ static int write_one(const char *dir, const char *name, int variant, int64_t sca
     int rc;
 
     fixture_init(&fx, variant, scale, scenario);
-    rc = gp_report_write_json(path, &fx.suite, 1, &err);
+    rc = gp_report_write_json(path, &fx.suite, 1, FX_CTX, &err);
     if (rc != 0)
         fprintf(stderr, "gp-report-sample: %s: %s\n", path, err.msg);
     fixture_cleanup(&fx);
@@ -45,9 +45,9 @@ int main(int argc, char **argv)
     json = gp_asprintf("%s/report.json", argv[1]);
     xml = gp_asprintf("%s/report.xml", argv[1]);
     html = gp_asprintf("%s/report.html", argv[1]);
-    if (gp_report_write_json(json, suites, 2, &err) != 0 ||
-        gp_report_write_junit(xml, suites, 2, &err) != 0 ||
-        gp_report_write_html(html, suites, 2, &err) != 0) {
+    if (gp_report_write_json(json, suites, 2, FX_CTX, &err) != 0 ||
+        gp_report_write_junit(xml, suites, 2, FX_CTX, &err) != 0 ||
+        gp_report_write_html(html, suites, 2, FX_CTX, &err) != 0) {
         fprintf(stderr, "gp-report-sample: %s\n", err.msg);
         rc = 3;
     }

@@ -50,7 +50,7 @@ static char *report(env *e, const char *name, int variant, int64_t scale, const 
     char *path = gp_asprintf("%s/%s", e->dir, name);
 
     fixture_init(&fx, variant, scale, scenario);
-    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, &err), 0);
+    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, FX_CTX, &err), 0);
     fixture_cleanup(&fx);
     return path;
 }
@@ -168,7 +168,7 @@ static void test_compare_error_rate_limit(void **state)
     fixture_init(&fx, FX_FAIL, 1, NULL);
     gp_results_fail(fx.res, GP_RULE_R1_START, 4, 3, 5, "agent_started first", "x");
     fx.res->rules[GP_RULE_R1_START].passed--;
-    assert_int_equal(gp_report_write_json(head, &fx.suite, 1, &err), 0);
+    assert_int_equal(gp_report_write_json(head, &fx.suite, 1, FX_CTX, &err), 0);
     fixture_cleanup(&fx);
     assert_int_equal(run_compare(base, head, NULL, NULL), GP_EXIT_FAILED);
     assert_int_equal(run_compare(base, head, "--max-regression", "error_rate=+20%"), GP_EXIT_OK);
@@ -187,7 +187,7 @@ static void test_compare_coverage_loss(void **state)
     fixture_init(&fx, FX_PASS, 1, NULL);
     free(fx.res->tools[0].name);
     fx.res->tools[0].name = gp_strdup("other_tool");
-    assert_int_equal(gp_report_write_json(head, &fx.suite, 1, &err), 0);
+    assert_int_equal(gp_report_write_json(head, &fx.suite, 1, FX_CTX, &err), 0);
     fixture_cleanup(&fx);
     assert_int_equal(run_compare(base, head, NULL, NULL), GP_EXIT_FAILED);
     free(base);
@@ -327,7 +327,7 @@ static char *inconclusive_report(env *e, const char *name, int64_t shift_us, int
     fx.health.lag_p99_us = lag / 1000;
     fx.health.lag_max_us = lag;
     fx.health.stalls[0].lag_us = lag;
-    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, &err), 0);
+    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, FX_CTX, &err), 0);
     fixture_cleanup(&fx);
     return path;
 }
@@ -467,11 +467,11 @@ static void test_compare_changed_scenario_warns(void **state)
 
     fixture_init(&fx, FX_PASS, 1, NULL);
     fx.sc.digest[0] = 'f';
-    assert_int_equal(gp_report_write_json(changed, &fx.suite, 1, &err), 0);
+    assert_int_equal(gp_report_write_json(changed, &fx.suite, 1, FX_CTX, &err), 0);
     fixture_cleanup(&fx);
     fixture_init(&fx, FX_FAIL, 1, NULL);
     fx.sc.digest[0] = 'f';
-    assert_int_equal(gp_report_write_json(failing, &fx.suite, 1, &err), 0);
+    assert_int_equal(gp_report_write_json(failing, &fx.suite, 1, FX_CTX, &err), 0);
     fixture_cleanup(&fx);
 
     assert_int_equal(run_compare(base, changed, "--json", jpath), GP_EXIT_OK);

@@ -21,7 +21,7 @@ static char *render(fixture *fx)
 
     assert_non_null(mkdtemp(dir));
     path = gp_asprintf("%s/r.html", dir);
-    assert_int_equal(gp_report_write_html(path, &fx->suite, 1, &err), 0);
+    assert_int_equal(gp_report_write_html(path, &fx->suite, 1, FX_CTX, &err), 0);
     html = fx_slurp(path);
     assert_non_null(html);
     unlink(path);

@@ -45,6 +45,50 @@ static void assert_hist_equal(const gp_hist *a, const gp_hist *b)
         assert_int_equal(gp_hist_percentile(a, qs[i]), gp_hist_percentile(b, qs[i]));
 }
 
+/* The reporters are pure over their inputs: the same suites and context give the same bytes
+ * (JSON, JUnit, HTML), and what they say of their making (time, host) is the context's. */
+static void test_report_json_same_inputs_same_bytes(void **state)
+{
+    static const char *const names[] = {"a.json", "a.xml", "a.html", "b.json", "b.xml", "b.html"};
+    const gp_report_ctx other = {(int64_t)1700000000 * 1000000, "elsewhere"};
+    fixture fx;
+    gp_err err = {0};
+    char *p[6], *text[6];
+    size_t i;
+
+    (void)state;
+    fixture_init(&fx, FX_FAIL, 1, NULL);
+    fx_add_inconclusive(&fx);
+    for (i = 0; i < 6; i++)
+        p[i] = tmp_path(names[i]);
+    for (i = 0; i < 6; i += 3) {
+        assert_int_equal(gp_report_write_json(p[i], &fx.suite, 1, FX_CTX, &err), 0);
+        assert_int_equal(gp_report_write_junit(p[i + 1], &fx.suite, 1, FX_CTX, &err), 0);
+        assert_int_equal(gp_report_write_html(p[i + 2], &fx.suite, 1, FX_CTX, &err), 0);
+    }
+    for (i = 0; i < 6; i++)
+        text[i] = fx_slurp(p[i]);
+    for (i = 0; i < 3; i++)
+        assert_string_equal(text[i], text[i + 3]);
+    assert_non_null(strstr(text[0], "\"generated_at\": \"2025-09-18T14:00:00.250Z\""));
+    assert_non_null(strstr(text[1], "hostname=\"" FX_HOST "\""));
+    assert_non_null(strstr(text[2], "generated 2025-09-18T14:00:00.250Z by"));
+    for (i = 0; i < 6; i++)
+        free(text[i]);
+    /* Another context shows: nothing else decides these. */
+    assert_int_equal(gp_report_write_json(p[0], &fx.suite, 1, &other, &err), 0);
+    assert_int_equal(gp_report_write_junit(p[1], &fx.suite, 1, &other, &err), 0);
+    text[0] = fx_slurp(p[0]);
+    text[1] = fx_slurp(p[1]);
+    assert_non_null(strstr(text[0], "\"generated_at\": \"2023-11-14T22:13:20.000Z\""));
+    assert_non_null(strstr(text[1], "hostname=\"elsewhere\""));
+    free(text[0]);
+    free(text[1]);
+    for (i = 0; i < 6; i++)
+        remove_tmp(p[i]);
+    fixture_cleanup(&fx);
+}
+
 static void test_report_json_round_trip(void **state)
 {
     fixture fx;
@@ -56,7 +100,7 @@ static void test_report_json_round_trip(void **state)
 
     (void)state;
     fixture_init(&fx, FX_FAIL, 1, NULL);
-    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, &err), 0);
+    assert_int_equal(gp_report_write_json(path, &fx.suite, 1, FX_CTX, &err), 0);
     d = gp_report_read(path, &err);
     assert_non_null(d);
     assert_int_equal(d->n, 1);
@@ -108,7 +152,7 @@ static void test_report_json_layout_and_redaction(void **state)
 
     (void)state;
     fixture_init(&fx, FX_FAIL, 1, NULL);
-    root = gp_report_to_json(&fx.suite, 1);
+    root = gp_report_to_json(&fx.suite, 1, FX_CTX);
     assert_string_equal(json_string_value(json_object_get(root, "format")), "goldenpath-report");
     assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
     assert_false(json_is_true(json_object_get(root, "passed")));
@@ -153,7 +197,7 @@ static void test_report_json_bounds_transcripts(void **state)
     /* Every user fails something, more than the bound. */
     for (i = 0; i < GP_MAX_EXAMPLES + 5 && i < FX_USERS; i++)
         gp_results_fail(fx.res, GP_RULE_GAP, i, 3, GP_NO_FRAME, "a gap under 1 s", "2 s");
-    root = gp_report_to_json(&fx.suite, 1);
+    root = gp_report_to_json(&fx.suite, 1, FX_CTX);
     users = json_object_get(
         json_object_get(json_array_get(json_object_get(root, "scenarios"), 0), "transcripts"),
         "users");
@@ -191,14 +235,14 @@ static void test_report_json_harness_and_inconclusive(void **state)
 
     (void)state;
     fixture_init(&fx, FX_PASS, 1, NULL);
-    root = gp_report_to_json(&fx.suite, 1);
+    root = gp_report_to_json(&fx.suite, 1, FX_CTX);
     sc = json_array_get(json_object_get(root, "scenarios"), 0);
     assert_null(json_object_get(sc, "harness")); /* not measured: not reported */
     assert_string_equal(json_string_value(json_object_get(sc, "status")), "passed");
     json_decref(root);
 
     fx_add_inconclusive(&fx);
-    root = gp_report_to_json(&fx.suite, 1);
+    root = gp_report_to_json(&fx.suite, 1, FX_CTX);
     assert_false(json_is_true(json_object_get(root, "passed")));
     sc = json_array_get(json_object_get(root, "scenarios"), 0);
     assert_false(json_is_true(json_object_get(sc, "passed")));
@@ -305,6 +349,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_json_round_trip),
+        cmocka_unit_test(test_report_json_same_inputs_same_bytes),
         cmocka_unit_test(test_report_json_layout_and_redaction),
         cmocka_unit_test(test_report_json_bounds_transcripts),
         cmocka_unit_test(test_report_json_read_rejects),

@@ -26,7 +26,7 @@ static void write_junit(out *o, fixture *fx, size_t n)
     snprintf(o->dir, sizeof o->dir, "/tmp/gp-junit-XXXXXX");
     assert_non_null(mkdtemp(o->dir));
     o->path = gp_asprintf("%s/junit.xml", o->dir);
-    assert_int_equal(gp_report_write_junit(o->path, &fx->suite, n, &err), 0);
+    assert_int_equal(gp_report_write_junit(o->path, &fx->suite, n, FX_CTX, &err), 0);
     o->xml = fx_slurp(o->path);
     assert_non_null(o->xml);
 }
@@ -147,7 +147,7 @@ static void test_report_junit_validates_against_xsd(void **state)
         snprintf(o.dir, sizeof o.dir, "/tmp/gp-junit-XXXXXX");
         assert_non_null(mkdtemp(o.dir));
         o.path = gp_asprintf("%s/junit.xml", o.dir);
-        assert_int_equal(gp_report_write_junit(o.path, suites, 2, &err), 0);
+        assert_int_equal(gp_report_write_junit(o.path, suites, 2, FX_CTX, &err), 0);
         o.xml = fx_slurp(o.path);
     }
     assert_non_null(strstr(o.xml, "<error "));

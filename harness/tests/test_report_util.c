@@ -106,6 +106,80 @@ static void test_report_util_iso8601(void **state)
     assert_string_equal(buf, "2025-09-18T14:00:00");
 }
 
+/* SOURCE_DATE_EPOCH is whole seconds as `date +%s` prints them, nothing else. */
+static const struct {
+    const char *s;
+    int ok;
+    int64_t secs;
+} sde_cases[] = {
+    {"0", 0, 0},
+    {"1700000000", 0, 1700000000},
+    {"253402300799", 0, 253402300799LL},
+    {"0001700000000", 0, 1700000000},
+    {"", -1, 0},
+    {"-1", -1, 0},
+    {"+1", -1, 0},
+    {" 1", -1, 0},
+    {"1 ", -1, 0},
+    {"1.5", -1, 0},
+    {"17e8", -1, 0},
+    {"0x10", -1, 0},
+    {"1s", -1, 0},
+    {"253402300800", -1, 0},
+    {"99999999999999999999999", -1, 0},
+};
+
+static void test_report_util_source_date_epoch(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof sde_cases / sizeof sde_cases[0]; i++) {
+        gp_err err = {0};
+        int64_t us = -7;
+
+        assert_int_equal(gp_source_date_epoch_parse(sde_cases[i].s, &us, &err), sde_cases[i].ok);
+        if (sde_cases[i].ok == 0) {
+            assert_int_equal(us, sde_cases[i].secs * 1000000);
+        } else {
+            assert_int_equal(us, -7);
+            assert_int_equal(err.code, GP_EXIT_USAGE);
+            assert_string_equal(err.src, "SOURCE_DATE_EPOCH");
+            assert_non_null(strstr(err.msg, "whole seconds"));
+        }
+    }
+}
+
+/* The front ends' context: SOURCE_DATE_EPOCH fixes the time; the run's host wins; without a
+ * run's host a reproducible report names "localhost", not the machine that wrote it. */
+static void test_report_util_ctx_from_env(void **state)
+{
+    gp_report_ctx ctx;
+    char host[64];
+    gp_err err = {0};
+    int64_t before;
+
+    (void)state;
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    assert_int_equal(gp_report_ctx_from_env(&ctx, "runner-7", host, sizeof host, &err), 0);
+    assert_int_equal(ctx.generated_us, (int64_t)1700000000 * 1000000);
+    assert_string_equal(ctx.host, "runner-7");
+    assert_int_equal(gp_report_ctx_from_env(&ctx, NULL, host, sizeof host, &err), 0);
+    assert_string_equal(ctx.host, "localhost");
+    setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
+    assert_int_equal(gp_report_ctx_from_env(&ctx, NULL, host, sizeof host, &err), -1);
+    assert_int_equal(err.code, GP_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "'yesterday'"));
+    /* Empty is unset: the clock, and this machine's name. */
+    setenv("SOURCE_DATE_EPOCH", "", 1);
+    before = gp_wall_us();
+    memset(&err, 0, sizeof err);
+    assert_int_equal(gp_report_ctx_from_env(&ctx, "", host, sizeof host, &err), 0);
+    assert_true(ctx.generated_us >= before && ctx.generated_us <= gp_wall_us());
+    assert_true(ctx.host[0] != '\0');
+    unsetenv("SOURCE_DATE_EPOCH");
+}
+
 static void test_report_util_atomic_write(void **state)
 {
     char dir[] = "/tmp/gp-rutil-XXXXXX", *path, *back;
@@ -290,6 +364,8 @@ int main(void)
         cmocka_unit_test(test_report_util_redacts_credentials),
         cmocka_unit_test(test_report_util_utf8_clean_cuts_on_boundary),
         cmocka_unit_test(test_report_util_iso8601),
+        cmocka_unit_test(test_report_util_source_date_epoch),
+        cmocka_unit_test(test_report_util_ctx_from_env),
         cmocka_unit_test(test_report_util_atomic_write),
         cmocka_unit_test(test_report_util_atomic_write_no_symlink_follow),
         cmocka_unit_test(test_report_util_frame_window),

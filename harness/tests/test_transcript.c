@@ -247,6 +247,60 @@ static void test_transcript_health_round_trip(void **state)
     unlink(path);
 }
 
+/* Where and when the run happened travels with its transcripts, so a report judged later
+ * names the run's host and start; files from before load as unknown. */
+static void test_transcript_origin_round_trip(void **state)
+{
+    char path[] = "/tmp/gp-transcript-XXXXXX";
+    int fd = mkstemp(path);
+    gp_transcript *t = gp_transcript_new(0, "user-0", "nonce-0"), **back = NULL;
+    gp_health h = {0}, got;
+    gp_run_origin o = {"ci-runner-3", 1758204000250000LL}, in;
+    size_t n = 0;
+    gp_err err = {0};
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    gp_transcript_add(t, GP_FR_CONNECT, 10, 0, "ws://x", 6);
+    assert_int_equal(gp_transcripts_save_origin(path, &t, 1, &h, &o, &err), 0);
+    assert_int_equal(gp_transcripts_load_origin(path, &back, &n, &got, &in, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(in.host, "ci-runner-3");
+    assert_int_equal(in.started_wall_us, 1758204000250000LL);
+    gp_health_cleanup(&got);
+    gp_transcript_free(back[0]);
+    free(back);
+
+    /* Without an origin (an older file): unknown, and it still loads. */
+    assert_int_equal(gp_transcripts_save_health(path, &t, 1, &h, &err), 0);
+    assert_int_equal(gp_transcripts_load_origin(path, &back, &n, &got, &in, &err), 0);
+    assert_string_equal(in.host, "");
+    assert_int_equal(in.started_wall_us, 0);
+    gp_health_cleanup(&got);
+    gp_transcript_free(back[0]);
+    free(back);
+
+    /* A host that is not a plain name, or a start no report can write, is refused. */
+    write_text(path, "{\"run\":{\"host\":\"a b\"},\"users\":[]}");
+    assert_int_equal(gp_transcripts_load_origin(path, &back, &n, &got, &in, &err), -1);
+    assert_non_null(strstr(err.msg, "printable"));
+    assert_string_equal(in.host, "");
+    memset(&err, 0, sizeof err);
+    write_text(path, "{\"run\":{\"started_at_us\":-5},\"users\":[]}");
+    assert_int_equal(gp_transcripts_load_origin(path, &back, &n, &got, &in, &err), -1);
+    assert_non_null(strstr(err.msg, "started_at_us"));
+    memset(&err, 0, sizeof err);
+    write_text(path, "{\"run\":\"here\",\"users\":[]}");
+    assert_int_equal(gp_transcripts_load_origin(path, &back, &n, &got, &in, &err), -1);
+    /* The plain loaders ignore "run". */
+    assert_int_equal(gp_transcripts_load(path, &back, &n, &err), 0);
+    free(back);
+
+    gp_transcript_free(t);
+    unlink(path);
+}
+
 static void test_transcript_load_errors(void **state)
 {
     char path[] = "/tmp/gp-transcript-XXXXXX";
@@ -309,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_transcript_round_trip_raw_bytes),
         cmocka_unit_test(test_transcript_load_errors),
         cmocka_unit_test(test_transcript_health_round_trip),
+        cmocka_unit_test(test_transcript_origin_round_trip),
         cmocka_unit_test(test_transcript_overflow_fails_r7),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
