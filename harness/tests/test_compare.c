@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "compare_cli.h"
+#include "merge.h"
 #include "report_fixture.h"
 #include "report_read.h"
 
@@ -128,7 +130,8 @@ static void test_compare_latency_limits(void **state)
         const char *limit;
         int want;
     } cases[] = {
-        {NULL, GP_EXIT_OK},          /* no limit: reported, not judged */
+        {NULL, GP_EXIT_FAILED},      /* the default limits: p95 at most 50% above */
+        {"--no-default-limits", GP_EXIT_OK}, /* no limit: reported, not judged */
         {"p95=20%", GP_EXIT_FAILED}, /* doubled */
         {"p95=150%", GP_EXIT_OK},
         {"p99=+50ms", GP_EXIT_FAILED}, /* agent_completed grew by 90 ms */
@@ -145,8 +148,10 @@ static void test_compare_latency_limits(void **state)
     size_t i;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int rc = cases[i].limit ? run_compare(base, head, "--max-regression", cases[i].limit)
-                                : run_compare(base, head, NULL, NULL);
+        int rc = !cases[i].limit                 ? run_compare(base, head, NULL, NULL)
+                 : cases[i].limit[0] == '-' ? run_compare(base, head, cases[i].limit, NULL)
+                                            : run_compare(base, head, "--max-regression",
+                                                          cases[i].limit);
 
         if (rc != cases[i].want)
             fail_msg("limit %s: exit %d, want %d", cases[i].limit ? cases[i].limit : "(none)", rc,
