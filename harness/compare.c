@@ -169,7 +169,7 @@ static json_t *shift_json(const gp_shift *s)
  * estimate and is judged on its limit alone. The detail says "within noise" for a shift the
  * bootstrap cannot tell from zero, and the percentage (with its interval) otherwise. */
 static void compare_hist(cmp *c, json_t *checks, const char *name, const gp_hist *b,
-                         const gp_hist *h)
+                         const gp_hist *h, int64_t lag_us)
 {
     static const gp_limit_key shown[] = {GP_LIM_P50, GP_LIM_P95, GP_LIM_P99};
     size_t i, k, nq = 0;
@@ -201,7 +201,7 @@ static void compare_hist(cmp *c, json_t *checks, const char *name, const gp_hist
         if (want)
             qs[nq++] = limit_q[i];
     }
-    gp_noise_shift(b, h, qs, nq, seed_of(name), sh);
+    gp_noise_shift(b, h, qs, nq, lag_us, seed_of(name), sh);
     for (i = 0; i < nq; i++)
         for (k = 0; k < GP_LIM_MAX; k++)
             if (limit_q[k] == qs[i])
@@ -227,9 +227,10 @@ static void compare_hist(cmp *c, json_t *checks, const char *name, const gp_hist
         if (s && !s->beyond) {
             gp_rep_printf(&detail,
                           "%s%s %.1f ms -> %.1f ms exceeds %s but is within noise (95%% "
-                          "interval %+.1f..%+.1f ms)",
+                          "interval %+.1f..%+.1f ms, floor %.1f ms)",
                           detail.b.len ? "; " : "", limit_names[l->key], vb / 1000.0,
-                          vh / 1000.0, l->text, (double)s->lo / 1000.0, (double)s->hi / 1000.0);
+                          vh / 1000.0, l->text, (double)s->lo / 1000.0, (double)s->hi / 1000.0,
+                          (double)s->floor / 1000.0);
             continue;
         }
         reg = true;
@@ -398,6 +399,7 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
     json_t *checks = json_array(), *o;
     const gp_results *b = sb->results, *h = sh->results;
     bool changed = strcmp(sb->digest, sh->digest) != 0;
+    int64_t lag;
     size_t i;
 
     if (changed) {
@@ -428,15 +430,19 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
         free(name);
         c->out->changed++;
     }
+    /* The harness's own loop lag in either run: latencies cannot be read finer than it. */
+    lag = sb->health.measured ? sb->health.lag_p99_us : 0;
+    if (sh->health.measured && sh->health.lag_p99_us > lag)
+        lag = sh->health.lag_p99_us;
     compare_run(c, checks, sb, sh);
     compare_harness(c, checks, &sb->health, &sh->health);
     compare_rules(c, checks, b, h);
     for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
         compare_hist(c, checks, gp_event_type_name((gp_event_type)i), &b->latency[i],
-                     &h->latency[i]);
-    compare_hist(c, checks, "run_duration", &b->run_duration, &h->run_duration);
-    compare_hist(c, checks, "tool_duration", &b->tool_duration, &h->tool_duration);
-    compare_hist(c, checks, "gaps", &b->gaps, &h->gaps);
+                     &h->latency[i], lag);
+    compare_hist(c, checks, "run_duration", &b->run_duration, &h->run_duration, lag);
+    compare_hist(c, checks, "tool_duration", &b->tool_duration, &h->tool_duration, lag);
+    compare_hist(c, checks, "gaps", &b->gaps, &h->gaps, lag);
     compare_errors(c, checks, b, h);
     compare_coverage(c, checks, b, h);
     o = json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", sb->name, "digest", sb->digest, "head_digest",
@@ -735,10 +741,12 @@ int gp_compare_write_json(const gp_comparison *c, const char *path, gp_err *err)
     return rc;
 }
 
-/* CommonMark: any ASCII punctuation may be backslash-escaped and then stands for itself; <, >
- * and & become entities so that no HTML tag, autolink or entity survives; "|" is escaped as
- * GFM tables require inside a cell. Line breaks and other control characters would end the
- * row, so they become spaces. Text is cut at max bytes on a UTF-8 character boundary. */
+/* A table cell holds inline Markdown only, so only what opens inline syntax is escaped: <, >
+ * and & become entities (no HTML tag, autolink or entity survives); backslash, code span,
+ * emphasis, link and image brackets, strikethrough, math ($), mentions (@), "|" (GFM's cell
+ * separator) and ":" (URL autolinks) are backslash-escaped, which CommonMark allows for any
+ * ASCII punctuation. Line breaks and other control characters would end the row, so they
+ * become spaces. Text is cut at max bytes on a UTF-8 character boundary. */
 void gp_compare_md_escape(gp_rep *r, const char *s, size_t max)
 {
     size_t n, len;
@@ -759,7 +767,7 @@ void gp_compare_md_escape(gp_rep *r, const char *s, size_t max)
             gp_rep_puts(r, "&amp;");
         else if (ch < 0x20 || ch == 0x7f)
             gp_rep_puts(r, " ");
-        else if (ch < 0x80 && strchr("!\"#$%'()*+,-./:;=?@[\\]^_`{|}~", ch))
+        else if (strchr("\\`*_[]()|~!:@#$", ch))
             gp_rep_printf(r, "\\%c", ch);
         else
             gp_rep_write(r, &clean[n], 1);

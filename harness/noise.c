@@ -107,7 +107,7 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 int gp_noise_shift(const gp_hist *base, const gp_hist *head, const double *qs, size_t nq,
-                   uint64_t seed, gp_shift *out)
+                   int64_t lag_us, uint64_t seed, gp_shift *out)
 {
     sparse sb, sh;
     int64_t *diffs;
@@ -130,6 +130,8 @@ int gp_noise_shift(const gp_hist *base, const gp_hist *head, const double *qs, s
         s->floor = (int64_t)((double)s->base * GP_NOISE_FLOOR_REL);
         if (s->floor < GP_NOISE_FLOOR_US)
             s->floor = GP_NOISE_FLOOR_US;
+        if (s->floor < lag_us)
+            s->floor = lag_us;
     }
     if (base->count == 0 || head->count == 0 || !base->buckets || !head->buckets)
         return 0;

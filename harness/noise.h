@@ -23,15 +23,18 @@ typedef struct gp_shift {
     int64_t base;   /* gp_hist_percentile of each run */
     int64_t head;
     int64_t lo, hi; /* 95% bootstrap interval of head - base */
-    int64_t floor;  /* the smallest shift that counts: GP_NOISE_FLOOR_US or _REL of base */
+    int64_t floor;  /* the smallest shift that counts: GP_NOISE_FLOOR_US, _REL of base, or the
+                     * harness's loop lag, whichever is largest */
     bool beyond;    /* head - base > floor and lo > 0: larger than the noise */
 } gp_shift;
 
 /* Estimates, for each of the nq (<= GP_NOISE_MAX_Q) percentiles qs, whether HEAD's value is
- * above BASE's by more than noise; out[i] describes qs[i]. seed makes the resampling
- * deterministic (the same inputs and seed give the same answer). A run with no samples gives
- * lo = hi = head - base and beyond false. Returns 0, or -1 on bad arguments. */
+ * above BASE's by more than noise; out[i] describes qs[i]. lag_us is the harness's own loop
+ * lag during the runs (the larger p99 of the two, 0 when unknown): a shift no larger than it
+ * cannot be told from the harness reading its clock late, so it raises the floor. seed makes
+ * the resampling deterministic (the same inputs and seed give the same answer). A run with no
+ * samples gives lo = hi = head - base and beyond false. Returns 0, or -1 on bad arguments. */
 int gp_noise_shift(const gp_hist *base, const gp_hist *head, const double *qs, size_t nq,
-                   uint64_t seed, gp_shift *out);
+                   int64_t lag_us, uint64_t seed, gp_shift *out);
 
 #endif
