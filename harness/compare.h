@@ -56,7 +56,8 @@ typedef struct gp_comparison {
                          * each check {"kind","name","base","head","regression","detail",
                          * "limit"?, "noise"?}; owned */
     json_t *limits;     /* the limits applied, as texts; owned */
-    json_t *warnings;   /* texts for the user (scenario files that changed); owned */
+    json_t *warnings;   /* texts for the user (scenario files that changed), already safe
+                         * for a terminal; owned */
     size_t regressions; /* checks with "regression": true */
     size_t changed;     /* scenarios whose file changed between BASE and HEAD */
     char *base_name, *head_name;

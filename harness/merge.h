@@ -15,11 +15,11 @@ typedef struct gp_merge_state gp_merge_state;
 
 /* A merged run. */
 typedef struct gp_merged {
-    json_t *report;    /* the merged JSON report (format goldenpath-report); owned */
-    size_t nparts;     /* reports merged */
-    bool sharded;      /* the parts were all the shards of one `run --shard` */
-    bool failed;       /* a merged scenario failed a check, or a part was interrupted */
-    bool inconclusive; /* ... or has inconclusive verdicts */
+    json_t *report;     /* the merged JSON report (format goldenpath-report); owned */
+    size_t nparts;      /* reports merged */
+    bool sharded;       /* the parts were all the shards of one `run --shard` */
+    bool failed;        /* a merged scenario failed a check, or a part was interrupted */
+    bool inconclusive;  /* ... or has inconclusive verdicts */
     gp_merge_state *st; /* what the JUnit/HTML/console writers need; private */
 } gp_merged;
 
@@ -29,8 +29,7 @@ typedef struct gp_merged {
  * Returns a new gp_merged (free with gp_merged_free; it borrows from docs, which must outlive
  * it) or NULL with err (GP_EXIT_USAGE): reports of different scenarios (by name or digest),
  * or shards that are not exactly the shards of one run. */
-gp_merged *gp_merge(gp_report_doc *const *docs, const char *const *paths, size_t n,
-                    gp_err *err);
+gp_merged *gp_merge(gp_report_doc *const *docs, const char *const *paths, size_t n, gp_err *err);
 void gp_merged_free(gp_merged *m);
 
 /* The merged run's exit status, as `run` gives it: GP_EXIT_FAILED, GP_EXIT_INCONCLUSIVE or

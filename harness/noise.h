@@ -10,17 +10,21 @@
 
 #include "hist.h"
 
-#define GP_NOISE_REPLICATES 200   /* bootstrap resamples of each run */
-#define GP_NOISE_MAX_DRAWS 10000  /* samples drawn per resample; larger runs are drawn at this
-                                   * size, which widens the interval (never narrows it) */
-#define GP_NOISE_FLOOR_US 1000    /* shifts below 1 ms are timer and scheduler jitter */
-#define GP_NOISE_FLOOR_REL 0.0625 /* ... and below two histogram bucket widths (2/32) */
+/* Bootstrap resamples of each run. */
+#define GP_NOISE_REPLICATES 200
+/* Samples drawn per resample; a larger run is drawn at this size, which widens its interval
+ * (never narrows it) and bounds the time. */
+#define GP_NOISE_MAX_DRAWS 10000
+/* Shifts below 1 ms are timer and scheduler jitter, and below two histogram bucket widths
+ * (2/32 of the value) they are the histogram's resolution. */
+#define GP_NOISE_FLOOR_US 1000
+#define GP_NOISE_FLOOR_REL 0.0625
 #define GP_NOISE_MAX_Q 8
 
 /* One percentile's shift from BASE to HEAD. Values are µs. */
 typedef struct gp_shift {
-    double q;       /* percentile, 0 < q < 100 */
-    int64_t base;   /* gp_hist_percentile of each run */
+    double q;     /* percentile, 0 < q < 100 */
+    int64_t base; /* gp_hist_percentile of each run */
     int64_t head;
     int64_t lo, hi; /* 95% bootstrap interval of head - base */
     int64_t floor;  /* the smallest shift that counts: GP_NOISE_FLOOR_US, _REL of base, or the

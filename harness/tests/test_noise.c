@@ -112,8 +112,8 @@ static void test_noise_floors(void **state)
 
     (void)state;
     fill(&a, 5000, 5000, 100, 1);
-    fill(&b, 5000, 5600, 100, 2);   /* +0.6 ms: below the 1 ms jitter floor */
-    fill(&c, 5000, 25000, 100, 3);  /* +20 ms: beyond, unless the harness lagged more */
+    fill(&b, 5000, 5600, 100, 2);  /* +0.6 ms: below the 1 ms jitter floor */
+    fill(&c, 5000, 25000, 100, 3); /* +20 ms: beyond, unless the harness lagged more */
     assert_int_equal(gp_noise_shift(&a, &b, qs, 3, 0, 1, s), 0);
     assert_true(s[0].lo > 0);
     assert_int_equal(s[0].floor, GP_NOISE_FLOOR_US);
