@@ -1,69 +1,29 @@
-/* compare.c - "goldenpath compare BASE.json HEAD.json": finds regressions between two JSON
- * reports (rules that passed and now fail, latency percentiles over their thresholds, a
- * higher share of failing users, lost coverage) and writes a table, JUnit and JSON. It never
- * runs anything; merge.c holds the merge subcommand. */
+/* compare.c - regressions between two JSON reports (rules that passed and now fail, latency
+ * percentiles beyond their limits and beyond run-to-run noise, a higher share of failing users,
+ * lost coverage) as a pure function, and its writers: a table, JUnit, JSON and Markdown. It
+ * never runs anything and never prints to stderr; compare_cli.c is the command. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "compare.h"
+#include "noise.h"
 #include "report.h"
 #include "report_read.h"
 #include "report_util.h"
 
-#define MAX_LIMITS 32
-
-static const char usage[] =
-    "usage: goldenpath compare BASE.json HEAD.json [options]\n"
-    "\n"
-    "Compares two JSON reports of the same scenarios (written with --json) and exits 1 when\n"
-    "HEAD regressed against BASE:\n"
-    "  - a rule that passed in BASE fails in HEAD;\n"
-    "  - a latency percentile grew beyond a --max-regression limit;\n"
-    "  - the share of failing users grew beyond the error_rate limit (default: any growth);\n"
-    "  - coverage shrank: an event type, rule or tool exercised in BASE is missing in HEAD;\n"
-    "  - HEAD did less: it was interrupted, or ran fewer users or runs than BASE.\n"
-    "\n"
-    "options:\n"
-    "  --max-regression KEY=LIMIT  may repeat. KEY is p50, p90, p95, p99 or max (applied to the\n"
-    "                              latency of every event type, run_duration, tool_duration and\n"
-    "                              gaps) or error_rate. LIMIT is relative (p95=20%: HEAD may be\n"
-    "                              at most 20% above BASE) or absolute (p99=+50ms; a duration\n"
-    "                              such as 250ms, 1.5s). error_rate takes percentage points\n"
-    "                              (error_rate=+2%).\n"
-    "  --junit FILE                write the checks as JUnit XML\n"
-    "  --json FILE                 write the checks as JSON (format goldenpath-compare)\n"
-    "  --help                      show this help\n"
-    "\n"
-    "A scenario whose file changed between BASE and HEAD (another digest) is still compared,\n"
-    "with a WARNING on stderr, in the table and in --junit/--json: a difference may then come\n"
-    "from the scenario rather than the server.\n"
-    "\n"
-    "exit status: 0 no regression, 1 regression, 2 bad usage or reports that cannot be\n"
-    "compared (unreadable, wrong format or version, different scenario names or count),\n"
-    "3 an output file could not be written.\n";
-
-typedef enum { LIM_P50, LIM_P90, LIM_P95, LIM_P99, LIM_MAX, LIM_ERROR_RATE } limit_key;
-
 static const char *const limit_names[] = {"p50", "p90", "p95", "p99", "max", "error_rate"};
 static const double limit_q[] = {50, 90, 95, 99, 100, 0};
-
-typedef struct limit {
-    limit_key key;
-    bool relative; /* value is a fraction of BASE (0.2 = 20%) */
-    double value;  /* relative fraction, µs, or percentage points for error_rate */
-    char text[64]; /* as given */
-} limit;
+static const char *const default_limits[] = GP_COMPARE_DEFAULT_LIMITS;
 
 typedef struct cmp {
-    limit limits[MAX_LIMITS];
+    gp_comparison *out;
+    gp_limit limits[GP_COMPARE_MAX_LIMITS + GP_LIM__COUNT]; /* the caller's, then defaults */
     size_t nlimits;
-    bool has_error_limit;
-    json_t *scenarios; /* [{"name","checks":[...]}] */
+    json_t *scenarios; /* out->scenarios, borrowed */
     size_t regressions;
-    size_t changed; /* scenarios whose file changed between BASE and HEAD */
 } cmp;
 
-static int parse_limit(const char *spec, limit *l, char *why, size_t whysize)
+int gp_compare_parse_limit(const char *spec, gp_limit *l, gp_err *err)
 {
     const char *eq = strchr(spec, '=');
     char key[16], *end;
@@ -71,21 +31,25 @@ static int parse_limit(const char *spec, limit *l, char *why, size_t whysize)
     size_t k, klen;
     int64_t us;
 
+    memset(l, 0, sizeof *l);
     if (!eq || eq == spec || (klen = (size_t)(eq - spec)) >= sizeof key) {
-        snprintf(why, whysize, "expected KEY=LIMIT such as p95=20%% or p99=+50ms");
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                   "--max-regression %s: expected KEY=LIMIT such as p95=20%% or p99=+50ms", spec);
         return -1;
     }
     memcpy(key, spec, klen);
     key[klen] = '\0';
-    for (k = 0; k < sizeof limit_names / sizeof limit_names[0]; k++)
+    for (k = 0; k < GP_LIM__COUNT; k++)
         if (strcmp(key, limit_names[k]) == 0)
             break;
-    if (k == sizeof limit_names / sizeof limit_names[0]) {
-        snprintf(why, whysize, "unknown key \"%s\" (known: p50, p90, p95, p99, max, error_rate)",
-                 key);
+    if (k == GP_LIM__COUNT) {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                   "--max-regression %s: unknown key \"%s\" (known: p50, p90, p95, p99, max, "
+                   "error_rate)",
+                   spec, key);
         return -1;
     }
-    l->key = (limit_key)k;
+    l->key = (gp_limit_key)k;
     snprintf(l->text, sizeof l->text, "%s", spec);
     v = eq + 1;
     if (*v == '+')
@@ -94,26 +58,31 @@ static int parse_limit(const char *spec, limit *l, char *why, size_t whysize)
         double pct = strtod(v, &end);
 
         if (end == v || *end != '%' || pct < 0) {
-            snprintf(why, whysize, "\"%s\" is not a percentage", eq + 1);
+            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                       "--max-regression %s: \"%s\" is not a percentage", spec, eq + 1);
             return -1;
         }
-        l->relative = l->key != LIM_ERROR_RATE;
-        l->value = l->key == LIM_ERROR_RATE ? pct : pct / 100.0;
+        l->relative = l->key != GP_LIM_ERROR_RATE;
+        l->value = l->key == GP_LIM_ERROR_RATE ? pct : pct / 100.0;
         return 0;
     }
-    if (l->key == LIM_ERROR_RATE) {
-        snprintf(why, whysize, "error_rate takes percentage points, such as error_rate=+2%%");
+    if (l->key == GP_LIM_ERROR_RATE) {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                   "--max-regression %s: error_rate takes percentage points, such as "
+                   "error_rate=+2%%",
+                   spec);
         return -1;
     }
     if (gp_duration_parse(v, &us) != 0 || us < 0) {
-        snprintf(why, whysize, "\"%s\" is neither a percentage nor a duration", eq + 1);
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                   "--max-regression %s: \"%s\" is neither a percentage nor a duration", spec,
+                   eq + 1);
         return -1;
     }
     l->relative = false;
     l->value = (double)us;
     return 0;
 }
-
 static json_t *add_check(cmp *c, json_t *checks, const char *kind, const char *name, json_t *base,
                          json_t *head, const char *lim, bool regression, const char *detail)
 {
@@ -178,11 +147,35 @@ static void compare_rules(cmp *c, json_t *checks, const gp_results *b, const gp_
     }
 }
 
-static void compare_hist(cmp *c, json_t *checks, const char *name, const gp_hist *b,
-                         const gp_hist *h)
+/* FNV-1a of the check's name: each histogram gets its own, fixed, resampling sequence. */
+static uint64_t seed_of(const char *name)
 {
-    size_t i;
-    json_t *jb = json_object(), *jh = json_object();
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * 0x100000001b3ULL;
+    return h;
+}
+
+static json_t *shift_json(const gp_shift *s)
+{
+    return json_pack("{s:I,s:I,s:I,s:I,s:b}", "shift_us", (json_int_t)(s->head - s->base),
+                     "low_us", (json_int_t)s->lo, "high_us", (json_int_t)s->hi, "floor_us",
+                     (json_int_t)s->floor, "beyond_noise", s->beyond);
+}
+
+/* A latency histogram: each limit on a percentile is a regression only when HEAD exceeds the
+ * limit and the shift is larger than the noise (noise.h); max, one sample, has no noise
+ * estimate and is judged on its limit alone. The detail says "within noise" for a shift the
+ * bootstrap cannot tell from zero, and the percentage (with its interval) otherwise. */
+static void compare_hist(cmp *c, json_t *checks, const char *name, const gp_hist *b,
+                         const gp_hist *h, int64_t lag_us)
+{
+    static const gp_limit_key shown[] = {GP_LIM_P50, GP_LIM_P95, GP_LIM_P99};
+    size_t i, k, nq = 0;
+    double qs[GP_NOISE_MAX_Q];
+    gp_shift sh[GP_NOISE_MAX_Q];
+    json_t *jb = json_object(), *jh = json_object(), *noise = json_object(), *o;
     gp_rep detail;
     bool reg = false;
     char lims[512] = "";
@@ -190,6 +183,7 @@ static void compare_hist(cmp *c, json_t *checks, const char *name, const gp_hist
     if (b->count == 0 || h->count == 0) {
         json_decref(jb);
         json_decref(jh);
+        json_decref(noise);
         return; /* missing samples are a coverage question, checked by event types */
     }
     for (i = 0; i < 5; i++) {
@@ -198,39 +192,80 @@ static void compare_hist(cmp *c, json_t *checks, const char *name, const gp_hist
     }
     json_object_set_new(jb, "count", json_integer((json_int_t)b->count));
     json_object_set_new(jh, "count", json_integer((json_int_t)h->count));
+    /* The percentiles to estimate noise for: those shown, and those a limit names. */
+    for (i = 0; i < GP_LIM_MAX; i++) {
+        bool want = i == GP_LIM_P50 || i == GP_LIM_P95 || i == GP_LIM_P99;
+
+        for (k = 0; k < c->nlimits && !want; k++)
+            want = c->limits[k].key == (gp_limit_key)i;
+        if (want)
+            qs[nq++] = limit_q[i];
+    }
+    gp_noise_shift(b, h, qs, nq, lag_us, seed_of(name), sh);
+    for (i = 0; i < nq; i++)
+        for (k = 0; k < GP_LIM_MAX; k++)
+            if (limit_q[k] == qs[i])
+                json_object_set_new(noise, limit_names[k], shift_json(&sh[i]));
     gp_rep_init(&detail, 4096);
     for (i = 0; i < c->nlimits; i++) {
-        const limit *l = &c->limits[i];
+        const gp_limit *l = &c->limits[i];
+        const gp_shift *s = NULL;
         double vb, vh, allowed;
 
-        if (l->key == LIM_ERROR_RATE)
+        if (l->key == GP_LIM_ERROR_RATE)
             continue;
+        for (k = 0; k < nq; k++)
+            if (qs[k] == limit_q[l->key])
+                s = &sh[k];
         vb = (double)gp_hist_percentile(b, limit_q[l->key]);
         vh = (double)gp_hist_percentile(h, limit_q[l->key]);
         allowed = l->relative ? vb * (1.0 + l->value) : vb + l->value;
         snprintf(lims + strlen(lims), sizeof lims - strlen(lims), "%s%s", lims[0] ? "," : "",
                  l->text);
-        if (vh > allowed) {
-            reg = true;
-            gp_rep_printf(&detail, "%s%s %.1f ms -> %.1f ms exceeds %s", detail.b.len ? "; " : "",
-                          limit_names[l->key], vb / 1000.0, vh / 1000.0, l->text);
+        if (vh <= allowed)
+            continue;
+        if (s && !s->beyond) {
+            gp_rep_printf(&detail,
+                          "%s%s %.1f ms -> %.1f ms exceeds %s but is within noise (95%% "
+                          "interval %+.1f..%+.1f ms, floor %.1f ms)",
+                          detail.b.len ? "; " : "", limit_names[l->key], vb / 1000.0,
+                          vh / 1000.0, l->text, (double)s->lo / 1000.0, (double)s->hi / 1000.0,
+                          (double)s->floor / 1000.0);
+            continue;
         }
+        reg = true;
+        gp_rep_printf(&detail, "%s%s %.1f ms -> %.1f ms exceeds %s", detail.b.len ? "; " : "",
+                      limit_names[l->key], vb / 1000.0, vh / 1000.0, l->text);
+        if (s)
+            gp_rep_printf(&detail, " beyond noise (95%% interval %+.1f..%+.1f ms)",
+                          (double)s->lo / 1000.0, (double)s->hi / 1000.0);
     }
     if (!reg) {
-        for (i = 0; i < 5; i++) {
-            double vb = (double)gp_hist_percentile(b, limit_q[i]);
-            double vh = (double)gp_hist_percentile(h, limit_q[i]);
+        for (i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+            const gp_shift *s = NULL;
 
-            if (i == LIM_P50 || i == LIM_P95 || i == LIM_P99)
-                gp_rep_printf(&detail, "%s %+.0f%%, ", limit_names[i],
-                              vb > 0 ? 100.0 * (vh - vb) / vb : 0.0);
+            for (k = 0; k < nq; k++)
+                if (qs[k] == limit_q[shown[i]])
+                    s = &sh[k];
+            if (!s)
+                continue;
+            gp_rep_printf(&detail, "%s%s ", detail.b.len ? "; " : "", limit_names[shown[i]]);
+            if (s->beyond)
+                gp_rep_printf(&detail, "%+.0f%% (%+.1f..%+.1f ms)",
+                              s->base > 0 ? 100.0 * (double)(s->head - s->base) / (double)s->base
+                                          : 0.0,
+                              (double)s->lo / 1000.0, (double)s->hi / 1000.0);
+            else
+                gp_rep_puts(&detail, "within noise");
         }
-        gp_rep_puts(&detail, lims[0] ? "within limits" : "no limit set");
+        gp_rep_puts(&detail, lims[0] ? "; within limits" : "; no limit set");
     }
-    add_check(c, checks, "latency", name, jb, jh, lims[0] ? lims : NULL, reg,
-              detail.b.data ? detail.b.data : "");
+    o = add_check(c, checks, "latency", name, jb, jh, lims[0] ? lims : NULL, reg,
+                  detail.b.data ? detail.b.data : "");
+    json_object_set_new(o, "noise", noise);
     gp_rep_cleanup(&detail);
 }
+
 
 static double user_error_rate(const gp_results *r)
 {
@@ -244,19 +279,19 @@ static double user_error_rate(const gp_results *r)
 static void compare_errors(cmp *c, json_t *checks, const gp_results *b, const gp_results *h)
 {
     double eb = user_error_rate(b), eh = user_error_rate(h), allowed = 0;
-    char detail[256], lim[64] = "error_rate=+0%";
+    char detail[256], lim[64] = "";
     size_t i;
 
     for (i = 0; i < c->nlimits; i++) {
-        if (c->limits[i].key == LIM_ERROR_RATE) {
+        if (c->limits[i].key == GP_LIM_ERROR_RATE && !lim[0]) {
             allowed = c->limits[i].value;
             snprintf(lim, sizeof lim, "%s", c->limits[i].text);
         }
     }
-    snprintf(detail, sizeof detail, "failing users %.1f%% -> %.1f%% (%+.1f points)", eb, eh,
-             eh - eb);
-    add_check(c, checks, "error_rate", "failed_users", json_real(eb), json_real(eh), lim,
-              eh - eb > allowed + 1e-9, detail);
+    snprintf(detail, sizeof detail, "failing users %.1f%% -> %.1f%% (%+.1f points)%s", eb, eh,
+             eh - eb, lim[0] ? "" : "; no limit set");
+    add_check(c, checks, "error_rate", "failed_users", json_real(eb), json_real(eh),
+              lim[0] ? lim : NULL, lim[0] && eh - eb > allowed + 1e-9, detail);
     for (i = 0; i < GP_CAUSE__COUNT; i++) {
         double pb, ph;
 
@@ -359,12 +394,12 @@ static void compare_run(cmp *c, json_t *checks, const gp_report_scenario *sb,
     }
 }
 
-static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_report_scenario *sh,
-                             const char *pb, const char *ph)
+static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_report_scenario *sh)
 {
     json_t *checks = json_array(), *o;
     const gp_results *b = sb->results, *h = sh->results;
     bool changed = strcmp(sb->digest, sh->digest) != 0;
+    int64_t lag;
     size_t i;
 
     if (changed) {
@@ -373,7 +408,7 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
          * mid-character made the detail invalid UTF-8, and the warning was lost) and keep
          * control characters away from the terminal. */
         char *db = gp_term_safe(sb->digest, 12), *dh = gp_term_safe(sh->digest, 12),
-             *name = gp_term_safe(sb->name, 200);
+             *name = gp_term_safe(sb->name, 200), *warning;
 
         /* Scenario files evolve between releases; refusing to compare would leave a release
          * unchecked. Compare, but say loudly that a difference may be the scenario's. */
@@ -383,25 +418,31 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
                  db, dh);
         add_check(c, checks, "scenario", "changed", json_string(sb->digest),
                   json_string(sh->digest), NULL, false, detail);
-        fprintf(stderr,
-                "goldenpath compare: WARNING: scenario \"%s\" was run from a changed file "
-                "(digest %s in %s, %s in %s); its results are compared, but a difference "
-                "may come from the scenario, not the server\n",
-                name, db, pb, dh, ph);
+        warning = gp_asprintf(
+            "WARNING: scenario \"%s\" was run from a changed file (digest %s in %s, %s in %s); "
+            "its results are compared, but a difference may come from the scenario, not the "
+            "server",
+            name, db, c->out->base_name, dh, c->out->head_name);
+        json_array_append_new(c->out->warnings, json_string(warning));
+        free(warning);
         free(db);
         free(dh);
         free(name);
-        c->changed++;
+        c->out->changed++;
     }
+    /* The harness's own loop lag in either run: latencies cannot be read finer than it. */
+    lag = sb->health.measured ? sb->health.lag_p99_us : 0;
+    if (sh->health.measured && sh->health.lag_p99_us > lag)
+        lag = sh->health.lag_p99_us;
     compare_run(c, checks, sb, sh);
     compare_harness(c, checks, &sb->health, &sh->health);
     compare_rules(c, checks, b, h);
     for (i = 0; i < GP_EV_GOLDEN_COUNT; i++)
         compare_hist(c, checks, gp_event_type_name((gp_event_type)i), &b->latency[i],
-                     &h->latency[i]);
-    compare_hist(c, checks, "run_duration", &b->run_duration, &h->run_duration);
-    compare_hist(c, checks, "tool_duration", &b->tool_duration, &h->tool_duration);
-    compare_hist(c, checks, "gaps", &b->gaps, &h->gaps);
+                     &h->latency[i], lag);
+    compare_hist(c, checks, "run_duration", &b->run_duration, &h->run_duration, lag);
+    compare_hist(c, checks, "tool_duration", &b->tool_duration, &h->tool_duration, lag);
+    compare_hist(c, checks, "gaps", &b->gaps, &h->gaps, lag);
     compare_errors(c, checks, b, h);
     compare_coverage(c, checks, b, h);
     o = json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", sb->name, "digest", sb->digest, "head_digest",
@@ -412,15 +453,15 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
 /* Reports are comparable when they hold the same scenarios (by name), in the same order. The
  * scenario files may differ (see compare_scenario). */
 static int comparable(const gp_report_doc *b, const gp_report_doc *h, const char *pb,
-                      const char *ph)
+                      const char *ph, gp_err *err)
 {
     size_t i;
 
     if (b->n != h->n) {
-        fprintf(stderr,
-                "goldenpath compare: %s holds %zu scenarios and %s holds %zu: reports of "
-                "different scenario sets cannot be compared\n",
-                pb, b->n, ph, h->n);
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                   "%s holds %zu scenarios and %s holds %zu: reports of different scenario "
+                   "sets cannot be compared",
+                   pb, b->n, ph, h->n);
         return -1;
     }
     for (i = 0; i < b->n; i++) {
@@ -428,10 +469,10 @@ static int comparable(const gp_report_doc *b, const gp_report_doc *h, const char
             char *nb = gp_term_safe(b->scenarios[i].name, 200),
                  *nh = gp_term_safe(h->scenarios[i].name, 200);
 
-            fprintf(stderr,
-                    "goldenpath compare: scenario %zu is \"%s\" in %s but \"%s\" in %s: reports "
-                    "of different scenarios cannot be compared\n",
-                    i + 1, nb, pb, nh, ph);
+            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                       "scenario %zu is \"%s\" in %s but \"%s\" in %s: reports of different "
+                       "scenarios cannot be compared",
+                       i + 1, nb, pb, nh, ph);
             free(nb);
             free(nh);
             return -1;
@@ -488,18 +529,97 @@ static void labels_text(const gp_report_doc *d, char *buf, size_t size)
         strcat(buf, ")");
 }
 
-static void print_table(const cmp *c, const gp_report_doc *b, const gp_report_doc *h,
-                        const char *pb, const char *ph)
+gp_comparison *gp_compare(const gp_report_doc *b, const gp_report_doc *h,
+                          const gp_compare_opts *opts, gp_err *err)
+{
+    cmp c;
+    gp_comparison *out;
+    size_t i, k;
+    char lb[256], lh[256];
+
+    memset(&c, 0, sizeof c);
+    for (i = 0; i < opts->nlimits && i < GP_COMPARE_MAX_LIMITS; i++)
+        c.limits[c.nlimits++] = opts->limits[i];
+    /* The defaults apply to what the caller set no limit for: any latency limit replaces the
+     * latency defaults (a p95=150% beside a default p50=25% would surprise), an error_rate
+     * limit the error_rate default. */
+    for (i = 0; !opts->no_default_limits && i < sizeof default_limits / sizeof *default_limits;
+         i++) {
+        gp_limit d;
+        bool given = false;
+
+        if (gp_compare_parse_limit(default_limits[i], &d, NULL) != 0)
+            continue;
+        for (k = 0; k < opts->nlimits; k++)
+            given = given || (opts->limits[k].key == GP_LIM_ERROR_RATE) ==
+                                 (d.key == GP_LIM_ERROR_RATE);
+        if (!given)
+            c.limits[c.nlimits++] = d;
+    }
+    if (comparable(b, h, opts->base_name, opts->head_name, err) != 0)
+        return NULL;
+    c.out = out = gp_calloc(1, sizeof *out);
+    out->scenarios = c.scenarios = json_array();
+    out->limits = json_array();
+    out->warnings = json_array();
+    out->base_name = gp_strdup(opts->base_name ? opts->base_name : "BASE");
+    out->head_name = gp_strdup(opts->head_name ? opts->head_name : "HEAD");
+    out->base_version = gp_strdup(b->harness_version ? b->harness_version : "");
+    out->head_version = gp_strdup(h->harness_version ? h->harness_version : "");
+    out->base_generated = gp_strdup(b->generated_at ? b->generated_at : "");
+    out->head_generated = gp_strdup(h->generated_at ? h->generated_at : "");
+    labels_text(b, lb, sizeof lb);
+    labels_text(h, lh, sizeof lh);
+    out->base_labels = gp_strdup(lb);
+    out->head_labels = gp_strdup(lh);
+    for (i = 0; i < c.nlimits; i++)
+        json_array_append_new(out->limits, json_string(c.limits[i].text));
+    for (i = 0; i < b->n; i++)
+        compare_scenario(&c, &b->scenarios[i], &h->scenarios[i]);
+    out->regressions = c.regressions;
+    return out;
+}
+
+void gp_comparison_free(gp_comparison *c)
+{
+    if (!c)
+        return;
+    json_decref(c->scenarios);
+    json_decref(c->limits);
+    json_decref(c->warnings);
+    free(c->base_name);
+    free(c->head_name);
+    free(c->base_labels);
+    free(c->head_labels);
+    free(c->base_version);
+    free(c->head_version);
+    free(c->base_generated);
+    free(c->head_generated);
+    free(c);
+}
+
+int gp_comparison_exit(const gp_comparison *c)
+{
+    return c->regressions ? GP_EXIT_FAILED : GP_EXIT_OK;
+}
+
+static const char *verdict_text(json_t *chk, const char *kind)
+{
+    return json_is_true(json_object_get(chk, "regression")) ? "REGRESSION"
+           : strcmp(kind, "scenario") == 0                  ? "WARNING"
+                                                            : "ok";
+}
+
+void gp_compare_print(FILE *out, const gp_comparison *c)
 {
     size_t i, j;
     json_t *s, *chk;
-    char lb[256], lh[256], *sb, *sh;
+    char *pb = gp_term_safe(c->base_name, 300), *ph = gp_term_safe(c->head_name, 300),
+         *sb = gp_term_safe(c->base_labels, 256), *sh = gp_term_safe(c->head_labels, 256);
 
-    labels_text(b, lb, sizeof lb);
-    labels_text(h, lh, sizeof lh);
-    sb = gp_term_safe(lb, sizeof lb);
-    sh = gp_term_safe(lh, sizeof lh);
-    printf("goldenpath compare: BASE %s%s  vs  HEAD %s%s\n", pb, sb, ph, sh);
+    fprintf(out, "goldenpath compare: BASE %s%s  vs  HEAD %s%s\n", pb, sb, ph, sh);
+    free(pb);
+    free(ph);
     free(sb);
     free(sh);
     json_array_foreach(c->scenarios, i, s)
@@ -507,8 +627,8 @@ static void print_table(const cmp *c, const gp_report_doc *b, const gp_report_do
         char *sname = gp_term_safe(json_string_value(json_object_get(s, "name")), 200);
 
         /* Names and details come from the report files: escaped for the terminal. */
-        printf("\n== %s ==\n  %-10s %-10s %-22s %-14s %-14s %s\n", sname, "verdict", "kind", "name",
-               "base", "head", "detail");
+        fprintf(out, "\n== %s ==\n  %-10s %-10s %-22s %-14s %-14s %s\n", sname, "verdict", "kind",
+                "name", "base", "head", "detail");
         free(sname);
         json_array_foreach(json_object_get(s, "checks"), j, chk)
         {
@@ -519,24 +639,22 @@ static void print_table(const cmp *c, const gp_report_doc *b, const gp_report_do
 
             value_text(kind, json_object_get(chk, "base"), vb, sizeof vb);
             value_text(kind, json_object_get(chk, "head"), vh, sizeof vh);
-            printf("  %-10s %-10s %-22s %-14s %-14s %s\n",
-                   json_is_true(json_object_get(chk, "regression")) ? "REGRESSION"
-                   : strcmp(kind, "scenario") == 0                  ? "WARNING"
-                                                                    : "ok",
-                   kind, cname, vb, vh, detail);
+            fprintf(out, "  %-10s %-10s %-22s %-14s %-14s %s\n", verdict_text(chk, kind), kind,
+                    cname, vb, vh, detail);
             free(cname);
             free(detail);
         }
     }
-    printf("\ncompare: %zu regression%s", c->regressions, c->regressions == 1 ? "" : "s");
+    fprintf(out, "\ncompare: %zu regression%s", c->regressions, c->regressions == 1 ? "" : "s");
     if (c->changed)
-        printf("; WARNING: %zu scenario%s changed between BASE and HEAD (digests differ), so a "
-               "difference may be the scenario's",
-               c->changed, c->changed == 1 ? "" : "s");
-    putchar('\n');
+        fprintf(out,
+                "; WARNING: %zu scenario%s changed between BASE and HEAD (digests differ), so a "
+                "difference may be the scenario's",
+                c->changed, c->changed == 1 ? "" : "s");
+    fputc('\n', out);
 }
 
-static int write_junit(const cmp *c, const char *path, gp_err *err)
+int gp_compare_write_junit(const gp_comparison *c, const char *path, gp_err *err)
 {
     gp_rep r;
     size_t i, j, tests = 0;
@@ -597,22 +715,19 @@ static int write_junit(const cmp *c, const char *path, gp_err *err)
     return gp_rep_save(&r, path, "compare JUnit", err);
 }
 
-static int write_json(const cmp *c, const gp_report_doc *b, const gp_report_doc *h, const char *pb,
-                      const char *ph, const char *path, gp_err *err)
+int gp_compare_write_json(const gp_comparison *c, const char *path, gp_err *err)
 {
-    json_t *lims = json_array(), *root;
+    json_t *root;
     char *s;
-    size_t i;
     int rc;
 
-    for (i = 0; i < c->nlimits; i++)
-        json_array_append_new(lims, json_string(c->limits[i].text));
-    root = json_pack("{s:s,s:i,s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},s:o,s:I,s:b,s:O}", "format",
-                     "goldenpath-compare", "version", 1, "base", "path", pb, "harness_version",
-                     b->harness_version, "generated_at", b->generated_at, "head", "path", ph,
-                     "harness_version", h->harness_version, "generated_at", h->generated_at,
-                     "limits", lims, "regressions", (json_int_t)c->regressions, "regressed",
-                     c->regressions > 0, "scenarios", c->scenarios);
+    root = json_pack("{s:s,s:i,s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},s:O,s:I,s:b,s:O}", "format",
+                     "goldenpath-compare", "version", 1, "base", "path", c->base_name,
+                     "harness_version", c->base_version, "generated_at", c->base_generated,
+                     "head", "path", c->head_name, "harness_version", c->head_version,
+                     "generated_at", c->head_generated, "limits", c->limits, "regressions",
+                     (json_int_t)c->regressions, "regressed", c->regressions > 0, "scenarios",
+                     c->scenarios);
     if (root)
         json_object_set_new(root, "scenarios_changed", json_integer((json_int_t)c->changed));
     s = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
@@ -626,97 +741,107 @@ static int write_json(const cmp *c, const gp_report_doc *b, const gp_report_doc 
     return rc;
 }
 
-int gp_compare_main(int argc, char **argv)
+/* A table cell holds inline Markdown only, so only what opens inline syntax is escaped: <, >
+ * and & become entities (no HTML tag, autolink or entity survives); backslash, code span,
+ * emphasis, link and image brackets, strikethrough, math ($), mentions (@), "|" (GFM's cell
+ * separator) and ":" (URL autolinks) are backslash-escaped, which CommonMark allows for any
+ * ASCII punctuation. Line breaks and other control characters would end the row, so they
+ * become spaces. Text is cut at max bytes on a UTF-8 character boundary. */
+void gp_compare_md_escape(gp_rep *r, const char *s, size_t max)
 {
-    cmp c;
-    const char *paths[2] = {NULL, NULL}, *junit = NULL, *jsonp = NULL;
-    size_t npaths = 0, i;
-    gp_report_doc *b = NULL, *h = NULL;
-    gp_err err = {0};
-    char ebuf[1200];
-    int rc = GP_EXIT_USAGE, a;
+    size_t n, len;
+    char *clean;
 
-    memset(&c, 0, sizeof c);
-    for (a = 1; a < argc; a++) {
-        const char *arg = argv[a], *val = NULL;
+    if (!s)
+        return;
+    clean = gp_utf8_clean(s, strlen(s), max, NULL);
+    len = strlen(clean);
+    for (n = 0; n < len; n++) {
+        unsigned char ch = (unsigned char)clean[n];
 
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(usage, stdout);
-            return GP_EXIT_OK;
-        }
-        if (strncmp(arg, "--max-regression", 16) == 0 || strncmp(arg, "--junit", 7) == 0 ||
-            strncmp(arg, "--json", 6) == 0) {
-            const char *eq = strchr(arg, '=');
-            size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-            char why[160];
+        if (ch == '<')
+            gp_rep_puts(r, "&lt;");
+        else if (ch == '>')
+            gp_rep_puts(r, "&gt;");
+        else if (ch == '&')
+            gp_rep_puts(r, "&amp;");
+        else if (ch < 0x20 || ch == 0x7f)
+            gp_rep_puts(r, " ");
+        else if (strchr("\\`*_[]()|~!:@#$", ch))
+            gp_rep_printf(r, "\\%c", ch);
+        else
+            gp_rep_write(r, &clean[n], 1);
+    }
+    free(clean);
+}
 
-            if (eq) {
-                val = eq + 1;
-            } else if (a + 1 < argc) {
-                val = argv[++a];
-            } else {
-                fprintf(stderr, "goldenpath compare: %s needs a value\n", arg);
-                return GP_EXIT_USAGE;
-            }
-            if (nlen == 16 && strncmp(arg, "--max-regression", 16) == 0) {
-                if (c.nlimits == MAX_LIMITS) {
-                    fprintf(stderr, "goldenpath compare: at most %d --max-regression\n",
-                            MAX_LIMITS);
-                    return GP_EXIT_USAGE;
-                }
-                if (parse_limit(val, &c.limits[c.nlimits], why, sizeof why) != 0) {
-                    fprintf(stderr, "goldenpath compare: --max-regression %s: %s\n", val, why);
-                    return GP_EXIT_USAGE;
-                }
-                c.nlimits++;
-            } else if (nlen == 7 && strncmp(arg, "--junit", 7) == 0) {
-                junit = val;
-            } else if (nlen == 6 && strncmp(arg, "--json", 6) == 0) {
-                jsonp = val;
-            } else {
-                fprintf(stderr, "goldenpath compare: unknown option %s (see --help)\n", arg);
-                return GP_EXIT_USAGE;
-            }
-            continue;
+static void md_row(gp_rep *r, const char *const *cells, size_t n)
+{
+    size_t i;
+
+    gp_rep_puts(r, "|");
+    for (i = 0; i < n; i++) {
+        gp_rep_puts(r, " ");
+        gp_compare_md_escape(r, cells[i], 600);
+        gp_rep_puts(r, " |");
+    }
+    gp_rep_puts(r, "\n");
+}
+
+int gp_compare_write_markdown(const gp_comparison *c, const char *path, gp_err *err)
+{
+    gp_rep r;
+    size_t i, j;
+    json_t *s, *chk, *w;
+
+    gp_rep_init(&r, GP_REPORT_MAX_BYTES);
+    gp_rep_puts(&r, "## goldenpath compare: ");
+    gp_rep_puts(&r, c->regressions ? "**regression**" : "no regression");
+    gp_rep_printf(&r, " (%zu regression%s)\n\n", c->regressions, c->regressions == 1 ? "" : "s");
+    gp_rep_puts(&r, "BASE ");
+    gp_compare_md_escape(&r, c->base_name, 300);
+    gp_compare_md_escape(&r, c->base_labels, 256);
+    gp_rep_puts(&r, " vs HEAD ");
+    gp_compare_md_escape(&r, c->head_name, 300);
+    gp_compare_md_escape(&r, c->head_labels, 256);
+    gp_rep_puts(&r, "\n\nLimits: ");
+    json_array_foreach(c->limits, i, w)
+    {
+        gp_rep_puts(&r, i ? ", " : "");
+        gp_compare_md_escape(&r, json_string_value(w), 64);
+    }
+    gp_rep_puts(&r, json_array_size(c->limits) ? "\n" : "none\n");
+    json_array_foreach(c->warnings, i, w)
+    {
+        gp_rep_puts(&r, "\n> ");
+        gp_compare_md_escape(&r, json_string_value(w), 600);
+        gp_rep_puts(&r, "\n");
+    }
+    json_array_foreach(c->scenarios, i, s)
+    {
+        static const char *const head[] = {"verdict", "kind", "name", "base", "head", "detail"};
+
+        gp_rep_puts(&r, "\n### ");
+        gp_compare_md_escape(&r, json_string_value(json_object_get(s, "name")), 200);
+        gp_rep_puts(&r, "\n\n");
+        md_row(&r, head, 6);
+        gp_rep_puts(&r, "|---|---|---|---|---|---|\n");
+        json_array_foreach(json_object_get(s, "checks"), j, chk)
+        {
+            const char *kind = json_string_value(json_object_get(chk, "kind"));
+            char vb[64], vh[64];
+            const char *cells[6];
+
+            value_text(kind, json_object_get(chk, "base"), vb, sizeof vb);
+            value_text(kind, json_object_get(chk, "head"), vh, sizeof vh);
+            cells[0] = verdict_text(chk, kind);
+            cells[1] = kind;
+            cells[2] = json_string_value(json_object_get(chk, "name"));
+            cells[3] = vb;
+            cells[4] = vh;
+            cells[5] = json_string_value(json_object_get(chk, "detail"));
+            md_row(&r, cells, 6);
         }
-        if (arg[0] == '-' && arg[1]) {
-            fprintf(stderr, "goldenpath compare: unknown option %s (see --help)\n", arg);
-            return GP_EXIT_USAGE;
-        }
-        if (npaths == 2) {
-            fprintf(stderr, "goldenpath compare: expected two reports, got a third: %s\n", arg);
-            return GP_EXIT_USAGE;
-        }
-        paths[npaths++] = arg;
     }
-    if (npaths != 2) {
-        fputs("goldenpath compare: expected BASE.json and HEAD.json (see --help)\n", stderr);
-        return GP_EXIT_USAGE;
-    }
-    b = gp_report_read(paths[0], &err);
-    if (b)
-        h = gp_report_read(paths[1], &err);
-    if (!b || !h) {
-        gp_err_format(&err, ebuf, sizeof ebuf);
-        fprintf(stderr, "goldenpath compare: %s\n", ebuf);
-        goto out;
-    }
-    if (comparable(b, h, paths[0], paths[1]) != 0)
-        goto out;
-    c.scenarios = json_array();
-    for (i = 0; i < b->n; i++)
-        compare_scenario(&c, &b->scenarios[i], &h->scenarios[i], paths[0], paths[1]);
-    print_table(&c, b, h, paths[0], paths[1]);
-    rc = c.regressions ? GP_EXIT_FAILED : GP_EXIT_OK;
-    if ((junit && write_junit(&c, junit, &err) != 0) ||
-        (jsonp && write_json(&c, b, h, paths[0], paths[1], jsonp, &err) != 0)) {
-        gp_err_format(&err, ebuf, sizeof ebuf);
-        fprintf(stderr, "goldenpath compare: %s\n", ebuf[0] ? ebuf : "cannot write output");
-        rc = GP_EXIT_INTERNAL;
-    }
-out:
-    json_decref(c.scenarios);
-    gp_report_doc_free(b);
-    gp_report_doc_free(h);
-    return rc;
+    return gp_rep_save(&r, path, "compare Markdown", err);
 }

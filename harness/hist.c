@@ -20,7 +20,7 @@ static size_t bucket_of(int64_t v)
     return (size_t)r * GP_HIST_SUB + (size_t)(v >> r);
 }
 
-static int64_t bucket_upper(size_t i)
+int64_t gp_hist_bucket_upper(size_t i)
 {
     size_t r = i / GP_HIST_SUB, sub = i % GP_HIST_SUB;
 
@@ -94,7 +94,7 @@ int64_t gp_hist_percentile(const gp_hist *h, double q)
     for (i = 0; i < GP_HIST_BUCKETS; i++) {
         seen += h->buckets[i];
         if (seen >= rank) {
-            int64_t v = bucket_upper(i);
+            int64_t v = gp_hist_bucket_upper(i);
 
             if (v > h->max)
                 v = h->max;

@@ -29,6 +29,8 @@ void gp_hist_merge(gp_hist *dst, const gp_hist *src);
 /* The value at percentile q (0..100): the upper edge of the bucket holding it, clamped to
  * [min, max]. 0 when empty. */
 int64_t gp_hist_percentile(const gp_hist *h, double q);
+/* The largest value bucket i holds (i < GP_HIST_BUCKETS): the value percentiles report. */
+int64_t gp_hist_bucket_upper(size_t i);
 /* JSON form: {"count","min","max","sum","p50","p90","p95","p99","buckets":[[i,n],...]}
  * where buckets is sparse and holds the layout-exact counts. Returns a new reference. */
 json_t *gp_hist_to_json(const gp_hist *h);

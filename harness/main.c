@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "compare.h"
+#include "compare_cli.h"
 #include "judge.h"
 #include "report.h"
 #include "report_util.h"

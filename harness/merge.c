@@ -1,45 +1,16 @@
-/* merge.c - "goldenpath merge A.json B.json... -o ALL.json": one report from reports of the
- * same scenarios run in parts (CI shards). Counts add, histograms merge exactly, users and
- * failure examples are concatenated with their indices shifted; the harness's health keeps the
- * worst lag, adds CPU and keeps every stall. It does not judge again. */
+/* merge.c - one report from reports of the same scenarios run in parts (CI shards), as a pure
+ * function: counts add, histograms merge exactly, users and failure examples are concatenated
+ * with their indices shifted; the harness's health keeps the worst lag, adds CPU and keeps
+ * every stall. It does not judge again (except isolation across shards) and prints nothing
+ * but the summary it is asked for; compare_cli.c is the command. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
+#include "merge.h"
 #include "report.h"
 #include "report_read.h"
 #include "report_util.h"
 #include "xshard.h"
-
-static const char usage[] =
-    "usage: goldenpath merge A.json B.json... -o ALL.json [--junit F] [--html F]\n"
-    "\n"
-    "Merges JSON reports of the same scenarios run in parts (for example CI shards) into one:\n"
-    "rule and cause counts add, latency histograms merge exactly, users are concatenated\n"
-    "(indices of later parts shift past earlier ones) and failure examples and transcripts\n"
-    "are concatenated up to the report's bounds. The harness's health takes the worst loop\n"
-    "lag, adds CPU time and workers, and keeps every stall (on the merged run's clock).\n"
-    "\n"
-    "Reports of 'goldenpath run --shard' must be all the shards of one run, each once (any\n"
-    "order): users keep their indexes, and isolation is judged again across shards, so a\n"
-    "user that received an event of another shard's user fails GP-R6-ISOLATION. The summary\n"
-    "(printed for shards) and the reports add a per-shard table.\n"
-    "\n"
-    "options:\n"
-    "  -o, --output FILE  the merged report (required)\n"
-    "  --junit FILE       also write the merged JUnit XML\n"
-    "  --html FILE        also write the merged HTML report\n"
-    "  --help             show this help\n"
-    "\n"
-    "environment: SOURCE_DATE_EPOCH (whole seconds since the epoch) is the merged reports'\n"
-    "generation time instead of now, and their host is then \"localhost\" (reproducible\n"
-    "reports); an invalid value is a usage error (exit 2).\n"
-    "\n"
-    "exit status (the merged run's verdict, as run gives it): 0 merged and every check passed;\n"
-    "1 merged, and a check failed (or a part was interrupted); 2 bad usage, unreadable reports,\n"
-    "reports of different scenarios, or shards that are not exactly the shards of one run\n"
-    "(duplicate, missing, mixed counts); 3 the output could not be written, or merged with\n"
-    "inconclusive verdicts and no failure.\n";
 
 static void copy_example(gp_failure *f, const gp_failure *src, size_t user)
 {
@@ -261,16 +232,17 @@ static void merge_health(gp_health *h, gp_report_doc **docs, size_t n, size_t i,
     free(all);
 }
 
-static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
+static int same_scenarios(gp_report_doc *const *docs, const char *const *paths, size_t n,
+                          gp_err *err)
 {
     size_t d, i;
 
     for (d = 1; d < n; d++) {
         if (docs[d]->n != docs[0]->n) {
-            fprintf(stderr,
-                    "goldenpath merge: %s holds %zu scenarios and %s holds %zu: only reports of "
-                    "the same scenarios merge\n",
-                    paths[0], docs[0]->n, paths[d], docs[d]->n);
+            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                       "%s holds %zu scenarios and %s holds %zu: only reports of the same "
+                       "scenarios merge",
+                       paths[0], docs[0]->n, paths[d], docs[d]->n);
             return -1;
         }
         for (i = 0; i < docs[0]->n; i++) {
@@ -282,10 +254,10 @@ static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
                 char *na = gp_term_safe(a->name, 200), *da = gp_term_safe(a->digest, 12),
                      *nb = gp_term_safe(b->name, 200), *db = gp_term_safe(b->digest, 12);
 
-                fprintf(stderr,
-                        "goldenpath merge: scenario %zu is \"%s\" (digest %s) in %s but "
-                        "\"%s\" (digest %s) in %s: only parts of the same scenario merge\n",
-                        i + 1, na, da, paths[0], nb, db, paths[d]);
+                gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                           "scenario %zu is \"%s\" (digest %s) in %s but \"%s\" (digest %s) "
+                           "in %s: only parts of the same scenario merge",
+                           i + 1, na, da, paths[0], nb, db, paths[d]);
                 free(na);
                 free(da);
                 free(nb);
@@ -297,30 +269,58 @@ static int same_scenarios(gp_report_doc **docs, char **paths, size_t n)
     return 0;
 }
 
-typedef struct merge_out {
-    const char *json, *junit, *html;
-    gp_report_ctx ctx; /* the reports' generation time and host (gp_report_ctx_from_env) */
-    char host[256];
-    bool failed;       /* set by merge_docs: a merged scenario failed a check, or was cut short */
-    bool inconclusive; /* ... or only had inconclusive verdicts */
-} merge_out;
+struct gp_merge_state {
+    size_t ns; /* scenarios */
+    gp_suite *suites;
+    gp_scenario *scs;
+    gp_kv **labels;
+    gp_results **res;
+    gp_health *health;
+    gp_shard_row **rows;
+    gp_shard_leaks *leaks;
+};
 
-static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded, merge_out *mo,
-                      gp_err *err)
+static void state_free(gp_merge_state *st)
+{
+    size_t i;
+
+    if (!st)
+        return;
+    for (i = 0; i < st->ns; i++) {
+        gp_results_free(st->res[i]);
+        gp_health_cleanup(&st->health[i]);
+        free(st->labels[i]);
+        free(st->rows[i]);
+        gp_shard_leaks_cleanup(&st->leaks[i]);
+    }
+    free(st->rows);
+    free(st->leaks);
+    free(st->health);
+    free(st->res);
+    free(st->labels);
+    free(st->scs);
+    free(st->suites);
+    free(st);
+}
+
+/* Builds m's suites from docs (in shard order when sharded) and the merged JSON report. */
+static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *paths, size_t n)
 {
     size_t ns = docs[0]->n, i, d;
-    gp_suite *suites = gp_calloc(ns ? ns : 1, sizeof *suites);
-    gp_scenario *scs = gp_calloc(ns ? ns : 1, sizeof *scs);
-    gp_kv **labels = gp_calloc(ns ? ns : 1, sizeof *labels);
-    gp_results **res = gp_calloc(ns ? ns : 1, sizeof *res);
-    gp_health *health = gp_calloc(ns ? ns : 1, sizeof *health);
-    gp_shard_row **rows = gp_calloc(ns ? ns : 1, sizeof *rows);
-    gp_shard_leaks *leaks = gp_calloc(ns ? ns : 1, sizeof *leaks);
+    gp_merge_state *st = gp_calloc(1, sizeof *st);
     size_t *order = gp_calloc(n, sizeof *order);
     json_t *root, *from = json_array();
-    char *text;
-    int rc = -1;
+    bool sharded = m->sharded;
 
+    m->st = st;
+    st->ns = ns;
+    st->suites = gp_calloc(ns ? ns : 1, sizeof *st->suites);
+    st->scs = gp_calloc(ns ? ns : 1, sizeof *st->scs);
+    st->labels = gp_calloc(ns ? ns : 1, sizeof *st->labels);
+    st->res = gp_calloc(ns ? ns : 1, sizeof *st->res);
+    st->health = gp_calloc(ns ? ns : 1, sizeof *st->health);
+    st->rows = gp_calloc(ns ? ns : 1, sizeof *st->rows);
+    st->leaks = gp_calloc(ns ? ns : 1, sizeof *st->leaks);
     for (i = 0; i < ns; i++) {
         const gp_report_scenario *first = &docs[0]->scenarios[i];
         json_t *lj = json_object_get(first->json, "labels"), *v;
@@ -329,15 +329,16 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded
         bool interrupted = false;
         size_t offset = 0, k = 0;
         const char *key;
+        gp_suite *su = &st->suites[i];
 
-        scs[i].name = first->name;
-        scs[i].path = first->path;
-        snprintf(scs[i].digest, sizeof scs[i].digest, "%s", first->digest);
-        res[i] = gp_results_new(0);
+        st->scs[i].name = first->name;
+        st->scs[i].path = first->path;
+        snprintf(st->scs[i].digest, sizeof st->scs[i].digest, "%s", first->digest);
+        st->res[i] = gp_results_new(0);
         for (d = 0; d < n; d++) {
             const gp_report_scenario *s = &docs[d]->scenarios[i];
 
-            merge_results(res[i], s->results, offset, sharded);
+            merge_results(st->res[i], s->results, offset, sharded);
             offset += s->results->nusers;
             users += s->users;
             interrupted = interrupted || s->interrupted;
@@ -349,39 +350,39 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded
         if (sharded) {
             for (d = 0; d < n; d++)
                 order[d] = d;
-            sort_shard_results(res[i]);
-            gp_xshard_judge(res[i], docs, order, n, i, &leaks[i]);
-            suites[i].meta.shard_leaks = &leaks[i];
-            rows[i] = gp_calloc(n, sizeof **rows);
-            gp_xshard_rows(rows[i], res[i], docs, order, n, i);
-            suites[i].meta.shards = rows[i];
-            suites[i].meta.nshards = n;
+            sort_shard_results(st->res[i]);
+            gp_xshard_judge(st->res[i], docs, order, n, i, &st->leaks[i]);
+            su->meta.shard_leaks = &st->leaks[i];
+            st->rows[i] = gp_calloc(n, sizeof **st->rows);
+            gp_xshard_rows(st->rows[i], st->res[i], docs, order, n, i);
+            su->meta.shards = st->rows[i];
+            su->meta.nshards = n;
         }
-        labels[i] = gp_calloc(json_object_size(lj) + 1, sizeof **labels);
+        st->labels[i] = gp_calloc(json_object_size(lj) + 1, sizeof **st->labels);
         json_object_foreach(lj, key, v)
         {
-            labels[i][k].key = (char *)key;
-            labels[i][k].value = (char *)(json_is_string(v) ? json_string_value(v) : "");
+            st->labels[i][k].key = (char *)key;
+            st->labels[i][k].value = (char *)(json_is_string(v) ? json_string_value(v) : "");
             k++;
         }
-        suites[i].meta.harness_version = docs[0]->harness_version;
-        suites[i].meta.scenario = &scs[i];
-        suites[i].meta.target = first->target;
-        suites[i].meta.labels = labels[i];
-        suites[i].meta.nlabels = k;
-        suites[i].meta.started_wall_us = start;
-        suites[i].meta.duration_us = end - start;
-        suites[i].meta.users = users;
-        suites[i].meta.interrupted = interrupted;
-        merge_health(&health[i], docs, n, i, start);
-        suites[i].meta.health = &health[i];
-        suites[i].results = res[i];
+        su->meta.harness_version = docs[0]->harness_version;
+        su->meta.scenario = &st->scs[i];
+        su->meta.target = first->target;
+        su->meta.labels = st->labels[i];
+        su->meta.nlabels = k;
+        su->meta.started_wall_us = start;
+        su->meta.duration_us = end - start;
+        su->meta.users = users;
+        su->meta.interrupted = interrupted;
+        merge_health(&st->health[i], docs, n, i, start);
+        su->meta.health = &st->health[i];
+        su->results = st->res[i];
     }
     for (i = 0; i < ns; i++) {
-        mo->failed |= !gp_results_passed(res[i]) || suites[i].meta.interrupted;
-        mo->inconclusive |= gp_results_inconclusive(res[i]);
+        m->failed |= !gp_results_passed(st->res[i]) || st->suites[i].meta.interrupted;
+        m->inconclusive |= gp_results_inconclusive(st->res[i]);
     }
-    root = gp_report_to_json(suites, ns, &mo->ctx);
+    root = gp_report_to_json(st->suites, ns, &m->ctx);
     for (i = 0; i < ns; i++) {
         json_t *tr =
             json_object_get(json_array_get(json_object_get(root, "scenarios"), i), "transcripts");
@@ -402,141 +403,102 @@ static int merge_docs(gp_report_doc **docs, char **paths, size_t n, bool sharded
     for (d = 0; d < n; d++)
         json_array_append_new(from, json_string(paths[d]));
     json_object_set_new(root, "merged_from", from);
-    text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (text) {
-        rc = gp_write_file_atomic(mo->json, text, strlen(text), err);
-        free(text);
-    } else {
-        gp_err_set(err, GP_EXIT_INTERNAL, mo->json, 0, 0, "cannot serialise the merged report");
-    }
-    if (rc == 0 && mo->junit && gp_report_write_junit(mo->junit, suites, ns, &mo->ctx, err) != 0)
-        rc = -1;
-    if (rc == 0 && mo->html && gp_report_write_html(mo->html, suites, ns, &mo->ctx, err) != 0)
-        rc = -1;
-    if (rc == 0 && sharded) {
-        gp_console_opts co = {0};
-
-        co.max_users_per_rule = 3;
-        co.tail_frames = 8;
-        gp_report_console(stdout, suites, ns, &co);
-    }
-    for (i = 0; i < ns; i++) {
-        gp_results_free(res[i]);
-        gp_health_cleanup(&health[i]);
-        free(labels[i]);
-        free(rows[i]);
-        gp_shard_leaks_cleanup(&leaks[i]);
-    }
-    free(rows);
-    free(leaks);
+    m->report = root;
     free(order);
-    free(health);
-    free(res);
-    free(labels);
-    free(scs);
-    free(suites);
-    return rc;
 }
 
-int gp_merge_main(int argc, char **argv)
+gp_merged *gp_merge(gp_report_doc *const *docs, const char *const *paths, size_t n,
+                    const gp_report_ctx *ctx, gp_err *err)
 {
-    char **paths = gp_calloc((size_t)(argc > 0 ? argc : 1), sizeof *paths), ebuf[1200];
-    const char *out = NULL;
-    merge_out mo = {0};
-    size_t *order = NULL;
+    gp_report_doc **sd = NULL;
+    const char **sp = NULL;
+    size_t *order = NULL, d;
+    gp_merged *m = NULL;
     int sharded;
-    gp_report_doc **docs = NULL;
-    gp_err err = {0};
-    size_t n = 0, d;
-    int a, rc = GP_EXIT_USAGE;
 
-    for (a = 1; a < argc; a++) {
-        if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
-            fputs(usage, stdout);
-            free(paths);
-            return GP_EXIT_OK;
-        } else if (strcmp(argv[a], "-o") == 0 || strcmp(argv[a], "--output") == 0) {
-            if (a + 1 >= argc) {
-                fprintf(stderr, "goldenpath merge: %s needs a file\n", argv[a]);
-                goto out;
-            }
-            out = argv[++a];
-        } else if (strncmp(argv[a], "--output=", 9) == 0) {
-            out = argv[a] + 9;
-        } else if (strcmp(argv[a], "--junit") == 0 || strcmp(argv[a], "--html") == 0) {
-            if (a + 1 >= argc) {
-                fprintf(stderr, "goldenpath merge: %s needs a file\n", argv[a]);
-                goto out;
-            }
-            *(argv[a][2] == 'j' ? &mo.junit : &mo.html) = argv[a + 1];
-            a++;
-        } else if (argv[a][0] == '-' && argv[a][1]) {
-            fprintf(stderr, "goldenpath merge: unknown option %s (see --help)\n", argv[a]);
-            goto out;
-        } else {
-            paths[n++] = argv[a];
-        }
+    if (!docs || !paths || n == 0) {
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "no reports to merge");
+        return NULL;
     }
-    if (!out || n == 0) {
-        fputs("goldenpath merge: expected reports to merge and -o FILE (see --help)\n", stderr);
-        goto out;
-    }
-    if (gp_report_ctx_from_env(&mo.ctx, NULL, mo.host, sizeof mo.host, &err) != 0) {
-        gp_err_format(&err, ebuf, sizeof ebuf);
-        fprintf(stderr, "goldenpath merge: %s\n", ebuf);
-        goto out;
-    }
-    docs = gp_calloc(n, sizeof *docs);
-    for (d = 0; d < n; d++) {
-        docs[d] = gp_report_read(paths[d], &err);
-        if (!docs[d]) {
-            gp_err_format(&err, ebuf, sizeof ebuf);
-            fprintf(stderr, "goldenpath merge: %s\n", ebuf);
-            goto out;
-        }
-    }
-    if (same_scenarios(docs, paths, n) != 0)
-        goto out;
+    if (same_scenarios(docs, paths, n, err) != 0)
+        return NULL;
+    sd = gp_calloc(n, sizeof *sd);
+    sp = gp_calloc(n, sizeof *sp);
     order = gp_calloc(n, sizeof *order);
-    sharded = gp_xshard_order(docs, paths, n, order, &err);
-    if (sharded < 0) {
-        gp_err_format(&err, ebuf, sizeof ebuf);
-        fprintf(stderr, "goldenpath merge: %s\n", ebuf);
+    memcpy(sd, docs, n * sizeof *sd);
+    memcpy(sp, paths, n * sizeof *sp);
+    sharded = gp_xshard_order(sd, sp, n, order, err);
+    if (sharded < 0)
         goto out;
-    }
     if (sharded) {
         /* In shard order, so that the merged report reads as one run's. */
-        gp_report_doc **sd = gp_calloc(n, sizeof *sd);
-        char **sp = gp_calloc(n, sizeof *sp);
-
         for (d = 0; d < n; d++) {
             sd[d] = docs[order[d]];
             sp[d] = paths[order[d]];
         }
-        memcpy(docs, sd, n * sizeof *docs);
-        memcpy(paths, sp, n * sizeof *paths);
-        free(sd);
-        free(sp);
     }
-    mo.json = out;
-    if (merge_docs(docs, paths, n, sharded > 0, &mo, &err) != 0) {
-        gp_err_format(&err, ebuf, sizeof ebuf);
-        fprintf(stderr, "goldenpath merge: %s\n", ebuf);
-        rc = GP_EXIT_INTERNAL;
-        goto out;
+    m = gp_calloc(1, sizeof *m);
+    m->nparts = n;
+    m->sharded = sharded > 0;
+    if (ctx) {
+        m->ctx = *ctx;
+        if (ctx->host) {
+            snprintf(m->host, sizeof m->host, "%s", ctx->host);
+            m->ctx.host = m->host;
+        }
+    } else {
+        m->ctx.generated_us = gp_wall_us();
     }
-    printf("goldenpath merge: %zu %s merged into %s%s\n", n, sharded ? "shards" : "reports", out,
-           mo.failed         ? "; a check failed"
-           : mo.inconclusive ? "; some verdicts are inconclusive"
-                             : "; every check passed");
-    /* The merged run's verdict, as `run` would give it: CI gates on this. */
-    rc = mo.failed ? GP_EXIT_FAILED : mo.inconclusive ? GP_EXIT_INCONCLUSIVE : GP_EXIT_OK;
+    merge_docs(m, sd, sp, n);
 out:
-    for (d = 0; docs && d < n; d++)
-        gp_report_doc_free(docs[d]);
-    free(docs);
-    free(paths);
+    free(sd);
+    free(sp);
     free(order);
+    return m;
+}
+
+void gp_merged_free(gp_merged *m)
+{
+    if (!m)
+        return;
+    json_decref(m->report);
+    state_free(m->st);
+    free(m);
+}
+
+int gp_merged_exit(const gp_merged *m)
+{
+    return m->failed ? GP_EXIT_FAILED : m->inconclusive ? GP_EXIT_INCONCLUSIVE : GP_EXIT_OK;
+}
+
+int gp_merged_write(const gp_merged *m, const char *json_path, const char *junit_path,
+                    const char *html_path, gp_err *err)
+{
+    char *text = json_dumps(m->report, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    int rc = -1;
+
+    if (text) {
+        rc = gp_write_file_atomic(json_path, text, strlen(text), err);
+        free(text);
+    } else {
+        gp_err_set(err, GP_EXIT_INTERNAL, json_path, 0, 0, "cannot serialise the merged report");
+    }
+    if (rc == 0 && junit_path &&
+        gp_report_write_junit(junit_path, m->st->suites, m->st->ns, &m->ctx, err) != 0)
+        rc = -1;
+    if (rc == 0 && html_path &&
+        gp_report_write_html(html_path, m->st->suites, m->st->ns, &m->ctx, err) != 0)
+        rc = -1;
     return rc;
+}
+
+void gp_merged_print_summary(FILE *out, const gp_merged *m)
+{
+    gp_console_opts co = {0};
+
+    if (!m->sharded)
+        return;
+    co.max_users_per_rule = 3;
+    co.tail_frames = 8;
+    gp_report_console(out, m->st->suites, m->st->ns, &co);
 }

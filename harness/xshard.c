@@ -87,7 +87,8 @@ static unsigned uint_of(json_t *o, const char *key)
     return (unsigned)json_integer_value(json_object_get(o, key));
 }
 
-int gp_xshard_order(gp_report_doc **docs, char **paths, size_t n, size_t *order, gp_err *err)
+int gp_xshard_order(gp_report_doc **docs, const char *const *paths, size_t n, size_t *order,
+                    gp_err *err)
 {
     size_t d, k, nsharded = 0, first = 0, nmissing = 0;
     unsigned count = 0, total = 0;

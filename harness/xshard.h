@@ -15,7 +15,8 @@
  * trouble: a shard report among plain ones, mixed shard counts, different run sizes, a
  * duplicate shard ("shard 2/8 twice: a.json and b.json") or a missing one ("shard 5/8
  * missing"). */
-int gp_xshard_order(gp_report_doc **docs, char **paths, size_t n, size_t *order, gp_err *err);
+int gp_xshard_order(gp_report_doc **docs, const char *const *paths, size_t n, size_t *order,
+                    gp_err *err);
 
 /* Re-judges isolation of scenario si across the shards docs[order[0..n-1]]: res holds the
  * merged results with users in global index order (res->users[g].index == g). Every user

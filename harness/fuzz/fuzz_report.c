@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compare.h"
+#include "compare_cli.h"
 #include "fuzz.h"
 #include "report_read.h"
 

@@ -1,7 +1,7 @@
-/* test_compare.c - compare and merge over crafted reports: exit statuses 0/1/2, the checks a
- * regression produces, thresholds, JUnit/JSON outputs, merge exactness (the merged
- * histograms equal the histogram of all samples), and the harness's health and inconclusive
- * verdicts through both. */
+/* test_compare.c - compare and merge over crafted reports: gp_compare and gp_merge called
+ * directly on in-memory reports (verdicts, rows, default limits, noise, refusals, Markdown
+ * escaping), and the commands through argv (exit statuses 0/1/2, thresholds, JUnit/JSON
+ * outputs, merge exactness, the harness's health and inconclusive verdicts). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "compare_cli.h"
+#include "merge.h"
 #include "report_fixture.h"
 #include "report_read.h"
 
@@ -128,7 +130,8 @@ static void test_compare_latency_limits(void **state)
         const char *limit;
         int want;
     } cases[] = {
-        {NULL, GP_EXIT_OK},          /* no limit: reported, not judged */
+        {NULL, GP_EXIT_FAILED},      /* the default limits: p95 at most 50% above */
+        {"--no-default-limits", GP_EXIT_OK}, /* no limit: reported, not judged */
         {"p95=20%", GP_EXIT_FAILED}, /* doubled */
         {"p95=150%", GP_EXIT_OK},
         {"p99=+50ms", GP_EXIT_FAILED}, /* agent_completed grew by 90 ms */
@@ -145,8 +148,10 @@ static void test_compare_latency_limits(void **state)
     size_t i;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int rc = cases[i].limit ? run_compare(base, head, "--max-regression", cases[i].limit)
-                                : run_compare(base, head, NULL, NULL);
+        int rc = !cases[i].limit                 ? run_compare(base, head, NULL, NULL)
+                 : cases[i].limit[0] == '-' ? run_compare(base, head, cases[i].limit, NULL)
+                                            : run_compare(base, head, "--max-regression",
+                                                          cases[i].limit);
 
         if (rc != cases[i].want)
             fail_msg("limit %s: exit %d, want %d", cases[i].limit ? cases[i].limit : "(none)", rc,
@@ -509,6 +514,305 @@ static void test_compare_changed_scenario_warns(void **state)
     free(xpath);
 }
 
+/* An in-memory report (no file): the fixture as gp_report_write_json would write it, read
+ * back. Free with gp_report_doc_free. */
+static gp_report_doc *doc_of(fixture *fx)
+{
+    json_t *root = gp_report_to_json(&fx->suite, 1, FX_CTX);
+    gp_err err = {0};
+    gp_report_doc *d = gp_report_from_json(root, "memory", &err);
+
+    json_decref(root);
+    assert_non_null(d);
+    return d;
+}
+
+static gp_report_doc *fixture_doc(int variant, int64_t scale, const char *name)
+{
+    fixture fx;
+    gp_report_doc *d;
+
+    fixture_init(&fx, variant, scale, name);
+    d = doc_of(&fx);
+    fixture_cleanup(&fx);
+    return d;
+}
+
+static json_t *check_of(const gp_comparison *c, const char *kind, const char *name)
+{
+    json_t *chk, *checks = json_object_get(json_array_get(c->scenarios, 0), "checks");
+    size_t i;
+
+    json_array_foreach(checks, i, chk)
+    {
+        if (strcmp(json_string_value(json_object_get(chk, "kind")), kind) == 0 &&
+            strcmp(json_string_value(json_object_get(chk, "name")), name) == 0)
+            return chk;
+    }
+    return NULL;
+}
+
+/* gp_compare over two in-memory reports: the verdict, the rows, the default limits and the
+ * noise estimate, with no file and no argv. */
+static void test_compare_function_in_memory(void **state)
+{
+    gp_report_doc *base = fixture_doc(FX_PASS, 1, NULL), *slow = fixture_doc(FX_PASS, 2, NULL);
+    gp_report_doc *fail = fixture_doc(FX_FAIL, 1, NULL);
+    gp_compare_opts o;
+    gp_comparison *c;
+    gp_err err = {0};
+    json_t *chk;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.base_name = "base";
+    o.head_name = "head";
+    /* the same report: no regression, every latency within noise, the defaults applied */
+    c = gp_compare(base, base, &o, &err);
+    assert_non_null(c);
+    assert_int_equal(c->regressions, 0);
+    assert_int_equal(gp_comparison_exit(c), GP_EXIT_OK);
+    assert_int_equal(json_array_size(c->limits), 3);
+    assert_string_equal(json_string_value(json_array_get(c->limits, 1)), "p95=50%");
+    chk = check_of(c, "latency", "agent_completed");
+    assert_non_null(chk);
+    assert_false(json_is_true(json_object_get(chk, "regression")));
+    assert_non_null(strstr(json_string_value(json_object_get(chk, "detail")),
+                           "p50 within noise; p95 within noise; p99 within noise"));
+    assert_false(json_is_true(
+        json_object_get(json_object_get(json_object_get(chk, "noise"), "p95"), "beyond_noise")));
+    gp_comparison_free(c);
+
+    /* twice as slow: a latency regression beyond noise under the default limits */
+    c = gp_compare(base, slow, &o, &err);
+    assert_non_null(c);
+    assert_int_equal(gp_comparison_exit(c), GP_EXIT_FAILED);
+    chk = check_of(c, "latency", "agent_completed");
+    assert_true(json_is_true(json_object_get(chk, "regression")));
+    assert_string_equal(json_string_value(json_object_get(chk, "limit")), "p50=25%,p95=50%");
+    assert_non_null(strstr(json_string_value(json_object_get(chk, "detail")), "beyond noise"));
+    assert_true(json_integer_value(json_object_get(
+                    json_object_get(json_object_get(chk, "noise"), "p50"), "low_us")) > 80000);
+    gp_comparison_free(c);
+
+    /* ... shown, not judged, without the defaults */
+    o.no_default_limits = true;
+    c = gp_compare(base, slow, &o, &err);
+    assert_non_null(c);
+    assert_int_equal(c->regressions, 0);
+    assert_int_equal(json_array_size(c->limits), 0);
+    chk = check_of(c, "latency", "agent_completed");
+    assert_non_null(strstr(json_string_value(json_object_get(chk, "detail")), "no limit set"));
+    assert_non_null(strstr(json_string_value(json_object_get(chk, "detail")), "p50 +99%"));
+    assert_null(json_object_get(chk, "limit"));
+    gp_comparison_free(c);
+
+    /* a latency limit of the caller's replaces the latency defaults, not error_rate's */
+    o.no_default_limits = false;
+    assert_int_equal(gp_compare_parse_limit("p95=150%", &o.limits[0], &err), 0);
+    o.nlimits = 1;
+    c = gp_compare(base, slow, &o, &err);
+    assert_non_null(c);
+    assert_int_equal(c->regressions, 0);
+    assert_int_equal(json_array_size(c->limits), 2);
+    assert_string_equal(json_string_value(json_array_get(c->limits, 1)), "error_rate=+1%");
+    gp_comparison_free(c);
+    o.nlimits = 0;
+
+    /* rules that passed and now fail: two rule rows and the error rate regress */
+    c = gp_compare(base, fail, &o, &err);
+    assert_non_null(c);
+    assert_int_equal(c->regressions, 3);
+    assert_true(json_is_true(json_object_get(check_of(c, "rule", "GP-R1-STARTED-FIRST"),
+                                             "regression")));
+    assert_true(json_is_true(json_object_get(check_of(c, "error_rate", "failed_users"),
+                                             "regression")));
+    gp_comparison_free(c);
+    gp_report_doc_free(base);
+    gp_report_doc_free(slow);
+    gp_report_doc_free(fail);
+}
+
+static void test_compare_function_refusals(void **state)
+{
+    gp_report_doc *base = fixture_doc(FX_PASS, 1, NULL);
+    gp_report_doc *other = fixture_doc(FX_PASS, 1, "another_scenario");
+    gp_compare_opts o;
+    gp_err err = {0};
+    gp_limit l;
+    static const char *const bad_limits[] = {"p97=20%", "p95=fast", "error_rate=5ms", "p95",
+                                             "=5%", "p95=-3%"};
+    size_t i;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.base_name = "a.json";
+    o.head_name = "b.json";
+    assert_null(gp_compare(base, other, &o, &err));
+    assert_int_equal(err.code, GP_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "\"golden_path\" in a.json but \"another_scenario\""));
+    for (i = 0; i < sizeof bad_limits / sizeof *bad_limits; i++) {
+        memset(&err, 0, sizeof err);
+        if (gp_compare_parse_limit(bad_limits[i], &l, &err) != -1)
+            fail_msg("limit %s was accepted", bad_limits[i]);
+        assert_int_equal(err.code, GP_EXIT_USAGE);
+        assert_non_null(strstr(err.msg, "--max-regression"));
+    }
+    assert_int_equal(gp_compare_parse_limit("p99=+50ms", &l, NULL), 0);
+    assert_int_equal(l.key, GP_LIM_P99);
+    assert_false(l.relative);
+    assert_true(l.value == 50000);
+    assert_int_equal(gp_compare_parse_limit("error_rate=+2.5%", &l, NULL), 0);
+    assert_true(l.value == 2.5 && !l.relative);
+    gp_report_doc_free(base);
+    gp_report_doc_free(other);
+}
+
+/* Markdown: text from a report can neither add a table cell, end the row, nor open HTML, a
+ * link, an image or a code span. */
+static void test_compare_markdown_escapes(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain text 1.5 ms", "plain text 1.5 ms"},
+        {"a|b", "a\\|b"},
+        {"<script>alert(1)</script>", "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"},
+        {"x & y", "x &amp; y"},
+        {"line\nbreak\r\tend", "line break  end"},
+        {"`code` *em* _u_", "\\`code\\` \\*em\\* \\_u\\_"},
+        {"[a](http://x) ![i](y)", "\\[a\\]\\(http\\://x\\) \\!\\[i\\]\\(y\\)"},
+        {"\\| escaped", "\\\\\\| escaped"},
+        {"@team $x$ ~~s~~", "\\@team \\$x\\$ \\~\\~s\\~\\~"},
+        {"caf\xc3\xa9", "caf\xc3\xa9"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gp_rep r;
+
+        gp_rep_init(&r, 4096);
+        gp_compare_md_escape(&r, cases[i].in, 200);
+        if (strcmp(r.b.data ? r.b.data : "", cases[i].out) != 0)
+            fail_msg("escape(%s) = %s, want %s", cases[i].in, r.b.data, cases[i].out);
+        gp_rep_cleanup(&r);
+    }
+}
+
+/* The whole Markdown file of a comparison whose scenario name and labels are hostile: every
+ * table row keeps six cells, and no "<" reaches the file. */
+static void test_compare_markdown_file(void **state)
+{
+    env *e = *state;
+    fixture fx;
+    gp_report_doc *base, *head;
+    gp_compare_opts o;
+    gp_comparison *c;
+    gp_err err = {0};
+    char *path = gp_asprintf("%s/cmp.md", e->dir), *md, *line, *save = NULL;
+    size_t rows = 0;
+
+    fixture_init(&fx, FX_PASS, 1, "evil|<img src=x onerror=alert(1)>`");
+    fx.labels[0].value = "v1|<b>2</b>";
+    base = doc_of(&fx);
+    fixture_cleanup(&fx);
+    fixture_init(&fx, FX_FAIL, 2, "evil|<img src=x onerror=alert(1)>`");
+    head = doc_of(&fx);
+    fixture_cleanup(&fx);
+    memset(&o, 0, sizeof o);
+    o.base_name = "base|<i>.json";
+    o.head_name = "head.json";
+    c = gp_compare(base, head, &o, &err);
+    assert_non_null(c);
+    assert_int_equal(gp_compare_write_markdown(c, path, &err), 0);
+    md = fx_slurp(path);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "## goldenpath compare: **regression**"));
+    assert_null(strchr(md, '<'));
+    assert_non_null(strstr(md, "### evil\\|&lt;img src=x onerror=alert\\(1\\)&gt;\\`"));
+    for (line = strtok_r(md, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        size_t cells = 0, k;
+
+        if (line[0] != '|')
+            continue;
+        for (k = 0; line[k]; k++) {
+            if (line[k] == '\\' && line[k + 1]) {
+                k++;
+                continue;
+            }
+            cells += line[k] == '|';
+        }
+        if (cells != 7)
+            fail_msg("row with %zu separators: %s", cells, line);
+        rows++;
+    }
+    assert_true(rows > 10);
+    free(md);
+    free(path);
+    gp_comparison_free(c);
+    gp_report_doc_free(base);
+    gp_report_doc_free(head);
+}
+
+/* gp_merge refuses, with GP_EXIT_USAGE and a message naming both files, reports of different
+ * scenarios or scenario files, and merges in memory otherwise. */
+static void test_merge_function(void **state)
+{
+    gp_report_doc *a = fixture_doc(FX_PASS, 1, NULL), *b = fixture_doc(FX_FAIL, 3, NULL);
+    gp_report_doc *other = fixture_doc(FX_PASS, 1, "another_scenario"), *changed;
+    gp_report_doc *docs[2];
+    const char *paths[] = {"a.json", "b.json"};
+    gp_merged *m;
+    gp_err err = {0};
+    fixture fx;
+    json_t *sc;
+
+    (void)state;
+    fixture_init(&fx, FX_PASS, 1, NULL);
+    fx.sc.digest[0] = 'f';
+    changed = doc_of(&fx);
+    fixture_cleanup(&fx);
+
+    docs[0] = a;
+    docs[1] = other;
+    assert_null(gp_merge(docs, paths, 2, NULL, &err));
+    assert_int_equal(err.code, GP_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "in a.json but \"another_scenario\""));
+    assert_non_null(strstr(err.msg, "in b.json"));
+    memset(&err, 0, sizeof err);
+    docs[1] = changed;
+    assert_null(gp_merge(docs, paths, 2, NULL, &err));
+    assert_int_equal(err.code, GP_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "only parts of the same scenario merge"));
+    memset(&err, 0, sizeof err);
+    assert_null(gp_merge(docs, paths, 0, NULL, &err));
+    assert_int_equal(err.code, GP_EXIT_USAGE);
+
+    docs[1] = b;
+    m = gp_merge(docs, paths, 2, NULL, &err);
+    assert_non_null(m);
+    assert_int_equal(m->nparts, 2);
+    assert_false(m->sharded);
+    assert_true(m->failed);
+    assert_int_equal(gp_merged_exit(m), GP_EXIT_FAILED);
+    sc = json_array_get(json_object_get(m->report, "scenarios"), 0);
+    assert_int_equal(json_integer_value(json_object_get(sc, "users")), 2 * FX_USERS);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(m->report, "merged_from"), 1)),
+        "b.json");
+    gp_merged_free(m);
+    docs[1] = a;
+    m = gp_merge(docs, paths, 2, NULL, &err);
+    assert_non_null(m);
+    assert_int_equal(gp_merged_exit(m), GP_EXIT_OK);
+    gp_merged_free(m);
+    gp_report_doc_free(a);
+    gp_report_doc_free(b);
+    gp_report_doc_free(other);
+    gp_report_doc_free(changed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +828,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge_refuses_different_scenarios, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compare_shows_inconclusive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_keeps_harness_health, setup, teardown),
+        cmocka_unit_test(test_compare_function_in_memory),
+        cmocka_unit_test(test_compare_function_refusals),
+        cmocka_unit_test(test_compare_markdown_escapes),
+        cmocka_unit_test_setup_teardown(test_compare_markdown_file, setup, teardown),
+        cmocka_unit_test(test_merge_function),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
