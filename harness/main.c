@@ -106,10 +106,16 @@ static const char usage_check[] =
 
 static const char usage_judge[] =
     "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [--junit F] [--json F] [--html F]\n"
+    "                        [--shard INDEX/COUNT]\n"
     "\n"
     "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
     "the network. Stalls of the harness saved with them make timing verdicts inconclusive,\n"
     "as in the run.\n"
+    "  --shard INDEX/COUNT   judge only the users whose index % COUNT == INDEX, as that shard\n"
+    "                        of a run would have: its --json report carries the isolation\n"
+    "                        digest that 'goldenpath merge' re-judges across shards. Judging a\n"
+    "                        recording as every shard and merging shows, for exactly the same\n"
+    "                        frames, what a sharded run reports against one process.\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
     "             3 no check failed but some are inconclusive.\n";
 
@@ -541,7 +547,7 @@ static int cmd_run(int argc, char **argv)
         if (pc.shown)
             fputs("\r\033[K", stderr);
         results[i] =
-            gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count > 0);
+            gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count);
         if (shard.count) {
             shard_info[i].shard = shard;
             shard_info[i].users_total = ro.users ? ro.users : sc[i]->users.count;
@@ -627,13 +633,17 @@ static int cmd_judge(int argc, char **argv)
         {"junit", required_argument, NULL, O_JUNIT},
         {"json", required_argument, NULL, O_JSON},
         {"html", required_argument, NULL, O_HTML},
+        {"shard", required_argument, NULL, O_SHARD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     outputs out = {0};
     gp_err err = {0};
     gp_scenario *s = NULL;
-    gp_transcript **ts = NULL;
+    gp_shard shard = {0};
+    gp_shard_info shard_info;
+    gp_transcript **ts = NULL, **mine = NULL;
+    size_t nmine = 0;
     gp_results *res = NULL;
     gp_suite suite;
     gp_console_opts co = {0};
@@ -649,6 +659,12 @@ static int cmd_judge(int argc, char **argv)
         case 'h':
             fputs(usage_judge, stdout);
             return GP_EXIT_OK;
+        case O_SHARD:
+            if (gp_shard_parse(optarg, &shard, &err) != 0) {
+                print_err(&err);
+                return GP_EXIT_USAGE;
+            }
+            break;
         default:
             fputs(usage_judge, stderr);
             return GP_EXIT_USAGE;
@@ -663,13 +679,28 @@ static int cmd_judge(int argc, char **argv)
         print_err(&err);
         goto out;
     }
-    res = gp_judge_run_health(s, ts, n, &health);
+    mine = gp_calloc(n ? n : 1, sizeof *mine);
+    for (i = 0; i < n; i++)
+        if (!shard.count || ts[i]->user_index % shard.count == shard.index)
+            mine[nmine++] = ts[i];
+    if (shard.count && !nmine) {
+        fprintf(stderr, "goldenpath: shard %u/%u of %zu recorded users holds no user\n",
+                shard.index, shard.count, n);
+        goto out;
+    }
+    res = gp_judge_run_shard(s, mine, nmine, &health, shard.count);
     memset(&suite, 0, sizeof suite);
     suite.meta.harness_version = GP_VERSION;
     suite.meta.scenario = s;
     suite.meta.target = "(recorded transcripts)";
-    suite.meta.users = (unsigned)n;
+    suite.meta.users = (unsigned)nmine;
     suite.meta.health = &health;
+    if (shard.count) {
+        memset(&shard_info, 0, sizeof shard_info);
+        shard_info.shard = shard;
+        shard_info.users_total = (unsigned)n;
+        suite.meta.shard = &shard_info;
+    }
     /* A recording has no start time of its own: its file's time and its longest transcript
      * stand in, rather than 1970 and zero. */
     {
@@ -683,8 +714,8 @@ static int cmd_judge(int argc, char **argv)
                 suite.meta.duration_us = ts[u]->frames[ts[u]->nframes - 1].t_us;
     }
     suite.results = res;
-    suite.ts = ts;
-    suite.nts = n;
+    suite.ts = mine;
+    suite.nts = nmine;
     co = console_opts();
     gp_report_console(stdout, &suite, 1, &co);
     if (write_reports(&out, &suite, 1) != 0) {
@@ -700,6 +731,7 @@ out:
     for (i = 0; i < n; i++)
         gp_transcript_free(ts[i]);
     free(ts);
+    free(mine);
     gp_scenario_free(s);
     return rc;
 }
