@@ -1,7 +1,9 @@
 # Sharded runs (issue 8): the same scenario as one process and as 4 local shards of 2 workers
 # each, started together (--start-at) against one reference server, merges into the single
 # run's users and verdicts; a
-# leaking server's cross-shard leak is found by merge; every merge refusal exits 2, named.
+# leaking server's cross-shard leak is found by merge, and one recording of a leaking run judged
+# as 4 shards (judge --shard) merges into exactly the single run's report; every merge refusal
+# exits 2, named.
 set(GP_SHD ${CMAKE_BINARY_DIR}/it-shard)
 set(GP_SHD_LEAK ${CMAKE_BINARY_DIR}/it-shard-leak)
 set(GP_SHARD_CHECK ${PROJECT_SOURCE_DIR}/ci/shard-check)
@@ -11,7 +13,9 @@ gp_it(shard.equal_to_single_run 90 --expect-exit 0 --expect-line "^shard-check: 
 set_tests_properties(it.shard.equal_to_single_run PROPERTIES FIXTURES_SETUP it_shards)
 gp_it(shard.cross_shard_leak 90
   --server-arg --fault --server-arg shared_notifier --server-arg --think-ms --server-arg 20
-  --expect-exit 0 --expect-line "^shard-check: leak from .* across shards"
+  --expect-exit 0 --expect-line "^shard-check: live: leak from .* across shards"
+  --expect-line "^shard-check: recorded: leak from .* across shards"
+  --expect-line "^shard-check: recorded: [0-9]+ foreign ids inside runs"
   -- ${GP_SHARD_CHECK} leak ${GP_BIN} ${GP_SCN}/concurrent_isolation.yaml @URL@ ${GP_SHD_LEAK} 20 4)
 # A shard of another scenario, of another shard count and of a run of another size.
 gp_it(shard.other_reports 90 --expect-exit 0
