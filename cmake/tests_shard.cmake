@@ -17,6 +17,11 @@ gp_it(shard.cross_shard_leak 90
   --expect-line "^shard-check: recorded: leak from .* across shards"
   --expect-line "^shard-check: recorded: [0-9]+ foreign ids inside runs"
   -- ${GP_SHARD_CHECK} leak ${GP_BIN} ${GP_SCN}/concurrent_isolation.yaml @URL@ ${GP_SHD_LEAK} 20 4)
+# --start-at holds every scenario of a multi-scenario run: each shard holds scenario k+1 until
+# the same slot after scenario k's start, so the shards start every scenario together.
+gp_it(shard.start_at_every_scenario 90 --expect-exit 0 --expect-line "^shard-start-check: ok"
+  -- ${PROJECT_SOURCE_DIR}/ci/shard-start-check ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shard-start 4 2
+     ${GP_SCN}/concurrent_isolation.yaml ${GP_SCN}/golden_path.yaml)
 # A shard of another scenario, of another shard count and of a run of another size.
 gp_it(shard.other_reports 90 --expect-exit 0
   -- sh -c "mkdir -p ${GP_SHD}/other && \"$0\" run ${GP_SCN}/golden_path.yaml --target \"$1\" --users 4 --shard 0/4 --no-progress --json ${GP_SHD}/other/scenario.json >/dev/null && \"$0\" run ${GP_SCN}/concurrent_isolation.yaml --target \"$1\" --users 24 --shard 1/2 --no-progress --json ${GP_SHD}/other/count2.json >/dev/null && \"$0\" run ${GP_SCN}/concurrent_isolation.yaml --target \"$1\" --users 12 --shard 1/4 --no-progress --json ${GP_SHD}/other/users12.json >/dev/null" ${GP_BIN} @URL@)

@@ -87,7 +87,10 @@ static const char usage_run[] =
     "                        SLURM_ARRAY_TASK_MIN); the report records which\n"
     "  --start-at TIME       hold every user until TIME, an RFC 3339 time such as\n"
     "                        2026-12-02T10:00:00Z or +30s from now, so that shards started\n"
-    "                        apart ramp up together (at most 5 s in the past)\n"
+    "                        apart ramp up together (at most 5 s in the past). With several\n"
+    "                        scenarios, each next one is held until the previous one's\n"
+    "                        start plus its longest possible duration (ramp, every step's\n"
+    "                        timeout, linger) plus 5 s, the same time in every shard\n"
     "  --verbose             show libwebsockets warnings on stderr\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -330,7 +333,7 @@ static int cmd_run(int argc, char **argv)
     gp_shard shard = {0};
     gp_shard_info *shard_info = NULL;
     const char *start_at = NULL;
-    int64_t start_at_us = 0;
+    int64_t start_at_us = 0, scenario_at_us = 0; /* the current scenario's start, epoch µs */
     outputs out = {0};
     gp_kv *labels = NULL;
     size_t nlabels = 0, nsc = 0, i;
@@ -511,6 +514,7 @@ static int cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    scenario_at_us = start_at_us;
     runs = gp_calloc(nsc, sizeof *runs);
     results = gp_calloc(nsc, sizeof *results);
     suites = gp_calloc(nsc, sizeof *suites);
@@ -528,8 +532,15 @@ static int cmd_run(int argc, char **argv)
         ro.nsource_addrs = nsources;
         ro.shard_index = shard.index;
         ro.shard_count = shard.count;
-        /* --start-at holds the first scenario's users; later ones follow on. */
-        ro.t0_us = i == 0 && start_at_us ? gp_now_us() + (start_at_us - gp_wall_us()) : 0;
+        /* --start-at holds every scenario's users: the first scenario's until then, scenario
+         * i's until scenario i-1's start plus that scenario's slot (gp_shard_slot_us), a time
+         * every shard computes alike, so the shards start each scenario together. A shard
+         * already past it starts at once (its report shows how late). */
+        if (start_at_us && i > 0)
+            scenario_at_us += gp_shard_slot_us(sc[i - 1]);
+        ro.t0_us = scenario_at_us && (i == 0 || scenario_at_us > gp_wall_us())
+                       ? gp_now_us() + (scenario_at_us - gp_wall_us())
+                       : 0;
         {
             unsigned total = ro.users ? ro.users : sc[i]->users.count;
 
@@ -551,7 +562,7 @@ static int cmd_run(int argc, char **argv)
         if (shard.count) {
             shard_info[i].shard = shard;
             shard_info[i].users_total = ro.users ? ro.users : sc[i]->users.count;
-            shard_info[i].start_at_us = i == 0 ? start_at_us : 0;
+            shard_info[i].start_at_us = scenario_at_us;
             shard_info[i].first_user_at_us =
                 gp_shard_first_start(runs[i].ts, runs[i].n, runs[i].started_wall_us);
             suites[i].meta.shard = &shard_info[i];
