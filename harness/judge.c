@@ -185,7 +185,7 @@ typedef struct judge {
     strmap runs;    /* run_id -> the user whose thread it runs in */
     strmap users;   /* user_id -> user index */
     nonce_index nonces;
-    gp_iso *iso; /* a shard's isolation digest, filled when non-NULL (isolation.h) */
+    gp_iso *iso;       /* a shard's isolation digest, filled when non-NULL (isolation.h) */
     bool hold_foreign; /* one of several shards: other users' ids are out of sight */
 } judge;
 

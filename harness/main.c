@@ -557,8 +557,7 @@ static int cmd_run(int argc, char **argv)
         }
         if (pc.shown)
             fputs("\r\033[K", stderr);
-        results[i] =
-            gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count);
+        results[i] = gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count);
         if (shard.count) {
             shard_info[i].shard = shard;
             shard_info[i].users_total = ro.users ? ro.users : sc[i]->users.count;

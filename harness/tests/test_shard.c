@@ -247,15 +247,15 @@ static void test_shard_slot(void **state)
         "  - expect_run: {deadline: 10s}\n"
         "  - close: {}\n";
     gp_err err = {0};
-    gp_scenario *s = gp_scenario_load_mem("slot.yaml", yaml, sizeof yaml - 1, GP_LOAD_OFFLINE,
-                                          &err);
+    gp_scenario *s =
+        gp_scenario_load_mem("slot.yaml", yaml, sizeof yaml - 1, GP_LOAD_OFFLINE, &err);
 
     (void)state;
     if (!s)
         fail_msg("%s:%d:%d %s", err.src ? err.src : "", err.line, err.col, err.msg);
     /* 2 ramp + (1 close + 3 connect) + 3 * (2 + 1.5) + (10 + 0.5) + 1 close + 5 margin */
-    assert_int_equal(gp_shard_slot_us(s), 2000000 + 4000000 + 10500000 + 10500000 + 1000000 +
-                                              GP_SHARD_SLOT_MARGIN_US);
+    assert_int_equal(gp_shard_slot_us(s),
+                     2000000 + 4000000 + 10500000 + 10500000 + 1000000 + GP_SHARD_SLOT_MARGIN_US);
     gp_scenario_free(s);
 }
 
