@@ -84,3 +84,8 @@ add_test(NAME it.shard.merged_html_chromium COMMAND ${PROJECT_SOURCE_DIR}/ci/htm
   ${GP_SHD}/merged.html)
 set_tests_properties(it.shard.merged_junit_xsd it.shard.merged_html_chromium PROPERTIES
                      LABELS integration TIMEOUT 60 FIXTURES_REQUIRED it_shards)
+
+# judge --shard: a bad shard is a usage error (2), named, before any file is read.
+add_test(NAME cli.judge.shard_bad_exit2
+  COMMAND sh -c "\"$0\" judge none.yaml none.json --shard 4/4 2>err-judge.$$ >/dev/null; rc=$?; cat err-judge.$$; grep -q 'must be below COUNT' err-judge.$$; found=$?; rm -f err-judge.$$; test $rc -eq 2 && test $found -eq 0" ${GP_BIN})
+set_tests_properties(cli.judge.shard_bad_exit2 PROPERTIES LABELS unit WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
