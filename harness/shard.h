@@ -27,7 +27,8 @@ typedef struct gp_shard {
 typedef struct gp_shard_info {
     gp_shard shard;
     unsigned users_total;     /* the users of the whole run, all shards together */
-    int64_t start_at_us;      /* --start-at as epoch µs, 0 when not given */
+    int64_t start_at_us;      /* when --start-at held this scenario's users (the next scenario's
+                                 is the previous one's plus its slot), epoch µs; 0 without it */
     int64_t first_user_at_us; /* epoch µs at which this shard's first user started, 0 if none */
 } gp_shard_info;
 
