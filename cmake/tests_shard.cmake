@@ -1,7 +1,9 @@
 # Sharded runs (issue 8): the same scenario as one process and as 4 local shards of 2 workers
 # each, started together (--start-at) against one reference server, merges into the single
 # run's users and verdicts; a
-# leaking server's cross-shard leak is found by merge; every merge refusal exits 2, named.
+# leaking server's cross-shard leak is found by merge, and one recording of a leaking run judged
+# as 4 shards (judge --shard) merges into exactly the single run's report; every merge refusal
+# exits 2, named.
 set(GP_SHD ${CMAKE_BINARY_DIR}/it-shard)
 set(GP_SHD_LEAK ${CMAKE_BINARY_DIR}/it-shard-leak)
 set(GP_SHARD_CHECK ${PROJECT_SOURCE_DIR}/ci/shard-check)
@@ -11,8 +13,15 @@ gp_it(shard.equal_to_single_run 90 --expect-exit 0 --expect-line "^shard-check: 
 set_tests_properties(it.shard.equal_to_single_run PROPERTIES FIXTURES_SETUP it_shards)
 gp_it(shard.cross_shard_leak 90
   --server-arg --fault --server-arg shared_notifier --server-arg --think-ms --server-arg 20
-  --expect-exit 0 --expect-line "^shard-check: leak from .* across shards"
+  --expect-exit 0 --expect-line "^shard-check: live: leak from .* across shards"
+  --expect-line "^shard-check: recorded: leak from .* across shards"
+  --expect-line "^shard-check: recorded: [0-9]+ foreign ids inside runs"
   -- ${GP_SHARD_CHECK} leak ${GP_BIN} ${GP_SCN}/concurrent_isolation.yaml @URL@ ${GP_SHD_LEAK} 20 4)
+# --start-at holds every scenario of a multi-scenario run: each shard holds scenario k+1 until
+# the same slot after scenario k's start, so the shards start every scenario together.
+gp_it(shard.start_at_every_scenario 90 --expect-exit 0 --expect-line "^shard-start-check: ok"
+  -- ${PROJECT_SOURCE_DIR}/ci/shard-start-check ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shard-start 4 2
+     ${GP_SCN}/concurrent_isolation.yaml ${GP_SCN}/golden_path.yaml)
 # A shard of another scenario, of another shard count and of a run of another size.
 gp_it(shard.other_reports 90 --expect-exit 0
   -- sh -c "mkdir -p ${GP_SHD}/other && \"$0\" run ${GP_SCN}/golden_path.yaml --target \"$1\" --users 4 --shard 0/4 --no-progress --json ${GP_SHD}/other/scenario.json >/dev/null && \"$0\" run ${GP_SCN}/concurrent_isolation.yaml --target \"$1\" --users 24 --shard 1/2 --no-progress --json ${GP_SHD}/other/count2.json >/dev/null && \"$0\" run ${GP_SCN}/concurrent_isolation.yaml --target \"$1\" --users 12 --shard 1/4 --no-progress --json ${GP_SHD}/other/users12.json >/dev/null" ${GP_BIN} @URL@)
@@ -75,3 +84,8 @@ add_test(NAME it.shard.merged_html_chromium COMMAND ${PROJECT_SOURCE_DIR}/ci/htm
   ${GP_SHD}/merged.html)
 set_tests_properties(it.shard.merged_junit_xsd it.shard.merged_html_chromium PROPERTIES
                      LABELS integration TIMEOUT 60 FIXTURES_REQUIRED it_shards)
+
+# judge --shard: a bad shard is a usage error (2), named, before any file is read.
+add_test(NAME cli.judge.shard_bad_exit2
+  COMMAND sh -c "\"$0\" judge none.yaml none.json --shard 4/4 2>err-judge.$$ >/dev/null; rc=$?; cat err-judge.$$; grep -q 'must be below COUNT' err-judge.$$; found=$?; rm -f err-judge.$$; test $rc -eq 2 && test $found -eq 0" ${GP_BIN})
+set_tests_properties(cli.judge.shard_bad_exit2 PROPERTIES LABELS unit WORKING_DIRECTORY ${CMAKE_BINARY_DIR})

@@ -185,7 +185,8 @@ typedef struct judge {
     strmap runs;    /* run_id -> the user whose thread it runs in */
     strmap users;   /* user_id -> user index */
     nonce_index nonces;
-    gp_iso *iso; /* a shard's isolation digest, filled when non-NULL (isolation.h) */
+    gp_iso *iso;       /* a shard's isolation digest, filled when non-NULL (isolation.h) */
+    bool hold_foreign; /* one of several shards: other users' ids are out of sight */
 } judge;
 
 typedef struct finfo {
@@ -1080,10 +1081,23 @@ static void check_frames(ujudge *U)
                     fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0 && uo == OWNER_NONE;
 
                 if ((fi->ev.run_id && ro == OWNER_NONE) || (fi->ev.thread_id && to == OWNER_NONE) ||
-                    other_uid)
+                    other_uid) {
                     gp_iso_unattributed(j->iso, U->u, i, fi->run, run_step(U, fi->run),
                                         fi->ev.type_name, fi->ev.run_id, fi->ev.thread_id,
                                         other_uid ? fi->ev.user_id : NULL);
+                    /* Held: a run event in a run window that names neither a run nor a thread
+                     * of this user's is, in one process, another user's (claimed above, so
+                     * not judged as part of the run) whenever one of its ids is. A shard
+                     * cannot see that owner, so it takes the frame out of the window's
+                     * sequence as one process would take out the leak, and merge fails
+                     * GP-R6-ISOLATION once the digest names the owner: the order, id,
+                     * completion and field rules then judge what a single run judges. */
+                    if (j->hold_foreign && fi->run >= 0 && is_run_event(fi) && ro != (int)U->u &&
+                        to != (int)U->u) {
+                        fi->claimed = true;
+                        continue;
+                    }
+                }
             }
             if (fi->ev.type == GP_EV_TOOL_EXECUTING) {
                 const char *tn = json_string_value(field(U, i, "tool_name"));
@@ -2166,11 +2180,11 @@ gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, 
 gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
                                 const gp_health *health)
 {
-    return gp_judge_run_shard(scenario, ts, n, health, false);
+    return gp_judge_run_shard(scenario, ts, n, health, 0);
 }
 
 gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
-                               const gp_health *health, bool digest)
+                               const gp_health *health, unsigned shards)
 {
     gp_results *r = gp_results_new(ts ? n : 0);
     gp_profile fallback;
@@ -2202,8 +2216,9 @@ gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const
     j.ts = ts;
     j.n = n;
     j.r = r;
-    if (digest)
+    if (shards)
         j.iso = r->iso = gp_iso_new(ts, n);
+    j.hold_foreign = shards > 1;
     build_registry(&j);
     nonce_index_build(&j.nonces, ts, n);
     for (u = 0; u < n; u++)

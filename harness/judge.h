@@ -17,11 +17,13 @@
  * always. Returns new results (free with gp_results_free); never NULL. */
 gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
                                 const gp_health *health);
-/* gp_judge_run_health for one shard of a run over several processes or machines: with digest,
- * the results also carry the shard's isolation digest (results->iso, isolation.h) from which
- * merge re-judges isolation across all shards. */
+/* gp_judge_run_health for one shard of a run over shards processes or machines (0: not
+ * sharded): when shards > 0 the results also carry the shard's isolation digest
+ * (results->iso, isolation.h) from which merge re-judges isolation across all shards; when
+ * shards > 1, a run event that names none of the user's own runs or threads but an id no user
+ * of this shard owns is held out of its run (as a leak is in one process) and left to merge. */
 gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
-                               const gp_health *health, bool digest);
+                               const gp_health *health, unsigned shards);
 /* gp_judge_run_health without health: every timing verdict stands. */
 gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, size_t n);
 

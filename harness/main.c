@@ -88,7 +88,10 @@ static const char usage_run[] =
     "                        SLURM_ARRAY_TASK_MIN); the report records which\n"
     "  --start-at TIME       hold every user until TIME, an RFC 3339 time such as\n"
     "                        2026-12-02T10:00:00Z or +30s from now, so that shards started\n"
-    "                        apart ramp up together (at most 5 s in the past)\n"
+    "                        apart ramp up together (at most 5 s in the past). With several\n"
+    "                        scenarios, each next one is held until the previous one's\n"
+    "                        start plus its longest possible duration (ramp, every step's\n"
+    "                        timeout, linger) plus 5 s, the same time in every shard\n"
     "  --verbose             show libwebsockets warnings on stderr\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -109,6 +112,7 @@ static const char usage_check[] =
 
 static const char usage_judge[] =
     "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [--junit F] [--json F] [--html F]\n"
+    "                        [--shard INDEX/COUNT]\n"
     "\n"
     "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
     "the network. Stalls of the harness saved with them make timing verdicts inconclusive,\n"
@@ -120,6 +124,13 @@ static const char usage_judge[] =
     "             host is then \"localhost\" and its start time at most this. The same\n"
     "             transcripts then give byte-identical JSON, JUnit and HTML reports. An\n"
     "             invalid value is a usage error (exit 2). Also NO_COLOR.\n"
+    "\n"
+    "  --shard INDEX/COUNT   judge only the users whose index % COUNT == INDEX, as that shard\n"
+    "                        of a run would have: its --json report carries the isolation\n"
+    "                        digest that 'goldenpath merge' re-judges across shards. Judging a\n"
+    "                        recording as every shard and merging shows, for exactly the same\n"
+    "                        frames, what a sharded run reports against one process.\n"
+    "\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
     "             3 no check failed but some are inconclusive.\n";
 
@@ -343,7 +354,7 @@ static int cmd_run(int argc, char **argv)
     gp_shard shard = {0};
     gp_shard_info *shard_info = NULL;
     const char *start_at = NULL;
-    int64_t start_at_us = 0;
+    int64_t start_at_us = 0, scenario_at_us = 0; /* the current scenario's start, epoch µs */
     outputs out = {0};
     gp_kv *labels = NULL;
     size_t nlabels = 0, nsc = 0, i;
@@ -536,6 +547,7 @@ static int cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    scenario_at_us = start_at_us;
     runs = gp_calloc(nsc, sizeof *runs);
     results = gp_calloc(nsc, sizeof *results);
     suites = gp_calloc(nsc, sizeof *suites);
@@ -553,8 +565,15 @@ static int cmd_run(int argc, char **argv)
         ro.nsource_addrs = nsources;
         ro.shard_index = shard.index;
         ro.shard_count = shard.count;
-        /* --start-at holds the first scenario's users; later ones follow on. */
-        ro.t0_us = i == 0 && start_at_us ? gp_now_us() + (start_at_us - gp_wall_us()) : 0;
+        /* --start-at holds every scenario's users: the first scenario's until then, scenario
+         * i's until scenario i-1's start plus that scenario's slot (gp_shard_slot_us), a time
+         * every shard computes alike, so the shards start each scenario together. A shard
+         * already past it starts at once (its report shows how late). */
+        if (start_at_us && i > 0)
+            scenario_at_us += gp_shard_slot_us(sc[i - 1]);
+        ro.t0_us = scenario_at_us && (i == 0 || scenario_at_us > gp_wall_us())
+                       ? gp_now_us() + (scenario_at_us - gp_wall_us())
+                       : 0;
         {
             unsigned total = ro.users ? ro.users : sc[i]->users.count;
 
@@ -571,12 +590,11 @@ static int cmd_run(int argc, char **argv)
         }
         if (pc.shown)
             fputs("\r\033[K", stderr);
-        results[i] =
-            gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count > 0);
+        results[i] = gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count);
         if (shard.count) {
             shard_info[i].shard = shard;
             shard_info[i].users_total = ro.users ? ro.users : sc[i]->users.count;
-            shard_info[i].start_at_us = i == 0 ? start_at_us : 0;
+            shard_info[i].start_at_us = scenario_at_us;
             shard_info[i].first_user_at_us =
                 gp_shard_first_start(runs[i].ts, runs[i].n, runs[i].started_wall_us);
             suites[i].meta.shard = &shard_info[i];
@@ -663,13 +681,17 @@ static int cmd_judge(int argc, char **argv)
         {"junit", required_argument, NULL, O_JUNIT},
         {"json", required_argument, NULL, O_JSON},
         {"html", required_argument, NULL, O_HTML},
+        {"shard", required_argument, NULL, O_SHARD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     outputs out = {0};
     gp_err err = {0};
     gp_scenario *s = NULL;
-    gp_transcript **ts = NULL;
+    gp_shard shard = {0};
+    gp_shard_info shard_info;
+    gp_transcript **ts = NULL, **mine = NULL;
+    size_t nmine = 0;
     gp_results *res = NULL;
     gp_suite suite;
     gp_console_opts co = {0};
@@ -688,6 +710,12 @@ static int cmd_judge(int argc, char **argv)
         case 'h':
             fputs(usage_judge, stdout);
             return GP_EXIT_OK;
+        case O_SHARD:
+            if (gp_shard_parse(optarg, &shard, &err) != 0) {
+                print_err(&err);
+                return GP_EXIT_USAGE;
+            }
+            break;
         default:
             fputs(usage_judge, stderr);
             return GP_EXIT_USAGE;
@@ -703,13 +731,28 @@ static int cmd_judge(int argc, char **argv)
         print_err(&err);
         goto out;
     }
-    res = gp_judge_run_health(s, ts, n, &health);
+    mine = gp_calloc(n ? n : 1, sizeof *mine);
+    for (i = 0; i < n; i++)
+        if (!shard.count || ts[i]->user_index % shard.count == shard.index)
+            mine[nmine++] = ts[i];
+    if (shard.count && !nmine) {
+        fprintf(stderr, "goldenpath: shard %u/%u of %zu recorded users holds no user\n",
+                shard.index, shard.count, n);
+        goto out;
+    }
+    res = gp_judge_run_shard(s, mine, nmine, &health, shard.count);
     memset(&suite, 0, sizeof suite);
     suite.meta.harness_version = GP_VERSION;
     suite.meta.scenario = s;
     suite.meta.target = "(recorded transcripts)";
-    suite.meta.users = (unsigned)n;
+    suite.meta.users = (unsigned)nmine;
     suite.meta.health = &health;
+    if (shard.count) {
+        memset(&shard_info, 0, sizeof shard_info);
+        shard_info.shard = shard;
+        shard_info.users_total = (unsigned)n;
+        suite.meta.shard = &shard_info;
+    }
     /* The run's start as recorded; an older recording has none, so its file's time stands in
      * (clamped to SOURCE_DATE_EPOCH, as reproducible builds clamp file times, since a copy
      * or checkout of the file changes it), and its longest transcript for the duration,
@@ -730,8 +773,8 @@ static int cmd_judge(int argc, char **argv)
                 suite.meta.duration_us = ts[u]->frames[ts[u]->nframes - 1].t_us;
     }
     suite.results = res;
-    suite.ts = ts;
-    suite.nts = n;
+    suite.ts = mine;
+    suite.nts = nmine;
     co = console_opts();
     gp_report_console(stdout, &suite, 1, &co);
     if (write_reports(&out, &suite, 1, &ctx) != 0) {
@@ -747,6 +790,7 @@ out:
     for (i = 0; i < n; i++)
         gp_transcript_free(ts[i]);
     free(ts);
+    free(mine);
     gp_scenario_free(s);
     return rc;
 }

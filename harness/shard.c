@@ -238,3 +238,64 @@ void gp_shard_leaks_cleanup(gp_shard_leaks *l)
     if (l)
         memset(l, 0, sizeof *l);
 }
+
+/* The bound of n steps (repeats expanded), saturating rather than overflowing. */
+static int64_t steps_bound(const gp_scenario *s, const gp_step *st, size_t n, int64_t cap)
+{
+    const gp_timeouts *t = &s->timeouts;
+    int64_t connect = t->connect_us > 0 ? t->connect_us : 10 * 1000000LL,
+            run = t->run_us > 0 ? t->run_us : 60 * 1000000LL,
+            expect = t->expect_us > 0 ? t->expect_us : 10 * 1000000LL,
+            linger = t->linger_us > 0 ? t->linger_us : 0,
+            close = t->close_us > 0 ? t->close_us : 2 * 1000000LL, sum = 0, b;
+    size_t i;
+
+    for (i = 0; i < n && sum < cap; i++) {
+        switch (st[i].kind) {
+        case GP_STEP_CONNECT:
+            b = close + connect; /* a connect while connected closes first */
+            break;
+        case GP_STEP_EXPECT:
+            b = st[i].u.expect.timeout_us > 0 ? st[i].u.expect.timeout_us : expect;
+            break;
+        case GP_STEP_EXPECT_RUN:
+            b = (st[i].u.expect_run.deadline_us > 0 ? st[i].u.expect_run.deadline_us : run) +
+                linger;
+            break;
+        case GP_STEP_THINK:
+            b = st[i].u.think.max_us > st[i].u.think.min_us ? st[i].u.think.max_us
+                                                            : st[i].u.think.min_us;
+            break;
+        case GP_STEP_PING:
+            b = st[i].u.ping.timeout_us > 0 ? st[i].u.ping.timeout_us : expect;
+            break;
+        case GP_STEP_CLOSE:
+            b = close;
+            break;
+        case GP_STEP_RECONNECT:
+            b = close + st[i].u.reconnect.delay_us + connect;
+            break;
+        case GP_STEP_REPEAT:
+            b = steps_bound(s, st[i].u.repeat.steps, st[i].u.repeat.nsteps, cap);
+            b = st[i].u.repeat.count && b > cap / (int64_t)st[i].u.repeat.count
+                    ? cap
+                    : b * (int64_t)st[i].u.repeat.count;
+            break;
+        default:
+            b = 0;
+            break;
+        }
+        sum = b > cap - sum ? cap : sum + (b > 0 ? b : 0);
+    }
+    return sum;
+}
+
+int64_t gp_shard_slot_us(const gp_scenario *s)
+{
+    /* Far beyond any --start-at: a slot this long just means "not together". */
+    const int64_t cap = (int64_t)365 * 24 * 3600 * 1000000;
+    int64_t b = steps_bound(s, s->steps, s->nsteps, cap);
+
+    b += s->users.ramp_up_us > 0 ? s->users.ramp_up_us : 0;
+    return (b < cap ? b : cap) + GP_SHARD_SLOT_MARGIN_US;
+}

@@ -7,6 +7,7 @@
 
 #include "gp_common.h"
 #include "results.h"
+#include "scenario.h"
 #include "transcript.h"
 
 #define GP_SHARD_MAX 100000
@@ -26,7 +27,8 @@ typedef struct gp_shard {
 typedef struct gp_shard_info {
     gp_shard shard;
     unsigned users_total;     /* the users of the whole run, all shards together */
-    int64_t start_at_us;      /* --start-at as epoch µs, 0 when not given */
+    int64_t start_at_us;      /* when --start-at held this scenario's users (the next scenario's
+                                 is the previous one's plus its slot), epoch µs; 0 without it */
     int64_t first_user_at_us; /* epoch µs at which this shard's first user started, 0 if none */
 } gp_shard_info;
 
@@ -70,6 +72,20 @@ int gp_shard_from_env(gp_getenv_fn get, void *ud, gp_shard *out, gp_err *err);
  * now_wall_us, or more than GP_START_AT_MAX_AHEAD_US after it, is an error that says by how
  * much. Returns 0 with *at_wall_us (epoch µs), or -1 with err (GP_EXIT_USAGE). */
 int gp_start_at_parse(const char *arg, int64_t now_wall_us, int64_t *at_wall_us, gp_err *err);
+
+/* Between two scenarios of one sharded run, beyond the scenario's own bound: the judging and
+ * reports of the scenario that ended, and a shard whose job started a little late. */
+#define GP_SHARD_SLOT_MARGIN_US ((int64_t)5 * 1000000)
+
+/* How long scenario s may hold its users at most once they start: the ramp, then every step's
+ * bound (a connect or close timeout, an expect or ping timeout, a run's deadline plus the
+ * linger, a think's longest pause, a reconnect's close, delay and connect; repeats multiplied),
+ * plus GP_SHARD_SLOT_MARGIN_US. Defaults are the runner's where the scenario sets none. With
+ * --start-at, every shard holds scenario k+1 until scenario k's start plus this slot, so the
+ * shards start each scenario together without talking to each other (a shard that runs past
+ * the slot starts the next scenario at once, and its report shows how late). A connect that
+ * waited for one of --max-connecting's slots is counted once. */
+int64_t gp_shard_slot_us(const gp_scenario *s);
 
 /* The epoch µs at which the first of ts's users did anything (its first frame), given the
  * epoch µs at which the run's clock (frame t_us 0) began; 0 when no user has a frame. */

@@ -1,6 +1,7 @@
 /* test_shard.c - --shard parsing, the shard an engine's environment names (Kubernetes Indexed
  * Job, GitLab parallel, Slurm array), --start-at parsing against a fixed clock, and the
- * isolation digest's nonce-like words. Table-driven. */
+ * isolation digest's nonce-like words, and the slot that holds a run's next scenario.
+ * Table-driven. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -225,6 +226,39 @@ static void test_shard_digest_tokens(void **state)
     gp_transcript_free(t);
 }
 
+/* A scenario's slot: ramp, then each step's bound (repeats multiplied), plus the margin. */
+static void test_shard_slot(void **state)
+{
+    static const char yaml[] =
+        "name: slot\n"
+        "target: {url: ws://127.0.0.1:1/ws}\n"
+        "auth: {kind: none}\n"
+        "users: {count: 4, ramp_up: 2s}\n"
+        "timeouts: {connect: 3s, run: 20s, expect: 4s, linger: 500ms, close: 1s}\n"
+        "steps:\n"
+        "  - connect: {}\n"
+        "  - repeat:\n"
+        "      count: 3\n"
+        "      steps:\n"
+        "        - send: {type: ping}\n"
+        "        - expect: {match: {type: pong}, timeout: 2s}\n"
+        "        - think: {min: 1s, max: 1500ms}\n"
+        "  - send: {type: user_message, payload: {content: hi}}\n"
+        "  - expect_run: {deadline: 10s}\n"
+        "  - close: {}\n";
+    gp_err err = {0};
+    gp_scenario *s =
+        gp_scenario_load_mem("slot.yaml", yaml, sizeof yaml - 1, GP_LOAD_OFFLINE, &err);
+
+    (void)state;
+    if (!s)
+        fail_msg("%s:%d:%d %s", err.src ? err.src : "", err.line, err.col, err.msg);
+    /* 2 ramp + (1 close + 3 connect) + 3 * (2 + 1.5) + (10 + 0.5) + 1 close + 5 margin */
+    assert_int_equal(gp_shard_slot_us(s),
+                     2000000 + 4000000 + 10500000 + 10500000 + 1000000 + GP_SHARD_SLOT_MARGIN_US);
+    gp_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_shard_from_env),
         cmocka_unit_test(test_shard_start_at),
         cmocka_unit_test(test_shard_digest_tokens),
+        cmocka_unit_test(test_shard_slot),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
