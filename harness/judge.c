@@ -2073,7 +2073,11 @@ static void judge_user(judge *j, size_t u)
     if (!U.t)
         return;
     ur->index = U.t->user_index;
-    ur->user_id = gp_strdup(U.t->user_id ? U.t->user_id : "");
+    /* An iteration of a soak is a run of its own: its label names it (issue 9). */
+    ur->user_id = U.t->iteration
+                      ? gp_asprintf("%s iteration %u", U.t->user_id ? U.t->user_id : "",
+                                    U.t->iteration)
+                      : gp_strdup(U.t->user_id ? U.t->user_id : "");
     if (never_started(U.t)) {
         /* Nothing was checked: no rule applies, and the user has not passed either. */
         int first = -1;

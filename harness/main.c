@@ -58,6 +58,9 @@ static const char usage_run[] =
     "options:\n"
     "  --target URL          override the scenario's target URL (ws:// or wss://)\n"
     "  --users N             override the number of simulated users\n"
+    "  --duration DURATION   override the scenario's users.duration (a soak, or how long an\n"
+    "                        open model's users arrive), e.g. 5s for a smoke of a soak; on a\n"
+    "                        scenario without one, each of its users repeats its steps\n"
     "  --timeout DURATION    bound every wait (connect, first event, run completion),\n"
     "                        e.g. 10s, 500ms\n"
     "  --junit FILE          write JUnit XML (a testsuite per scenario, a testcase per rule)\n"
@@ -236,6 +239,7 @@ enum {
     O_HTML,
     O_TARGET,
     O_USERS,
+    O_DURATION,
     O_TIMEOUT,
     O_LABEL,
     O_SAVE,
@@ -334,6 +338,7 @@ static int cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         {"target", required_argument, NULL, O_TARGET},
         {"users", required_argument, NULL, O_USERS},
+        {"duration", required_argument, NULL, O_DURATION},
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"junit", required_argument, NULL, O_JUNIT},
         {"json", required_argument, NULL, O_JSON},
@@ -368,6 +373,7 @@ static int cmd_run(int argc, char **argv)
     gp_console_opts co = {0};
     struct sigaction sa;
     unsigned workers = 0;
+    int64_t duration_us = 0; /* --duration: overrides users.duration */
     const char **sources = NULL;
     size_t nsources = 0;
     gp_report_ctx ctx;
@@ -396,6 +402,16 @@ static int cmd_run(int argc, char **argv)
             ro.users = (unsigned)v;
             break;
         }
+        case O_DURATION:
+            if (gp_duration_parse(optarg, &duration_us) != 0 || duration_us <= 0 ||
+                duration_us > GP_DURATION_MAX_US) {
+                fprintf(stderr,
+                        "goldenpath: --duration wants a duration above 0 such as 30s or 10m, at "
+                        "most %lldh, got '%s'\n",
+                        (long long)(GP_DURATION_MAX_US / 3600000000LL), optarg);
+                goto out;
+            }
+            break;
         case O_TIMEOUT:
             if (gp_duration_parse(optarg, &ro.timeout_us) != 0 || ro.timeout_us <= 0 ||
                 ro.timeout_us > GP_DURATION_MAX_US) {
@@ -527,6 +543,18 @@ static int cmd_run(int argc, char **argv)
 
             t->connect_us = t->first_event_us = t->run_us = t->expect_us = ro.timeout_us;
         }
+        /* Load shapes (issue 9): --duration overrides; shapes run in one process for now. */
+        if (duration_us > 0)
+            sc[i]->users.shape.duration_us = duration_us;
+        if (gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape)) {
+            if (shard.count || workers > 1) {
+                fprintf(stderr,
+                        "goldenpath: %s: a load shape (users.duration, users.arrival_rate) runs "
+                        "in one process: --shard and --workers are not supported with it yet\n",
+                        sc[i]->path);
+                goto out;
+            }
+        }
         if (shard.count) {
             unsigned total = ro.users ? ro.users : sc[i]->users.count ? sc[i]->users.count : 1;
 
@@ -580,6 +608,8 @@ static int cmd_run(int argc, char **argv)
             if (shard.count)
                 total = (total - shard.index + shard.count - 1) / shard.count;
             ro.workers = workers ? workers : auto_workers(total);
+            if (gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape))
+                ro.workers = 1;
         }
         if (gp_runner_run_workers(&ro, &runs[i], &err) != 0) {
             if (pc.shown)
@@ -610,6 +640,8 @@ static int cmd_run(int argc, char **argv)
         suites[i].meta.users = (unsigned)runs[i].n;
         suites[i].meta.interrupted = runs[i].interrupted;
         suites[i].meta.health = &runs[i].health;
+        suites[i].meta.arrivals = runs[i].arrivals;
+        suites[i].meta.dropped_arrivals = runs[i].dropped_arrivals;
         suites[i].results = results[i];
         suites[i].ts = runs[i].ts;
         suites[i].nts = runs[i].n;

@@ -31,6 +31,9 @@ typedef struct gp_run_meta {
     size_t nshards;
     const gp_shard_leaks *shard_leaks; /* leaks between users of different shards, found by
                                           merge; borrowed, NULL unless nshards */
+    /* Load shapes (scenario->users.shape): open model's arrivals and dropped arrivals. */
+    size_t arrivals;
+    size_t dropped_arrivals;
 } gp_run_meta;
 
 /* What a report says about its own making, chosen by the front end (main.c, merge) and passed

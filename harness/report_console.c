@@ -179,6 +179,28 @@ static void inconclusive_rule(FILE *out, const gp_suite *s, gp_rule rule, const 
 }
 
 /* The harness's own lag and CPU, and its first stall windows (ms since the run began). */
+/* The load shape (issue 9): what a soak iterated, what an open model's arrivals became. */
+static void load_line(FILE *out, const gp_suite *s)
+{
+    const gp_shape *sh = &s->meta.scenario->users.shape;
+
+    if (gp_shape_open(sh)) {
+        fprintf(out, "load:     open model, %.3g/s (%s) for %.1f s", sh->rate_per_s,
+                sh->arrivals == GP_ARRIVALS_POISSON ? "poisson" : "even",
+                (double)sh->duration_us / 1e6);
+        if (sh->max_active)
+            fprintf(out, ", max_active %u", sh->max_active);
+        fprintf(out, ": %zu arrivals, %zu dropped arrivals\n", s->meta.arrivals,
+                s->meta.dropped_arrivals);
+    } else if (gp_shape_soak(sh)) {
+        fprintf(out, "load:     soak for %.1f s, pause %.1f", (double)sh->duration_us / 1e6,
+                (double)sh->pause_min_us / 1e6);
+        if (sh->pause_max_us > sh->pause_min_us)
+            fprintf(out, "-%.1f", (double)sh->pause_max_us / 1e6);
+        fprintf(out, " s: %zu iterations judged\n", s->nts);
+    }
+}
+
 static void harness_line(FILE *out, const gp_health *h)
 {
     char line[256];
@@ -394,6 +416,8 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     }
     if (gp_rep_health_known(s->meta.health))
         harness_line(out, s->meta.health);
+    if (s->meta.scenario)
+        load_line(out, s);
     if (s->meta.nshards)
         shards_console(out, s);
     /* The inconclusive column appears only when there is something in it, so the table of an

@@ -67,6 +67,30 @@ static json_t *rules_json(const gp_results *r)
     return arr;
 }
 
+/* The load shape (issue 9): the model, its settings, and what the run made of them: iterations
+ * judged in a soak, arrivals and dropped arrivals in the open model. */
+static json_t *load_json(const gp_suite *s, const gp_scenario *sc)
+{
+    const gp_shape *sh = &sc->users.shape;
+    json_t *o = json_pack("{s:s,s:I}", "model", gp_shape_model_name(sh), "duration_ms",
+                          (json_int_t)(sh->duration_us / 1000));
+
+    if (gp_shape_open(sh)) {
+        json_object_set_new(o, "arrival_rate_per_s", json_real(sh->rate_per_s));
+        json_object_set_new(o, "arrivals",
+                            json_string(sh->arrivals == GP_ARRIVALS_POISSON ? "poisson" : "even"));
+        json_object_set_new(o, "max_active", json_integer((json_int_t)sh->max_active));
+        json_object_set_new(o, "arrivals_total", json_integer((json_int_t)s->meta.arrivals));
+        json_object_set_new(o, "dropped_arrivals",
+                            json_integer((json_int_t)s->meta.dropped_arrivals));
+    } else {
+        json_object_set_new(o, "pause_min_ms", json_integer((json_int_t)(sh->pause_min_us / 1000)));
+        json_object_set_new(o, "pause_max_ms", json_integer((json_int_t)(sh->pause_max_us / 1000)));
+        json_object_set_new(o, "iterations", json_integer((json_int_t)s->nts));
+    }
+    return o;
+}
+
 /* The harness's own health, in the units people read (ms, s); stalls in ms since the run
  * began. Benchmarks read lag_p99_ms and lag_max_ms: the names are stable. */
 static json_t *harness_json(const gp_health *h)
@@ -284,6 +308,8 @@ static json_t *scenario_json(const gp_suite *s)
         json_object_set_new(o, "proxy", text(s->meta.proxy));
     if (gp_rep_health_known(s->meta.health))
         json_object_set_new(o, "harness", harness_json(s->meta.health));
+    if (sc && (gp_shape_open(&sc->users.shape) || gp_shape_soak(&sc->users.shape)))
+        json_object_set_new(o, "load", load_json(s, sc));
     json_object_set_new(
         o, "summary",
         json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)r->nusers, "users_passed",

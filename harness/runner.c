@@ -48,6 +48,7 @@
  * ports); on a loopback target, bigger runs spread over 127.0.0.1, .2, ... by themselves. */
 #define USERS_PER_SOURCE 25000
 #define AUTO_SRC_MAX 16
+#define SHAPE_USERS_MAX 100000 /* open model: arrivals of one run at most (as users.count) */
 #define GP_NO_FRAME_INDEX ((size_t)-1)
 
 typedef enum cstate {
@@ -197,6 +198,7 @@ typedef struct conn {
     bool in_connect;        /* inside lws_client_connect_via_info */
     bool failed_in_connect; /* its attempt failed before it returned */
     bool holds_slot;        /* counts against max_connecting */
+    bool dropped;           /* open model: arrived when max_active users were in flight */
     struct conn *cq_next;   /* in the queue of users waiting for a connect slot */
 } conn;
 
@@ -260,6 +262,14 @@ typedef struct runner {
     conn *cq_head, *cq_tail; /* users waiting for a slot, in order */
     size_t runs_done;
     size_t problems;
+
+    /* load shapes (issue 9): see the block "load shapes" below */
+    gp_shape shape;        /* the scenario's, with --duration applied */
+    int64_t shape_end;     /* soak: no iteration begins after this (gp_now_us clock) */
+    gp_transcript **iters; /* soak: transcripts of finished iterations, owned */
+    size_t niters, iters_cap;
+    unsigned active;       /* open model: users started and not finished */
+    size_t dropped;        /* open model: arrivals that found max_active users in flight */
 } runner;
 
 static void run_steps(conn *c);
@@ -1510,6 +1520,92 @@ static void run_steps(conn *c)
     run_steps(c);
 }
 
+/* ---- load shapes (issue 9): open-model arrivals and soak iterations ---- */
+
+/* An open-model user arrives: it starts, or, when max_active users are in flight, it is a
+ * dropped arrival, counted and never judged. Returns true when it was dropped. */
+static bool shape_arrive(conn *c)
+{
+    runner *r = c->r;
+
+    if (!gp_shape_open(&r->shape))
+        return false;
+    if (r->shape.max_active && r->active >= r->shape.max_active) {
+        c->dropped = true;
+        r->dropped++;
+        finish_user(c);
+        return true;
+    }
+    r->active++;
+    return false;
+}
+
+/* The user's steps are over and its connection closed. In a soak whose duration leaves room,
+ * its finished iteration is kept and the next one begins after the pause, with a fresh
+ * transcript, nonce and credential; returns true then. Otherwise false: the user is done. */
+static bool shape_user_done(conn *c)
+{
+    runner *r = c->r;
+    gp_transcript *t;
+    gp_err err = {0};
+    char nonce[33];
+    uint32_t rnd = 0;
+    int64_t pause;
+
+    if (gp_shape_open(&r->shape) && !c->dropped && r->active)
+        r->active--;
+    if (!gp_shape_soak(&r->shape) || r->stopping || r->stop)
+        return false;
+    if (RAND_bytes((unsigned char *)&rnd, sizeof rnd) != 1)
+        rnd = (uint32_t)gp_now_us();
+    pause = gp_shape_pause(&r->shape, rnd);
+    if (gp_now_us() + pause >= r->shape_end)
+        return false;
+    if (r->niters == r->iters_cap) {
+        r->iters_cap = r->iters_cap ? r->iters_cap * 2 : 64;
+        r->iters = gp_realloc(r->iters, r->iters_cap * sizeof *r->iters);
+    }
+    r->iters[r->niters++] = c->t;
+    random_hex(nonce, 16);
+    free(c->nonce);
+    c->nonce = gp_strdup(nonce);
+    t = gp_transcript_new(c->index, c->user_id, c->nonce);
+    t->iteration = c->t->iteration + 1;
+    t->max_frames = c->t->max_frames;
+    t->max_bytes = c->t->max_bytes;
+    t->frame_cost = c->t->frame_cost;
+    c->t = t;
+    if (r->s->auth.kind == GP_AUTH_JWT) {
+        char *tok = mint(c, r->secret, false, &err);
+
+        /* a long soak outlives one token's lifetime: each iteration gets a new one */
+        if (tok) {
+            free(c->token);
+            c->token = remember(r, tok);
+        }
+    }
+    free(c->cur_token);
+    free(c->last_mismatch);
+    free(c->run_thread);
+    c->cur_token = c->last_mismatch = c->run_thread = NULL;
+    json_decref(c->captured);
+    c->captured = NULL;
+    c->stack[0].steps = r->s->steps;
+    c->stack[0].n = r->s->nsteps;
+    c->stack[0].pos = 0;
+    c->stack[0].remaining = 0;
+    c->depth = 1;
+    c->step = NULL;
+    c->scan_from = 0;
+    c->abort_after_close = c->reconnect_after_close = false;
+    c->timeout_deferred = false;
+    c->state = CS_IDLE;
+    arm_delay(c, pause);
+    return true;
+}
+
+/* ---- end of load shapes ---- */
+
 static void finish_user(conn *c)
 {
     runner *r = c->r;
@@ -1527,6 +1623,8 @@ static void finish_user(conn *c)
     cancel_timers(c);
     queue_clear(c);
     release_slot(c);
+    if (shape_user_done(c))
+        return; /* a soak: the user's next iteration begins after its pause */
     /* A finished user keeps only its transcript: 19,000 of them must fit in little memory. */
     free(c->token);
     free(c->cur_token);
@@ -1859,6 +1957,11 @@ static void on_delay(gp_timer *t)
         return;
     switch (c->state) {
     case CS_IDLE: /* the user's start in the ramp */
+        if (shape_arrive(c))
+            break; /* dropped: max_active users were in flight */
+        c->state = CS_READY;
+        run_steps(c);
+        break;
     case CS_THINK:
         c->state = CS_READY;
         run_steps(c);
@@ -2595,6 +2698,8 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     c->t->max_frames = 20000;
     c->t->max_bytes = gp_transcript_budget(r->total);
     c->t->frame_cost = GP_TRANSCRIPT_FRAME_COST;
+    if (gp_shape_soak(&r->shape))
+        c->t->iteration = 1;
     switch (r->s->auth.kind) {
     case GP_AUTH_JWT:
         c->token = remember(r, mint(c, r->secret, false, err));
@@ -2615,6 +2720,39 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     c->stack[0].n = r->s->nsteps;
     c->depth = 1;
     return 0;
+}
+
+/* Hands the run's transcripts to out: every user's, and in a soak every iteration's, in user
+ * then iteration order; an open model's dropped arrivals are counted, not judged. */
+static int by_user_iteration(const void *a, const void *b)
+{
+    const gp_transcript *x = *(const gp_transcript *const *)a, *y = *(const gp_transcript *const *)b;
+
+    if (x->user_index != y->user_index)
+        return x->user_index < y->user_index ? -1 : 1;
+    return x->iteration < y->iteration ? -1 : x->iteration > y->iteration;
+}
+
+static void shape_output(runner *r, gp_run_output *out)
+{
+    size_t i, n = 0;
+
+    out->ts = gp_calloc(r->nusers + r->niters + 1, sizeof *out->ts);
+    for (i = 0; i < r->nusers; i++) {
+        if (!r->conns[i].dropped)
+            out->ts[n++] = r->conns[i].t;
+        else
+            gp_transcript_free(r->conns[i].t);
+        r->conns[i].t = NULL;
+    }
+    for (i = 0; i < r->niters; i++)
+        out->ts[n++] = r->iters[i];
+    r->niters = 0;
+    if (r->iters_cap)
+        qsort(out->ts, n, sizeof *out->ts, by_user_iteration);
+    out->n = n;
+    out->arrivals = gp_shape_open(&r->shape) ? r->nusers : 0;
+    out->dropped_arrivals = r->dropped;
 }
 
 /* Sets the soft fd limit to what the users need (two sockets each at most, a WebSocket and an
@@ -2643,7 +2781,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     runner r;
     unsigned i;
     int rc = -1;
-    int64_t ramp;
+    int64_t ramp, *arrivals = NULL;
     struct rlimit rl;
     struct rusage ru0, ru1;
     void *loops[1];
@@ -2669,6 +2807,12 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     if (r.to.close_us <= 0)
         r.to.close_us = 2 * LWS_US_PER_SEC;
     r.total = o->users ? o->users : (r.s->users.count ? r.s->users.count : 1);
+    r.shape = r.s->users.shape;
+    if (gp_shape_open(&r.shape)) {
+        /* the open model: one user per planned arrival (--users does not apply) */
+        r.total = (unsigned)gp_shape_schedule(&r.shape, r.shape.duration_us, (uint64_t)gp_wall_us(),
+                                              SHAPE_USERS_MAX, &arrivals);
+    }
     r.shard_count = o->shard_count ? o->shard_count : 1;
     r.shard_index = o->shard_index < r.shard_count ? o->shard_index : 0;
     r.nusers =
@@ -2776,11 +2920,14 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     /* The wall time of the run's clock zero, which --start-at may put in the future. */
     out->started_wall_us = gp_wall_us() + (r.t0 - gp_now_us());
     ramp = r.s->users.ramp_up_us;
+    r.shape_end = r.t0 + r.shape.duration_us;
     for (i = 0; i < r.nusers; i++) {
         /* the whole run's ramp: a user starts at the same moment whichever worker runs it */
         int64_t g = (int64_t)r.conns[i].index, n = (int64_t)r.total,
                 at = r.t0 + (n > 1 ? ramp / n * g + ramp % n * g / n : 0);
 
+        if (arrivals)
+            at = r.t0 + arrivals[g];
         arm_delay(&r.conns[i], at - gp_now_us());
     }
     timer_arm(&r, &r.tick, TICK_US, on_tick);
@@ -2828,12 +2975,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     out->health = r.health;
     memset(&r.health, 0, sizeof r.health);
     out->interrupted = r.interrupted;
-    out->n = r.nusers;
-    out->ts = gp_calloc(r.nusers, sizeof *out->ts);
-    for (i = 0; i < r.nusers; i++) {
-        out->ts[i] = r.conns[i].t;
-        r.conns[i].t = NULL;
-    }
+    shape_output(&r, out);
     out->target = r.url_redacted;
     out->proxy = r.troute.proxied ? gp_strdup(r.troute.proxy.display) : NULL;
     r.url_redacted = NULL;
@@ -2867,6 +3009,10 @@ out:
         gp_buf_cleanup(&c->rx);
     }
     free(r.conns);
+    free(arrivals);
+    for (i = 0; (size_t)i < r.niters; i++)
+        gp_transcript_free(r.iters[i]);
+    free(r.iters);
     for (i = 0; i < r.nfile_tokens; i++)
         free(r.file_tokens[i]);
     free(r.file_tokens);

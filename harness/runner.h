@@ -54,6 +54,10 @@ typedef struct gp_run_output {
     gp_health health; /* the harness's own lag, CPU and stalls during the run; owned */
     struct gp_secrets *secrets; /* every credential the run minted or read, for a parent
                                    process to redact the other workers' transcripts; owned */
+    /* Load shapes (users.duration, users.arrival_rate): ts holds one transcript per user and,
+     * in a soak, per iteration (user then iteration order, transcript.iteration set). */
+    size_t arrivals;         /* open model: users that arrived (started or dropped) */
+    size_t dropped_arrivals; /* open model: arrivals that found max_active users in flight */
 } gp_run_output;
 
 /* Runs the scenario. Returns 0 when the run took place (whatever the server did: an

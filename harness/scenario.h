@@ -10,6 +10,7 @@
 #include "event.h"
 #include "gp_common.h"
 #include "outcome.h"
+#include "shape.h"
 
 /* Where a user's credential travels. */
 typedef enum gp_compression {
@@ -86,6 +87,7 @@ typedef struct gp_users {
     unsigned count;     /* default 1 */
     int64_t ramp_up_us; /* connections are spread evenly over this time (default 0) */
     char *id_template;  /* default "gp-user-{{user.index}}" */
+    gp_shape shape;     /* duration, pause, arrival_rate, arrivals, max_active (shape.h) */
 } gp_users;
 
 typedef struct gp_timeouts {

@@ -1306,13 +1306,124 @@ static int load_auth(loader *ld, yaml_node_t *k, yaml_node_t *v)
 
 /* ---- users, timeouts ------------------------------------------------------------------- */
 
+/* ---- load shapes (issue 9): users.duration, pause, arrival_rate, arrivals, max_active -- */
+
+/* Where each users key sits, for the checks across keys once the mapping is read. */
+struct users_ctx {
+    yaml_node_t *count, *ramp_up, *duration, *pause, *rate, *arrivals, *max_active;
+};
+
+static int pause_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    gp_shape *sh = ctx;
+
+    (void)k;
+    return get_duration(ld, v, !strcmp(key, "min") ? "users.pause.min" : "users.pause.max",
+                        !strcmp(key, "min") ? &sh->pause_min_us : &sh->pause_max_us);
+}
+
+static int shape_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
+                      struct users_ctx *uc)
+{
+    static const char *const pause_keys[] = {"min", "max"};
+    static const char *const arrivals[] = {"even", "poisson"};
+    gp_shape *sh = &ld->s->users.shape;
+    long long n;
+    char *text = NULL;
+    int e, rc;
+
+    if (!strcmp(key, "duration")) {
+        uc->duration = k;
+        return get_positive_duration(ld, v, "users.duration", &sh->duration_us);
+    }
+    if (!strcmp(key, "pause")) {
+        uc->pause = k;
+        if (v->type == YAML_MAPPING_NODE) {
+            if (each_pair(ld, v, "users.pause", pause_keys, COUNT(pause_keys), pause_pair, sh) < 0)
+                return -1;
+            if (sh->pause_max_us < sh->pause_min_us)
+                return fail(ld, v, "users.pause: max is shorter than min");
+            return 0;
+        }
+        if (get_duration(ld, v, "users.pause", &sh->pause_min_us) < 0)
+            return -1;
+        sh->pause_max_us = sh->pause_min_us;
+        return 0;
+    }
+    if (!strcmp(key, "arrival_rate")) {
+        uc->rate = k;
+        if (get_string(ld, v, "users.arrival_rate", &text) < 0)
+            return -1;
+        rc = gp_shape_parse_rate(text, &sh->rate_per_s);
+        if (rc < 0)
+            fail(ld, v, "users.arrival_rate: malformed rate '%s' (use e.g. 20/s or 600/m)", text);
+        else if (sh->rate_per_s <= 0)
+            rc = fail(ld, v, "users.arrival_rate: must be above 0 (users per second or minute)");
+        free(text);
+        return rc;
+    }
+    if (!strcmp(key, "arrivals")) {
+        uc->arrivals = k;
+        if (get_enum(ld, v, "users.arrivals", arrivals, COUNT(arrivals), &e) < 0)
+            return -1;
+        sh->arrivals = (gp_arrivals)e;
+        return 0;
+    }
+    uc->max_active = k;
+    if (get_int(ld, v, "users.max_active", 1, USERS_MAX, &n) < 0)
+        return -1;
+    sh->max_active = (unsigned)n;
+    return 0;
+}
+
+/* The checks across the users keys: which shape, and what each key needs beside it. */
+static int shape_check(loader *ld, const struct users_ctx *uc)
+{
+    const gp_shape *sh = &ld->s->users.shape;
+
+    if (uc->rate && uc->count)
+        return fail(ld, uc->count,
+                    "users.count: the open model (arrival_rate) starts users at a rate; "
+                    "remove count, or arrival_rate for the closed model");
+    if (uc->rate && uc->ramp_up)
+        return fail(ld, uc->ramp_up, "users.ramp_up: does not apply to arrival_rate (the rate "
+                                     "spreads the starts)");
+    if (uc->rate && !uc->duration)
+        return fail(ld, uc->rate, "users.arrival_rate: needs users.duration (how long users "
+                                  "arrive)");
+    if (uc->rate && uc->pause)
+        return fail(ld, uc->pause, "users.pause: applies to the closed model (count with "
+                                   "duration); an arriving user runs once");
+    if (!uc->rate && uc->max_active)
+        return fail(ld, uc->max_active, "users.max_active: needs users.arrival_rate (the open "
+                                        "model)");
+    if (!uc->rate && uc->arrivals)
+        return fail(ld, uc->arrivals, "users.arrivals: needs users.arrival_rate (the open model)");
+    if (uc->pause && !uc->duration)
+        return fail(ld, uc->pause, "users.pause: needs users.duration (each user repeats its "
+                                   "steps until it is over)");
+    if (uc->rate && gp_shape_planned(sh, sh->duration_us) > USERS_MAX)
+        return fail(ld, uc->rate,
+                    "users.arrival_rate: %.0f arrivals over users.duration, more than %d",
+                    gp_shape_planned(sh, sh->duration_us), USERS_MAX);
+    return 0;
+}
+
+/* ---- end of load shapes ---- */
+
 static int users_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     gp_users *u = &ld->s->users;
+    struct users_ctx *uc = ctx;
     long long n;
 
-    (void)k;
-    (void)ctx;
+    if (!strcmp(key, "duration") || !strcmp(key, "pause") || !strcmp(key, "arrival_rate") ||
+        !strcmp(key, "arrivals") || !strcmp(key, "max_active"))
+        return shape_pair(ld, key, k, v, uc);
+    if (!strcmp(key, "count"))
+        uc->count = k;
+    if (!strcmp(key, "ramp_up"))
+        uc->ramp_up = k;
     if (!strcmp(key, "count")) {
         if (get_int(ld, v, "users.count", 1, USERS_MAX, &n) < 0)
             return -1;
@@ -2215,7 +2326,9 @@ struct top_ctx {
 
 static int top_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
-    static const char *const users_keys[] = {"count", "ramp_up", "id"};
+    static const char *const users_keys[] = {"count",        "ramp_up",  "id",        "duration",
+                                             "pause",        "arrival_rate", "arrivals",
+                                             "max_active"};
     static const char *const timeout_keys[] = {"connect", "first_event", "run",
                                                "expect",  "linger",      "close"};
     static const char *const protocol_keys[] = {"type_key",  "event_key", "wrappers", "containers",
@@ -2246,8 +2359,13 @@ static int top_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
     }
     if (want_map(ld, v, key, &empty) < 0 || empty)
         return empty ? 0 : -1;
-    if (!strcmp(key, "users"))
-        return each_pair(ld, v, "users", users_keys, COUNT(users_keys), users_pair, NULL);
+    if (!strcmp(key, "users")) {
+        struct users_ctx uc = {0};
+
+        if (each_pair(ld, v, "users", users_keys, COUNT(users_keys), users_pair, &uc) < 0)
+            return -1;
+        return shape_check(ld, &uc);
+    }
     if (!strcmp(key, "timeouts"))
         return each_pair(ld, v, "timeouts", timeout_keys, COUNT(timeout_keys), timeouts_pair, NULL);
     return each_pair(ld, v, "protocol", protocol_keys, COUNT(protocol_keys), protocol_pair, NULL);

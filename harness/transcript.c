@@ -319,6 +319,8 @@ int gp_transcripts_save_origin(const char *path, gp_transcript *const *ts, size_
         json_object_set_new(u, "index", json_integer((json_int_t)t->user_index));
         json_object_set_new(u, "user_id", json_string(t->user_id));
         json_object_set_new(u, "nonce", json_string(t->nonce));
+        if (t->iteration)
+            json_object_set_new(u, "iteration", json_integer((json_int_t)t->iteration));
         for (j = 0; j < t->nframes; j++) {
             const gp_frame *f = &t->frames[j];
             json_t *o = json_object();
@@ -435,6 +437,11 @@ int gp_transcripts_load_origin(const char *path, gp_transcript ***out, size_t *c
         ts[i] = gp_transcript_new((size_t)json_integer_value(json_object_get(u, "index")),
                                   json_string_value(json_object_get(u, "user_id")),
                                   json_string_value(json_object_get(u, "nonce")));
+        {
+            json_int_t it = json_integer_value(json_object_get(u, "iteration"));
+
+            ts[i]->iteration = it > 0 && it <= 0x7fffffff ? (unsigned)it : 0;
+        }
         for (j = 0; j < json_array_size(frames); j++) {
             json_t *f = json_array_get(frames, j), *d = json_object_get(f, "data"),
                    *dh = json_object_get(f, "data_hex");

@@ -54,6 +54,8 @@ typedef struct gp_transcript {
     size_t user_index; /* 0-based */
     char *user_id;     /* the id the credential carries (claim sub) */
     char *nonce;       /* the user's {{nonce}}: unique to this user, appears in its messages */
+    unsigned iteration; /* 1-based iteration of a soak (users.duration), 0 when the user runs
+                           once; saved as "iteration" when nonzero, named in the evidence */
     gp_frame *frames;
     size_t nframes;
     size_t cap;
