@@ -217,7 +217,15 @@ static int cmd_check(int argc, char **argv)
             rc = GP_EXIT_USAGE;
             continue;
         }
-        printf("%s: ok (%s, %u users, %zu steps)\n", argv[i], s->name, s->users.count, s->nsteps);
+        if (gp_shape_open(&s->users.shape))
+            printf("%s: ok (%s, open model: %.0f arrivals, %zu steps)\n", argv[i], s->name,
+                   gp_shape_planned(&s->users.shape, s->users.shape.duration_us), s->nsteps);
+        else if (gp_shape_soak(&s->users.shape))
+            printf("%s: ok (%s, %u users repeating for %.1f s, %zu steps)\n", argv[i], s->name,
+                   s->users.count, (double)s->users.shape.duration_us / 1e6, s->nsteps);
+        else
+            printf("%s: ok (%s, %u users, %zu steps)\n", argv[i], s->name, s->users.count,
+                   s->nsteps);
         gp_scenario_free(s);
     }
     return rc;
