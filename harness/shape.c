@@ -23,9 +23,12 @@ int gp_shape_parse_rate(const char *text, double *per_s)
     char *end = NULL;
     double v;
 
-    if (!text || !*text || strchr(" \t+-", text[0]))
+    /* digits and one point only: no sign, exponent, hex, inf or nan (as the schema says) */
+    if (!text || strspn(text, "0123456789.") == 0 || strchr(text, '.') != strrchr(text, '.'))
         return -1;
     v = strtod(text, &end);
+    if ((size_t)(end - text) != strspn(text, "0123456789."))
+        return -1;
     if (end == text || !isfinite(v) || v < 0)
         return -1;
     while (*end == ' ')

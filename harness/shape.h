@@ -29,7 +29,7 @@ bool gp_shape_open(const gp_shape *sh);
 /* True when each user of the closed model repeats its steps (a duration is set). */
 bool gp_shape_soak(const gp_shape *sh);
 
-/* Parses an arrival rate "20/s", "600/m", "0.5/s" (a positive number, '/', s or m) into
+/* Parses an arrival rate "20/s", "600/m", "0.5/s" (digits with at most one point, '/', s or m) into
  * arrivals per second. Returns 0, or -1 when text is not a rate (a rate of 0 parses: the
  * caller refuses it with its own message). */
 int gp_shape_parse_rate(const char *text, double *per_s);

@@ -51,6 +51,8 @@ const NOT_EXPRESSIBLE = {
   unknown_variable_uncaptured: 'whether {{thread}} was captured by an earlier step depends on document order across steps',
   nesting_too_deep: 'the loader bounds nesting depth (40 levels) to refuse hostile files early; a schema has no depth limit',
   range_ramp_up: 'the 168h bound on a duration is a number inside a string with a unit (8999999999s), beyond what a pattern can compare',
+  shape_pause_max_below_min: 'comparing two durations (users.pause max shorter than min) is a cross-field check on parsed values',
+  shape_too_many_arrivals: 'the arrivals planned (rate times duration, at most 100000) is arithmetic on two parsed values',
   range_think: 'the 168h bound on a duration is a number inside a string with a unit (2500000h), beyond what a pattern can compare',
 };
 
