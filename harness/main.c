@@ -555,6 +555,13 @@ static int cmd_run(int argc, char **argv)
         if (duration_us > 0)
             sc[i]->users.shape.duration_us = duration_us;
         if (gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape)) {
+            if (ro.users && gp_shape_open(&sc[i]->users.shape)) {
+                fprintf(stderr,
+                        "goldenpath: %s: --users does not apply to users.arrival_rate (the rate "
+                        "and the duration set the users)\n",
+                        sc[i]->path);
+                goto out;
+            }
             if (shard.count || workers > 1) {
                 fprintf(stderr,
                         "goldenpath: %s: a load shape (users.duration, users.arrival_rate) runs "

@@ -268,6 +268,7 @@ typedef struct runner {
     int64_t shape_end;     /* soak: no iteration begins after this (gp_now_us clock) */
     gp_transcript **iters; /* soak: transcripts of finished iterations, owned */
     size_t niters, iters_cap;
+    size_t iter_bytes;     /* soak: what they keep, bounded with the users' own budgets */
     unsigned active;       /* open model: users started and not finished */
     size_t dropped;        /* open model: arrivals that found max_active users in flight */
 } runner;
@@ -1561,6 +1562,15 @@ static bool shape_user_done(conn *c)
     pause = gp_shape_pause(&r->shape, rnd);
     if (gp_now_us() + pause >= r->shape_end)
         return false;
+    /* A soak's transcripts together stay within the run's bound on transcript memory. */
+    if (r->iter_bytes + c->t->bytes + (size_t)r->nusers * c->t->max_bytes >
+        GP_TRANSCRIPTS_RUN_MAX_BYTES) {
+        record(c, GP_FR_NOTE, -1,
+               "soak: no further iteration for this user: the run's transcripts reached their "
+               "memory bound");
+        return false;
+    }
+    r->iter_bytes += c->t->bytes;
     if (r->niters == r->iters_cap) {
         r->iters_cap = r->iters_cap ? r->iters_cap * 2 : 64;
         r->iters = gp_realloc(r->iters, r->iters_cap * sizeof *r->iters);
