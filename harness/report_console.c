@@ -192,6 +192,14 @@ static void load_line(FILE *out, const gp_suite *s)
             fprintf(out, ", max_active %u", sh->max_active);
         fprintf(out, ": %zu arrivals, %zu dropped arrivals\n", s->meta.arrivals,
                 s->meta.dropped_arrivals);
+    } else if (sh->nstages) {
+        size_t k;
+
+        fputs("load:     stages", out);
+        for (k = 0; k < sh->nstages; k++)
+            fprintf(out, "%s%.1f s to %u", k ? ", " : " ", (double)sh->stages[k].duration_us / 1e6,
+                    sh->stages[k].target);
+        fprintf(out, " users: %zu iterations judged\n", s->nts);
     } else if (gp_shape_soak(sh)) {
         fprintf(out, "load:     soak for %.1f s, pause %.1f", (double)sh->duration_us / 1e6,
                 (double)sh->pause_min_us / 1e6);

@@ -88,6 +88,16 @@ static json_t *load_json(const gp_suite *s, const gp_scenario *sc)
         json_object_set_new(o, "pause_max_ms", json_integer((json_int_t)(sh->pause_max_us / 1000)));
         json_object_set_new(o, "iterations", json_integer((json_int_t)s->nts));
     }
+    if (sh->nstages) {
+        json_t *a = json_array();
+        size_t k;
+
+        for (k = 0; k < sh->nstages; k++)
+            json_array_append_new(a, json_pack("{s:I,s:I}", "duration_ms",
+                                               (json_int_t)(sh->stages[k].duration_us / 1000),
+                                               "target", (json_int_t)sh->stages[k].target));
+        json_object_set_new(o, "stages", a);
+    }
     return o;
 }
 

@@ -1560,6 +1560,15 @@ static bool shape_user_done(conn *c)
     if (RAND_bytes((unsigned char *)&rnd, sizeof rnd) != 1)
         rnd = (uint32_t)gp_now_us();
     pause = gp_shape_pause(&r->shape, rnd);
+    if (r->shape.nstages) {
+        /* stages: the next iteration waits until the target wants this user again */
+        int64_t at = gp_shape_next_wanted(&r->shape, (unsigned)c->index,
+                                          gp_now_us() + pause - r->t0);
+
+        if (at < 0)
+            return false;
+        pause = r->t0 + at - gp_now_us();
+    }
     if (gp_now_us() + pause >= r->shape_end)
         return false;
     /* A soak's transcripts together stay within the run's bound on transcript memory. */
@@ -2938,6 +2947,8 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
 
         if (arrivals)
             at = r.t0 + arrivals[g];
+        if (r.shape.nstages) /* stages: when the target first rises above the user's index */
+            at = r.t0 + gp_shape_next_wanted(&r.shape, (unsigned)g, 0);
         arm_delay(&r.conns[i], at - gp_now_us());
     }
     timer_arm(&r, &r.tick, TICK_US, on_tick);

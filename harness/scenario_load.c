@@ -1310,8 +1310,65 @@ static int load_auth(loader *ld, yaml_node_t *k, yaml_node_t *v)
 
 /* Where each users key sits, for the checks across keys once the mapping is read. */
 struct users_ctx {
-    yaml_node_t *count, *ramp_up, *duration, *pause, *rate, *arrivals, *max_active;
+    yaml_node_t *count, *ramp_up, *duration, *pause, *rate, *arrivals, *max_active, *stages;
 };
+
+static int stage_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    gp_stage *st = ctx;
+    long long n;
+
+    if (!strcmp(key, "duration"))
+        return get_positive_duration(ld, v, "users.stages.duration", &st->duration_us);
+    if (!strcmp(key, "rate"))
+        return fail(ld, k, "users.stages.rate: stages of arrival rates (the open model) are not "
+                           "supported yet; use target (active users)");
+    if (get_int(ld, v, "users.stages.target", 0, USERS_MAX, &n) < 0)
+        return -1;
+    st->target = (unsigned)n;
+    return 0;
+}
+
+static int load_stages(loader *ld, yaml_node_t *v)
+{
+    static const char *const stage_keys[] = {"duration", "target", "rate"};
+    gp_shape *sh = &ld->s->users.shape;
+    yaml_node_item_t *it;
+    unsigned top = 0;
+    char buf[80];
+
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+        return fail(ld, v, "users.stages: expected a non-empty list of {duration, target}, got %s",
+                    describe(v, buf, sizeof buf));
+    sh->nstages = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    sh->stages = gp_calloc(sh->nstages, sizeof *sh->stages);
+    sh->duration_us = 0;
+    for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *e = node_at(ld, *it);
+        gp_stage *st = &sh->stages[it - v->data.sequence.items.start];
+        bool empty;
+
+        st->target = UINT32_MAX;
+        if (want_map(ld, e, "users.stages", &empty) < 0)
+            return -1;
+        if (empty || each_pair(ld, e, "users.stages", stage_keys, COUNT(stage_keys), stage_pair,
+                               st) < 0)
+            return empty ? fail(ld, e, "users.stages: a stage needs duration and target") : -1;
+        if (!st->duration_us)
+            return fail(ld, e, "users.stages: missing required key 'duration' in a stage");
+        if (st->target == UINT32_MAX)
+            return fail(ld, e, "users.stages: missing required key 'target' in a stage");
+        if (sh->duration_us > GP_DURATION_MAX_US - st->duration_us)
+            return fail(ld, e, "users.stages: the stages last longer than goldenpath accepts");
+        sh->duration_us += st->duration_us;
+        if (st->target > top)
+            top = st->target;
+    }
+    if (!top)
+        return fail(ld, v, "users.stages: every target is 0, so no user would run");
+    ld->s->users.count = top;
+    return 0;
+}
 
 static int pause_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
@@ -1381,6 +1438,14 @@ static int shape_check(loader *ld, const struct users_ctx *uc)
 {
     const gp_shape *sh = &ld->s->users.shape;
 
+    if (uc->stages && (uc->count || uc->duration || uc->ramp_up || uc->rate)) {
+        yaml_node_t *k = uc->count ? uc->count : uc->duration ? uc->duration
+                       : uc->ramp_up ? uc->ramp_up : uc->rate;
+
+        return fail(ld, k, "users.%s: does not go with users.stages (the stages set the users "
+                           "and how long they run)",
+                    (const char *)k->data.scalar.value);
+    }
     if (uc->rate && uc->count)
         return fail(ld, uc->count,
                     "users.count: the open model (arrival_rate) starts users at a rate; "
@@ -1399,7 +1464,7 @@ static int shape_check(loader *ld, const struct users_ctx *uc)
                                         "model)");
     if (!uc->rate && uc->arrivals)
         return fail(ld, uc->arrivals, "users.arrivals: needs users.arrival_rate (the open model)");
-    if (uc->pause && !uc->duration)
+    if (uc->pause && !uc->duration && !uc->stages)
         return fail(ld, uc->pause, "users.pause: needs users.duration (each user repeats its "
                                    "steps until it is over)");
     if (uc->rate && gp_shape_planned(sh, sh->duration_us) > USERS_MAX)
@@ -1420,6 +1485,10 @@ static int users_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *
     if (!strcmp(key, "duration") || !strcmp(key, "pause") || !strcmp(key, "arrival_rate") ||
         !strcmp(key, "arrivals") || !strcmp(key, "max_active"))
         return shape_pair(ld, key, k, v, uc);
+    if (!strcmp(key, "stages")) {
+        uc->stages = k;
+        return load_stages(ld, v);
+    }
     if (!strcmp(key, "count"))
         uc->count = k;
     if (!strcmp(key, "ramp_up"))
@@ -2328,7 +2397,7 @@ static int top_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
 {
     static const char *const users_keys[] = {"count",        "ramp_up",  "id",        "duration",
                                              "pause",        "arrival_rate", "arrivals",
-                                             "max_active"};
+                                             "max_active", "stages"};
     static const char *const timeout_keys[] = {"connect", "first_event", "run",
                                                "expect",  "linger",      "close"};
     static const char *const protocol_keys[] = {"type_key",  "event_key", "wrappers", "containers",

@@ -132,6 +132,7 @@ void gp_scenario_free(gp_scenario *s)
     free(s->path);
     free(s->name);
     free(s->description);
+    gp_shape_cleanup(&s->users.shape);
     free(s->target.url);
     gp_kvs_free(s->target.headers, s->target.nheaders);
     for (i = 0; i < s->target.nsubprotocols; i++)

@@ -15,7 +15,7 @@ bool gp_shape_open(const gp_shape *sh)
 
 bool gp_shape_soak(const gp_shape *sh)
 {
-    return sh && sh->rate_per_s <= 0 && sh->duration_us > 0;
+    return sh && sh->rate_per_s <= 0 && (sh->duration_us > 0 || sh->nstages > 0);
 }
 
 int gp_shape_parse_rate(const char *text, double *per_s)
@@ -104,5 +104,69 @@ int64_t gp_shape_pause(const gp_shape *sh, uint32_t rnd)
 
 const char *gp_shape_model_name(const gp_shape *sh)
 {
-    return gp_shape_open(sh) ? "open" : gp_shape_soak(sh) ? "soak" : "closed";
+    return gp_shape_open(sh)                ? "open"
+           : sh && sh->nstages              ? "stages"
+           : gp_shape_soak(sh)              ? "soak"
+                                            : "closed";
+}
+
+void gp_shape_cleanup(gp_shape *sh)
+{
+    if (!sh)
+        return;
+    free(sh->stages);
+    sh->stages = NULL;
+    sh->nstages = 0;
+}
+
+double gp_shape_target_at(const gp_shape *sh, int64_t t_us)
+{
+    double from = 0;
+    int64_t start = 0;
+    size_t k;
+
+    if (!sh || !sh->nstages)
+        return 0;
+    for (k = 0; k < sh->nstages; k++) {
+        const gp_stage *st = &sh->stages[k];
+
+        if (t_us < start + st->duration_us)
+            return from + ((double)st->target - from) * (double)(t_us - start) /
+                              (double)st->duration_us;
+        from = st->target;
+        start += st->duration_us;
+    }
+    return from;
+}
+
+int64_t gp_shape_next_wanted(const gp_shape *sh, unsigned index, int64_t t_us)
+{
+    double from = 0, want = (double)index;
+    int64_t start = 0;
+    size_t k;
+
+    if (!sh || !sh->nstages)
+        return -1;
+    for (k = 0; k < sh->nstages; k++) {
+        const gp_stage *st = &sh->stages[k];
+        int64_t end = start + st->duration_us, at = t_us > start ? t_us : start;
+        double to = st->target;
+
+        if (at < end) {
+            double v = from + (to - from) * (double)(at - start) / (double)st->duration_us;
+
+            if (v > want)
+                return at;
+            if (to > want) {
+                /* rising through index: the first microsecond above it */
+                int64_t x = start + (int64_t)floor((want - from) * (double)st->duration_us /
+                                                   (to - from)) + 1;
+
+                return x > at ? x : at;
+            }
+        }
+        from = to;
+        start = end;
+    }
+    return -1;
 }

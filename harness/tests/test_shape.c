@@ -128,12 +128,50 @@ static void test_shape_pause(void **state)
     assert_in_range(gp_shape_pause(&sh, 0xffffffffu), 1499000, 1499999);
 }
 
+/* 0 -> 4 users over 1 s, 4 for 1 s, 4 -> 0 over 1 s */
+static void test_shape_stages(void **state)
+{
+    gp_stage st[] = {{1000000, 4}, {1000000, 4}, {1000000, 0}};
+    gp_shape sh = {.stages = st, .nstages = 3, .duration_us = 3000000};
+    unsigned i;
+
+    (void)state;
+    assert_true(gp_shape_soak(&sh));
+    assert_string_equal(gp_shape_model_name(&sh), "stages");
+    assert_true(fabs(gp_shape_target_at(&sh, 0) - 0) < 1e-9);
+    assert_true(fabs(gp_shape_target_at(&sh, 500000) - 2) < 1e-9);
+    assert_true(fabs(gp_shape_target_at(&sh, 1500000) - 4) < 1e-9);
+    assert_true(fabs(gp_shape_target_at(&sh, 2750000) - 1) < 1e-9);
+    assert_true(fabs(gp_shape_target_at(&sh, 9000000) - 0) < 1e-9);
+    /* user i starts as the target passes i: 0 at once, 1 at 250 ms, ... */
+    for (i = 0; i < 4; i++)
+        assert_in_range(gp_shape_next_wanted(&sh, i, 0), (int64_t)i * 250000,
+                        (int64_t)i * 250000 + 2);
+    /* nobody above the highest target */
+    assert_int_equal(gp_shape_next_wanted(&sh, 4, 0), -1);
+    /* while wanted: now; on the way down user 3 goes first (target 3 at 2.25 s) */
+    assert_int_equal(gp_shape_next_wanted(&sh, 3, 1500000), 1500000);
+    assert_int_equal(gp_shape_next_wanted(&sh, 3, 2200000), 2200000);
+    assert_int_equal(gp_shape_next_wanted(&sh, 3, 2300000), -1);
+    assert_int_equal(gp_shape_next_wanted(&sh, 0, 2900000), 2900000);
+    assert_int_equal(gp_shape_next_wanted(&sh, 0, 3000000), -1);
+    /* a dip and a second rise: 2 -> 0 -> 2 */
+    {
+        gp_stage dip[] = {{1000000, 2}, {1000000, 0}, {1000000, 2}};
+        gp_shape d = {.stages = dip, .nstages = 3, .duration_us = 3000000};
+
+        assert_in_range(gp_shape_next_wanted(&d, 1, 1600000), 2500000, 2500002);
+    }
+    assert_int_equal(gp_shape_next_wanted(NULL, 0, 0), -1);
+    gp_shape_cleanup(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_parse_rate),       cmocka_unit_test(test_shape_models),
         cmocka_unit_test(test_shape_schedule_even),    cmocka_unit_test(test_shape_schedule_poisson),
-        cmocka_unit_test(test_shape_pause),
+        cmocka_unit_test(test_shape_pause),            cmocka_unit_test(test_shape_stages),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
