@@ -106,14 +106,25 @@ static const char usage_check[] =
     "usage: goldenpath check SCENARIO.yaml...\n"
     "\n"
     "Validates scenario files without connecting. Every error names file, line and column.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help\n"
+    "\n"
     "exit status: 0 all files are valid; 2 any file has an error.\n";
 
 static const char usage_judge[] =
-    "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [--junit F] [--json F] [--html F]\n"
+    "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [options]\n"
     "\n"
     "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
     "the network. Stalls of the harness saved with them make timing verdicts inconclusive,\n"
     "as in the run.\n"
+    "\n"
+    "options:\n"
+    "  --junit FILE          write JUnit XML (a testcase per rule)\n"
+    "  --json FILE           write the full JSON report (atomically)\n"
+    "  --html FILE           write a self-contained HTML report\n"
+    "  -h, --help            show this help\n"
+    "\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
     "             3 no check failed but some are inconclusive.\n";
 
@@ -122,7 +133,11 @@ static const char usage_rules[] =
     "\n"
     "Lists every rule the judge applies: its stable id (used in every report) and what it\n"
     "checks.\n"
-    "exit status: 0.\n";
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0; 2 any other argument.\n";
 
 static const char usage_version[] =
     "usage: goldenpath version   (or: goldenpath --version)\n"
@@ -130,7 +145,11 @@ static const char usage_version[] =
     "Prints the version of goldenpath, the git revision it was built from ('unknown' when\n"
     "built outside a git checkout; '-dirty' when the checkout had changes), and the versions\n"
     "of libwebsockets, jansson, libyaml and OpenSSL it runs with.\n"
-    "exit status: 0.\n";
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0; 2 any other argument.\n";
 
 static bool want_color(FILE *f)
 {
