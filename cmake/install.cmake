@@ -21,18 +21,22 @@ add_custom_command(
 add_custom_target(gp_cli_docs ALL DEPENDS ${GP_MAN} ${GP_COMPLETION})
 
 install(TARGETS goldenpath RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The page is written at install time into a directory of this install's own (a package build
+# and a plain install may run at once), then installed like any file (DESTDIR included).
 install(CODE "
-  file(MAKE_DIRECTORY \"${CMAKE_BINARY_DIR}/install-man\")
+  string(MD5 gp_dir \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}\")
+  set(gp_dir \"${CMAKE_BINARY_DIR}/install-man/\${gp_dir}\")
+  file(MAKE_DIRECTORY \"\${gp_dir}\")
   execute_process(COMMAND \"${GP_GEN_CLI_DOCS}\" \"$<TARGET_FILE:goldenpath>\"
                           \"${GP_MAN_TEMPLATE}\" \"\${CMAKE_INSTALL_PREFIX}/${GP_DATADIR_REL}\"
-                          \"${CMAKE_BINARY_DIR}/install-man/goldenpath.1\"
-                          \"${CMAKE_BINARY_DIR}/install-man/goldenpath.bash\"
+                          \"\${gp_dir}/goldenpath.1\" \"\${gp_dir}/goldenpath.bash\"
                   RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR \"gen-cli-docs failed: \${rc}\")
-  endif()")
-install(FILES ${CMAKE_BINARY_DIR}/install-man/goldenpath.1
-        DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  endif()
+  file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_MANDIR}/man1\" TYPE FILE
+       FILES \"\${gp_dir}/goldenpath.1\")
+  file(REMOVE_RECURSE \"\${gp_dir}\")")
 install(FILES ${GP_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME goldenpath)
 file(GLOB GP_SHIPPED_SCENARIOS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.yaml)
