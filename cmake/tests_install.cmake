@@ -2,7 +2,7 @@
 # `cmake --install` into a scratch prefix, and the .deb (cpack, dpkg-deb -I, dpkg --root -i
 # into a scratch root). None of them touches the machine's /usr or dpkg database.
 add_test(NAME cli.version COMMAND ${PROJECT_SOURCE_DIR}/ci/version-check ${GP_BIN}
-         ${PROJECT_SOURCE_DIR})
+         ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated/gp_revision.h)
 set_tests_properties(cli.version PROPERTIES LABELS unit TIMEOUT 30)
 
 add_test(NAME cli.docs
