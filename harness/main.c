@@ -18,6 +18,7 @@
 #include "runner.h"
 #include "scenario.h"
 #include "shard.h"
+#include "version.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -29,6 +30,7 @@ static void on_signal(int sig)
 
 static const char usage_main[] =
     "usage: goldenpath COMMAND [OPTIONS] [ARGS]\n"
+    "       goldenpath --version | --help\n"
     "\n"
     "A conformance judge for servers that stream an AI agent's work over WebSockets.\n"
     "\n"
@@ -42,6 +44,8 @@ static const char usage_main[] =
     "  merge A.json B.json... -o OUT.json\n"
     "                           merge reports of one scenario run in parts\n"
     "  rules                    list the rules and their stable ids\n"
+    "  version                  print the version, the git revision it was built from and\n"
+    "                           the libraries it runs with (also: goldenpath --version)\n"
     "\n"
     "Run 'goldenpath COMMAND --help' for a command's options.\n"
     "\n"
@@ -108,16 +112,30 @@ static const char usage_check[] =
     "usage: goldenpath check SCENARIO.yaml...\n"
     "\n"
     "Validates scenario files without connecting. Every error names file, line and column.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help\n"
+    "\n"
     "exit status: 0 all files are valid; 2 any file has an error.\n";
 
 static const char usage_judge[] =
-    "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [--junit F] [--json F] [--html F]\n"
-    "                        [--shard INDEX/COUNT]\n"
+    "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [options]\n"
     "\n"
     "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
     "the network. Stalls of the harness saved with them make timing verdicts inconclusive,\n"
     "as in the run. The reports name the host and start time the run recorded (older\n"
     "recordings: this machine, and the file's modification time).\n"
+    "\n"
+    "options:\n"
+    "  --junit FILE          write JUnit XML (a testcase per rule)\n"
+    "  --json FILE           write the full JSON report (atomically)\n"
+    "  --html FILE           write a self-contained HTML report\n"
+    "  --shard INDEX/COUNT   judge only the users whose index % COUNT == INDEX, as that shard\n"
+    "                        of a run would have: its --json report carries the isolation\n"
+    "                        digest that 'goldenpath merge' re-judges across shards. Judging a\n"
+    "                        recording as every shard and merging shows, for exactly the same\n"
+    "                        frames, what a sharded run reports against one process.\n"
+    "  -h, --help            show this help\n"
     "\n"
     "environment: SOURCE_DATE_EPOCH: whole seconds since the epoch (as 'date +%s' prints\n"
     "             them), the reports' generation time instead of now; an older recording's\n"
@@ -125,14 +143,31 @@ static const char usage_judge[] =
     "             transcripts then give byte-identical JSON, JUnit and HTML reports. An\n"
     "             invalid value is a usage error (exit 2). Also NO_COLOR.\n"
     "\n"
-    "  --shard INDEX/COUNT   judge only the users whose index % COUNT == INDEX, as that shard\n"
-    "                        of a run would have: its --json report carries the isolation\n"
-    "                        digest that 'goldenpath merge' re-judges across shards. Judging a\n"
-    "                        recording as every shard and merging shows, for exactly the same\n"
-    "                        frames, what a sharded run reports against one process.\n"
-    "\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
     "             3 no check failed but some are inconclusive.\n";
+
+static const char usage_rules[] =
+    "usage: goldenpath rules\n"
+    "\n"
+    "Lists every rule the judge applies: its stable id (used in every report) and what it\n"
+    "checks.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0; 2 any other argument.\n";
+
+static const char usage_version[] =
+    "usage: goldenpath version   (or: goldenpath --version)\n"
+    "\n"
+    "Prints the version of goldenpath, the git revision it was built from ('unknown' when\n"
+    "built outside a git checkout; '-dirty' when the checkout had changes), and the versions\n"
+    "of libwebsockets, jansson, libyaml and OpenSSL it runs with.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0; 2 any other argument.\n";
 
 static bool want_color(FILE *f)
 {
@@ -220,10 +255,16 @@ static int cmd_check(int argc, char **argv)
     return rc;
 }
 
-static int cmd_rules(void)
+static int cmd_rules(int argc, char **argv)
 {
     int i;
 
+    if (argc > 1) {
+        bool help = strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0;
+
+        fputs(usage_rules, help ? stdout : stderr);
+        return help ? GP_EXIT_OK : GP_EXIT_USAGE;
+    }
     for (i = 0; i < GP_RULE__COUNT; i++)
         printf("%-22s %s\n", gp_rule_id((gp_rule)i), gp_rule_title((gp_rule)i));
     return GP_EXIT_OK;
@@ -795,6 +836,27 @@ out:
     return rc;
 }
 
+static int cmd_version(int argc, char **argv)
+{
+    gp_version_info v;
+
+    if (argc > 1) {
+        bool help = strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0;
+
+        fputs(usage_version, help ? stdout : stderr);
+        return help ? GP_EXIT_OK : GP_EXIT_USAGE;
+    }
+    gp_version_get(&v);
+    printf("goldenpath %s\n"
+           "revision       %s\n"
+           "libwebsockets  %s\n"
+           "jansson        %s\n"
+           "libyaml        %s\n"
+           "openssl        %s\n",
+           v.version, v.revision, v.lws, v.jansson, v.yaml, v.openssl);
+    return GP_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd;
@@ -808,10 +870,8 @@ int main(int argc, char **argv)
         fputs(usage_main, stdout);
         return GP_EXIT_OK;
     }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("goldenpath %s\n", GP_VERSION);
-        return GP_EXIT_OK;
-    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
+        return cmd_version(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
@@ -823,7 +883,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "merge") == 0)
         return gp_merge_main(argc - 1, argv + 1);
     if (strcmp(cmd, "rules") == 0)
-        return cmd_rules();
+        return cmd_rules(argc - 1, argv + 1);
     fprintf(stderr, "goldenpath: unknown command '%s'\n\n%s", cmd, usage_main);
     return GP_EXIT_USAGE;
 }
