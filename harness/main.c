@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "har.h"
 #include "judge.h"
 #include "report.h"
 #include "runner.h"
@@ -36,6 +37,8 @@ static const char usage_main[] =
     "  check SCENARIO.yaml...   validate scenario files without connecting\n"
     "  judge SCENARIO.yaml TRANSCRIPTS.json\n"
     "                           judge recorded transcripts offline\n"
+    "  judge --har FILE.har [SCENARIO.yaml]\n"
+    "                           judge a browser's capture (DevTools \"Save all as HAR\")\n"
     "  compare BASE.json HEAD.json\n"
     "                           compare two JSON reports; exit 1 on regression\n"
     "  merge A.json B.json... -o OUT.json\n"
@@ -106,10 +109,18 @@ static const char usage_check[] =
 
 static const char usage_judge[] =
     "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [--junit F] [--json F] [--html F]\n"
+    "       goldenpath judge --har FILE.har [SCENARIO.yaml] [--junit F] [--json F] [--html F]\n"
     "\n"
     "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
     "the network. Stalls of the harness saved with them make timing verdicts inconclusive,\n"
     "as in the run.\n"
+    "\n"
+    "  --har FILE.har  judge a browser's capture instead: every WebSocket entry (Chromium's\n"
+    "                  _webSocketMessages) is one user; each message the page sent begins a\n"
+    "                  run. The scenario's protocol section, timeouts and first expect_run\n"
+    "                  apply; without one, the default protocol profile. Cookies,\n"
+    "                  Authorization and token/ticket values are redacted as it is read.\n"
+    "                  Captures above 64 MiB are refused.\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
     "             3 no check failed but some are inconclusive.\n";
 
@@ -224,7 +235,8 @@ enum {
     O_SOURCE,
     O_MAXCONN,
     O_SHARD,
-    O_START_AT
+    O_START_AT,
+    O_HAR
 };
 
 typedef struct outputs {
@@ -627,12 +639,16 @@ static int cmd_judge(int argc, char **argv)
         {"junit", required_argument, NULL, O_JUNIT},
         {"json", required_argument, NULL, O_JSON},
         {"html", required_argument, NULL, O_HTML},
+        {"har", required_argument, NULL, O_HAR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     outputs out = {0};
     gp_err err = {0};
     gp_scenario *s = NULL;
+    gp_har *har = NULL;
+    const char *har_path = NULL;
+    char *har_source = NULL;
     gp_transcript **ts = NULL;
     gp_results *res = NULL;
     gp_suite suite;
@@ -646,6 +662,9 @@ static int cmd_judge(int argc, char **argv)
         if (output_option(opt, optarg, &out))
             continue;
         switch (opt) {
+        case O_HAR:
+            har_path = optarg;
+            break;
         case 'h':
             fputs(usage_judge, stdout);
             return GP_EXIT_OK;
@@ -654,25 +673,48 @@ static int cmd_judge(int argc, char **argv)
             return GP_EXIT_USAGE;
         }
     }
-    if (argc - optind != 2) {
+    if (har_path ? argc - optind > 1 : argc - optind != 2) {
         fputs(usage_judge, stderr);
         return GP_EXIT_USAGE;
     }
-    s = gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err);
-    if (!s || gp_transcripts_load_health(argv[optind + 1], &ts, &n, &health, &err) != 0) {
-        print_err(&err);
-        goto out;
+    if (har_path) {
+        /* A capture: its WebSocket entries are the users, its messages the scenario's runs. */
+        s = argc - optind == 1 ? gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err)
+                               : gp_har_default_scenario(har_path, &err);
+        if (!s || !(har = gp_har_load(har_path, &s->profile,
+                                      argc - optind == 1 ? gp_har_message_type(s) : NULL,
+                                      &err)) ||
+            gp_har_scenario(s, har, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
+        ts = har->ts;
+        n = har->n;
+        har->ts = NULL;
+        har->n = 0;
+    } else {
+        s = gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err);
+        if (!s || gp_transcripts_load_health(argv[optind + 1], &ts, &n, &health, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
     }
     res = gp_judge_run_health(s, ts, n, &health);
+    if (har)
+        har_source = gp_asprintf("browser capture %s (%zu WebSocket entr%s of %zu)", har_path,
+                                 n, n == 1 ? "y" : "ies", har->nentries);
     memset(&suite, 0, sizeof suite);
     suite.meta.harness_version = GP_VERSION;
     suite.meta.scenario = s;
-    suite.meta.target = "(recorded transcripts)";
+    suite.meta.target = har ? har_source : "(recorded transcripts)";
     suite.meta.users = (unsigned)n;
     suite.meta.health = &health;
     /* A recording has no start time of its own: its file's time and its longest transcript
-     * stand in, rather than 1970 and zero. */
-    {
+     * stand in, rather than 1970 and zero. A capture has both. */
+    if (har) {
+        suite.meta.started_wall_us = har->started_wall_us;
+        suite.meta.duration_us = har->duration_us;
+    } else {
         struct stat st;
         size_t u;
 
@@ -701,6 +743,8 @@ out:
         gp_transcript_free(ts[i]);
     free(ts);
     gp_scenario_free(s);
+    gp_har_free(har);
+    free(har_source);
     return rc;
 }
 
