@@ -204,7 +204,8 @@ pageServer.listen(0, '127.0.0.1', () => {
                       content: { size: 0, mimeType: 'x-unknown' }, redirectURL: '',
                       headersSize: -1, bodySize: 0, _transferSize: 0, _error: null },
           serverIPAddress: '127.0.0.1', startedDateTime: iso(w.wall || Date.now() / 1000),
-          time: w.respTs ? (w.respTs - w.ts) * 1000 : 0,
+          // As DevTools does: the entry lasts until the socket closed (or the recording ended).
+          time: ((w.closedTs ? wall(w.closedTs) : Date.now() / 1000) - w.wall) * 1000,
           timings: { blocked: -1, dns: -1, ssl: -1, connect: -1, send: 0,
                      wait: w.respTs ? (w.respTs - w.ts) * 1000 : 0, receive: 0,
                      _blocked_queueing: -1 },

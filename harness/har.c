@@ -407,8 +407,21 @@ static gp_transcript *entry_transcript(loader *L, json_t *e, size_t i, size_t ws
             gp_transcript_add_owned(t, GP_FR_RECV_TEXT, at, 0, r, rl);
         }
     }
-    if (run_open && !run_done)
+    /* A WebSocket entry lasts until the socket closed or the recording stopped: a run still
+     * open was waited for until then. */
+    {
+        double total = json_number_value(json_object_get(e, "time"));
+        int64_t end = total > 0 && total < 1e10 ? to_us(L, start) + (int64_t)(total * 1000) : 0;
+
+        if (end > now)
+            now = end;
+    }
+    if (run_open && !run_done) {
+        note(t, now,
+             "the capture of this WebSocket ends here: the page closed it or the recording "
+             "stopped (a HAR keeps no close frames)");
         gp_transcript_add(t, GP_FR_RUN_END, now, (int)nruns - 1, "timeout", 7);
+    }
     free(t->user_id);
     t->user_id = user ? user : gp_asprintf("capture-user-%zu", ws + 1);
     *runs = nruns;
