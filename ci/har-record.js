@@ -149,6 +149,11 @@ pageServer.listen(0, '127.0.0.1', () => {
                              opcode: p.response.opcode, data: p.response.payloadData });
         break;
       }
+      case 'Network.webSocketFrameError': {
+        const w = ws.get(p.requestId);
+        if (w && !w.resp) w.error = p.errorMessage;
+        break;
+      }
       case 'Network.webSocketClosed': {
         const w = ws.get(p.requestId);
         if (w) w.closedTs = p.timestamp;
@@ -202,7 +207,8 @@ pageServer.listen(0, '127.0.0.1', () => {
                       statusText: w.resp ? w.resp.statusText : '', httpVersion: 'HTTP/1.1',
                       headers: hdrs(w.resp && w.resp.headers), cookies: [],
                       content: { size: 0, mimeType: 'x-unknown' }, redirectURL: '',
-                      headersSize: -1, bodySize: 0, _transferSize: 0, _error: null },
+                      headersSize: -1, bodySize: 0, _transferSize: 0,
+                      _error: w.error || null },
           serverIPAddress: '127.0.0.1', startedDateTime: iso(w.wall || Date.now() / 1000),
           // As DevTools does: the entry lasts until the socket closed (or the recording ended).
           time: ((w.closedTs ? wall(w.closedTs) : Date.now() / 1000) - w.wall) * 1000,

@@ -290,11 +290,14 @@ static gp_transcript *entry_transcript(loader *L, json_t *e, size_t i, size_t ws
     if (status == 101) {
         gp_transcript_add(t, GP_FR_CONNECTED, connected_at, 0, NULL, 0);
     } else {
+        const char *berr = str_of(resp, "_error");
         char *why = status > 0 ? gp_asprintf("HTTP %lld %s", (long long)status,
                                              str_of(resp, "statusText") ? str_of(resp, "statusText")
                                                                         : "")
-                               : gp_strdup("the browser recorded no upgrade response "
-                                           "(status 0: refused, unreachable or cancelled)");
+                    : berr && *berr
+                        ? gp_asprintf("the browser recorded no upgrade response: %s", berr)
+                        : gp_strdup("the browser recorded no upgrade response "
+                                    "(status 0: refused, unreachable or cancelled)");
 
         gp_transcript_add(t, GP_FR_CONN_ERROR, connected_at, status > 0 ? (int)status : 0, why,
                           strlen(why));
@@ -482,7 +485,10 @@ gp_har *gp_har_load_mem(const char *path, const char *text, size_t len, const gp
     }
     root = json_loadb(text, len, 0, &jerr);
     if (!root) {
-        if ((size_t)jerr.position >= len || strstr(jerr.text, "premature end"))
+        if (len == 0)
+            gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
+                       "the file is empty (a truncated capture?)");
+        else if ((size_t)jerr.position >= len || strstr(jerr.text, "premature end"))
             gp_err_set(err, GP_EXIT_USAGE, path, jerr.line, jerr.column,
                        "not a complete JSON document: it ends after %zu bytes in the middle "
                        "of a value (a truncated capture?)",
