@@ -28,9 +28,9 @@ static const char *str_of(json_t *o, const char *key)
 
 static bool credential_name(const char *name)
 {
-    static const char *const names[] = {"token",  "access_token", "ticket",  "jwt",     "auth",
-                                        "key",    "api_key",      "apikey",  "secret",  "password",
-                                        "session", "sid",         "code",    "id_token", "bearer"};
+    static const char *const names[] = {"token",   "access_token", "ticket", "jwt",      "auth",
+                                        "key",     "api_key",      "apikey", "secret",   "password",
+                                        "session", "sid",          "code",   "id_token", "bearer"};
     size_t i;
 
     for (i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -92,7 +92,8 @@ static void add_header_secrets(gp_secrets *sec, json_t *headers)
 
         if (!name || !v)
             continue;
-        if (strcasecmp(name, "authorization") == 0 || strcasecmp(name, "proxy-authorization") == 0) {
+        if (strcasecmp(name, "authorization") == 0 ||
+            strcasecmp(name, "proxy-authorization") == 0) {
             const char *sp = strchr(v, ' ');
 
             gp_secrets_add(sec, v, strlen(v));
@@ -247,8 +248,8 @@ static void note(gp_transcript *t, int64_t at, const char *text)
 }
 
 /* Builds the transcript of WebSocket entry e (the ws-th of them, the i-th entry). */
-static gp_transcript *entry_transcript(loader *L, json_t *e, size_t i, size_t ws,
-                                       size_t *runs, int64_t *last_us)
+static gp_transcript *entry_transcript(loader *L, json_t *e, size_t i, size_t ws, size_t *runs,
+                                       int64_t *last_us)
 {
     json_t *req = json_object_get(e, "request"), *resp = json_object_get(e, "response");
     json_t *msgs = json_object_get(e, "_webSocketMessages"), *m;
@@ -291,13 +292,12 @@ static gp_transcript *entry_transcript(loader *L, json_t *e, size_t i, size_t ws
         gp_transcript_add(t, GP_FR_CONNECTED, connected_at, 0, NULL, 0);
     } else {
         const char *berr = str_of(resp, "_error");
-        char *why = status > 0 ? gp_asprintf("HTTP %lld %s", (long long)status,
-                                             str_of(resp, "statusText") ? str_of(resp, "statusText")
-                                                                        : "")
-                    : berr && *berr
-                        ? gp_asprintf("the browser recorded no upgrade response: %s", berr)
-                        : gp_strdup("the browser recorded no upgrade response "
-                                    "(status 0: refused, unreachable or cancelled)");
+        char *why =
+            status > 0      ? gp_asprintf("HTTP %lld %s", (long long)status,
+                                     str_of(resp, "statusText") ? str_of(resp, "statusText") : "")
+            : berr && *berr ? gp_asprintf("the browser recorded no upgrade response: %s", berr)
+                            : gp_strdup("the browser recorded no upgrade response "
+                                        "(status 0: refused, unreachable or cancelled)");
 
         gp_transcript_add(t, GP_FR_CONN_ERROR, connected_at, status > 0 ? (int)status : 0, why,
                           strlen(why));
@@ -389,8 +389,7 @@ static gp_transcript *entry_transcript(loader *L, json_t *e, size_t i, size_t ws
             gp_event ev;
 
             if (gp_event_parse(r, rl, L->p, &ev, NULL) == 0) {
-                if (!user && ev.user_id &&
-                    (ev.type == GP_EV_READY || ev.type < GP_EV_GOLDEN_COUNT))
+                if (!user && ev.user_id && (ev.type == GP_EV_READY || ev.type < GP_EV_GOLDEN_COUNT))
                     user = gp_strdup(ev.user_id);
                 json_decref(ev.root);
                 gp_transcript_add_owned(t, GP_FR_RECV_TEXT, at, 0, r, rl);
@@ -486,8 +485,7 @@ gp_har *gp_har_load_mem(const char *path, const char *text, size_t len, const gp
     root = json_loadb(text, len, 0, &jerr);
     if (!root) {
         if (len == 0)
-            gp_err_set(err, GP_EXIT_USAGE, path, 0, 0,
-                       "the file is empty (a truncated capture?)");
+            gp_err_set(err, GP_EXIT_USAGE, path, 0, 0, "the file is empty (a truncated capture?)");
         else if ((size_t)jerr.position >= len || strstr(jerr.text, "premature end"))
             gp_err_set(err, GP_EXIT_USAGE, path, jerr.line, jerr.column,
                        "not a complete JSON document: it ends after %zu bytes in the middle "
@@ -564,8 +562,7 @@ fail:
     return NULL;
 }
 
-gp_har *gp_har_load(const char *path, const gp_profile *p, const char *message_type,
-                    gp_err *err)
+gp_har *gp_har_load(const char *path, const gp_profile *p, const char *message_type, gp_err *err)
 {
     struct stat st;
     FILE *f;

@@ -14,11 +14,11 @@
 #define GP_HAR_MAX_BYTES ((size_t)64 << 20)
 
 typedef struct gp_har {
-    char *path;          /* as given */
-    gp_transcript **ts;  /* one per WebSocket entry, in file order; owned */
-    size_t n;            /* WebSocket entries */
-    size_t nentries;     /* all entries of the file */
-    size_t max_runs;     /* most messages one WebSocket entry sent */
+    char *path;              /* as given */
+    gp_transcript **ts;      /* one per WebSocket entry, in file order; owned */
+    size_t n;                /* WebSocket entries */
+    size_t nentries;         /* all entries of the file */
+    size_t max_runs;         /* most messages one WebSocket entry sent */
     int64_t started_wall_us; /* epoch µs of the earliest WebSocket entry (0 when unknown) */
     int64_t duration_us;     /* from then to the last frame */
 } gp_har;
@@ -32,8 +32,7 @@ typedef struct gp_har {
  * the file are redacted from URLs and frames. Returns a new capture (gp_har_free) or NULL with
  * err set (code GP_EXIT_USAGE): too large, not JSON, truncated, not a HAR, no WebSocket entry,
  * a frame without type, time or data. */
-gp_har *gp_har_load(const char *path, const gp_profile *p, const char *message_type,
-                    gp_err *err);
+gp_har *gp_har_load(const char *path, const gp_profile *p, const char *message_type, gp_err *err);
 /* gp_har_load over the len bytes at text; path names the source in messages. */
 gp_har *gp_har_load_mem(const char *path, const char *text, size_t len, const gp_profile *p,
                         const char *message_type, gp_err *err);
