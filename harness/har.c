@@ -525,6 +525,16 @@ gp_har *gp_har_load_mem(const char *path, const char *text, size_t len, const gp
         no_websocket(&L, entries);
         goto fail;
     }
+    /* Without startedDateTime, the earliest frame stands in. */
+    json_array_foreach(entries, i, e)
+    {
+        json_t *t0 =
+            json_object_get(json_array_get(json_object_get(e, "_webSocketMessages"), 0), "time");
+
+        if (isinf(L.origin) && is_websocket(e) && json_is_number(t0) &&
+            json_number_value(t0) >= 1e9)
+            L.origin = json_number_value(t0);
+    }
     if (isinf(L.origin))
         L.origin = 0;
     h->started_wall_us = L.origin > 0 ? (int64_t)(L.origin * 1e6) : 0;
