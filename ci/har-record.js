@@ -45,14 +45,17 @@ const page = `<!doctype html><title>capture</title><script>
 document.cookie = "gp_session=${session}; path=/";
 const ws = new WebSocket(${JSON.stringify(url + '?token=' + token)});
 const done = () => { document.title = "done"; };
+let sent = false;
 ws.onmessage = (m) => {
   if (typeof m.data !== "string") return;
   const f = JSON.parse(m.data);
-  if (f.type === "connection_established" || f.type === "connection_ready")
+  const ev = f.event || f.type;
+  // The first frame is the server's greeting, whatever its envelope: then the message.
+  if (!sent && (sent = true))
     ws.send(JSON.stringify({type: "user_message", payload: {
       content: "Analyze my costs (session ${session})",
       thread_id: "thread-browser-" + Math.random().toString(16).slice(2)}}));
-  if (f.type === "agent_completed" || f.type === "agent_error" || f.type === "agent_death")
+  if (ev === "agent_completed" || ev === "agent_error" || ev === "agent_death")
     setTimeout(() => { ws.close(1000, "done"); done(); }, 100);
 };
 ws.onclose = done;

@@ -48,3 +48,25 @@ add_test(NAME har.live COMMAND ${PROJECT_SOURCE_DIR}/ci/har-check ${GP_BIN} live
   ${CMAKE_BINARY_DIR} ${CMAKE_BINARY_DIR}/har-out/live)
 set_tests_properties(har.live PROPERTIES LABELS integration TIMEOUT 150
   ENVIRONMENT "GP_REFSERVER=${GP_REFSERVER}")
+
+# 'goldenpath init --har': a scenario inferred from a capture passes 'check' and judges the
+# capture; from Chromium's captures of each envelope gp-refserver can send, the inferred
+# scenario passes against that server and fails against it with a fault.
+add_test(NAME har.init.kind_body COMMAND ${PROJECT_SOURCE_DIR}/ci/har-check ${GP_BIN} init-judge
+  ${GP_HAR}/kind_body.har ${CMAKE_BINARY_DIR}/har-out/init)
+set_tests_properties(har.init.kind_body PROPERTIES LABELS unit TIMEOUT 30)
+add_test(NAME har.init.nothing_to_infer COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit 2
+  ${GP_BIN} init --har ${GP_HAR}/refuse_upgrade.har)
+set_tests_properties(har.init.nothing_to_infer PROPERTIES LABELS unit TIMEOUT 30
+  PASS_REGULAR_EXPRESSION "nothing to infer from: no received frame is a JSON object")
+foreach(v envelope:payload envelope:data envelope:system_message timestamp:iso
+          thinking-type:reasoning)
+  string(REPLACE ":" ";" kv ${v})
+  list(GET kv 0 opt)
+  list(GET kv 1 val)
+  add_test(NAME har.init.${opt}_${val} COMMAND ${PROJECT_SOURCE_DIR}/ci/har-check ${GP_BIN}
+    init-live ${GP_HAR}/envelope/${opt}-${val}.har ${CMAKE_BINARY_DIR}/har-out/init --${opt}
+    ${val})
+  set_tests_properties(har.init.${opt}_${val} PROPERTIES LABELS integration TIMEOUT 120
+    ENVIRONMENT "GP_REFSERVER=${GP_REFSERVER}")
+endforeach()

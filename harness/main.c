@@ -13,6 +13,7 @@
 
 #include "compare.h"
 #include "har.h"
+#include "infer.h"
 #include "judge.h"
 #include "report.h"
 #include "runner.h"
@@ -39,6 +40,7 @@ static const char usage_main[] =
     "                           judge recorded transcripts offline\n"
     "  judge --har FILE.har [SCENARIO.yaml]\n"
     "                           judge a browser's capture (DevTools \"Save all as HAR\")\n"
+    "  init --har FILE.har      write a first scenario inferred from a capture\n"
     "  compare BASE.json HEAD.json\n"
     "                           compare two JSON reports; exit 1 on regression\n"
     "  merge A.json B.json... -o OUT.json\n"
@@ -123,6 +125,16 @@ static const char usage_judge[] =
     "                  Captures above 64 MiB are refused.\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
     "             3 no check failed but some are inconclusive.\n";
+
+static const char usage_init[] =
+    "usage: goldenpath init --har FILE.har > my.yaml\n"
+    "\n"
+    "Writes a complete, commented scenario inferred from a browser's capture: the type key,\n"
+    "wrappers, where the ids sit, the ready frame, aliases (reasoning -> agent_thinking...),\n"
+    "noise types, the timestamp format, the message the page sent. Comments say what was\n"
+    "inferred from which frame and mark with CHECK what could not be. Never connects.\n"
+    "(Probing a live server, init --target URL, is not available yet.)\n"
+    "exit status: 0 written; 2 usage or capture error.\n";
 
 static bool want_color(FILE *f)
 {
@@ -748,6 +760,48 @@ out:
     return rc;
 }
 
+static int cmd_init(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"har", required_argument, NULL, O_HAR},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *har_path = NULL;
+    gp_err err = {0};
+    gp_profile p;
+    gp_har *har = NULL;
+    int opt, rc = GP_EXIT_USAGE;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case O_HAR:
+            har_path = optarg;
+            break;
+        case 'h':
+            fputs(usage_init, stdout);
+            return GP_EXIT_OK;
+        default:
+            fputs(usage_init, stderr);
+            return GP_EXIT_USAGE;
+        }
+    }
+    if (!har_path || optind != argc) {
+        fputs(usage_init, stderr);
+        return GP_EXIT_USAGE;
+    }
+    gp_profile_init_default(&p);
+    har = gp_har_load(har_path, &p, NULL, &err);
+    if (!har || gp_infer_scenario(stdout, har->ts, har->n, har_path, &err) != 0)
+        print_err(&err);
+    else
+        rc = GP_EXIT_OK;
+    gp_har_free(har);
+    gp_profile_cleanup(&p);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd;
@@ -771,6 +825,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "judge") == 0)
         return cmd_judge(argc - 1, argv + 1);
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return gp_compare_main(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
