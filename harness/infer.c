@@ -220,7 +220,9 @@ static void pass_frames(infer *I, gp_transcript *const *ts, size_t n)
                 if (!json_is_object(body))
                     body = o;
                 holder = id_holder(body, &which, &top);
-                if (top)
+                if (top && body != o)
+                    I->cont_hits[0]++; /* the wrapper's payload holds the ids */
+                else if (top)
                     I->top_hits++;
                 else if (holder)
                     I->cont_hits[which]++;
