@@ -70,3 +70,26 @@ foreach(v envelope:payload envelope:data envelope:system_message timestamp:iso
   set_tests_properties(har.init.${opt}_${val} PROPERTIES LABELS integration TIMEOUT 120
     ENVIRONMENT "GP_REFSERVER=${GP_REFSERVER}")
 endforeach()
+
+# 'goldenpath init --target': one probing user against gp-refserver in each envelope variation
+# writes a scenario that passes against that server and fails against its fault; against a
+# server that sends nothing after the message, init stops within its bound and says why.
+foreach(v none:none envelope:payload envelope:data envelope:system_message timestamp:iso
+          thinking-type:reasoning ready-type:connection_ready)
+  string(REPLACE ":" ";" kv ${v})
+  list(GET kv 0 opt)
+  list(GET kv 1 val)
+  if(opt STREQUAL "none")
+    set(args "")
+  else()
+    set(args --${opt} ${val})
+  endif()
+  add_test(NAME init.probe.${opt}_${val} COMMAND ${PROJECT_SOURCE_DIR}/ci/har-check ${GP_BIN}
+    probe ${CMAKE_BINARY_DIR}/har-out/probe ${args})
+  set_tests_properties(init.probe.${opt}_${val} PROPERTIES LABELS integration TIMEOUT 120
+    ENVIRONMENT "GP_REFSERVER=${GP_REFSERVER}")
+endforeach()
+add_test(NAME init.probe.silent COMMAND ${PROJECT_SOURCE_DIR}/ci/har-check ${GP_BIN}
+  probe-silent ${CMAKE_BINARY_DIR}/har-out/probe)
+set_tests_properties(init.probe.silent PROPERTIES LABELS integration TIMEOUT 120
+  ENVIRONMENT "GP_REFSERVER=${GP_REFSERVER}")

@@ -59,6 +59,7 @@ typedef struct infer {
     size_t ts_number, ts_iso, ts_none;
     size_t max_len;
     const gp_frame *message; /* the first message any user sent */
+    const char *nonce;       /* that user's nonce (a probe's), or "" */
     const char *url;         /* CONNECT data of the first user */
 } infer;
 
@@ -198,8 +199,10 @@ static void pass_frames(infer *I, gp_transcript *const *ts, size_t n)
                 I->url = fr->data;
             if (fr->kind == GP_FR_SENT) {
                 sent = true;
-                if (!I->message)
+                if (!I->message) {
                     I->message = fr;
+                    I->nonce = ts[u]->nonce;
+                }
             }
             if (fr->kind != GP_FR_RECV_TEXT || !fr->data)
                 continue;
@@ -269,7 +272,11 @@ static char *message_json(const infer *I, const char *type_key)
             json_t *t = json_object_get(holders[h], texts[k]);
 
             if (json_is_string(t)) {
-                char *v = gp_asprintf("%s ({{nonce}})", json_string_value(t));
+                const char *tv = json_string_value(t);
+                const char *at = I->nonce && strlen(I->nonce) >= 8 ? strstr(tv, I->nonce) : NULL;
+                char *v =
+                    at ? gp_asprintf("%.*s{{nonce}}%s", (int)(at - tv), tv, at + strlen(I->nonce))
+                       : gp_asprintf("%s ({{nonce}})", tv);
 
                 json_object_set_new(holders[h], texts[k], json_string(v));
                 free(v);
@@ -322,6 +329,14 @@ int gp_infer_scenario(FILE *out, gp_transcript *const *ts, size_t n, const char 
         carrier = "ticket";
         *(cut - 1) = '\0';
     }
+    /* A live probe's connect marker names its carrier: "URL (credential: valid, carrier: X)". */
+    if (I.url && (cut = strstr(I.url, "carrier: "))) {
+        static const char *const carriers[] = {"bearer", "subprotocol", "query", "ticket", "none"};
+
+        for (k = 0; k < 5; k++)
+            if (strncmp(cut + 9, carriers[k], strlen(carriers[k])) == 0)
+                carrier = carriers[k];
+    }
     fprintf(out, "# A first scenario inferred by 'goldenpath init' from %s.\n", source);
     fputs("# Every inference says which frame it came from; check the ones marked CHECK.\n", out);
     fputs("name: inferred\n", out);
@@ -329,13 +344,15 @@ int gp_infer_scenario(FILE *out, gp_transcript *const *ts, size_t n, const char 
     fputs("target:\n  url: ", out);
     yaml_str(out, url);
     fprintf(out, "\n  carrier: %s", carrier);
-    if (strcmp(carrier, "bearer") == 0)
+    if (I.url && strstr(I.url, "carrier: "))
+        fputs("   # as the probe connected", out);
+    else if (strcmp(carrier, "bearer") == 0)
         fputs("   # CHECK: no credential was seen in the URL; a browser cannot send\n"
               "                     # Authorization, so the page may use a cookie or a ticket",
               out);
     else
-        fprintf(out, "   # the capture's URL carried its credential in ?%s=",
-                strcmp(carrier, "query") == 0 ? "token" : "ticket");
+        fprintf(out, "   # as the %s connected",
+                I.url && strstr(I.url, "browser capture") ? "capture's page" : "probe");
     fputs("\nauth:\n  kind: jwt\n  secret_env: GOLDENPATH_JWT_SECRET   # CHECK: how your users "
           "get a token\n  claims:\n    sub: \"{{user.id}}\"\nusers:\n  count: 1\n",
           out);

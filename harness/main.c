@@ -14,6 +14,7 @@
 #include "compare.h"
 #include "har.h"
 #include "infer.h"
+#include "init_probe.h"
 #include "judge.h"
 #include "report.h"
 #include "runner.h"
@@ -40,7 +41,8 @@ static const char usage_main[] =
     "                           judge recorded transcripts offline\n"
     "  judge --har FILE.har [SCENARIO.yaml]\n"
     "                           judge a browser's capture (DevTools \"Save all as HAR\")\n"
-    "  init --har FILE.har      write a first scenario inferred from a capture\n"
+    "  init --target URL | --har FILE.har\n"
+    "                           write a first scenario inferred from a live server or a capture\n"
     "  compare BASE.json HEAD.json\n"
     "                           compare two JSON reports; exit 1 on regression\n"
     "  merge A.json B.json... -o OUT.json\n"
@@ -127,14 +129,22 @@ static const char usage_judge[] =
     "             3 no check failed but some are inconclusive.\n";
 
 static const char usage_init[] =
-    "usage: goldenpath init --har FILE.har > my.yaml\n"
+    "usage: goldenpath init --target URL [--carrier C] [--message JSON] [--timeout D] > my.yaml\n"
+    "       goldenpath init --har FILE.har > my.yaml\n"
     "\n"
-    "Writes a complete, commented scenario inferred from a browser's capture: the type key,\n"
+    "Writes a complete, commented scenario inferred from what one user saw: the type key,\n"
     "wrappers, where the ids sit, the ready frame, aliases (reasoning -> agent_thinking...),\n"
-    "noise types, the timestamp format, the message the page sent. Comments say what was\n"
-    "inferred from which frame and mark with CHECK what could not be. Never connects.\n"
-    "(Probing a live server, init --target URL, is not available yet.)\n"
-    "exit status: 0 written; 2 usage or capture error.\n";
+    "noise types, the timestamp format, the message sent. Comments say what was inferred\n"
+    "from which frame and mark with CHECK what could not be (e.g. a tool pair not seen).\n"
+    "\n"
+    "  --target URL     probe a live server with one user: connect, read the greeting, send\n"
+    "                   one message, read until the run ends or --timeout passes\n"
+    "  --carrier C      bearer (default), subprotocol, query, ticket or none; a JWT is\n"
+    "                   minted from GOLDENPATH_JWT_SECRET unless none\n"
+    "  --message JSON   the message to send (default a user_message with {{nonce}})\n"
+    "  --timeout D      bound on the connect, the first event and the run (default 10s)\n"
+    "  --har FILE.har   infer from a browser's capture instead; never connects\n"
+    "exit status: 0 written; 2 usage, capture or probe error; 3 the harness failed.\n";
 
 static bool want_color(FILE *f)
 {
@@ -248,7 +258,9 @@ enum {
     O_MAXCONN,
     O_SHARD,
     O_START_AT,
-    O_HAR
+    O_HAR,
+    O_CARRIER,
+    O_MESSAGE
 };
 
 typedef struct outputs {
@@ -693,9 +705,9 @@ static int cmd_judge(int argc, char **argv)
         /* A capture: its WebSocket entries are the users, its messages the scenario's runs. */
         s = argc - optind == 1 ? gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err)
                                : gp_har_default_scenario(har_path, &err);
-        if (!s || !(har = gp_har_load(har_path, &s->profile,
-                                      argc - optind == 1 ? gp_har_message_type(s) : NULL,
-                                      &err)) ||
+        if (!s ||
+            !(har = gp_har_load(har_path, &s->profile,
+                                argc - optind == 1 ? gp_har_message_type(s) : NULL, &err)) ||
             gp_har_scenario(s, har, &err) != 0) {
             print_err(&err);
             goto out;
@@ -713,8 +725,8 @@ static int cmd_judge(int argc, char **argv)
     }
     res = gp_judge_run_health(s, ts, n, &health);
     if (har)
-        har_source = gp_asprintf("browser capture %s (%zu WebSocket entr%s of %zu)", har_path,
-                                 n, n == 1 ? "y" : "ies", har->nentries);
+        har_source = gp_asprintf("browser capture %s (%zu WebSocket entr%s of %zu)", har_path, n,
+                                 n == 1 ? "y" : "ies", har->nentries);
     memset(&suite, 0, sizeof suite);
     suite.meta.harness_version = GP_VERSION;
     suite.meta.scenario = s;
@@ -764,10 +776,15 @@ static int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"har", required_argument, NULL, O_HAR},
+        {"target", required_argument, NULL, O_TARGET},
+        {"carrier", required_argument, NULL, O_CARRIER},
+        {"message", required_argument, NULL, O_MESSAGE},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *har_path = NULL;
+    gp_init_probe_opts po = {.bound_us = 10000000, .note = stderr};
     gp_err err = {0};
     gp_profile p;
     gp_har *har = NULL;
@@ -779,6 +796,21 @@ static int cmd_init(int argc, char **argv)
         case O_HAR:
             har_path = optarg;
             break;
+        case O_TARGET:
+            po.url = optarg;
+            break;
+        case O_CARRIER:
+            po.carrier = optarg;
+            break;
+        case O_MESSAGE:
+            po.message = optarg;
+            break;
+        case O_TIMEOUT:
+            if (gp_duration_parse(optarg, &po.bound_us) != 0 || po.bound_us <= 0) {
+                fprintf(stderr, "goldenpath: --timeout: not a duration: %s\n", optarg);
+                return GP_EXIT_USAGE;
+            }
+            break;
         case 'h':
             fputs(usage_init, stdout);
             return GP_EXIT_OK;
@@ -787,9 +819,15 @@ static int cmd_init(int argc, char **argv)
             return GP_EXIT_USAGE;
         }
     }
-    if (!har_path || optind != argc) {
+    if (!har_path == !po.url || optind != argc) {
         fputs(usage_init, stderr);
         return GP_EXIT_USAGE;
+    }
+    if (po.url) {
+        if (gp_init_probe(&po, stdout, &err) == 0)
+            return GP_EXIT_OK;
+        print_err(&err);
+        return err.code ? err.code : GP_EXIT_USAGE;
     }
     gp_profile_init_default(&p);
     har = gp_har_load(har_path, &p, NULL, &err);
