@@ -93,3 +93,19 @@ add_test(NAME init.probe.silent COMMAND ${PROJECT_SOURCE_DIR}/ci/har-check ${GP_
   probe-silent ${CMAKE_BINARY_DIR}/har-out/probe)
 set_tests_properties(init.probe.silent PROPERTIES LABELS integration TIMEOUT 120
   ENVIRONMENT "GP_REFSERVER=${GP_REFSERVER}")
+
+# The command line of init and judge --har: --help (exit 0), usage errors (exit 2).
+add_test(NAME cli.help.init COMMAND ${GP_BIN} init --help)
+set_tests_properties(cli.help.init PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "usage: goldenpath init --target URL.*--har FILE.har")
+add_test(NAME cli.help.judge_har COMMAND ${GP_BIN} judge --help)
+set_tests_properties(cli.help.judge_har PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "--har FILE.har +judge a browser's capture")
+foreach(args "init" "init;--har;a.har;--target;ws://127.0.0.1:1/ws" "init;--target;ws://x/ws;--timeout;soon"
+        "judge;--har;${GP_HAR}/golden.har;a.yaml;b.json")
+  string(REPLACE ";" "_" n "${args}")
+  string(REGEX REPLACE "[^A-Za-z0-9_.-]" "" n "${n}")
+  string(SUBSTRING "${n}" 0 40 n)
+  add_test(NAME cli.usage.${n} COMMAND ${PROJECT_SOURCE_DIR}/ci/expect-exit 2 ${GP_BIN} ${args})
+  set_tests_properties(cli.usage.${n} PROPERTIES LABELS unit TIMEOUT 30)
+endforeach()
