@@ -267,6 +267,8 @@ static gp_transcript *entry_transcript(loader *L, json_t *e, size_t i, size_t ws
     bool run_open = false, run_done = false;
     size_t k, nruns = 0;
 
+    if (status < 100 || status > 999)
+        status = 0; /* what no upgrade answers: the browser has none to record */
     t->max_bytes = GP_HAR_MAX_BYTES * 2;
     t->max_frames = (size_t)-1 / 2;
     if (isnan(start))
@@ -304,8 +306,10 @@ static gp_transcript *entry_transcript(loader *L, json_t *e, size_t i, size_t ws
                             : gp_strdup("the browser recorded no upgrade response "
                                         "(status 0: refused, unreachable or cancelled)");
 
-        gp_transcript_add(t, GP_FR_CONN_ERROR, connected_at, status > 0 ? (int)status : 0, why,
-                          strlen(why));
+        size_t wl;
+        char *rwhy = redacted(L->sec, why, strlen(why), &wl);
+
+        gp_transcript_add_owned(t, GP_FR_CONN_ERROR, connected_at, (int)status, rwhy, wl);
         free(why);
     }
     now = connected_at;
