@@ -475,8 +475,10 @@ static void no_websocket(loader *L, json_t *entries)
     free(s);
 }
 
-gp_har *gp_har_load_mem(const char *path, const char *text, size_t len, const gp_profile *p,
-                        const char *message_type, gp_err *err)
+/* gp_har_load_mem; when owned, text (from malloc) is freed as soon as it is parsed, so the
+ * file's bytes and its transcripts are never held at once. */
+static gp_har *load_text(const char *path, char *text, bool owned, size_t len, const gp_profile *p,
+                         const char *message_type, gp_err *err)
 {
     loader L = {.path = path, .p = p, .message_type = message_type, .err = err};
     json_error_t jerr;
@@ -489,9 +491,13 @@ gp_har *gp_har_load_mem(const char *path, const char *text, size_t len, const gp
                    "the capture is %zu MiB; captures above %zu MiB are refused (export only "
                    "the WebSocket, or filter the DevTools network log to WS first)",
                    len >> 20, GP_HAR_MAX_BYTES >> 20);
+        if (owned)
+            free(text);
         return NULL;
     }
     root = json_loadb(text, len, 0, &jerr);
+    if (owned)
+        free(text);
     if (!root) {
         if (len == 0)
             gp_err_set(err, GP_EXIT_USAGE, path, 0, 0, "the file is empty (a truncated capture?)");
@@ -581,13 +587,18 @@ fail:
     return NULL;
 }
 
+gp_har *gp_har_load_mem(const char *path, const char *text, size_t len, const gp_profile *p,
+                        const char *message_type, gp_err *err)
+{
+    return load_text(path, (char *)text, false, len, p, message_type, err);
+}
+
 gp_har *gp_har_load(const char *path, const gp_profile *p, const char *message_type, gp_err *err)
 {
-    struct stat st;
+    struct stat st = {0};
     FILE *f;
     char *buf;
-    size_t len;
-    gp_har *h;
+    size_t len, cap;
 
     f = fopen(path, "rb");
     if (!f) {
@@ -603,9 +614,22 @@ gp_har *gp_har_load(const char *path, const gp_profile *p, const char *message_t
         fclose(f);
         return NULL;
     }
-    /* Read at most one byte past the bound: a pipe has no size to check first. */
-    buf = gp_malloc(GP_HAR_MAX_BYTES + 2);
-    len = fread(buf, 1, GP_HAR_MAX_BYTES + 1, f);
+    /* Read at most one byte past the bound: a pipe has no size to check first. A regular
+     * file's buffer is its size; a pipe's grows. */
+    cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : (size_t)1 << 20;
+    buf = gp_malloc(cap + 1);
+    len = 0;
+    for (;;) {
+        size_t got = fread(buf + len, 1, cap - len, f);
+
+        len += got;
+        if (got == 0 || len > GP_HAR_MAX_BYTES)
+            break;
+        if (len == cap) {
+            cap = cap * 2 > GP_HAR_MAX_BYTES + 1 ? GP_HAR_MAX_BYTES + 1 : cap * 2;
+            buf = gp_realloc(buf, cap + 1);
+        }
+    }
     if (ferror(f)) {
         gp_err_set(err, GP_EXIT_USAGE, path, 0, 0, "cannot read: %s", strerror(errno));
         fclose(f);
@@ -614,9 +638,7 @@ gp_har *gp_har_load(const char *path, const gp_profile *p, const char *message_t
     }
     fclose(f);
     buf[len] = '\0';
-    h = gp_har_load_mem(path, buf, len, p, message_type, err);
-    free(buf);
-    return h;
+    return load_text(path, buf, true, len, p, message_type, err);
 }
 
 void gp_har_free(gp_har *h)
