@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "compare_cli.h"
+#include "har.h"
+#include "infer.h"
+#include "init_probe.h"
 #include "judge.h"
 #include "report.h"
 #include "report_util.h"
@@ -39,6 +42,10 @@ static const char usage_main[] =
     "  check SCENARIO.yaml...   validate scenario files without connecting\n"
     "  judge SCENARIO.yaml TRANSCRIPTS.json\n"
     "                           judge recorded transcripts offline\n"
+    "  judge --har FILE.har [SCENARIO.yaml]\n"
+    "                           judge a browser's capture (DevTools \"Save all as HAR\")\n"
+    "  init --target URL | --har FILE.har\n"
+    "                           write a first scenario inferred from a live server or a capture\n"
     "  compare BASE.json HEAD.json\n"
     "                           compare two JSON reports; exit 1 on regression\n"
     "  merge A.json B.json... -o OUT.json\n"
@@ -120,6 +127,7 @@ static const char usage_check[] =
 
 static const char usage_judge[] =
     "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [options]\n"
+    "       goldenpath judge --har FILE.har [SCENARIO.yaml] [options]\n"
     "\n"
     "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
     "the network. Stalls of the harness saved with them make timing verdicts inconclusive,\n"
@@ -135,6 +143,12 @@ static const char usage_judge[] =
     "                        digest that 'goldenpath merge' re-judges across shards. Judging a\n"
     "                        recording as every shard and merging shows, for exactly the same\n"
     "                        frames, what a sharded run reports against one process.\n"
+    "  --har FILE.har        judge a browser's capture instead: every WebSocket entry\n"
+    "                        (Chromium's _webSocketMessages) is one user; each message the\n"
+    "                        page sent begins a run. The scenario's protocol section, timeouts\n"
+    "                        and first expect_run apply; without one, the default protocol\n"
+    "                        profile. Cookies, Authorization and token/ticket values are\n"
+    "                        redacted as it is read. Captures above 64 MiB are refused.\n"
     "  -h, --help            show this help\n"
     "\n"
     "environment: SOURCE_DATE_EPOCH: whole seconds since the epoch (as 'date +%s' prints\n"
@@ -168,6 +182,27 @@ static const char usage_version[] =
     "  -h, --help            show this help\n"
     "\n"
     "exit status: 0; 2 any other argument.\n";
+
+static const char usage_init[] =
+    "usage: goldenpath init --target URL [--carrier C] [--message JSON] [--timeout D] > my.yaml\n"
+    "       goldenpath init --har FILE.har > my.yaml\n"
+    "\n"
+    "Writes a complete, commented scenario inferred from what one user saw: the type key,\n"
+    "wrappers, where the ids sit, the ready frame, aliases (reasoning -> agent_thinking...),\n"
+    "noise types, the timestamp format, the message sent. Comments say what was inferred\n"
+    "from which frame and mark with CHECK what could not be (e.g. a tool pair not seen).\n"
+    "\n"
+    "options:\n"
+    "  --target URL     probe a live server with one user: connect, read the greeting, send\n"
+    "                   one message, read until the run ends or --timeout passes\n"
+    "  --carrier C      bearer (default), subprotocol, query, ticket or none; a JWT is\n"
+    "                   minted from GOLDENPATH_JWT_SECRET unless none\n"
+    "  --message JSON   the message to send (default a user_message with {{nonce}})\n"
+    "  --timeout D      bound on the connect, the first event and the run (default 10s)\n"
+    "  --har FILE.har   infer from a browser's capture instead; never connects\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "exit status: 0 written; 2 usage, capture or probe error; 3 the harness failed.\n";
 
 static bool want_color(FILE *f)
 {
@@ -286,7 +321,10 @@ enum {
     O_SOURCE,
     O_MAXCONN,
     O_SHARD,
-    O_START_AT
+    O_START_AT,
+    O_HAR,
+    O_CARRIER,
+    O_MESSAGE
 };
 
 typedef struct outputs {
@@ -723,6 +761,7 @@ static int cmd_judge(int argc, char **argv)
         {"json", required_argument, NULL, O_JSON},
         {"html", required_argument, NULL, O_HTML},
         {"shard", required_argument, NULL, O_SHARD},
+        {"har", required_argument, NULL, O_HAR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -731,6 +770,9 @@ static int cmd_judge(int argc, char **argv)
     gp_scenario *s = NULL;
     gp_shard shard = {0};
     gp_shard_info shard_info;
+    gp_har *har = NULL;
+    const char *har_path = NULL;
+    char *har_source = NULL;
     gp_transcript **ts = NULL, **mine = NULL;
     size_t nmine = 0;
     gp_results *res = NULL;
@@ -757,20 +799,42 @@ static int cmd_judge(int argc, char **argv)
                 return GP_EXIT_USAGE;
             }
             break;
+        case O_HAR:
+            har_path = optarg;
+            break;
         default:
             fputs(usage_judge, stderr);
             return GP_EXIT_USAGE;
         }
     }
-    if (argc - optind != 2) {
+    if (har_path ? argc - optind > 1 : argc - optind != 2) {
         fputs(usage_judge, stderr);
         return GP_EXIT_USAGE;
     }
-    s = gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err);
-    if (!s || gp_transcripts_load_origin(argv[optind + 1], &ts, &n, &health, &origin, &err) != 0 ||
-        gp_report_ctx_from_env(&ctx, origin.host, rep_host, sizeof rep_host, &err) != 0) {
-        print_err(&err);
-        goto out;
+    if (har_path) {
+        /* A capture: its WebSocket entries are the users, its messages the scenario's runs. */
+        s = argc - optind == 1 ? gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err)
+                               : gp_har_default_scenario(har_path, &err);
+        if (!s ||
+            !(har = gp_har_load(har_path, &s->profile,
+                                argc - optind == 1 ? gp_har_message_type(s) : NULL, &err)) ||
+            gp_har_scenario(s, har, &err) != 0 ||
+            gp_report_ctx_from_env(&ctx, NULL, rep_host, sizeof rep_host, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
+        ts = har->ts;
+        n = har->n;
+        har->ts = NULL;
+        har->n = 0;
+    } else {
+        s = gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err);
+        if (!s ||
+            gp_transcripts_load_origin(argv[optind + 1], &ts, &n, &health, &origin, &err) != 0 ||
+            gp_report_ctx_from_env(&ctx, origin.host, rep_host, sizeof rep_host, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
     }
     mine = gp_calloc(n ? n : 1, sizeof *mine);
     for (i = 0; i < n; i++)
@@ -782,10 +846,13 @@ static int cmd_judge(int argc, char **argv)
         goto out;
     }
     res = gp_judge_run_shard(s, mine, nmine, &health, shard.count);
+    if (har)
+        har_source = gp_asprintf("browser capture %s (%zu WebSocket entr%s of %zu)", har_path, n,
+                                 n == 1 ? "y" : "ies", har->nentries);
     memset(&suite, 0, sizeof suite);
     suite.meta.harness_version = GP_VERSION;
     suite.meta.scenario = s;
-    suite.meta.target = "(recorded transcripts)";
+    suite.meta.target = har ? har_source : "(recorded transcripts)";
     suite.meta.users = (unsigned)nmine;
     suite.meta.health = &health;
     if (shard.count) {
@@ -794,11 +861,14 @@ static int cmd_judge(int argc, char **argv)
         shard_info.users_total = (unsigned)n;
         suite.meta.shard = &shard_info;
     }
-    /* The run's start as recorded; an older recording has none, so its file's time stands in
-     * (clamped to SOURCE_DATE_EPOCH, as reproducible builds clamp file times, since a copy
-     * or checkout of the file changes it), and its longest transcript for the duration,
-     * rather than 1970 and zero. */
-    {
+    /* A capture has its start and duration. A recording has the run's start as recorded; an
+     * older recording has none, so its file's time stands in (clamped to SOURCE_DATE_EPOCH,
+     * as reproducible builds clamp file times, since a copy or checkout of the file changes
+     * it), and its longest transcript for the duration, rather than 1970 and zero. */
+    if (har) {
+        suite.meta.started_wall_us = har->started_wall_us;
+        suite.meta.duration_us = har->duration_us;
+    } else {
         struct stat st;
         size_t u;
         const char *sde = getenv("SOURCE_DATE_EPOCH");
@@ -833,6 +903,76 @@ out:
     free(ts);
     free(mine);
     gp_scenario_free(s);
+    gp_har_free(har);
+    free(har_source);
+    return rc;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"har", required_argument, NULL, O_HAR},
+        {"target", required_argument, NULL, O_TARGET},
+        {"carrier", required_argument, NULL, O_CARRIER},
+        {"message", required_argument, NULL, O_MESSAGE},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *har_path = NULL;
+    gp_init_probe_opts po = {.bound_us = 10000000, .note = stderr};
+    gp_err err = {0};
+    gp_profile p;
+    gp_har *har = NULL;
+    int opt, rc = GP_EXIT_USAGE;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case O_HAR:
+            har_path = optarg;
+            break;
+        case O_TARGET:
+            po.url = optarg;
+            break;
+        case O_CARRIER:
+            po.carrier = optarg;
+            break;
+        case O_MESSAGE:
+            po.message = optarg;
+            break;
+        case O_TIMEOUT:
+            if (gp_duration_parse(optarg, &po.bound_us) != 0 || po.bound_us <= 0) {
+                fprintf(stderr, "goldenpath: --timeout: not a duration: %s\n", optarg);
+                return GP_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            fputs(usage_init, stdout);
+            return GP_EXIT_OK;
+        default:
+            fputs(usage_init, stderr);
+            return GP_EXIT_USAGE;
+        }
+    }
+    if (!har_path == !po.url || optind != argc) {
+        fputs(usage_init, stderr);
+        return GP_EXIT_USAGE;
+    }
+    if (po.url) {
+        if (gp_init_probe(&po, stdout, &err) == 0)
+            return GP_EXIT_OK;
+        print_err(&err);
+        return err.code ? err.code : GP_EXIT_USAGE;
+    }
+    gp_profile_init_default(&p);
+    har = gp_har_load(har_path, &p, NULL, &err);
+    if (!har || gp_infer_scenario(stdout, har->ts, har->n, har_path, &err) != 0)
+        print_err(&err);
+    else
+        rc = GP_EXIT_OK;
+    gp_har_free(har);
+    gp_profile_cleanup(&p);
     return rc;
 }
 
@@ -878,6 +1018,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "judge") == 0)
         return cmd_judge(argc - 1, argv + 1);
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return gp_compare_main(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
