@@ -25,7 +25,7 @@
 #include "jwt.h"
 #include "match.h"
 #include "proxy.h"
-#include "report_util.h"
+#include "redact.h"
 #include "secrets.h"
 #include "template.h"
 #include "timerheap.h"

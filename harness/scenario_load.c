@@ -3,7 +3,7 @@
  * anywhere. Values are checked in document order and the first error found is the one
  * reported, with the 1-based line and column of the offending node. */
 #include "proxy.h"
-#include "report_util.h"
+#include "redact.h"
 #include "scenario.h"
 #include "strmap.h"
 #include "template.h"
