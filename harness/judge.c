@@ -5,6 +5,7 @@
  * It never touches the network and never prints; everything it concludes goes into gp_results. */
 #include "judge.h"
 #include "isolation.h"
+#include "strindex.h"
 #include "strmap.h"
 
 #include <ctype.h>
@@ -12,164 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OWNER_NONE (-1)
-#define OWNER_SHARED (-2) /* claimed by more than one user: proves nothing about a leak */
 
 #define SEQ_HEAD 8 /* a long sequence shows its head and tail, where the trouble usually is */
 #define SEQ_TAIL 4
 #define SNIPPET_MAX 80
-#define MAX_NONCE_LENGTHS 16 /* bounds the nonce search per frame */
 
-/* ---- string -> owner maps over gp_strmap ---- */
 
 typedef gp_strmap strmap;
-
-/* Records that owner claims key; a second, different owner makes the key shared. */
-static void map_claim(strmap *m, const char *key, int owner)
-{
-    bool created;
-    int *v;
-
-    if (!key || !*key)
-        return;
-    v = gp_strmap_put(m, key, owner, &created);
-    if (!created && *v != owner)
-        *v = OWNER_SHARED;
-}
-
-static int map_get(const strmap *m, const char *key)
-{
-    const int *v = gp_strmap_get(m, key);
-
-    return v ? *v : OWNER_NONE;
-}
-
-static void map_free(strmap *m)
-{
-    gp_strmap_cleanup(m);
-}
-
-/* ---- nonce search: Rabin-Karp over each distinct nonce length ---- */
-
-typedef struct nonce_entry {
-    uint64_t h;
-    size_t len;
-    const char *s;
-    int owner;
-} nonce_entry;
-
-typedef struct nonce_index {
-    nonce_entry *v;
-    size_t n;
-    size_t lens[MAX_NONCE_LENGTHS];
-    size_t nlens;
-    size_t *tab; /* open addressing on h: 1 + index of the first entry with that h, 0 empty */
-    size_t mask;
-} nonce_index;
-
-#define RK_BASE 1099511628211ull
-
-static uint64_t rk_hash(const char *s, size_t len)
-{
-    uint64_t h = 0;
-    size_t i;
-
-    for (i = 0; i < len; i++)
-        h = h * RK_BASE + (unsigned char)s[i];
-    return h;
-}
-
-static int cmp_nonce(const void *a, const void *b)
-{
-    const nonce_entry *x = a, *y = b;
-
-    return x->h < y->h ? -1 : x->h > y->h;
-}
-
-/* Nonces shorter than 8 characters are too likely to occur by chance to prove a leak. */
-static void nonce_index_build(nonce_index *ix, gp_transcript *const *ts, size_t n)
-{
-    size_t i, j;
-
-    memset(ix, 0, sizeof *ix);
-    ix->v = gp_calloc(n ? n : 1, sizeof *ix->v);
-    for (i = 0; i < n; i++) {
-        size_t len;
-
-        if (!ts[i] || !ts[i]->nonce || (len = strlen(ts[i]->nonce)) < 8)
-            continue;
-        for (j = 0; j < ix->nlens && ix->lens[j] != len; j++)
-            ;
-        if (j == ix->nlens) {
-            if (ix->nlens == MAX_NONCE_LENGTHS)
-                continue;
-            ix->lens[ix->nlens++] = len;
-        }
-        ix->v[ix->n].h = rk_hash(ts[i]->nonce, len);
-        ix->v[ix->n].len = len;
-        ix->v[ix->n].s = ts[i]->nonce;
-        ix->v[ix->n].owner = (int)i;
-        ix->n++;
-    }
-    qsort(ix->v, ix->n, sizeof *ix->v, cmp_nonce);
-    /* A hash table over the sorted entries: one probe per text position, whatever the
-     * number of users (a binary search there made the judge O(bytes x log users)). */
-    for (ix->mask = 63; ix->mask < 2 * ix->n; ix->mask = ix->mask * 2 + 1)
-        ;
-    ix->tab = gp_calloc(ix->mask + 1, sizeof *ix->tab);
-    for (i = 0; i < ix->n; i++) {
-        size_t k = (size_t)(ix->v[i].h ^ ix->v[i].h >> 29) & ix->mask;
-
-        if (i > 0 && ix->v[i - 1].h == ix->v[i].h)
-            continue;
-        while (ix->tab[k])
-            k = (k + 1) & ix->mask;
-        ix->tab[k] = i + 1;
-    }
-}
-
-static const nonce_entry *nonce_lookup(const nonce_index *ix, uint64_t h)
-{
-    size_t k = (size_t)(h ^ h >> 29) & ix->mask;
-
-    for (; ix->tab[k]; k = (k + 1) & ix->mask)
-        if (ix->v[ix->tab[k] - 1].h == h)
-            return &ix->v[ix->tab[k] - 1];
-    return NULL;
-}
-
-/* Returns the index of a user other than self whose nonce occurs in text, or -1. A nonce
- * that self shares (own) proves nothing. */
-static int nonce_find(const nonce_index *ix, const char *text, size_t tlen, int self,
-                      const char *own)
-{
-    size_t l;
-
-    for (l = 0; l < ix->nlens; l++) {
-        size_t len = ix->lens[l], i;
-        uint64_t h, top = 1;
-
-        if (tlen < len)
-            continue;
-        for (i = 1; i < len; i++)
-            top *= RK_BASE;
-        h = rk_hash(text, len);
-        for (i = 0;; i++) {
-            const nonce_entry *e = nonce_lookup(ix, h);
-
-            if (e) {
-                for (; e < ix->v + ix->n && e->h == h; e++)
-                    if (e->len == len && e->owner != self && memcmp(e->s, text + i, len) == 0 &&
-                        !(own && strcmp(e->s, own) == 0))
-                        return e->owner;
-            }
-            if (i + len >= tlen)
-                break;
-            h = (h - (unsigned char)text[i] * top) * RK_BASE + (unsigned char)text[i + len];
-        }
-    }
-    return -1;
-}
 
 /* ---- the judge's state ---- */
 
@@ -184,7 +34,7 @@ typedef struct judge {
     strmap threads; /* thread_id -> the user that sent it */
     strmap runs;    /* run_id -> the user whose thread it runs in */
     strmap users;   /* user_id -> user index */
-    nonce_index nonces;
+    gp_nonce_index nonces;
     gp_iso *iso; /* a shard's isolation digest, filled when non-NULL (isolation.h) */
 } judge;
 
@@ -193,7 +43,7 @@ typedef struct finfo {
     bool oversize;
     gp_event ev;
     char *err;         /* why a text frame did not parse */
-    int foreign;       /* owner of the leaked event, OWNER_NONE when it is the user's own */
+    int foreign;       /* owner of the leaked event, GP_OWNER_NONE when it is the user's own */
     int run;           /* the run window holding the frame, or -1 */
     bool claimed;      /* taken out of its window's sequence (a leak, another run, a straggler) */
     int64_t stall_lag; /* on a CONNECT marker: the lag of the stall that made its timeout
@@ -458,13 +308,13 @@ static void build_registry(judge *j)
 
         if (!t)
             continue;
-        map_claim(&j->users, t->user_id, (int)u);
+        gp_owners_claim(&j->users, t->user_id, (int)u);
         for (i = 0; i < t->nframes; i++) {
             char *th;
 
             if (t->frames[i].kind != GP_FR_SENT || !(th = sent_thread(j, &t->frames[i])))
                 continue;
-            map_claim(&j->threads, th, (int)u);
+            gp_owners_claim(&j->threads, th, (int)u);
             gp_iso_thread(j->iso, u, th);
             free(th);
         }
@@ -493,26 +343,26 @@ static void build_registry(judge *j)
             if (ev.type == GP_EV_AGENT_STARTED && ev.run_id) {
                 gp_iso_started(j->iso, u, ev.run_id, ev.thread_id,
                                !ev.user_id || strcmp(ev.user_id, t->user_id) == 0);
-                owner = map_get(&j->threads, ev.thread_id);
+                owner = gp_owners_get(&j->threads, ev.thread_id);
                 if (owner >= 0) {
-                    map_claim(&j->runs, ev.run_id, owner);
-                } else if (owner == OWNER_NONE &&
+                    gp_owners_claim(&j->runs, ev.run_id, owner);
+                } else if (owner == GP_OWNER_NONE &&
                            (!ev.user_id || strcmp(ev.user_id, t->user_id) == 0)) {
-                    map_claim(&fb_runs, ev.run_id, (int)u);
-                    map_claim(&fb_threads, ev.thread_id, (int)u);
+                    gp_owners_claim(&fb_runs, ev.run_id, (int)u);
+                    gp_owners_claim(&fb_threads, ev.thread_id, (int)u);
                 }
             }
             json_decref(ev.root);
         }
     }
     for (i = 0; i < fb_runs.cap; i++)
-        if (fb_runs.v[i].key && map_get(&j->runs, fb_runs.v[i].key) == OWNER_NONE)
-            map_claim(&j->runs, fb_runs.v[i].key, fb_runs.v[i].value);
+        if (fb_runs.v[i].key && gp_owners_get(&j->runs, fb_runs.v[i].key) == GP_OWNER_NONE)
+            gp_owners_claim(&j->runs, fb_runs.v[i].key, fb_runs.v[i].value);
     for (i = 0; i < fb_threads.cap; i++)
-        if (fb_threads.v[i].key && map_get(&j->threads, fb_threads.v[i].key) == OWNER_NONE)
-            map_claim(&j->threads, fb_threads.v[i].key, fb_threads.v[i].value);
-    map_free(&fb_runs);
-    map_free(&fb_threads);
+        if (fb_threads.v[i].key && gp_owners_get(&j->threads, fb_threads.v[i].key) == GP_OWNER_NONE)
+            gp_owners_claim(&j->threads, fb_threads.v[i].key, fb_threads.v[i].value);
+    gp_strmap_cleanup(&fb_runs);
+    gp_strmap_cleanup(&fb_threads);
 }
 
 /* ---- pass 2: one user ---- */
@@ -527,7 +377,7 @@ static void parse_frames(ujudge *U)
         finfo *fi = &U->f[i];
         gp_err err = {0};
 
-        fi->foreign = OWNER_NONE;
+        fi->foreign = GP_OWNER_NONE;
         fi->run = -1;
         if (fr->kind != GP_FR_RECV_TEXT)
             continue;
@@ -1049,21 +899,21 @@ static void check_frames(ujudge *U)
             continue;
 
         if (fi->parsed) {
-            int ro = map_get(&j->runs, fi->ev.run_id), to = map_get(&j->threads, fi->ev.thread_id);
-            int uo = OWNER_NONE;
+            int ro = gp_owners_get(&j->runs, fi->ev.run_id), to = gp_owners_get(&j->threads, fi->ev.thread_id);
+            int uo = GP_OWNER_NONE;
 
             if (is_run_event(fi))
                 U->applicable |= 1u << GP_RULE_R6_ISOLATION;
             if (fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0) {
-                uo = map_get(&j->users, fi->ev.user_id);
-                if (uo == OWNER_SHARED)
+                uo = gp_owners_get(&j->users, fi->ev.user_id);
+                if (uo == GP_OWNER_SHARED)
                     uo = INT32_MAX; /* some other users' id: a leak whose owner is ambiguous */
             }
             owner = ro >= 0 && (size_t)ro != U->u   ? ro
                     : to >= 0 && (size_t)to != U->u ? to
                     : uo >= 0 && (size_t)uo != U->u ? uo
-                                                    : OWNER_NONE;
-            if (owner != OWNER_NONE) {
+                                                    : GP_OWNER_NONE;
+            if (owner != GP_OWNER_NONE) {
                 fi->foreign = owner;
                 fi->claimed = true;
                 describe_leak(U, i, owner, &why);
@@ -1076,9 +926,9 @@ static void check_frames(ujudge *U)
             /* Ids no user of this shard owns may be another shard's: the digest keeps them. */
             if (j->iso) {
                 bool other_uid =
-                    fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0 && uo == OWNER_NONE;
+                    fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0 && uo == GP_OWNER_NONE;
 
-                if ((fi->ev.run_id && ro == OWNER_NONE) || (fi->ev.thread_id && to == OWNER_NONE) ||
+                if ((fi->ev.run_id && ro == GP_OWNER_NONE) || (fi->ev.thread_id && to == GP_OWNER_NONE) ||
                     other_uid)
                     gp_iso_unattributed(j->iso, U->u, i, fi->run, run_step(U, fi->run),
                                         fi->ev.type_name, fi->ev.run_id, fi->ev.thread_id,
@@ -1092,7 +942,7 @@ static void check_frames(ujudge *U)
             }
         }
         if (fr->data &&
-            (owner = nonce_find(&j->nonces, fr->data, fr->len, (int)U->u, t->nonce)) >= 0) {
+            (owner = gp_nonce_index_find(&j->nonces, fr->data, fr->len, (int)U->u, t->nonce)) >= 0) {
             why = gp_asprintf("%s containing the nonce of user %s", kind_of(fi), uid_of(j, owner));
             ufail(U, GP_RULE_R6_ISOLATION, fi->run, run_step(U, fi->run), i, exp6, why);
             ucause(U, fi->run, GP_CAUSE_LEAK);
@@ -1699,7 +1549,7 @@ static void check_gaps(ujudge *U, int k, const size_t *S, size_t n, int64_t max_
  * choosing a new run_id per event must not make the judge rescan. */
 static int straggler_of(const ujudge *U, const char *run_id, const strmap *started)
 {
-    int q = map_get(&U->run_ids, run_id);
+    int q = gp_owners_get(&U->run_ids, run_id);
 
     if (!run_id || q < 0 || gp_strmap_get(started, run_id))
         return -1;
@@ -1897,7 +1747,7 @@ static void check_late(ujudge *U)
                 *gp_strmap_put(&begun, U->runs[next].run_id, (int)next, NULL) = (int)next;
         if (fi->run >= 0 || fi->claimed || !is_run_event(fi) || !fi->ev.run_id)
             continue;
-        q = map_get(&begun, fi->ev.run_id);
+        q = gp_owners_get(&begun, fi->ev.run_id);
         if (q >= 0 && U->runs[q].completed) {
             char *why = gp_asprintf("%s of run %s arrived after its agent_completed (frame %zu)",
                                     fi->ev.type_name, fi->ev.run_id, i);
@@ -1918,7 +1768,7 @@ static void check_late(ujudge *U)
 
         if (fi->run >= 0 || fi->claimed || !is_run_event(fi))
             continue;
-        q = fi->ev.run_id ? map_get(&U->run_ids, fi->ev.run_id) : -1;
+        q = fi->ev.run_id ? gp_owners_get(&U->run_ids, fi->ev.run_id) : -1;
         if (fi->ev.run_id && q >= 0)
             continue; /* one of its own runs: late events are R2's business above */
         exp = gp_asprintf("only events of %s's own runs", U->t->user_id);
@@ -2171,6 +2021,7 @@ gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const
     gp_profile fallback;
     gp_outcome fallback_outcome = {0};
     judge j;
+    const char **nonces = NULL;
     size_t u;
 
     if (!ts)
@@ -2200,14 +2051,17 @@ gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const
     if (digest)
         j.iso = r->iso = gp_iso_new(ts, n);
     build_registry(&j);
-    nonce_index_build(&j.nonces, ts, n);
+    nonces = gp_calloc(n ? n : 1, sizeof *nonces);
+    for (u = 0; u < n; u++)
+        nonces[u] = ts[u] ? ts[u]->nonce : NULL;
+    gp_nonce_index_build(&j.nonces, (const char *const *)nonces, n);
     for (u = 0; u < n; u++)
         judge_user(&j, u);
-    map_free(&j.threads);
-    map_free(&j.runs);
-    map_free(&j.users);
-    free(j.nonces.v);
-    free(j.nonces.tab);
+    gp_strmap_cleanup(&j.threads);
+    gp_strmap_cleanup(&j.runs);
+    gp_strmap_cleanup(&j.users);
+    gp_nonce_index_cleanup(&j.nonces);
+    free(nonces);
     if (j.p == &fallback)
         gp_profile_cleanup(&fallback);
     gp_outcome_cleanup(&fallback_outcome);
