@@ -22,6 +22,7 @@
 #include "event.h"
 #include "hist.h"
 #include "http_answer.h"
+#include "credentials.h"
 #include "jwt.h"
 #include "match.h"
 #include "proxy.h"
@@ -226,6 +227,8 @@ typedef struct runner {
     const char *auto_src_p[AUTO_SRC_MAX];
     int64_t t0;
     bool stop;
+    gp_err failure; /* the harness failed mid-run (a credential it could not mint): the run
+                       stops and gp_runner_run returns it; the first failure wins */
     bool stopping;
     bool interrupted;
     gp_timeouts to;
@@ -568,42 +571,16 @@ static void make_vars(conn *c, gp_vars *v)
     v->uuid_state = &c->uuid_state;
 }
 
-/* Mints the user's HS256 token from the scenario's claims template. An expired token has
- * iat two hours ago and exp one hour ago, whatever the template or ttl say. */
+/* Mints the user's HS256 token (credentials.c); the run's prepared key signs with its own
+ * secret. NULL with err set when it cannot be minted. */
 static char *mint(conn *c, const char *secret, bool expired, gp_err *err)
 {
-    const gp_auth *a = &c->r->s->auth;
     gp_vars v;
-    json_t *claims;
-    char *tok;
-    time_t now = time(NULL);
 
     make_vars(c, &v);
-    if (a->claims) {
-        claims = gp_template_expand_json(a->claims, &v, err);
-        if (!claims)
-            return NULL;
-    } else {
-        claims = json_pack("{ss ss ss}", "sub", c->user_id, "iss", "netra-auth-service", "type",
-                           "access");
-    }
-    if (!json_object_get(claims, "sub"))
-        json_object_set_new(claims, "sub", json_string(c->user_id));
-    if (expired) {
-        json_object_set_new(claims, "iat", json_integer((json_int_t)(now - 7200)));
-        json_object_set_new(claims, "exp", json_integer((json_int_t)(now - 3600)));
-    }
-    if (!json_object_get(claims, "iat"))
-        json_object_set_new(claims, "iat", json_integer((json_int_t)now));
-    if (!json_object_get(claims, "exp"))
-        json_object_set_new(
-            claims, "exp",
-            json_integer((json_int_t)(now + (a->ttl_us > 0 ? a->ttl_us / 1000000 : 900))));
-    tok = c->r->jwt_key && secret == c->r->secret
-              ? gp_jwt_sign(c->r->jwt_key, claims, err)
-              : gp_jwt_mint(secret, strlen(secret), claims, err);
-    json_decref(claims);
-    return tok;
+    return gp_credential_mint(&c->r->s->auth, &v, secret,
+                              c->r->jwt_key && secret == c->r->secret ? c->r->jwt_key : NULL,
+                              expired, time(NULL), err);
 }
 
 /* Adds a credential to the run's set (redacted from every frame from now on); returns it. */
@@ -615,9 +592,10 @@ static char *remember(runner *r, char *v)
 }
 
 /* The token a connect step presents; NULL for none. */
-static char *credential_token(conn *c, gp_credential cred)
+/* The token a connect with credential cred presents: a new string, or NULL for none. NULL
+ * with err set when a token could not be minted (the harness's failure, not the server's). */
+static char *credential_token(conn *c, gp_credential cred, gp_err *err)
 {
-    gp_err err = {0};
     char wrong[40];
 
     switch (cred) {
@@ -630,9 +608,9 @@ static char *credential_token(conn *c, gp_credential cred)
     case GP_CRED_WRONG_SECRET:
         memcpy(wrong, "wrong-", 6);
         random_hex(wrong + 6, 16);
-        return remember(c->r, mint(c, wrong, false, &err));
+        return remember(c->r, mint(c, wrong, false, err));
     case GP_CRED_EXPIRED:
-        return remember(c->r, mint(c, c->r->secret ? c->r->secret : "unset", true, &err));
+        return remember(c->r, mint(c, c->r->secret ? c->r->secret : "unset", true, err));
     }
     return NULL;
 }
@@ -1168,12 +1146,27 @@ static void connect_next(conn *c)
     struct lws_client_connect_info ci;
     char *tok, *path = NULL, *proto = NULL;
     struct lws *w;
+    gp_err merr = {0};
 
     if (r->s->auth.kind == GP_AUTH_E2E && c->cred == GP_CRED_VALID && !c->token) {
         http_start(c, HTTP_E2E, NULL);
         return;
     }
-    tok = credential_token(c, c->cred);
+    tok = credential_token(c, c->cred, &merr);
+    if (!tok && merr.code) {
+        /* Never "no credential": that would let an auth check pass or fail on our account. */
+        recordf(c, GP_FR_CONN_ERROR, 0,
+                "connect failed: the harness could not mint the %s credential: %s",
+                gp_credential_name(c->cred), merr.msg);
+        gp_err_set(&r->failure, GP_EXIT_INTERNAL, NULL, 0, 0,
+                   "user %s: cannot mint the %s credential: %s", c->user_id,
+                   gp_credential_name(c->cred), merr.msg);
+        r->stop = true;
+        c->attempt_over = true;
+        r->problems++;
+        finish_user(c);
+        return;
+    }
     if (tg->carrier == GP_CARRIER_TICKET && tok && !c->ticket) {
         http_start(c, HTTP_TICKET, tok);
         free(tok);
@@ -2812,6 +2805,11 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     ev_timer_stop(r.loop, &r.wake);
     lws_context_destroy(r.ctx);
     r.ctx = NULL;
+    if (r.failure.code) {
+        if (err)
+            *err = r.failure;
+        goto out;
+    }
     out->duration_us = gp_now_us() - r.t0;
     r.health.measured = true;
     r.health.workers = 1;
