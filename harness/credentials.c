@@ -10,14 +10,10 @@ char *gp_credential_mint(const gp_auth *a, const gp_vars *v, const char *secret,
     json_t *claims;
     char *tok;
 
-    if (a->claims) {
-        claims = gp_template_expand_json(a->claims, v, err);
-        if (!claims)
-            return NULL;
-    } else {
-        claims = json_pack("{ss ss ss}", "sub", v->user_id, "iss", "netra-auth-service", "type",
-                           "access");
-    }
+    /* The default claims are the model's (gp_scenario_set_defaults); NULL means none. */
+    claims = a->claims ? gp_template_expand_json(a->claims, v, err) : json_object();
+    if (!claims)
+        return NULL;
     if (!json_object_get(claims, "sub"))
         json_object_set_new(claims, "sub", json_string(v->user_id));
     if (expired) {
@@ -29,7 +25,7 @@ char *gp_credential_mint(const gp_auth *a, const gp_vars *v, const char *secret,
     if (!json_object_get(claims, "exp"))
         json_object_set_new(
             claims, "exp",
-            json_integer((json_int_t)(now + (a->ttl_us > 0 ? a->ttl_us / 1000000 : 900))));
+            json_integer((json_int_t)(now + a->ttl_us / 1000000)));
     tok = key ? gp_jwt_sign(key, claims, err) : gp_jwt_mint(secret, strlen(secret), claims, err);
     json_decref(claims);
     return tok;

@@ -12,9 +12,9 @@
 #include "scenario.h"
 #include "template.h"
 
-/* Mints an HS256 token from a's claims template expanded with v (the loader's default claims
- * when a->claims is NULL). "sub" defaults to v->user_id, "iat" to now and "exp" to
- * now + a->ttl_us (900 s when unset); an expired token has iat two hours and exp one hour
+/* Mints an HS256 token from a's claims template expanded with v (no claims when NULL; the
+ * defaults are the scenario model's). "sub" defaults to v->user_id, "iat" to now and "exp"
+ * to now + a->ttl_us; an expired token has iat two hours and exp one hour
  * before now, whatever the template says. Signs with key when non-NULL (the run's own
  * secret, prepared once), else with secret. Returns a new string (free()), or NULL with err
  * set when the claims do not expand or cannot be signed: the caller must report that, never

@@ -2496,7 +2496,7 @@ static int load_credentials(runner *r, gp_err *err)
 
     switch (a->kind) {
     case GP_AUTH_JWT: {
-        const char *name = a->secret_env ? a->secret_env : "GOLDENPATH_JWT_SECRET";
+        const char *name = a->secret_env; /* the model's default when the file names none */
 
         r->secret = getenv(name);
         if (!r->secret || !*r->secret) {
@@ -2579,7 +2579,7 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     v.user_id = "";
     v.uuid_state = &c->uuid_state;
     c->user_id = gp_template_expand(
-        r->s->users.id_template ? r->s->users.id_template : "gp-user-{{user.index}}", &v, err);
+        r->s->users.id_template, &v, err);
     if (!c->user_id)
         return -1;
     c->t = gp_transcript_new(i, c->user_id, c->nonce);
@@ -2649,18 +2649,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     if (o->timeout_us > 0) {
         r.to.connect_us = r.to.first_event_us = r.to.run_us = r.to.expect_us = o->timeout_us;
     }
-    if (r.to.connect_us <= 0)
-        r.to.connect_us = 10 * LWS_US_PER_SEC;
-    if (r.to.first_event_us <= 0)
-        r.to.first_event_us = 10 * LWS_US_PER_SEC;
-    if (r.to.run_us <= 0)
-        r.to.run_us = 60 * LWS_US_PER_SEC;
-    if (r.to.expect_us <= 0)
-        r.to.expect_us = 10 * LWS_US_PER_SEC;
-    if (r.to.linger_us < 0)
-        r.to.linger_us = 0;
-    if (r.to.close_us <= 0)
-        r.to.close_us = 2 * LWS_US_PER_SEC;
+    /* The defaults are the model's (gp_scenario_set_defaults); the loader allows no zero. */
     r.total = o->users ? o->users : (r.s->users.count ? r.s->users.count : 1);
     r.shard_count = o->shard_count ? o->shard_count : 1;
     r.shard_index = o->shard_index < r.shard_count ? o->shard_index : 0;

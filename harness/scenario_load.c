@@ -45,15 +45,6 @@ typedef struct loader {
 /* What a template may refer to. */
 enum { VARS_BUILTIN = 1, VARS_CAPTURED = 2, VARS_NO_USER_ID = 4 };
 
-static const char *const golden_names[GP_EV_GOLDEN_COUNT] = {
-    "agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"};
-
-/* The canonical names an alias may point to. */
-static const char *const canonical_names[] = {
-    "agent_started",  "agent_thinking",         "tool_executing",
-    "tool_completed", "agent_completed",        "agent_error",
-    "agent_death",    "connection_established", "error_message"};
-
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- errors and node access ------------------------------------------------------------ */
@@ -1397,14 +1388,15 @@ static int load_aliases(loader *ld, yaml_node_t *v)
         p->aliases[i].from = gp_strdup(raw(ak));
         if (get_nonempty(ld, av, "protocol.aliases", &p->aliases[i].to) < 0)
             return -1;
-        for (j = 0; j < COUNT(canonical_names); j++)
-            if (strcmp(p->aliases[i].to, canonical_names[j]) == 0)
+        for (j = 0; j < GP_EV_CANONICAL_COUNT; j++)
+            if (strcmp(p->aliases[i].to, gp_event_type_names[j]) == 0)
                 break;
-        if (j == COUNT(canonical_names)) {
-            const char *near = suggest(p->aliases[i].to, canonical_names, COUNT(canonical_names));
+        if (j == GP_EV_CANONICAL_COUNT) {
+            const char *near =
+                suggest(p->aliases[i].to, gp_event_type_names, GP_EV_CANONICAL_COUNT);
             char list[400];
 
-            join_names(canonical_names, COUNT(canonical_names), list, sizeof list);
+            join_names(gp_event_type_names, GP_EV_CANONICAL_COUNT, list, sizeof list);
             if (near)
                 return fail(ld, av,
                             "protocol.aliases: '%s' is not a canonical event name; did "
@@ -1859,13 +1851,13 @@ static int expect_run_pair(loader *ld, const char *key, yaml_node_t *k, yaml_nod
                 free(name);
                 return -1;
             }
-            for (j = 0; j < GP_EV_GOLDEN_COUNT && strcmp(golden_names[j], name); j++)
+            for (j = 0; j < GP_EV_GOLDEN_COUNT && strcmp(gp_event_type_names[j], name); j++)
                 ;
             if (j == GP_EV_GOLDEN_COUNT) {
-                const char *near = suggest(name, golden_names, GP_EV_GOLDEN_COUNT);
+                const char *near = suggest(name, gp_event_type_names, GP_EV_GOLDEN_COUNT);
                 char list[256];
 
-                join_names(golden_names, GP_EV_GOLDEN_COUNT, list, sizeof list);
+                join_names(gp_event_type_names, GP_EV_GOLDEN_COUNT, list, sizeof list);
                 if (near)
                     fail(ld, e, "expect_run.require: unknown event '%s'; did you mean '%s'?", name,
                          near);
@@ -2253,29 +2245,6 @@ static int top_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
     return each_pair(ld, v, "protocol", protocol_keys, COUNT(protocol_keys), protocol_pair, NULL);
 }
 
-static void set_defaults(gp_scenario *s)
-{
-    s->target.carrier = GP_CARRIER_BEARER;
-    s->auth.kind = GP_AUTH_JWT;
-    s->auth.secret_env = gp_strdup("GOLDENPATH_JWT_SECRET");
-    s->auth.claims = json_pack("{s:s, s:s, s:s}", "sub", "{{user.id}}", "iss", "netra-auth-service",
-                               "type", "access");
-    s->auth.ttl_us = 15 * 60 * 1000000LL;
-    s->auth.bypass_key_env = gp_strdup("GOLDENPATH_BYPASS_KEY");
-    s->auth.email = gp_strdup("{{user.id}}@goldenpath.test");
-    s->auth.name = gp_strdup("goldenpath {{user.id}}");
-    s->users.count = 1;
-    s->users.id_template = gp_strdup("gp-user-{{user.index}}");
-    s->timeouts.connect_us = 10000000;
-    s->timeouts.first_event_us = 10000000;
-    s->timeouts.run_us = 60000000;
-    s->timeouts.expect_us = 10000000;
-    s->timeouts.linger_us = 250000;
-    s->timeouts.close_us = 2000000;
-    gp_profile_init_default(&s->profile);
-    gp_outcome_init_default(&s->outcome);
-}
-
 static int load_root(loader *ld, yaml_node_t *root)
 {
     static const char *const keys[] = {"name",  "description", "target",   "auth",
@@ -2571,7 +2540,7 @@ static gp_scenario *load(const char *path, const char *mem, size_t mlen, unsigne
     s = gp_calloc(1, sizeof *s);
     s->path = gp_strdup(path);
     digest(text, len, s->digest);
-    set_defaults(s);
+    gp_scenario_set_defaults(s);
     ld.s = s;
     ld.dir = dir_of(path);
     if (load_root(&ld, yaml_document_get_root_node(&ld.doc)) < 0 || check_expansion(&ld) < 0)

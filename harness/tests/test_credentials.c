@@ -117,12 +117,45 @@ static void test_credentials_mint_failure_reported(void **state)
     assert_non_null(strstr(err.msg, "secret"));
 }
 
+static void test_credentials_mint_model_defaults(void **state)
+{
+    gp_scenario s = {0};
+    gp_vars v = vars_for("gp-user-4");
+    gp_err err = {0};
+    char *tok;
+    json_t *c;
+
+    (void)state;
+    /* The defaults are the model's: the runner and this file add none of their own. */
+    gp_scenario_set_defaults(&s);
+    assert_string_equal(s.auth.secret_env, "GOLDENPATH_JWT_SECRET");
+    assert_string_equal(s.users.id_template, "gp-user-{{user.index}}");
+    tok = gp_credential_mint(&s.auth, &v, "s3cret", NULL, false, 1000000, &err);
+    assert_non_null(tok);
+    c = payload_of(tok);
+    assert_string_equal(json_string_value(json_object_get(c, "sub")), "gp-user-4");
+    assert_string_equal(json_string_value(json_object_get(c, "iss")), "netra-auth-service");
+    assert_string_equal(json_string_value(json_object_get(c, "type")), "access");
+    assert_int_equal(json_integer_value(json_object_get(c, "exp")), 1000000 + 900);
+    json_decref(c);
+    free(tok);
+    gp_profile_cleanup(&s.profile);
+    gp_outcome_cleanup(&s.outcome);
+    json_decref(s.auth.claims);
+    free(s.auth.secret_env);
+    free(s.auth.bypass_key_env);
+    free(s.auth.email);
+    free(s.auth.name);
+    free(s.users.id_template);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_credentials_mint_claims_expanded),
         cmocka_unit_test(test_credentials_mint_expired_and_key),
         cmocka_unit_test(test_credentials_mint_failure_reported),
+        cmocka_unit_test(test_credentials_mint_model_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
