@@ -30,6 +30,7 @@
 #include "secrets.h"
 #include "template.h"
 #include "timerheap.h"
+#include "url.h"
 
 #define MAX_DEPTH 16 /* nesting of repeat steps */
 #define MAX_QUEUE 64 /* messages waiting to be written, per user */
@@ -433,18 +434,17 @@ static const char *route_explain(route *rt, const char *host, int port, const ch
 
 char *gp_runner_proxy(const gp_scenario *s, const char *url)
 {
-    char *copy = gp_strdup(url), *why = NULL, *d = NULL;
-    const char *prot = NULL, *address = NULL, *path = NULL;
-    int port = 0;
+    char *why = NULL, *d = NULL;
+    gp_url u;
     gp_proxy p;
 
-    if (!lws_parse_uri(copy, &prot, &address, &port, &path) && address && *address &&
-        gp_proxy_for(s->target.proxy, strcmp(prot, "wss") == 0, address, &p, &why) == 1) {
+    if (gp_url_parse(url, false, &u) == GP_URL_OK &&
+        gp_proxy_for(s->target.proxy, u.tls, u.host, &p, &why) == 1) {
         d = gp_strdup(p.display);
         gp_proxy_cleanup(&p);
     }
+    gp_url_cleanup(&u);
     free(why);
-    free(copy);
     return d;
 }
 
@@ -459,66 +459,40 @@ static void host_header(const char *host, char *out, size_t size)
 
 static int parse_target(runner *r, const char *url, gp_err *err)
 {
-    char *copy = gp_strdup(url);
-    const char *prot = NULL, *address = NULL, *path = NULL;
-    int port = 0;
+    gp_url u;
 
-    if (lws_parse_uri(copy, &prot, &address, &port, &path) || !address || !*address) {
-        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "malformed target URL '%s'", r->url_redacted);
-        free(copy);
+    switch (gp_url_parse(url, false, &u)) {
+    case GP_URL_OK:
+        break;
+    case GP_URL_USERINFO:
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                   "target URL '%s' carries user:password@; put credentials in the "
+                   "scenario's auth",
+                   r->url_redacted);
+        gp_url_cleanup(&u);
         return -1;
-    }
-    {
-        const char *hp = url + strlen(prot) + 3, *q = hp;
-
-        while (*q && !strchr("/?#", *q) && *q != '@')
-            q++;
-        if (*q == '@') {
-            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                       "target URL '%s' carries user:password@; put credentials in the "
-                       "scenario's auth",
-                       r->url_redacted);
-            free(copy);
-            return -1;
-        }
-    }
-    if (strcmp(prot, "ws") == 0) {
-        r->tls = false;
-    } else if (strcmp(prot, "wss") == 0) {
-        r->tls = true;
-    } else {
+    case GP_URL_NO_SCHEME:
+    case GP_URL_BAD_SCHEME:
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
                    "target URL '%s' must start with ws:// or wss://", r->url_redacted);
-        free(copy);
+        gp_url_cleanup(&u);
         return -1;
-    }
-    if (!strchr(url + strlen(prot) + 3, ':') || port == 0)
-        port = r->tls ? 443 : 80;
-    /* lws_parse_uri defaults the port from the scheme only for http(s); fix ws/wss. */
-    {
-        const char *hp = url + strlen(prot) + 3, *end = hp + strcspn(hp, "/?#");
-        const char *colon = NULL, *q;
-
-        for (q = hp; q < end; q++)
-            if (*q == ':')
-                colon = q;
-        if (*hp == '[') {
-            const char *rb = memchr(hp, ']', (size_t)(end - hp));
-
-            colon = rb && rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-        }
-        port = colon ? atoi(colon + 1) : (r->tls ? 443 : 80);
-    }
-    if (port <= 0 || port > 65535) {
+    case GP_URL_BAD_PORT:
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "target URL '%s' has a bad port",
                    r->url_redacted);
-        free(copy);
+        gp_url_cleanup(&u);
+        return -1;
+    default:
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "malformed target URL '%s'", r->url_redacted);
+        gp_url_cleanup(&u);
         return -1;
     }
-    snprintf(r->host, sizeof r->host, "%s", address);
+    r->tls = u.tls;
+    snprintf(r->host, sizeof r->host, "%s", u.host);
     host_header(r->host, r->host_hdr, sizeof r->host_hdr);
-    r->port = port;
-    r->path = gp_asprintf("/%s", path ? path : "");
+    r->port = u.port;
+    r->path = u.path; /* taken */
+    u.path = NULL;
 
     {
         char *why = NULL;
@@ -526,7 +500,6 @@ static int parse_target(runner *r, const char *url, gp_err *err)
         if (route_init(&r->troute, r->s->target.proxy, r->tls, r->host, &why) < 0) {
             gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "%s", why);
             free(why);
-            free(copy);
             return -1;
         }
     }
@@ -534,14 +507,12 @@ static int parse_target(runner *r, const char *url, gp_err *err)
         /* The proxy resolves the target's name: CONNECT names the host as written. */
         snprintf(r->addr, sizeof r->addr, strchr(r->host, ':') ? "[%s]" : "%s", r->host);
         r->resolve_err = r->troute.err ? gp_strdup(r->troute.err) : NULL;
-        free(copy);
         return 0;
     }
     /* An unresolvable host is a failed check for every user, not a harness failure. */
     r->resolve_err = resolve_host(r->host, r->addr, sizeof r->addr);
     if (r->resolve_err)
         snprintf(r->addr, sizeof r->addr, "%s", r->host);
-    free(copy);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "scenario.h"
 #include "strmap.h"
 #include "template.h"
+#include "url.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -878,66 +879,41 @@ static json_t *to_json(loader *ld, yaml_node_t *n, const char *what, int allow, 
 
 static int check_url_shown(loader *ld, const yaml_node_t *n, const char *url, const char *shown)
 {
-    const char *p, *host, *hend, *port = NULL;
-    size_t i;
+    gp_url u;
+    gp_url_error e = gp_url_parse(url, false, &u);
 
-    if (strncmp(url, "ws://", 5) == 0)
-        host = url + 5;
-    else if (strncmp(url, "wss://", 6) == 0)
-        host = url + 6;
-    else {
-        const char *colon = strstr(url, "://");
-
-        if (colon)
-            return fail(ld, n, "target.url: unsupported scheme '%.*s' (use ws:// or wss://)",
-                        (int)(colon - url), shown);
+    gp_url_cleanup(&u);
+    switch (e) {
+    case GP_URL_OK:
+        return 0;
+    case GP_URL_NO_SCHEME:
         return fail(ld, n, "target.url: malformed URL '%s' (expected ws://HOST[:PORT]/PATH)",
                     shown);
+    case GP_URL_BAD_SCHEME:
+        return fail(ld, n, "target.url: unsupported scheme '%.*s' (use ws:// or wss://)",
+                    (int)u.scheme_len, shown);
+    case GP_URL_BAD_CHARS:
+        return fail(ld, n,
+                    "target.url: malformed URL '%s' (spaces, '#' and control or "
+                    "non-ASCII characters are not allowed)",
+                    shown);
+    case GP_URL_USERINFO:
+        return fail(ld, n,
+                    "target.url: credentials in the URL ('%s') are not supported; put "
+                    "them in auth",
+                    shown);
+    case GP_URL_BAD_IPV6:
+        return fail(ld, n, "target.url: malformed IPv6 host in '%s'", shown);
+    case GP_URL_BAD_HOST_CHAR:
+        return fail(ld, n, "target.url: bad character '%c' in host of '%s'", u.bad_char, shown);
+    case GP_URL_NO_HOST:
+        return fail(ld, n, "target.url: missing host in '%s'", shown);
+    case GP_URL_BAD_PORT:
+        return fail(ld, n, "target.url: bad port in '%s' (expected 1..65535)", shown);
+    case GP_URL_MALFORMED:
+        break;
     }
-    for (i = 0; url[i]; i++)
-        if ((unsigned char)url[i] <= ' ' || url[i] == '#' || (unsigned char)url[i] >= 0x7f)
-            return fail(ld, n,
-                        "target.url: malformed URL '%s' (spaces, '#' and control or "
-                        "non-ASCII characters are not allowed)",
-                        shown);
-    {
-        const char *q = host;
-
-        while (*q && *q != '/' && *q != '?' && *q != '@')
-            q++;
-        if (*q == '@')
-            return fail(ld, n,
-                        "target.url: credentials in the URL ('%s') are not supported; put "
-                        "them in auth",
-                        shown);
-    }
-    if (*host == '[') {
-        hend = strchr(host, ']');
-        if (!hend || hend == host + 1)
-            return fail(ld, n, "target.url: malformed IPv6 host in '%s'", shown);
-        for (p = host + 1; p < hend; p++)
-            if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
-                return fail(ld, n, "target.url: malformed IPv6 host in '%s'", shown);
-        p = hend + 1;
-    } else {
-        for (p = host; *p && *p != ':' && *p != '/' && *p != '?'; p++)
-            if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_')
-                return fail(ld, n, "target.url: bad character '%c' in host of '%s'", *p, shown);
-        if (p == host)
-            return fail(ld, n, "target.url: missing host in '%s'", shown);
-    }
-    if (*p == ':') {
-        long v = 0;
-
-        port = ++p;
-        while (isdigit((unsigned char)*p) && v <= 65535)
-            v = v * 10 + (*p++ - '0');
-        if (p == port || (*p && *p != '/' && *p != '?') || v < 1 || v > 65535)
-            return fail(ld, n, "target.url: bad port in '%s' (expected 1..65535)", shown);
-    }
-    if (*p && *p != '/' && *p != '?')
-        return fail(ld, n, "target.url: malformed URL '%s'", shown);
-    return 0;
+    return fail(ld, n, "target.url: malformed URL '%s'", shown);
 }
 
 /* Messages show the URL with its credentials (token=, user:password@) redacted. */
