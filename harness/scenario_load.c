@@ -4,17 +4,11 @@
  * reported, with the 1-based line and column of the offending node. */
 #include "proxy.h"
 #include "redact.h"
-#include "scenario.h"
-#include "strmap.h"
-#include "template.h"
 #include "url.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <openssl/evp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -1,23 +1,9 @@
 /* scenario_protocol.c - the loader's protocol section: where a server puts the type and ids
  * of its frames, its wrappers, aliases and noise, and protocol.outcome (what counts as a
  * failed run). Reads YAML only through scenario_yaml.h. */
-#include "proxy.h"
-#include "redact.h"
-#include "scenario.h"
-#include "strmap.h"
-#include "template.h"
-#include "url.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
-#include <openssl/evp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "scenario_yaml.h"

@@ -1,23 +1,9 @@
 /* scenario_steps.c - the loader's step lists: connect, send, expect, expect_run (with its
  * captures and predicates), think, repeat, ping, close and reconnect, each checked as it is
  * read. Reads YAML only through scenario_yaml.h. */
-#include "proxy.h"
-#include "redact.h"
-#include "scenario.h"
-#include "strmap.h"
-#include "template.h"
-#include "url.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
-#include <openssl/evp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "scenario_yaml.h"

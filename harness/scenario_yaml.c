@@ -1,22 +1,15 @@
 /* scenario_yaml.c - the loader's typed YAML layer: errors that carry the node's line and
  * column, nearest-key suggestions, ${ENV} resolution and scalar typing, typed getters,
  * mappings, and {{variable}} checks. It knows no scenario section; see scenario_yaml.h. */
-#include "redact.h"
-#include "scenario.h"
 #include "strmap.h"
 #include "template.h"
-#include "url.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <openssl/evp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "scenario_yaml.h"
