@@ -23,9 +23,7 @@ char *gp_credential_mint(const gp_auth *a, const gp_vars *v, const char *secret,
     if (!json_object_get(claims, "iat"))
         json_object_set_new(claims, "iat", json_integer((json_int_t)now));
     if (!json_object_get(claims, "exp"))
-        json_object_set_new(
-            claims, "exp",
-            json_integer((json_int_t)(now + a->ttl_us / 1000000)));
+        json_object_set_new(claims, "exp", json_integer((json_int_t)(now + a->ttl_us / 1000000)));
     tok = key ? gp_jwt_sign(key, claims, err) : gp_jwt_mint(secret, strlen(secret), claims, err);
     json_decref(claims);
     return tok;

@@ -818,7 +818,8 @@ static void check_frames(ujudge *U)
             continue;
 
         if (fi->parsed) {
-            int ro = gp_owners_get(&j->runs, fi->ev.run_id), to = gp_owners_get(&j->threads, fi->ev.thread_id);
+            int ro = gp_owners_get(&j->runs, fi->ev.run_id),
+                to = gp_owners_get(&j->threads, fi->ev.thread_id);
             int uo = GP_OWNER_NONE;
 
             if (gp_jg_is_run_event(fi))
@@ -844,11 +845,11 @@ static void check_frames(ujudge *U)
             }
             /* Ids no user of this shard owns may be another shard's: the digest keeps them. */
             if (j->iso) {
-                bool other_uid =
-                    fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0 && uo == GP_OWNER_NONE;
+                bool other_uid = fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0 &&
+                                 uo == GP_OWNER_NONE;
 
-                if ((fi->ev.run_id && ro == GP_OWNER_NONE) || (fi->ev.thread_id && to == GP_OWNER_NONE) ||
-                    other_uid)
+                if ((fi->ev.run_id && ro == GP_OWNER_NONE) ||
+                    (fi->ev.thread_id && to == GP_OWNER_NONE) || other_uid)
                     gp_iso_unattributed(j->iso, U->u, i, fi->run, run_step(U, fi->run),
                                         fi->ev.type_name, fi->ev.run_id, fi->ev.thread_id,
                                         other_uid ? fi->ev.user_id : NULL);
@@ -860,8 +861,8 @@ static void check_frames(ujudge *U)
                     gp_results_count_tool(U->j->r, tn);
             }
         }
-        if (fr->data &&
-            (owner = gp_nonce_index_find(&j->nonces, fr->data, fr->len, (int)U->u, t->nonce)) >= 0) {
+        if (fr->data && (owner = gp_nonce_index_find(&j->nonces, fr->data, fr->len, (int)U->u,
+                                                     t->nonce)) >= 0) {
             why = gp_asprintf("%s containing the nonce of user %s", kind_of(fi), uid_of(j, owner));
             gp_jg_ufail(U, GP_RULE_R6_ISOLATION, fi->run, run_step(U, fi->run), i, exp6, why);
             gp_jg_ucause(U, fi->run, GP_CAUSE_LEAK);
@@ -1095,7 +1096,8 @@ static void judge_user(judge *j, size_t u)
             j->r->tls = true;
         else if (fr->kind == GP_FR_CONNECTED)
             j->r->connections++;
-        else if (fr->kind == GP_FR_NOTE && fr->data && i && U.t->frames[i - 1].kind == GP_FR_CONNECTED) {
+        else if (fr->kind == GP_FR_NOTE && fr->data && i &&
+                 U.t->frames[i - 1].kind == GP_FR_CONNECTED) {
             bool yes = strncmp(fr->data, GP_NOTE_DEFLATE, strlen(GP_NOTE_DEFLATE)) == 0;
 
             if (yes || strcmp(fr->data, GP_NOTE_NO_DEFLATE) == 0)

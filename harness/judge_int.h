@@ -4,8 +4,8 @@
 #ifndef GP_JUDGE_INT_H
 #define GP_JUDGE_INT_H
 
-#include "judge.h"
 #include "isolation.h"
+#include "judge.h"
 #include "strindex.h"
 #include "strmap.h"
 
@@ -87,14 +87,14 @@ typedef enum outcome {
 /* Shared by judge.c and judge_run.c; each is documented where it is defined (judge.c, but
  * gp_jg_judge_run in judge_run.c). */
 void gp_jg_ufail(ujudge *U, gp_rule rule, int run, int step, size_t frame, const char *expected,
-                  const char *received);
+                 const char *received);
 void gp_jg_ucause(ujudge *U, int run, gp_cause c);
 int64_t gp_jg_stall_lag(const judge *j, int64_t from, int64_t to);
 void gp_jg_uinconclusive(ujudge *U, gp_rule rule, int run, int step, size_t frame,
-                          const char *expected, const char *received, int64_t lag,
-                          const char *during);
+                         const char *expected, const char *received, int64_t lag,
+                         const char *during);
 bool gp_jg_ufail_timed(ujudge *U, gp_rule rule, int run, int step, size_t frame,
-                        const char *expected, const char *received, int64_t from, int64_t to);
+                       const char *expected, const char *received, int64_t from, int64_t to);
 void gp_jg_fmt_dur(char *buf, size_t size, int64_t us);
 char *gp_jg_seq_text(const ujudge *U, const size_t *idx, size_t n);
 json_t *gp_jg_field(const ujudge *U, size_t i, const char *name);

@@ -180,15 +180,17 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
 
     /* R1 */
     if (nstarted && U->f[S[0]].ev.type != GP_EV_AGENT_STARTED) {
-        gp_jg_ufail(U, GP_RULE_R1_START, k, run->step, S[0], "agent_started as the first event", seq);
+        gp_jg_ufail(U, GP_RULE_R1_START, k, run->step, S[0], "agent_started as the first event",
+                    seq);
     } else if (nstarted > 1 && !repeats) {
         why = gp_asprintf("%zu agent_started: %s", nstarted, seq);
-        gp_jg_ufail(U, GP_RULE_R1_START, k, run->step, S[second_started], "agent_started exactly once",
-              why);
+        gp_jg_ufail(U, GP_RULE_R1_START, k, run->step, S[second_started],
+                    "agent_started exactly once", why);
         free(why);
     } else if (!nstarted && (required & GP_EV_MASK(GP_EV_AGENT_STARTED)) && n) {
         why = gp_asprintf("no agent_started: %s", seq);
-        gp_jg_ufail(U, GP_RULE_R1_START, k, run->step, S[0], "agent_started as the first event", why);
+        gp_jg_ufail(U, GP_RULE_R1_START, k, run->step, S[0], "agent_started as the first event",
+                    why);
         free(why);
     }
 
@@ -199,7 +201,7 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
         if (ncompleted > 1 && !repeats) {
             why = gp_asprintf("%zu agent_completed: %s", ncompleted, seq);
             gp_jg_ufail(U, GP_RULE_R2_END, k, run->step, S[second_completed],
-                  "agent_completed exactly once", why);
+                        "agent_completed exactly once", why);
             free(why);
         } else if (last + 1 < n) {
             char d[48];
@@ -208,7 +210,7 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
             why = gp_asprintf("%s %s after agent_completed: %s", U->f[S[last + 1]].ev.type_name, d,
                               seq);
             gp_jg_ufail(U, GP_RULE_R2_END, k, run->step, S[last + 1],
-                  "nothing of the run after agent_completed", why);
+                        "nothing of the run after agent_completed", why);
             free(why);
         }
     }
@@ -218,7 +220,7 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
     if (first_tool < n && (required & GP_EV_MASK(GP_EV_AGENT_THINKING)) &&
         first_think > first_tool) {
         gp_jg_ufail(U, GP_RULE_R3_ALL, k, run->step, S[first_tool],
-              "agent_thinking before the first tool_executing", seq);
+                    "agent_thinking before the first tool_executing", seq);
     } else if (c < n) {
         static const gp_event_type middle[] = {GP_EV_AGENT_THINKING, GP_EV_TOOL_EXECUTING,
                                                GP_EV_TOOL_COMPLETED};
@@ -230,8 +232,8 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
                 gp_buf_printf(&miss, "%s%s", miss.len ? ", " : "", gp_event_type_name(middle[a]));
         if (miss.len) {
             why = gp_asprintf("no %s: %s", miss.data, seq);
-            gp_jg_ufail(U, GP_RULE_R3_ALL, k, run->step, S[c], "every required event type at least once",
-                  why);
+            gp_jg_ufail(U, GP_RULE_R3_ALL, k, run->step, S[c],
+                        "every required event type at least once", why);
             free(why);
         }
         gp_buf_cleanup(&miss);
@@ -338,9 +340,9 @@ static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
                         gp_asprintf("tool_completed \"%s\" (frame %zu) while %s%s", name, S[a],
                                     o.nopen ? "open: " : "no tool was open", o.nopen ? b.data : "");
 
-                    gp_jg_ufail(U, GP_RULE_R4_TOOLS, k, run->step, S[a],
-                          "tool_completed closing an open tool_executing of the same tool_name",
-                          why);
+                    gp_jg_ufail(
+                        U, GP_RULE_R4_TOOLS, k, run->step, S[a],
+                        "tool_completed closing an open tool_executing of the same tool_name", why);
                     free(why);
                 }
                 gp_buf_cleanup(&b);
@@ -353,7 +355,7 @@ static void check_tools(ujudge *U, int k, const size_t *S, size_t n, size_t c)
                                 o.v[o.head].name, o.v[o.head].frame);
 
         gp_jg_ufail(U, GP_RULE_R4_TOOLS, k, run->step, o.v[o.head].frame,
-              "no tool_executing left open at agent_completed", why);
+                    "no tool_executing left open at agent_completed", why);
         free(why);
     }
     gp_strmap_cleanup(&o.top);
@@ -398,7 +400,7 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
             why = gp_asprintf("%s after %s", U->f[S[c]].ev.type_name, d);
             /* A stalled harness reads, and so timestamps, the completion late. */
             if (gp_jg_ufail_timed(U, GP_RULE_COMPLETION, k, run->step, S[c], exp, why, run->t0,
-                            t->frames[S[c]].t_us))
+                                  t->frames[S[c]].t_us))
                 gp_jg_ucause(U, k, GP_CAUSE_RUN_TIMEOUT);
             free(why);
         }
@@ -492,7 +494,7 @@ static void check_completion(ujudge *U, int k, const size_t *S, size_t n, size_t
         strcmp(t->frames[run_end].data, "timeout") == 0) {
         /* The runner gave up waiting (first event or deadline): a timing verdict. */
         if (gp_jg_ufail_timed(U, GP_RULE_COMPLETION, k, run->step, at, exp, why,
-                        t->frames[run->begin].t_us, t->frames[run_end].t_us))
+                              t->frames[run->begin].t_us, t->frames[run_end].t_us))
             gp_jg_ucause(U, k, cause);
     } else {
         gp_jg_ufail(U, GP_RULE_COMPLETION, k, run->step, at, exp, why);
@@ -524,7 +526,7 @@ static void check_outcome(ujudge *U, int k, const size_t *S, size_t n, size_t c)
                           U->f[S[a]].ev.type_name, S[a],
                           c < n ? ", agent_completed came after it" : "", et);
         gp_jg_ufail(U, GP_RULE_OUTCOME, k, run->step, S[a],
-              "a successful run: no agent_error or agent_death", why);
+                    "a successful run: no agent_error or agent_death", why);
         gp_jg_ucause(U, k, ty == GP_EV_AGENT_ERROR ? GP_CAUSE_AGENT_ERROR : GP_CAUSE_AGENT_DEATH);
         free(et);
         free(why);
@@ -571,7 +573,7 @@ static void check_gaps(ujudge *U, int k, const size_t *S, size_t n, int64_t max_
                               U->f[S[a]].ev.type_name, S[a]);
             if (lag > 0) {
                 gp_jg_uinconclusive(U, GP_RULE_GAP, k, U->runs[k].step, S[a], exp, why, lag,
-                              "during this gap");
+                                    "during this gap");
                 inconclusive = true;
             } else {
                 gp_jg_ufail(U, GP_RULE_GAP, k, U->runs[k].step, S[a], exp, why);
@@ -642,7 +644,7 @@ void gp_jg_judge_run(ujudge *U, int k)
         exp = gp_asprintf("agent_completed within %s of the message", d);
         if (lag > 0)
             gp_jg_uinconclusive(U, GP_RULE_COMPLETION, k, run->step, run->begin, exp, why, lag,
-                          "while this user connected");
+                                "while this user connected");
         else
             gp_jg_ufail(U, GP_RULE_COMPLETION, k, run->step, run->begin, exp, why);
         free(exp);
@@ -676,7 +678,7 @@ void gp_jg_judge_run(ujudge *U, int k)
                                     fi->ev.type_name, fi->ev.run_id, W[a]);
 
             gp_jg_ufail(U, GP_RULE_R2_END, q, U->runs[q].step, W[a],
-                  "nothing of the run after agent_completed", why);
+                        "nothing of the run after agent_completed", why);
             free(why);
         }
     }
@@ -772,4 +774,3 @@ out:
     free(W);
     free(S);
 }
-

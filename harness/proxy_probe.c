@@ -55,8 +55,9 @@ int gp_proxy_probe(const gp_proxy *p, const char *ip, const char *host, int port
         snprintf(out, size, "no TCP connection to the proxy %s: %s", p->display, strerror(err));
         goto out;
     }
-    n = snprintf(req, sizeof req, strchr(host, ':') ? "CONNECT [%s]:%d HTTP/1.1\r\nHost: [%s]:%d\r\n"
-                                                     : "CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n",
+    n = snprintf(req, sizeof req,
+                 strchr(host, ':') ? "CONNECT [%s]:%d HTTP/1.1\r\nHost: [%s]:%d\r\n"
+                                   : "CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n",
                  host, port, host, port);
     if (p->userinfo) {
         unsigned char b64[200];
@@ -94,7 +95,8 @@ int gp_proxy_probe(const gp_proxy *p, const char *ip, const char *host, int port
         snprintf(out, size, "the proxy %s grants a tunnel to the target now", p->display);
         rc = 0;
     } else {
-        snprintf(out, size, "the proxy %s refused the tunnel to %s:%d with \"%.120s\"; the "
+        snprintf(out, size,
+                 "the proxy %s refused the tunnel to %s:%d with \"%.120s\"; the "
                  "target was not reached",
                  p->display, host, port, resp);
     }

@@ -2647,9 +2647,10 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
         r.nsrc = k;
     }
     if (r.s->target.carrier == GP_CARRIER_TICKET) {
-        char *u = r.s->target.ticket_url ? gp_strdup(r.s->target.ticket_url)
-                                         : gp_asprintf("%s://%s:%d/api/websocket/ticket",
-                                                       r.tls ? "https" : "http", r.host_hdr, r.port);
+        char *u = r.s->target.ticket_url
+                      ? gp_strdup(r.s->target.ticket_url)
+                      : gp_asprintf("%s://%s:%d/api/websocket/ticket", r.tls ? "https" : "http",
+                                    r.host_hdr, r.port);
 
         endpoint_init(&r.ticket_ep, u, r.s->target.proxy);
         free(u);

@@ -47,7 +47,8 @@ static int check_url_shown(loader *ld, const yaml_node_t *n, const char *url, co
     case GP_URL_BAD_IPV6:
         return gp_ld_fail(ld, n, "target.url: malformed IPv6 host in '%s'", shown);
     case GP_URL_BAD_HOST_CHAR:
-        return gp_ld_fail(ld, n, "target.url: bad character '%c' in host of '%s'", u.bad_char, shown);
+        return gp_ld_fail(ld, n, "target.url: bad character '%c' in host of '%s'", u.bad_char,
+                          shown);
     case GP_URL_NO_HOST:
         return gp_ld_fail(ld, n, "target.url: missing host in '%s'", shown);
     case GP_URL_BAD_PORT:
@@ -157,11 +158,13 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
                 return gp_ld_fail(ld, hk, "target.headers: header names must be strings");
             for (c = gp_ld_raw(hk); *c; c++)
                 if (!isalnum((unsigned char)*c) && !strchr("!#$%&'*+-.^_`|~", *c))
-                    return gp_ld_fail(ld, hk, "target.headers: '%s' is not a valid header name", gp_ld_raw(hk));
+                    return gp_ld_fail(ld, hk, "target.headers: '%s' is not a valid header name",
+                                      gp_ld_raw(hk));
             if (kv == dup)
                 return gp_ld_fail_duplicate(ld, hk, first);
             t->headers[i].key = gp_strdup(gp_ld_raw(hk));
-            if (gp_ld_get_template(ld, hv, "target.headers", VARS_BUILTIN, &t->headers[i].value) < 0)
+            if (gp_ld_get_template(ld, hv, "target.headers", VARS_BUILTIN, &t->headers[i].value) <
+                0)
                 return -1;
             if (strpbrk(t->headers[i].value, "\r\n"))
                 return gp_ld_fail(ld, hv, "target.headers: header values cannot hold line breaks");
@@ -169,7 +172,8 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
         return 0;
     }
     if (!strcmp(key, "subprotocols"))
-        return gp_ld_get_string_list(ld, v, "target.subprotocols", &t->subprotocols, &t->nsubprotocols);
+        return gp_ld_get_string_list(ld, v, "target.subprotocols", &t->subprotocols,
+                                     &t->nsubprotocols);
     if (!strcmp(key, "carrier")) {
         if (gp_ld_get_enum(ld, v, "target.carrier", carriers, COUNT(carriers), &e) < 0)
             return -1;
@@ -177,7 +181,8 @@ static int target_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
         return 0;
     }
     if (!strcmp(key, "subprotocol_encoding")) {
-        if (gp_ld_get_enum(ld, v, "target.subprotocol_encoding", encodings, COUNT(encodings), &e) < 0)
+        if (gp_ld_get_enum(ld, v, "target.subprotocol_encoding", encodings, COUNT(encodings), &e) <
+            0)
             return -1;
         t->subprotocol_base64 = e == 1;
         return 0;
@@ -285,8 +290,9 @@ static int auth_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v
         if (gp_ld_is_null(v))
             return 0;
         if (v->type != YAML_MAPPING_NODE)
-            return gp_ld_fail(ld, v, "auth.claims: expected a mapping of claim names to values, got %s",
-                        gp_ld_describe(v, buf, sizeof buf));
+            return gp_ld_fail(ld, v,
+                              "auth.claims: expected a mapping of claim names to values, got %s",
+                              gp_ld_describe(v, buf, sizeof buf));
         c = gp_ld_to_json(ld, v, "auth.claims", VARS_BUILTIN, 0);
         if (!c)
             return -1;
@@ -499,8 +505,10 @@ static int top_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
     if (!strcmp(key, "users"))
         return gp_ld_each_pair(ld, v, "users", users_keys, COUNT(users_keys), users_pair, NULL);
     if (!strcmp(key, "timeouts"))
-        return gp_ld_each_pair(ld, v, "timeouts", timeout_keys, COUNT(timeout_keys), timeouts_pair, NULL);
-    return gp_ld_each_pair(ld, v, "protocol", protocol_keys, COUNT(protocol_keys), gp_ld_protocol_pair, NULL);
+        return gp_ld_each_pair(ld, v, "timeouts", timeout_keys, COUNT(timeout_keys), timeouts_pair,
+                               NULL);
+    return gp_ld_each_pair(ld, v, "protocol", protocol_keys, COUNT(protocol_keys),
+                           gp_ld_protocol_pair, NULL);
 }
 
 static int load_root(loader *ld, yaml_node_t *root)
@@ -515,8 +523,9 @@ static int load_root(loader *ld, yaml_node_t *root)
                     "the file holds no scenario (expected a mapping with name, "
                     "target and steps)");
     if (root->type != YAML_MAPPING_NODE)
-        return gp_ld_fail(ld, root, "the top level must be a mapping (name, target, steps, ...), got %s",
-                    gp_ld_describe(root, buf, sizeof buf));
+        return gp_ld_fail(ld, root,
+                          "the top level must be a mapping (name, target, steps, ...), got %s",
+                          gp_ld_describe(root, buf, sizeof buf));
     if (gp_ld_each_pair(ld, root, "the top level", keys, COUNT(keys), top_pair, &tc) < 0)
         return -1;
     if (!tc.name)

@@ -15,9 +15,9 @@ static int ids_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v,
     gp_profile *p = &ld->s->profile;
     char *what = gp_asprintf("protocol.ids.%s", key);
     int rc = gp_ld_get_nonempty(ld, v, what,
-                          !strcmp(key, "run")      ? &p->run_id_key
-                          : !strcmp(key, "thread") ? &p->thread_id_key
-                                                   : &p->user_id_key);
+                                !strcmp(key, "run")      ? &p->run_id_key
+                                : !strcmp(key, "thread") ? &p->thread_id_key
+                                                         : &p->user_id_key);
 
     (void)k;
     (void)ctx;
@@ -35,9 +35,9 @@ static int load_aliases(loader *ld, yaml_node_t *v)
 
     if (v->type != YAML_MAPPING_NODE)
         return gp_ld_fail(ld, v,
-                    "protocol.aliases: expected a mapping from a server's type name to a "
-                    "canonical one, got %s",
-                    gp_ld_describe(v, buf, sizeof buf));
+                          "protocol.aliases: expected a mapping from a server's type name to a "
+                          "canonical one, got %s",
+                          gp_ld_describe(v, buf, sizeof buf));
     for (i = 0; i < p->naliases; i++) {
         free(p->aliases[i].from);
         free(p->aliases[i].to);
@@ -68,13 +68,13 @@ static int load_aliases(loader *ld, yaml_node_t *v)
             gp_ld_join_names(gp_event_type_names, GP_EV_CANONICAL_COUNT, list, sizeof list);
             if (near)
                 return gp_ld_fail(ld, av,
-                            "protocol.aliases: '%s' is not a canonical event name; did "
-                            "you mean '%s'?",
-                            p->aliases[i].to, near);
+                                  "protocol.aliases: '%s' is not a canonical event name; did "
+                                  "you mean '%s'?",
+                                  p->aliases[i].to, near);
             return gp_ld_fail(ld, av,
-                        "protocol.aliases: '%s' is not a canonical event name (allowed: "
-                        "%s)",
-                        p->aliases[i].to, list);
+                              "protocol.aliases: '%s' is not a canonical event name (allowed: "
+                              "%s)",
+                              p->aliases[i].to, list);
         }
     }
     return 0;
@@ -91,8 +91,8 @@ static int get_path(loader *ld, const yaml_node_t *n, const char *what, char **o
         return -1;
     p = *out;
     if (p[0] == '.' || p[strlen(p) - 1] == '.' || strstr(p, "..") || strpbrk(p, " \t"))
-        return gp_ld_fail(ld, n, "%s: malformed path '%s' (names joined by dots, e.g. metadata.status)",
-                    what, p);
+        return gp_ld_fail(
+            ld, n, "%s: malformed path '%s' (names joined by dots, e.g. metadata.status)", what, p);
     return 0;
 }
 
@@ -104,7 +104,7 @@ static json_t *get_value(loader *ld, yaml_node_t *n, const char *what)
 
     if (!gp_ld_is_scalar(n)) {
         gp_ld_fail(ld, n, "%s: expected a value such as failed, false or 0, got %s", what,
-             gp_ld_describe(n, buf, sizeof buf));
+                   gp_ld_describe(n, buf, sizeof buf));
         return NULL;
     }
     return gp_ld_to_json(ld, n, what, 0, 0);
@@ -118,8 +118,8 @@ static int get_values(loader *ld, yaml_node_t *n, const char *what, json_t **out
     size_t i = 0;
 
     if (n->type != YAML_SEQUENCE_NODE)
-        return gp_ld_fail(ld, n, "%s: expected a list of values such as [failed, error], got %s", what,
-                    gp_ld_describe(n, buf, sizeof buf));
+        return gp_ld_fail(ld, n, "%s: expected a list of values such as [failed, error], got %s",
+                          what, gp_ld_describe(n, buf, sizeof buf));
     if (n->data.sequence.items.top == n->data.sequence.items.start)
         return gp_ld_fail(ld, n, "%s: must list at least one value", what);
     json_decref(*out);
@@ -139,10 +139,9 @@ static int get_values(loader *ld, yaml_node_t *n, const char *what, json_t **out
 /* An entry of the form {path: P, TEST: V} with exactly one TEST among keys (which lists
  * "path" first): sets *path, *op and *opk (the TEST's key), or fails with what a person
  * should write (example) and the tests there are (tests). */
-int gp_ld_path_and_test(loader *ld, yaml_node_t *item, const char *what,
-                         const char *const *keys, size_t nkeys, const char *example,
-                         const char *tests, yaml_node_t **path, yaml_node_t **op,
-                         yaml_node_t **opk)
+int gp_ld_path_and_test(loader *ld, yaml_node_t *item, const char *what, const char *const *keys,
+                        size_t nkeys, const char *example, const char *tests, yaml_node_t **path,
+                        yaml_node_t **op, yaml_node_t **opk)
 {
     yaml_node_pair_t *kv;
     char buf[80];
@@ -150,7 +149,7 @@ int gp_ld_path_and_test(loader *ld, yaml_node_t *item, const char *what,
     *path = *op = *opk = NULL;
     if (item->type != YAML_MAPPING_NODE)
         return gp_ld_fail(ld, item, "%s: expected a mapping such as %s, got %s", what, example,
-                    gp_ld_describe(item, buf, sizeof buf));
+                          gp_ld_describe(item, buf, sizeof buf));
     if (gp_ld_each_pair(ld, item, what, keys, nkeys, NULL, NULL) < 0)
         return -1;
     for (kv = item->data.mapping.pairs.start; kv < item->data.mapping.pairs.top; kv++) {
@@ -162,7 +161,7 @@ int gp_ld_path_and_test(loader *ld, yaml_node_t *item, const char *what,
         }
         if (*op)
             return gp_ld_fail(ld, k, "%s: one test per entry; found both '%s' and '%s'", what,
-                        gp_ld_raw(*opk), gp_ld_raw(k));
+                              gp_ld_raw(*opk), gp_ld_raw(k));
         *op = gp_ld_node_at(ld, kv->value);
         *opk = k;
     }
@@ -181,8 +180,9 @@ static int load_signal(loader *ld, yaml_node_t *item, gp_outcome_signal *sg, siz
     char *what = gp_asprintf("protocol.outcome.failure[%zu]", index);
     int rc = -1;
 
-    if (gp_ld_path_and_test(ld, item, what, keys, COUNT(keys), "{path: metadata.success, equals: false}",
-                      "equals, in, not_in, nonempty", &path, &op, &opk) < 0)
+    if (gp_ld_path_and_test(ld, item, what, keys, COUNT(keys),
+                            "{path: metadata.success, equals: false}",
+                            "equals, in, not_in, nonempty", &path, &op, &opk) < 0)
         goto out;
     w = gp_asprintf("%s.path", what);
     if (get_path(ld, path, w, &sg->path) < 0)
@@ -225,9 +225,9 @@ static int load_failure_signals(loader *ld, yaml_node_t *v)
 
     if (!gp_ld_is_null(v) && v->type != YAML_SEQUENCE_NODE)
         return gp_ld_fail(ld, v,
-                    "protocol.outcome.failure: expected a list of signals such as "
-                    "[{path: metadata.success, equals: false}], got %s",
-                    gp_ld_describe(v, buf, sizeof buf));
+                          "protocol.outcome.failure: expected a list of signals such as "
+                          "[{path: metadata.success, equals: false}], got %s",
+                          gp_ld_describe(v, buf, sizeof buf));
     gp_outcome_signals_free(o->failure, o->nfailure);
     o->failure = NULL;
     o->nfailure = 0;
@@ -267,7 +267,9 @@ static int load_outcome(loader *ld, yaml_node_t *v)
 
     if (gp_ld_want_map(ld, v, "protocol.outcome", &empty) < 0)
         return -1;
-    return empty ? 0 : gp_ld_each_pair(ld, v, "protocol.outcome", keys, COUNT(keys), outcome_pair, NULL);
+    return empty
+               ? 0
+               : gp_ld_each_pair(ld, v, "protocol.outcome", keys, COUNT(keys), outcome_pair, NULL);
 }
 
 int gp_ld_protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
@@ -283,7 +285,8 @@ int gp_ld_protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t
     if (!strcmp(key, "event_key"))
         return gp_ld_get_nonempty(ld, v, "protocol.event_key", &p->event_key);
     if (!strcmp(key, "wrappers"))
-        return gp_ld_get_string_list(ld, v, "protocol.wrappers", &p->wrapper_types, &p->nwrapper_types);
+        return gp_ld_get_string_list(ld, v, "protocol.wrappers", &p->wrapper_types,
+                                     &p->nwrapper_types);
     if (!strcmp(key, "containers"))
         return gp_ld_get_string_list(ld, v, "protocol.containers", &p->containers, &p->ncontainers);
     if (!strcmp(key, "noise"))
@@ -293,11 +296,12 @@ int gp_ld_protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t
     if (!strcmp(key, "aliases"))
         return gp_ld_is_null(v) ? 0 : load_aliases(ld, v);
     if (!strcmp(key, "max_frame"))
-        return gp_ld_get_size(ld, v, "protocol.max_frame", 1024, (size_t)1 << 30, &p->max_frame_bytes);
+        return gp_ld_get_size(ld, v, "protocol.max_frame", 1024, (size_t)1 << 30,
+                              &p->max_frame_bytes);
     if (!strcmp(key, "outcome"))
         return load_outcome(ld, v);
     if (gp_ld_want_map(ld, v, "protocol.ids", &empty) < 0)
         return -1;
-    return empty ? 0 : gp_ld_each_pair(ld, v, "protocol.ids", id_keys, COUNT(id_keys), ids_pair, NULL);
+    return empty ? 0
+                 : gp_ld_each_pair(ld, v, "protocol.ids", id_keys, COUNT(id_keys), ids_pair, NULL);
 }
-

@@ -14,7 +14,7 @@ static const char *const step_kinds[] = {"connect", "send", "expect", "expect_ru
                                          "repeat",  "ping", "close",  "reconnect"};
 
 int gp_ld_load_steps(loader *ld, yaml_node_t *seq, const char *what, gp_step **out, size_t *nout,
-                      int depth);
+                     int depth);
 
 struct step_ctx {
     gp_step *st;
@@ -34,10 +34,11 @@ static int take_label(loader *ld, gp_step *st, yaml_node_t *v, const char *what)
 static int var_name_ok(loader *ld, yaml_node_t *k, const char *name)
 {
     if (!gp_ld_env_name_ok(name, strlen(name)))
-        return gp_ld_fail(ld, k, "capture: '%s' is not a valid variable name (letters, digits and _)",
-                    name);
+        return gp_ld_fail(
+            ld, k, "capture: '%s' is not a valid variable name (letters, digits and _)", name);
     if (!strcmp(name, "nonce") || !strcmp(name, "uuid") || !strcmp(name, "user"))
-        return gp_ld_fail(ld, k, "capture: '%s' is a built-in variable and cannot be captured", name);
+        return gp_ld_fail(ld, k, "capture: '%s' is a built-in variable and cannot be captured",
+                          name);
     return 0;
 }
 
@@ -52,8 +53,9 @@ static int load_captures(loader *ld, yaml_node_t *v, const char *what, gp_captur
     if (gp_ld_is_null(v))
         return 0;
     if (v->type != YAML_MAPPING_NODE)
-        return gp_ld_fail(ld, v, "%s.capture: expected a mapping of variable names to paths, got %s",
-                    what, gp_ld_describe(v, buf, sizeof buf));
+        return gp_ld_fail(ld, v,
+                          "%s.capture: expected a mapping of variable names to paths, got %s", what,
+                          gp_ld_describe(v, buf, sizeof buf));
     *nout = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
     *out = gp_calloc(*nout ? *nout : 1, sizeof **out);
     dup = gp_ld_first_duplicate(ld, v, false, &first);
@@ -122,7 +124,7 @@ static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
     int rc = -1;
 
     if (gp_ld_path_and_test(ld, item, what, keys, COUNT(keys), "{path: run_id, exists: true}",
-                      "equals, contains, exists, type, nonempty", &path, &op, &opk) < 0)
+                            "equals, contains, exists, type, nonempty", &path, &op, &opk) < 0)
         goto out;
     {
         char *w = gp_asprintf("%s.path", what);
@@ -140,7 +142,8 @@ static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
         char *s = NULL;
 
         pr->op = GP_PRED_CONTAINS;
-        if (gp_ld_get_template(ld, op, "expect.where.contains", VARS_BUILTIN | VARS_CAPTURED, &s) == 0)
+        if (gp_ld_get_template(ld, op, "expect.where.contains", VARS_BUILTIN | VARS_CAPTURED, &s) ==
+            0)
             pr->value = json_string(s);
         free(s);
     } else if (!strcmp(gp_ld_raw(opk), "type")) {
@@ -153,9 +156,9 @@ static int load_pred(loader *ld, yaml_node_t *item, gp_pred *pr, size_t index)
         bool b;
 
         pr->op = !strcmp(gp_ld_raw(opk), "exists") ? GP_PRED_EXISTS : GP_PRED_NONEMPTY;
-        if (gp_ld_get_bool(ld, op,
-                     pr->op == GP_PRED_EXISTS ? "expect.where.exists" : "expect.where.nonempty",
-                     &b) == 0)
+        if (gp_ld_get_bool(
+                ld, op, pr->op == GP_PRED_EXISTS ? "expect.where.exists" : "expect.where.nonempty",
+                &b) == 0)
             pr->value = json_boolean(b);
     }
     rc = pr->value ? 0 : -1;
@@ -175,8 +178,9 @@ static int expect_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
         return take_label(ld, st, v, "expect");
     if (!strcmp(key, "match")) {
         if (v->type != YAML_MAPPING_NODE)
-            return gp_ld_fail(ld, v, "expect.match: expected a mapping (a part of the frame), got %s",
-                        gp_ld_describe(v, buf, sizeof buf));
+            return gp_ld_fail(ld, v,
+                              "expect.match: expected a mapping (a part of the frame), got %s",
+                              gp_ld_describe(v, buf, sizeof buf));
         st->u.expect.match = gp_ld_to_json(ld, v, "expect.match", VARS_BUILTIN | VARS_CAPTURED, 0);
         return st->u.expect.match ? 0 : -1;
     }
@@ -186,7 +190,7 @@ static int expect_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t 
 
         if (v->type != YAML_SEQUENCE_NODE)
             return gp_ld_fail(ld, v, "expect.where: expected a list of tests, got %s",
-                        gp_ld_describe(v, buf, sizeof buf));
+                              gp_ld_describe(v, buf, sizeof buf));
         st->u.expect.npreds = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
         st->u.expect.preds =
             gp_calloc(st->u.expect.npreds ? st->u.expect.npreds : 1, sizeof *st->u.expect.preds);
@@ -216,7 +220,7 @@ static int expect_run_pair(loader *ld, const char *key, yaml_node_t *k, yaml_nod
 
         if (v->type != YAML_SEQUENCE_NODE)
             return gp_ld_fail(ld, v, "expect_run.require: expected a list of event names, got %s",
-                        gp_ld_describe(v, buf, sizeof buf));
+                              gp_ld_describe(v, buf, sizeof buf));
         st->u.expect_run.required = 0;
         for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
             yaml_node_t *e = gp_ld_node_at(ld, *it);
@@ -235,10 +239,11 @@ static int expect_run_pair(loader *ld, const char *key, yaml_node_t *k, yaml_nod
 
                 gp_ld_join_names(gp_event_type_names, GP_EV_GOLDEN_COUNT, list, sizeof list);
                 if (near)
-                    gp_ld_fail(ld, e, "expect_run.require: unknown event '%s'; did you mean '%s'?", name,
-                         near);
+                    gp_ld_fail(ld, e, "expect_run.require: unknown event '%s'; did you mean '%s'?",
+                               name, near);
                 else
-                    gp_ld_fail(ld, e, "expect_run.require: unknown event '%s' (allowed: %s)", name, list);
+                    gp_ld_fail(ld, e, "expect_run.require: unknown event '%s' (allowed: %s)", name,
+                               list);
                 free(name);
                 return -1;
             }
@@ -252,9 +257,11 @@ static int expect_run_pair(loader *ld, const char *key, yaml_node_t *k, yaml_nod
     if (!strcmp(key, "allow_repeats"))
         return gp_ld_get_bool(ld, v, "expect_run.allow_repeats", &st->u.expect_run.allow_repeats);
     if (!strcmp(key, "max_gap"))
-        return gp_ld_get_positive_duration(ld, v, "expect_run.max_gap", &st->u.expect_run.max_gap_us);
+        return gp_ld_get_positive_duration(ld, v, "expect_run.max_gap",
+                                           &st->u.expect_run.max_gap_us);
     if (!strcmp(key, "deadline"))
-        return gp_ld_get_positive_duration(ld, v, "expect_run.deadline", &st->u.expect_run.deadline_us);
+        return gp_ld_get_positive_duration(ld, v, "expect_run.deadline",
+                                           &st->u.expect_run.deadline_us);
     return load_captures(ld, v, "expect_run", &st->u.expect_run.captures,
                          &st->u.expect_run.ncaptures);
 }
@@ -318,9 +325,9 @@ static int close_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *
         if (code == 1004 || code == 1005 || code == 1006 || code == 1015 ||
             (code > 1015 && code < 3000))
             return gp_ld_fail(ld, v,
-                        "close.code: %lld cannot be sent in a close frame (use 1000, "
-                        "1001, 1002, 1003, 1007..1014, or 3000..4999)",
-                        code);
+                              "close.code: %lld cannot be sent in a close frame (use 1000, "
+                              "1001, 1002, 1003, 1007..1014, or 3000..4999)",
+                              code);
         st->u.close.code = (int)code;
         return 0;
     }
@@ -335,9 +342,9 @@ static int close_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *
         st->u.close.reason = reason;
         if (strlen(reason) > 123)
             return gp_ld_fail(ld, v,
-                        "close.reason: %zu bytes is too long (a close frame holds at "
-                        "most 123)",
-                        strlen(reason));
+                              "close.reason: %zu bytes is too long (a close frame holds at "
+                              "most 123)",
+                              strlen(reason));
         return 0;
     }
 }
@@ -376,7 +383,7 @@ static int load_step_body(loader *ld, gp_step *st, yaml_node_t *k, yaml_node_t *
     case GP_STEP_SEND:
         if (v->type != YAML_MAPPING_NODE)
             return gp_ld_fail(ld, v, "send: expected a mapping (the JSON message to send), got %s",
-                        gp_ld_describe(v, buf, sizeof buf));
+                              gp_ld_describe(v, buf, sizeof buf));
         st->u.send.message = gp_ld_to_json(ld, v, "send", VARS_BUILTIN | VARS_CAPTURED, 0);
         return st->u.send.message ? 0 : -1;
     case GP_STEP_THINK:
@@ -388,7 +395,7 @@ static int load_step_body(loader *ld, gp_step *st, yaml_node_t *k, yaml_node_t *
         }
         if (v->type != YAML_MAPPING_NODE)
             return gp_ld_fail(ld, v, "think: expected a duration or {min, max}, got %s",
-                        gp_ld_describe(v, buf, sizeof buf));
+                              gp_ld_describe(v, buf, sizeof buf));
         if (gp_ld_each_pair(ld, v, where, think_keys, COUNT(think_keys), think_pair, &sc) < 0)
             return -1;
         if (!sc.min && !sc.max)
@@ -403,15 +410,15 @@ static int load_step_body(loader *ld, gp_step *st, yaml_node_t *k, yaml_node_t *
     case GP_STEP_REPEAT:
         if (v->type != YAML_MAPPING_NODE)
             return gp_ld_fail(ld, v, "repeat: expected a mapping with count and steps, got %s",
-                        gp_ld_describe(v, buf, sizeof buf));
+                              gp_ld_describe(v, buf, sizeof buf));
         if (gp_ld_each_pair(ld, v, where, repeat_keys, COUNT(repeat_keys), repeat_pair, &sc) < 0)
             return -1;
         if (!sc.count)
             return gp_ld_fail(ld, k, "missing required key 'count' in repeat");
         if (!sc.steps)
             return gp_ld_fail(ld, k, "missing required key 'steps' in repeat");
-        return gp_ld_load_steps(ld, sc.steps, "repeat.steps", &st->u.repeat.steps, &st->u.repeat.nsteps,
-                          depth + 1);
+        return gp_ld_load_steps(ld, sc.steps, "repeat.steps", &st->u.repeat.steps,
+                                &st->u.repeat.nsteps, depth + 1);
     default:
         break;
     }
@@ -419,9 +426,9 @@ static int load_step_body(loader *ld, gp_step *st, yaml_node_t *k, yaml_node_t *
         return -1;
     switch (st->kind) {
     case GP_STEP_CONNECT:
-        return empty
-                   ? 0
-                   : gp_ld_each_pair(ld, v, where, connect_keys, COUNT(connect_keys), connect_pair, &sc);
+        return empty ? 0
+                     : gp_ld_each_pair(ld, v, where, connect_keys, COUNT(connect_keys),
+                                       connect_pair, &sc);
     case GP_STEP_EXPECT:
         st->u.expect.skip_noise = true;
         if (!empty &&
@@ -432,15 +439,17 @@ static int load_step_body(loader *ld, gp_step *st, yaml_node_t *k, yaml_node_t *
     case GP_STEP_EXPECT_RUN:
         st->u.expect_run.required = GP_EV_GOLDEN_MASK;
         if (!empty && gp_ld_each_pair(ld, v, where, expect_run_keys, COUNT(expect_run_keys),
-                                expect_run_pair, &sc) < 0)
+                                      expect_run_pair, &sc) < 0)
             return -1;
         publish_captures(ld, st->u.expect_run.captures, st->u.expect_run.ncaptures);
         return 0;
     case GP_STEP_PING:
-        return empty ? 0 : gp_ld_each_pair(ld, v, where, ping_keys, COUNT(ping_keys), ping_pair, &sc);
+        return empty ? 0
+                     : gp_ld_each_pair(ld, v, where, ping_keys, COUNT(ping_keys), ping_pair, &sc);
     case GP_STEP_CLOSE:
         st->u.close.code = 1000;
-        if (!empty && gp_ld_each_pair(ld, v, where, close_keys, COUNT(close_keys), close_pair, &sc) < 0)
+        if (!empty &&
+            gp_ld_each_pair(ld, v, where, close_keys, COUNT(close_keys), close_pair, &sc) < 0)
             return -1;
         if (!st->u.close.reason)
             st->u.close.reason = gp_strdup("done");
@@ -448,7 +457,7 @@ static int load_step_body(loader *ld, gp_step *st, yaml_node_t *k, yaml_node_t *
     case GP_STEP_RECONNECT:
         return empty ? 0
                      : gp_ld_each_pair(ld, v, where, reconnect_keys, COUNT(reconnect_keys),
-                                 reconnect_pair, &sc);
+                                       reconnect_pair, &sc);
     default:
         return 0;
     }
@@ -498,9 +507,9 @@ static int load_step(loader *ld, yaml_node_t *item, gp_step *st, int depth)
             }
             if (k)
                 return gp_ld_fail(ld, kk,
-                            "a step has one kind; found both '%s' and '%s' (start "
-                            "another list item with '-')",
-                            gp_ld_raw(k), gp_ld_raw(kk));
+                                  "a step has one kind; found both '%s' and '%s' (start "
+                                  "another list item with '-')",
+                                  gp_ld_raw(k), gp_ld_raw(kk));
             {
                 gp_step_kind kind;
 
@@ -512,13 +521,13 @@ static int load_step(loader *ld, yaml_node_t *item, gp_step *st, int depth)
         }
         if (!k)
             return gp_ld_fail(ld, item,
-                        "a step needs a kind: one of connect, send, expect, "
-                        "expect_run, think, repeat, ping, close, reconnect");
+                              "a step needs a kind: one of connect, send, expect, "
+                              "expect_run, think, repeat, ping, close, reconnect");
     } else {
         return gp_ld_fail(ld, item,
-                    "a step must be a kind name or a mapping such as "
-                    "'- connect: {}', got %s",
-                    gp_ld_describe(item, buf, sizeof buf));
+                          "a step must be a kind name or a mapping such as "
+                          "'- connect: {}', got %s",
+                          gp_ld_describe(item, buf, sizeof buf));
     }
     if (step_kind_of(ld, k, &st->kind) < 0)
         return -1;
@@ -546,14 +555,15 @@ static int load_step(loader *ld, yaml_node_t *item, gp_step *st, int depth)
 
             if (gp_ld_is_scalar(kk) && !strcmp(gp_ld_raw(kk), "name"))
                 return gp_ld_fail(ld, kk, "the step is named twice (here and at %d:%d)",
-                            (int)label->start_mark.line + 1, (int)label->start_mark.column + 1);
+                                  (int)label->start_mark.line + 1,
+                                  (int)label->start_mark.column + 1);
         }
     }
     return load_step_body(ld, st, k, v, depth);
 }
 
 int gp_ld_load_steps(loader *ld, yaml_node_t *seq, const char *what, gp_step **out, size_t *nout,
-                      int depth)
+                     int depth)
 {
     yaml_node_item_t *it;
     char buf[80];
@@ -563,7 +573,7 @@ int gp_ld_load_steps(loader *ld, yaml_node_t *seq, const char *what, gp_step **o
         return gp_ld_fail(ld, seq, "%s: repeats nested deeper than %d levels", what, DEPTH_MAX);
     if (seq->type != YAML_SEQUENCE_NODE)
         return gp_ld_fail(ld, seq, "%s: expected a list of steps, got %s", what,
-                    gp_ld_describe(seq, buf, sizeof buf));
+                          gp_ld_describe(seq, buf, sizeof buf));
     n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
     if (n == 0)
         return gp_ld_fail(ld, seq, "%s: must hold at least one step", what);
@@ -574,4 +584,3 @@ int gp_ld_load_steps(loader *ld, yaml_node_t *seq, const char *what, gp_step **o
             return -1;
     return 0;
 }
-

@@ -16,7 +16,6 @@
 
 /* ---- errors and node access ------------------------------------------------------------ */
 
-
 int gp_ld_fail_at(loader *ld, int line, int col, const char *fmt, ...)
 {
     char msg[GP_ERR_MSG_MAX];
@@ -199,7 +198,8 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
         }
         close = strchr(p + 2, '}');
         if (!close) {
-            gp_ld_fail(ld, n, "unterminated '${' in '%s' (write $${ for a literal ${)", gp_ld_raw(n));
+            gp_ld_fail(ld, n, "unterminated '${' in '%s' (write $${ for a literal ${)",
+                       gp_ld_raw(n));
             goto fail;
         }
         /* The default separator only counts inside this reference: searching the rest of the
@@ -215,9 +215,9 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
 
             if (!gp_ld_env_name_ok(p + 2, nlen) || nlen >= sizeof name) {
                 gp_ld_fail(ld, n,
-                     "malformed environment reference '%.*s' (use ${NAME} or "
-                     "${NAME:-default})",
-                     (int)(close - p + 1), p);
+                           "malformed environment reference '%.*s' (use ${NAME} or "
+                           "${NAME:-default})",
+                           (int)(close - p + 1), p);
                 goto fail;
             }
             memcpy(name, p + 2, nlen);
@@ -233,9 +233,9 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
                 ; /* set but empty: an empty value is what the user asked for */
             else {
                 gp_ld_fail(ld, n,
-                     "environment variable %s is not set (write ${%s:-default} to "
-                     "give a default)",
-                     name, name);
+                           "environment variable %s is not set (write ${%s:-default} to "
+                           "give a default)",
+                           name, name);
                 goto fail;
             }
         }
@@ -245,12 +245,11 @@ static char *resolve_env(loader *ld, const yaml_node_t *n)
 too_long:
     /* Never a silent cut: a truncated value would be checked and sent as if whole. */
     gp_ld_fail(ld, n, "the value expands past %d bytes once its ${...} references are resolved",
-         (int)FILE_MAX);
+               (int)FILE_MAX);
 fail:
     gp_buf_cleanup(&out);
     return NULL;
 }
-
 
 static bool int_text(const char *s)
 {
@@ -353,7 +352,8 @@ int gp_ld_get_string(loader *ld, const yaml_node_t *n, const char *what, char **
     char *s;
 
     if (!gp_ld_is_scalar(n) || gp_ld_is_null(n))
-        return gp_ld_fail(ld, n, "%s: expected a string, got %s", what, gp_ld_describe(n, buf, sizeof buf));
+        return gp_ld_fail(ld, n, "%s: expected a string, got %s", what,
+                          gp_ld_describe(n, buf, sizeof buf));
     if (!(s = resolve_env(ld, n)))
         return -1;
     free(*out);
@@ -371,19 +371,20 @@ int gp_ld_get_nonempty(loader *ld, const yaml_node_t *n, const char *what, char 
 }
 
 int gp_ld_get_int(loader *ld, const yaml_node_t *n, const char *what, long long min, long long max,
-                   long long *out)
+                  long long *out)
 {
     char buf[80];
     char *s;
     long long v;
 
     if (!gp_ld_is_scalar(n) || gp_ld_is_null(n))
-        return gp_ld_fail(ld, n, "%s: expected an integer, got %s", what, gp_ld_describe(n, buf, sizeof buf));
+        return gp_ld_fail(ld, n, "%s: expected an integer, got %s", what,
+                          gp_ld_describe(n, buf, sizeof buf));
     if (!(s = resolve_env(ld, n)))
         return -1;
     if (type_of(n, s) != T_INT || !parse_int(s, &v)) {
         gp_ld_fail(ld, n, "%s: expected an integer, got '%s'%s", what, s,
-             int_text(s) ? " (quoted, so a string)" : "");
+                   int_text(s) ? " (quoted, so a string)" : "");
         free(s);
         return -1;
     }
@@ -401,7 +402,7 @@ int gp_ld_get_bool(loader *ld, const yaml_node_t *n, const char *what, bool *out
 
     if (!gp_ld_is_scalar(n) || gp_ld_is_null(n))
         return gp_ld_fail(ld, n, "%s: expected true or false, got %s", what,
-                    gp_ld_describe(n, buf, sizeof buf));
+                          gp_ld_describe(n, buf, sizeof buf));
     if (!(s = resolve_env(ld, n)))
         return -1;
     if (type_of(n, s) != T_BOOL) {
@@ -421,7 +422,7 @@ int gp_ld_get_duration(loader *ld, const yaml_node_t *n, const char *what, int64
 
     if (!gp_ld_is_scalar(n) || gp_ld_is_null(n))
         return gp_ld_fail(ld, n, "%s: expected a duration such as 500ms, 30s or 2m, got %s", what,
-                    gp_ld_describe(n, buf, sizeof buf));
+                          gp_ld_describe(n, buf, sizeof buf));
     if (!(s = resolve_env(ld, n)))
         return -1;
     if (gp_duration_parse(s, out) < 0) {
@@ -430,8 +431,8 @@ int gp_ld_get_duration(loader *ld, const yaml_node_t *n, const char *what, int64
         return -1;
     }
     if (*out > GP_DURATION_MAX_US) {
-        gp_ld_fail(ld, n, "%s: %s is longer than the longest duration goldenpath accepts (%lldh)", what,
-             s, (long long)(GP_DURATION_MAX_US / 3600000000LL));
+        gp_ld_fail(ld, n, "%s: %s is longer than the longest duration goldenpath accepts (%lldh)",
+                   what, s, (long long)(GP_DURATION_MAX_US / 3600000000LL));
         free(s);
         return -1;
     }
@@ -449,7 +450,7 @@ int gp_ld_get_positive_duration(loader *ld, const yaml_node_t *n, const char *wh
 }
 
 int gp_ld_get_enum(loader *ld, const yaml_node_t *n, const char *what, const char *const *names,
-                    size_t count, int *out)
+                   size_t count, int *out)
 {
     char buf[80], list[256];
     char *s;
@@ -458,7 +459,7 @@ int gp_ld_get_enum(loader *ld, const yaml_node_t *n, const char *what, const cha
     gp_ld_join_names(names, count, list, sizeof list);
     if (!gp_ld_is_scalar(n) || gp_ld_is_null(n))
         return gp_ld_fail(ld, n, "%s: expected one of %s, got %s", what, list,
-                    gp_ld_describe(n, buf, sizeof buf));
+                          gp_ld_describe(n, buf, sizeof buf));
     if (!(s = resolve_env(ld, n)))
         return -1;
     for (i = 0; i < count; i++) {
@@ -475,7 +476,7 @@ int gp_ld_get_enum(loader *ld, const yaml_node_t *n, const char *what, const cha
 
 /* Sizes: a byte count, or a number with B, KiB, MiB, GiB, kB, KB, MB or GB. */
 int gp_ld_get_size(loader *ld, const yaml_node_t *n, const char *what, size_t min, size_t max,
-                    size_t *out)
+                   size_t *out)
 {
     static const struct {
         const char *unit;
@@ -489,7 +490,7 @@ int gp_ld_get_size(loader *ld, const yaml_node_t *n, const char *what, size_t mi
 
     if (!gp_ld_is_scalar(n) || gp_ld_is_null(n))
         return gp_ld_fail(ld, n, "%s: expected a size such as 1MiB, got %s", what,
-                    gp_ld_describe(n, buf, sizeof buf));
+                          gp_ld_describe(n, buf, sizeof buf));
     if (!(s = resolve_env(ld, n)))
         return -1;
     errno = 0;
@@ -518,7 +519,7 @@ int gp_ld_get_size(loader *ld, const yaml_node_t *n, const char *what, size_t mi
 }
 
 int gp_ld_get_string_list(loader *ld, const yaml_node_t *n, const char *what, char ***out,
-                           size_t *nout)
+                          size_t *nout)
 {
     char buf[80];
     yaml_node_item_t *it;
@@ -527,7 +528,7 @@ int gp_ld_get_string_list(loader *ld, const yaml_node_t *n, const char *what, ch
 
     if (n->type != YAML_SEQUENCE_NODE)
         return gp_ld_fail(ld, n, "%s: expected a list of strings, got %s", what,
-                    gp_ld_describe(n, buf, sizeof buf));
+                          gp_ld_describe(n, buf, sizeof buf));
     for (i = 0; i < *nout; i++)
         free((*out)[i]);
     free(*out);
@@ -553,7 +554,7 @@ int gp_ld_get_string_list(loader *ld, const yaml_node_t *n, const char *what, ch
  * walk a mapping fail at that pair, in document order, instead of rescanning every earlier
  * key per key (200k keys under send: took minutes). */
 yaml_node_pair_t *gp_ld_first_duplicate(loader *ld, yaml_node_t *map, bool nocase,
-                                         yaml_node_t **first)
+                                        yaml_node_t **first)
 {
     gp_strmap seen = {0};
     yaml_node_pair_t *kv, *dup = NULL;
@@ -584,15 +585,14 @@ yaml_node_pair_t *gp_ld_first_duplicate(loader *ld, yaml_node_t *map, bool nocas
 int gp_ld_fail_duplicate(loader *ld, yaml_node_t *k, const yaml_node_t *first)
 {
     return gp_ld_fail(ld, k, "duplicate key '%s' (first at %d:%d)", gp_ld_raw(k),
-                (int)first->start_mark.line + 1, (int)first->start_mark.column + 1);
+                      (int)first->start_mark.line + 1, (int)first->start_mark.column + 1);
 }
-
 
 /* Calls fn for each pair of map in document order after checking that the key is a string,
  * is not a repeat of an earlier key, and (when known is given) is one of known. where names
  * the mapping in messages ("users", "the connect step"). */
 int gp_ld_each_pair(loader *ld, yaml_node_t *map, const char *where, const char *const *known,
-                     size_t nknown, pair_fn fn, void *ctx)
+                    size_t nknown, pair_fn fn, void *ctx)
 {
     yaml_node_pair_t *kv;
     yaml_node_t *first = NULL;
@@ -617,10 +617,11 @@ int gp_ld_each_pair(loader *ld, yaml_node_t *map, const char *where, const char 
                 char list[256];
 
                 if (near)
-                    return gp_ld_fail(ld, k, "unknown key '%s' in %s; did you mean '%s'?", key, where,
-                                near);
+                    return gp_ld_fail(ld, k, "unknown key '%s' in %s; did you mean '%s'?", key,
+                                      where, near);
                 gp_ld_join_names(known, nknown, list, sizeof list);
-                return gp_ld_fail(ld, k, "unknown key '%s' in %s (known keys: %s)", key, where, list);
+                return gp_ld_fail(ld, k, "unknown key '%s' in %s (known keys: %s)", key, where,
+                                  list);
             }
         }
         if (fn && fn(ld, key, k, v, ctx) < 0)
@@ -637,7 +638,8 @@ int gp_ld_want_map(loader *ld, yaml_node_t *n, const char *what, bool *empty)
     *empty = gp_ld_is_null(n);
     if (*empty || n->type == YAML_MAPPING_NODE)
         return 0;
-    return gp_ld_fail(ld, n, "%s: expected a mapping, got %s", what, gp_ld_describe(n, buf, sizeof buf));
+    return gp_ld_fail(ld, n, "%s: expected a mapping, got %s", what,
+                      gp_ld_describe(n, buf, sizeof buf));
 }
 
 /* ---- templates ------------------------------------------------------------------------- */
@@ -700,10 +702,12 @@ static int check_template(loader *ld, const yaml_node_t *n, const char *text, in
                 return gp_ld_fail(ld, n, "unknown variable '%s'; did you mean '%s'?", vc.bad, near);
             if (!(allow & VARS_CAPTURED))
                 return gp_ld_fail(ld, n, "unknown variable '%s' (only %s can be used here)", vc.bad,
-                            (allow & VARS_NO_USER_ID) ? "user.index, nonce and uuid"
-                                                      : "user.id, user.index, nonce and uuid");
+                                  (allow & VARS_NO_USER_ID)
+                                      ? "user.index, nonce and uuid"
+                                      : "user.id, user.index, nonce and uuid");
         }
-        return gp_ld_fail(ld, n, "unknown variable '%s' (not captured by any earlier step)", vc.bad);
+        return gp_ld_fail(ld, n, "unknown variable '%s' (not captured by any earlier step)",
+                          vc.bad);
     }
     while (open) {
         const char *close = strstr(open + 2, "}}");
@@ -750,10 +754,11 @@ json_t *gp_ld_to_json(loader *ld, yaml_node_t *n, const char *what, int allow, i
             break;
         case T_INT:
             if (!parse_int(s, &i)) {
-                gp_ld_fail(ld, n,
-                     "%s: integer '%.40s%s' does not fit in 64 bits; quote it to send it as a "
-                     "string",
-                     what, s, strlen(s) > 40 ? "..." : "");
+                gp_ld_fail(
+                    ld, n,
+                    "%s: integer '%.40s%s' does not fit in 64 bits; quote it to send it as a "
+                    "string",
+                    what, s, strlen(s) > 40 ? "..." : "");
                 free(s);
                 return NULL;
             }
@@ -765,10 +770,11 @@ json_t *gp_ld_to_json(loader *ld, yaml_node_t *n, const char *what, int allow, i
             /* JSON has no infinity: jansson refuses it, and the load once failed with an
              * empty message. */
             if (!isfinite(d)) {
-                gp_ld_fail(ld, n,
-                     "%s: number '%.40s%s' is out of range (a JSON number must be finite); quote "
-                     "it to send it as a string",
-                     what, s, strlen(s) > 40 ? "..." : "");
+                gp_ld_fail(
+                    ld, n,
+                    "%s: number '%.40s%s' is out of range (a JSON number must be finite); quote "
+                    "it to send it as a string",
+                    what, s, strlen(s) > 40 ? "..." : "");
                 free(s);
                 return NULL;
             }
@@ -834,4 +840,3 @@ json_t *gp_ld_to_json(loader *ld, yaml_node_t *n, const char *what, int allow, i
         return NULL;
     }
 }
-

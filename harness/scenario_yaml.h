@@ -59,31 +59,30 @@ bool gp_ld_env_name_ok(const char *s, size_t n);
 int gp_ld_get_string(loader *ld, const yaml_node_t *n, const char *what, char **out);
 int gp_ld_get_nonempty(loader *ld, const yaml_node_t *n, const char *what, char **out);
 int gp_ld_get_int(loader *ld, const yaml_node_t *n, const char *what, long long min, long long max,
-                   long long *out);
+                  long long *out);
 int gp_ld_get_bool(loader *ld, const yaml_node_t *n, const char *what, bool *out);
 int gp_ld_get_duration(loader *ld, const yaml_node_t *n, const char *what, int64_t *out);
 int gp_ld_get_positive_duration(loader *ld, const yaml_node_t *n, const char *what, int64_t *out);
 int gp_ld_get_enum(loader *ld, const yaml_node_t *n, const char *what, const char *const *names,
-                    size_t count, int *out);
+                   size_t count, int *out);
 int gp_ld_get_size(loader *ld, const yaml_node_t *n, const char *what, size_t min, size_t max,
-                    size_t *out);
+                   size_t *out);
 int gp_ld_get_string_list(loader *ld, const yaml_node_t *n, const char *what, char ***out,
-                           size_t *nout);
+                          size_t *nout);
 yaml_node_pair_t *gp_ld_first_duplicate(loader *ld, yaml_node_t *map, bool nocase,
-                                         yaml_node_t **first);
+                                        yaml_node_t **first);
 int gp_ld_fail_duplicate(loader *ld, yaml_node_t *k, const yaml_node_t *first);
 int gp_ld_each_pair(loader *ld, yaml_node_t *map, const char *where, const char *const *known,
-                     size_t nknown, pair_fn fn, void *ctx);
+                    size_t nknown, pair_fn fn, void *ctx);
 int gp_ld_want_map(loader *ld, yaml_node_t *n, const char *what, bool *empty);
 bool gp_ld_captured(const loader *ld, const char *name);
 int gp_ld_get_template(loader *ld, const yaml_node_t *n, const char *what, int allow, char **out);
 json_t *gp_ld_to_json(loader *ld, yaml_node_t *n, const char *what, int allow, int depth);
 int gp_ld_load_steps(loader *ld, yaml_node_t *seq, const char *what, gp_step **out, size_t *nout,
-                      int depth);
-int gp_ld_path_and_test(loader *ld, yaml_node_t *item, const char *what,
-                         const char *const *keys, size_t nkeys, const char *example,
-                         const char *tests, yaml_node_t **path, yaml_node_t **op,
-                         yaml_node_t **opk);
+                     int depth);
+int gp_ld_path_and_test(loader *ld, yaml_node_t *item, const char *what, const char *const *keys,
+                        size_t nkeys, const char *example, const char *tests, yaml_node_t **path,
+                        yaml_node_t **op, yaml_node_t **opk);
 /* The protocol section, one key at a time (a pair_fn; scenario_protocol.c). */
 int gp_ld_protocol_pair(loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx);
 

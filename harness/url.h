@@ -9,11 +9,11 @@
 
 typedef enum gp_url_error {
     GP_URL_OK = 0,
-    GP_URL_NO_SCHEME,    /* no "scheme://" at all */
-    GP_URL_BAD_SCHEME,   /* another scheme; gp_url.scheme_len says how long it is */
-    GP_URL_BAD_CHARS,    /* spaces, '#', control or non-ASCII characters */
-    GP_URL_USERINFO,     /* user:password@ in the authority */
-    GP_URL_BAD_IPV6,     /* a malformed [IPv6] host */
+    GP_URL_NO_SCHEME,     /* no "scheme://" at all */
+    GP_URL_BAD_SCHEME,    /* another scheme; gp_url.scheme_len says how long it is */
+    GP_URL_BAD_CHARS,     /* spaces, '#', control or non-ASCII characters */
+    GP_URL_USERINFO,      /* user:password@ in the authority */
+    GP_URL_BAD_IPV6,      /* a malformed [IPv6] host */
     GP_URL_BAD_HOST_CHAR, /* gp_url.bad_char is the character */
     GP_URL_NO_HOST,
     GP_URL_BAD_PORT, /* not 1..65535 */

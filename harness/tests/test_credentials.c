@@ -39,7 +39,10 @@ static json_t *payload_of(const char *tok)
 static gp_vars vars_for(const char *user_id)
 {
     static uint64_t uuid_state;
-    gp_vars v = {.user_id = user_id, .user_index = 4, .nonce = "n0nce0123456789", .captured = NULL,
+    gp_vars v = {.user_id = user_id,
+                 .user_index = 4,
+                 .nonce = "n0nce0123456789",
+                 .captured = NULL,
                  .uuid_state = &uuid_state};
 
     return v;

@@ -55,11 +55,11 @@ static void test_strindex_nonce_find(void **state)
         int want;
     } cases[] = {
         {"{\"content\":\"hello (aaaa1111bbbb2222)\"}", 3, 0},
-        {"aaaa1111bbbb2222", 3, 0},                     /* the whole text */
-        {"xxcccc3333dddd4444", 0, 3},                   /* at the end */
-        {"aaaa1111bbbb2222", 0, -1},                    /* one's own nonce */
-        {"aaaa1111bbbb222", 3, -1},                     /* one byte short */
-        {"short short short", 0, -1},                   /* < 8 characters: not indexed */
+        {"aaaa1111bbbb2222", 3, 0},   /* the whole text */
+        {"xxcccc3333dddd4444", 0, 3}, /* at the end */
+        {"aaaa1111bbbb2222", 0, -1},  /* one's own nonce */
+        {"aaaa1111bbbb222", 3, -1},   /* one byte short */
+        {"short short short", 0, -1}, /* < 8 characters: not indexed */
         {"", 0, -1},
         {"..0123456789abcdef0123..cccc3333dddd4444", 0, 3}, /* two lengths: first length first */
         {"..0123456789abcdef0123..", 0, 4},
