@@ -742,33 +742,28 @@ static const char *tls_explain(runner *r, const char *in)
  * reported per user as a failed connect, like an unreachable target. */
 static void endpoint_init(endpoint *ep, const char *url, const char *proxy)
 {
-    char *copy = gp_strdup(url);
-    const char *prot = NULL, *address = NULL, *path = NULL;
-    int port = 0;
+    gp_url u;
 
     memset(ep, 0, sizeof *ep);
-    if (lws_parse_uri(copy, &prot, &address, &port, &path) || !address || !*address ||
-        (strcmp(prot, "http") != 0 && strcmp(prot, "https") != 0)) {
+    if (gp_url_parse(url, true, &u) != GP_URL_OK) {
         ep->err = gp_asprintf("malformed HTTP URL '%s'", url);
-        free(copy);
+        gp_url_cleanup(&u);
         return;
     }
-    ep->tls = strcmp(prot, "https") == 0;
-    ep->port = port;
-    snprintf(ep->host, sizeof ep->host, "%s", address);
+    ep->tls = u.tls;
+    ep->port = u.port;
+    snprintf(ep->host, sizeof ep->host, "%s", u.host);
     host_header(ep->host, ep->host_hdr, sizeof ep->host_hdr);
-    ep->path = gp_asprintf("/%s", path ? path : "");
-    if (route_init(&ep->route, proxy, ep->tls, ep->host, &ep->err) < 0) {
-        free(copy);
+    ep->path = u.path; /* taken */
+    u.path = NULL;
+    if (route_init(&ep->route, proxy, ep->tls, ep->host, &ep->err) < 0)
         return;
-    }
     if (ep->route.proxied) {
         snprintf(ep->addr, sizeof ep->addr, strchr(ep->host, ':') ? "[%s]" : "%s", ep->host);
         ep->err = ep->route.err ? gp_strdup(ep->route.err) : NULL;
     } else {
         ep->err = resolve_host(ep->host, ep->addr, sizeof ep->addr);
     }
-    free(copy);
 }
 
 static void endpoint_cleanup(endpoint *ep)
