@@ -414,16 +414,22 @@ static int write_reports(const outputs *out, const gp_suite *suites, size_t n,
  * annotation per failed rule (on stdout, where the runner reads workflow commands). Then the
  * metrics pushed to a Pushgateway when asked. Neither changes the exit status: a summary or a
  * push that fails is a warning, and the reports written above stand. */
+static void print_warning(const gp_err *err)
+{
+    char buf[GP_ERR_MSG_MAX + GP_ERR_SRC_MAX + 64];
+
+    gp_err_format(err, buf, sizeof buf);
+    fprintf(stderr, "goldenpath: warning: %s\n", buf);
+}
+
 static void ci_outputs(const gp_suite *suites, size_t n, const char *push_url)
 {
     const char *gha = getenv("GITHUB_ACTIONS"), *summary = getenv("GITHUB_STEP_SUMMARY");
     gp_err err = {0};
 
     if (gha && strcmp(gha, "true") == 0) {
-        if (summary && *summary && gp_report_append_markdown(summary, suites, n, &err) != 0) {
-            fputs("goldenpath: warning: ", stderr);
-            print_err(&err);
-        }
+        if (summary && *summary && gp_report_append_markdown(summary, suites, n, &err) != 0)
+            print_warning(&err);
         gp_report_github_annotations(stdout, suites, n);
     }
     if (push_url) {
@@ -431,13 +437,10 @@ static void ci_outputs(const gp_suite *suites, size_t n, const char *push_url)
         char *body = gp_report_metrics(suites, n, &len);
 
         memset(&err, 0, sizeof err);
-        if (!body || gp_push_metrics(push_url, body, len, GP_PUSH_TIMEOUT_US, &err) != 0) {
-            fputs("goldenpath: warning: ", stderr);
-            if (!body)
-                fputs("the metrics are too large to push\n", stderr);
-            else
-                print_err(&err);
-        }
+        if (!body)
+            fputs("goldenpath: warning: the metrics are too large to push\n", stderr);
+        else if (gp_push_metrics(push_url, body, len, GP_PUSH_TIMEOUT_US, &err) != 0)
+            print_warning(&err);
         free(body);
     }
 }

@@ -19,6 +19,7 @@ typedef struct push_req {
     bool timed_out;
     char why[300];
     gp_buf resp;
+    char *auth; /* "Basic ..." from the URL's user:password@, or NULL; a secret */
     lws_sorted_usec_list_t deadline;
 } push_req;
 
@@ -56,6 +57,10 @@ static int push_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         char cl[24];
 
         snprintf(cl, sizeof cl, "%zu", p->len);
+        if (p->auth && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+                                                    (const unsigned char *)p->auth,
+                                                    (int)strlen(p->auth), pp, end))
+            return -1;
         if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
                                          (const unsigned char *)ct, (int)strlen(ct), pp, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
@@ -151,6 +156,28 @@ int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeo
     p.body = body;
     p.len = len;
     gp_buf_init(&p.resp, 1024);
+    /* A Pushgateway behind basic auth: user:password@ becomes the Authorization header, and
+     * leaves the URL before lws_parse_uri reads it (which would take "user" for the host). */
+    {
+        char *hs = strstr(copy, "://"), *slash, *at;
+
+        hs = hs ? hs + 3 : copy;
+        slash = strchr(hs, '/');
+        at = memchr(hs, '@', slash ? (size_t)(slash - hs) : strlen(hs));
+        if (at) {
+            char b64[512];
+            size_t ulen = (size_t)(at - hs);
+
+            if (ulen * 4 / 3 + 4 >= sizeof b64 ||
+                lws_b64_encode_string(hs, (int)ulen, b64, (int)sizeof b64) < 0) {
+                gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                           "--push: the credentials in '%s' are too long", red);
+                goto out;
+            }
+            p.auth = gp_asprintf("Basic %s", b64);
+            memmove(hs, at + 1, strlen(at + 1) + 1);
+        }
+    }
     if (lws_parse_uri(copy, &prot, &address, &port, &upath) || !address || !*address ||
         (strcmp(prot, "http") != 0 && strcmp(prot, "https") != 0)) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
@@ -197,7 +224,11 @@ int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeo
         gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "pushing the metrics to %s failed: %s", red,
                    p.why);
     } else if (p.status < 200 || p.status > 299) {
-        char *ans = gp_term_safe(p.resp.data ? p.resp.data : "", 200);
+        char *ans;
+
+        while (p.resp.len && strchr(" \t\r\n", p.resp.data[p.resp.len - 1]))
+            p.resp.data[--p.resp.len] = '\0';
+        ans = gp_term_safe(p.resp.data ? p.resp.data : "", 200);
 
         gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0,
                    "pushing the metrics to %s failed: HTTP %d%s%s", red, p.status,
@@ -210,6 +241,7 @@ out:
     if (p.ctx)
         lws_context_destroy(p.ctx);
     gp_buf_cleanup(&p.resp);
+    free(p.auth);
     free(path);
     free(copy);
     free(red);
