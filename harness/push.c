@@ -138,8 +138,7 @@ char *gp_push_path(const char *url_path)
     return gp_asprintf("/%.*s%smetrics/job/goldenpath", (int)n, path, n ? "/" : "");
 }
 
-int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeout_us,
-                    gp_err *err)
+int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeout_us, gp_err *err)
 {
     static const struct lws_protocols protocols[] = {
         {"goldenpath-push", push_callback, 0, 0, 0, NULL, 0},

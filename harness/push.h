@@ -17,7 +17,6 @@ char *gp_push_path(const char *url_path);
 /* PUTs body (len bytes, Prometheus text) to url (http:// or https://, a Pushgateway's base URL
  * or a full group URL), waiting at most timeout_us. Returns 0 on a 2xx answer, or -1 with err
  * set (the URL redacted in the message). */
-int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeout_us,
-                    gp_err *err);
+int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeout_us, gp_err *err);
 
 #endif

@@ -67,7 +67,9 @@ static gp_status suite_status(const gp_suite *s)
 
 static const char *verdict_word(gp_status st)
 {
-    return st == GP_STATUS_FAILED ? "❌ FAILED" : st == GP_STATUS_INCONCLUSIVE ? "⚠️ INCONCLUSIVE" : "✅ PASSED";
+    return st == GP_STATUS_FAILED         ? "❌ FAILED"
+           : st == GP_STATUS_INCONCLUSIVE ? "⚠️ INCONCLUSIVE"
+                                          : "✅ PASSED";
 }
 
 static const char *scenario_name(const gp_suite *s)
@@ -224,9 +226,8 @@ static void summary(gp_rep *r, const gp_suite *suites, size_t n)
     gp_rep_printf(r, "## goldenpath: %s\n\n%zu scenario%s", verdict_word(all), n,
                   n == 1 ? "" : "s");
     if (n)
-        gp_rep_printf(r, ", harness %s", suites[0].meta.harness_version
-                                            ? suites[0].meta.harness_version
-                                            : GP_VERSION);
+        gp_rep_printf(r, ", harness %s",
+                      suites[0].meta.harness_version ? suites[0].meta.harness_version : GP_VERSION);
     gp_rep_puts(r, ".\n");
     for (i = 0; i < n; i++)
         suite_md(r, &suites[i]);
@@ -341,9 +342,9 @@ void gp_report_github_annotations(FILE *out, const gp_suite *suites, size_t n)
             free(name);
             if (rr->nexamples) {
                 const gp_failure *f = &rr->examples[0];
-                const char *uid =
-                    f->user < res->nusers && res->users[f->user].user_id ? res->users[f->user].user_id
-                                                                        : "";
+                const char *uid = f->user < res->nusers && res->users[f->user].user_id
+                                      ? res->users[f->user].user_id
+                                      : "";
                 char *u = plain(uid, 80), *e = plain(f->expected, GP_MD_TEXT_MAX),
                      *g = plain(f->received, GP_MD_TEXT_MAX), *m2;
 

@@ -64,8 +64,8 @@ static char *base_labels(const gp_suite *s)
 
     gp_buf_init(&b, 64 * 1024);
     gp_buf_append(&b, "scenario=\"", 10);
-    label_value(&b, s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name
-                                                               : "unnamed");
+    label_value(&b,
+                s->meta.scenario && s->meta.scenario->name ? s->meta.scenario->name : "unnamed");
     gp_buf_append(&b, "\"", 1);
     for (i = 0; i < s->meta.nlabels; i++) {
         char *name = label_name(s->meta.labels[i].key);
@@ -136,8 +136,7 @@ static void metrics(gp_rep *r, const gp_suite *suites, size_t n)
                           lab[i], id, rr->passed);
             gp_rep_printf(r, "goldenpath_rule_users{%s,rule=\"%s\",result=\"failed\"} %zu\n",
                           lab[i], id, rr->failed);
-            gp_rep_printf(r,
-                          "goldenpath_rule_users{%s,rule=\"%s\",result=\"inconclusive\"} %zu\n",
+            gp_rep_printf(r, "goldenpath_rule_users{%s,rule=\"%s\",result=\"inconclusive\"} %zu\n",
                           lab[i], id, rr->inconclusive);
         }
 

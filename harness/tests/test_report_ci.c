@@ -95,7 +95,8 @@ static void test_report_ci_annotations_one_per_failed_rule(void **state)
 
     (void)state;
     fixture_init(&fx, FX_FAIL, 1, NULL);
-    gp_results_fail(fx.res, GP_RULE_R1_START, 3, 3, 5, "first\nline", "got 100% `x`\r\n::warning::");
+    gp_results_fail(fx.res, GP_RULE_R1_START, 3, 3, 5, "first\nline",
+                    "got 100% `x`\r\n::warning::");
     out = annotations(&fx.suite, 1);
     assert_int_equal(fx_count(out, "::error title="), 2);
     assert_int_equal(fx_count(out, "\n"), 2); /* one line each: nothing from the data breaks one */
