@@ -9,10 +9,12 @@
 #include "report_ci.h"
 #include "report_util.h"
 
-/* Label names of our own; a --label key equal to one of them (or starting with "__", which
- * Prometheus reserves) is written as label_<key>. */
-static const char *const own_labels[] = {"scenario", "rule", "result", "event", "quantile",
-                                         "status",   "stat", "cause",  NULL};
+/* Label names of our own, and the Pushgateway's grouping labels (job, instance); a --label key
+ * equal to one of them (or starting with "__", which Prometheus reserves) is written as
+ * label_<key>. */
+static const char *const own_labels[] = {"scenario", "rule",     "result", "event",
+                                         "quantile", "status",   "stat",   "cause",
+                                         "job",      "instance", NULL};
 
 static void label_value(gp_buf *b, const char *v)
 {

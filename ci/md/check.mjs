@@ -80,7 +80,7 @@ function checkMarkdown(file, reportFile, hostileFile) {
 
 // The labels goldenpath sets itself; a --label of the same name is written as label_<name>.
 const OWN_LABELS = new Set(['scenario', 'rule', 'result', 'event', 'quantile', 'status', 'stat',
-  'cause']);
+  'cause', 'job', 'instance']);
 
 function checkPrometheus(file, reportFile) {
   const text = fs.readFileSync(file, 'utf8');
