@@ -16,7 +16,9 @@
 #include "infer.h"
 #include "init_probe.h"
 #include "judge.h"
+#include "push.h"
 #include "report.h"
+#include "report_ci.h"
 #include "report_util.h"
 #include "runner.h"
 #include "scenario.h"
@@ -74,6 +76,13 @@ static const char usage_run[] =
     "  --junit FILE          write JUnit XML (a testsuite per scenario, a testcase per rule)\n"
     "  --json FILE           write the full JSON report (atomically)\n"
     "  --html FILE           write a self-contained HTML report\n"
+    "  --markdown FILE       write a Markdown summary (verdict, rules, failing users,\n"
+    "                        latency), e.g. for a pull-request comment\n"
+    "  --metrics FILE        write OpenMetrics text (rule counts, latency summaries, runs,\n"
+    "                        users, harness lag) for GitLab's metrics report or a scraper\n"
+    "  --push URL            at the end, PUT the metrics to a Prometheus Pushgateway\n"
+    "                        (URL/metrics/job/goldenpath unless URL names a group); waits\n"
+    "                        at most 10 s, and a failed push is only a warning\n"
     "  --label KEY=VALUE     attach a label to the reports (repeatable), e.g. release=2.4.1\n"
     "  --save-transcripts FILE\n"
     "                        write every user's transcript as JSON (for 'goldenpath judge')\n"
@@ -109,7 +118,10 @@ static const char usage_run[] =
     "environment: GOLDENPATH_JWT_SECRET (the HS256 secret, never printed), NO_COLOR, CI,\n"
     "             the shard variables above, and SOURCE_DATE_EPOCH: whole seconds since the\n"
     "             epoch (as 'date +%s' prints them), the reports' generation time instead of\n"
-    "             now (an invalid value is a usage error, exit 2).\n"
+    "             now (an invalid value is a usage error, exit 2). GITHUB_ACTIONS=true (set\n"
+    "             by GitHub Actions): the Markdown summary is appended to\n"
+    "             $GITHUB_STEP_SUMMARY, and each failed rule is printed as an\n"
+    "             '::error title=RULE-ID::' annotation on stdout.\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or scenario error;\n"
     "             3 the harness itself failed, or no check failed but some are inconclusive:\n"
     "             the harness's own event loop stalled during a timed wait (see the harness\n"
@@ -138,6 +150,8 @@ static const char usage_judge[] =
     "  --junit FILE          write JUnit XML (a testcase per rule)\n"
     "  --json FILE           write the full JSON report (atomically)\n"
     "  --html FILE           write a self-contained HTML report\n"
+    "  --markdown FILE       write the Markdown summary, as 'goldenpath run' does\n"
+    "  --metrics FILE        write the OpenMetrics text, as 'goldenpath run' does\n"
     "  --shard INDEX/COUNT   judge only the users whose index % COUNT == INDEX, as that shard\n"
     "                        of a run would have: its --json report carries the isolation\n"
     "                        digest that 'goldenpath merge' re-judges across shards. Judging a\n"
@@ -155,7 +169,9 @@ static const char usage_judge[] =
     "             them), the reports' generation time instead of now; an older recording's\n"
     "             host is then \"localhost\" and its start time at most this. The same\n"
     "             transcripts then give byte-identical JSON, JUnit and HTML reports. An\n"
-    "             invalid value is a usage error (exit 2). Also NO_COLOR.\n"
+    "             invalid value is a usage error (exit 2). Also NO_COLOR, and\n"
+    "             GITHUB_ACTIONS=true: the summary is also appended to $GITHUB_STEP_SUMMARY\n"
+    "             and failed rules are printed as ::error annotations.\n"
     "\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
     "             3 no check failed but some are inconclusive.\n";
@@ -324,17 +340,22 @@ enum {
     O_START_AT,
     O_HAR,
     O_CARRIER,
-    O_MESSAGE
+    O_MESSAGE,
+    O_MARKDOWN,
+    O_METRICS,
+    O_PUSH
 };
 
 typedef struct outputs {
     const char *junit;
     const char *json;
     const char *html;
+    const char *markdown;
+    const char *metrics;
     const char *transcripts;
 } outputs;
 
-/* Takes --junit/--json/--html; returns false for any other option. */
+/* Takes --junit/--json/--html/--markdown/--metrics; returns false for any other option. */
 static bool output_option(int opt, const char *arg, outputs *out)
 {
     switch (opt) {
@@ -346,6 +367,12 @@ static bool output_option(int opt, const char *arg, outputs *out)
         return true;
     case O_HTML:
         out->html = arg;
+        return true;
+    case O_MARKDOWN:
+        out->markdown = arg;
+        return true;
+    case O_METRICS:
+        out->metrics = arg;
         return true;
     default:
         return false;
@@ -374,9 +401,48 @@ static int write_reports(const outputs *out, const gp_suite *suites, size_t n,
         rc = -1;
     if (out->html && gp_report_write_html(out->html, suites, n, ctx, &err) != 0)
         rc = -1;
+    if (out->markdown && gp_report_write_markdown(out->markdown, suites, n, &err) != 0)
+        rc = -1;
+    if (out->metrics && gp_report_write_metrics(out->metrics, suites, n, &err) != 0)
+        rc = -1;
     if (rc != 0)
         print_err(&err);
     return rc;
+}
+
+/* In a GitHub Actions job: the summary appended to the job's step summary and an ::error
+ * annotation per failed rule (on stdout, where the runner reads workflow commands). Then the
+ * metrics pushed to a Pushgateway when asked. Neither changes the exit status: a summary or a
+ * push that fails is a warning, and the reports written above stand. */
+static void print_warning(const gp_err *err)
+{
+    char buf[GP_ERR_MSG_MAX + GP_ERR_SRC_MAX + 64];
+
+    gp_err_format(err, buf, sizeof buf);
+    fprintf(stderr, "goldenpath: warning: %s\n", buf);
+}
+
+static void ci_outputs(const gp_suite *suites, size_t n, const char *push_url)
+{
+    const char *gha = getenv("GITHUB_ACTIONS"), *summary = getenv("GITHUB_STEP_SUMMARY");
+    gp_err err = {0};
+
+    if (gha && strcmp(gha, "true") == 0) {
+        if (summary && *summary && gp_report_append_markdown(summary, suites, n, &err) != 0)
+            print_warning(&err);
+        gp_report_github_annotations(stdout, suites, n);
+    }
+    if (push_url) {
+        size_t len = 0;
+        char *body = gp_report_metrics(suites, n, &len);
+
+        memset(&err, 0, sizeof err);
+        if (!body)
+            fputs("goldenpath: warning: the metrics are too large to push\n", stderr);
+        else if (gp_push_metrics(push_url, body, len, GP_PUSH_TIMEOUT_US, &err) != 0)
+            print_warning(&err);
+        free(body);
+    }
 }
 
 static int parse_label(const char *arg, gp_kv **labels, size_t *n)
@@ -417,6 +483,9 @@ static int cmd_run(int argc, char **argv)
         {"junit", required_argument, NULL, O_JUNIT},
         {"json", required_argument, NULL, O_JSON},
         {"html", required_argument, NULL, O_HTML},
+        {"markdown", required_argument, NULL, O_MARKDOWN},
+        {"metrics", required_argument, NULL, O_METRICS},
+        {"push", required_argument, NULL, O_PUSH},
         {"label", required_argument, NULL, O_LABEL},
         {"save-transcripts", required_argument, NULL, O_SAVE},
         {"no-progress", no_argument, NULL, O_NOPROG},
@@ -432,7 +501,7 @@ static int cmd_run(int argc, char **argv)
     gp_runner_opts ro;
     gp_shard shard = {0};
     gp_shard_info *shard_info = NULL;
-    const char *start_at = NULL;
+    const char *start_at = NULL, *push_url = NULL;
     int64_t start_at_us = 0, scenario_at_us = 0; /* the current scenario's start, epoch µs */
     outputs out = {0};
     gp_kv *labels = NULL;
@@ -539,6 +608,14 @@ static int cmd_run(int argc, char **argv)
         }
         case O_START_AT:
             start_at = optarg;
+            break;
+        case O_PUSH:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0) {
+                fprintf(stderr, "goldenpath: --push wants an http:// or https:// URL, got '%s'\n",
+                        optarg);
+                goto out;
+            }
+            push_url = optarg;
             break;
         case O_VERBOSE:
             ro.verbose = true;
@@ -724,6 +801,7 @@ static int cmd_run(int argc, char **argv)
             rc = GP_EXIT_INTERNAL;
             goto out;
         }
+        ci_outputs(suites, ran, push_url);
         if (interrupted) {
             fputs("goldenpath: interrupted; the reports hold what was observed\n", stderr);
             any_failed = true;
@@ -762,6 +840,8 @@ static int cmd_judge(int argc, char **argv)
         {"html", required_argument, NULL, O_HTML},
         {"shard", required_argument, NULL, O_SHARD},
         {"har", required_argument, NULL, O_HAR},
+        {"markdown", required_argument, NULL, O_MARKDOWN},
+        {"metrics", required_argument, NULL, O_METRICS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -892,6 +972,7 @@ static int cmd_judge(int argc, char **argv)
         rc = GP_EXIT_INTERNAL;
         goto out;
     }
+    ci_outputs(&suite, 1, NULL);
     rc = !gp_results_passed(res)        ? GP_EXIT_FAILED
          : gp_results_inconclusive(res) ? GP_EXIT_INCONCLUSIVE
                                         : GP_EXIT_OK;
