@@ -5,6 +5,10 @@
 //     the expected <tr> rows (rules, failing users, latency) and every row has its cells; the
 //     only HTML is what Markdown makes (no tag from the server); and, given HOSTILE_TEXT_FILE,
 //     that the hostile text shows up as text inside a <code> element, its '|' kept.
+//   compare-markdown FILE HOSTILE_TEXT_FILE
+//     renders `goldenpath compare --markdown` output: only Markdown's own tags, every table row
+//     with as many cells as its header, and each line of HOSTILE_TEXT_FILE (text planted in the
+//     compared reports) shown as text, never as markup.
 //   prometheus FILE REPORT.json
 //     parses the metrics with parse-prometheus-text-format (the Prometheus text format a
 //     Pushgateway reads) and compares the per-rule, user and run gauges with the JSON report.
@@ -78,6 +82,33 @@ function checkMarkdown(file, reportFile, hostileFile) {
   return `${trs} rows in ${tables.length} tables`;
 }
 
+function checkCompareMarkdown(file, hostileFile) {
+  const md = fs.readFileSync(file, 'utf8');
+  const html = new MarkdownIt({ html: true, linkify: false }).render(md);
+  for (const m of html.matchAll(/<\s*(\/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>/g)) {
+    const tag = m[2].toLowerCase();
+    if (!ALLOWED_TAGS.has(tag)) fail(`markup from outside Markdown: ${m[0]}`);
+    else if (m[3].trim() && !/^style="text-align:(left|right|center)"$/.test(m[3].trim()))
+      fail(`unexpected attribute: ${m[0]}`);
+  }
+  const tables = html.split('<table>').slice(1);
+  if (!tables.length) fail('no table');
+  let rows = 0;
+  for (const t of tables) {
+    const body = t.slice(0, t.indexOf('</table>'));
+    const head = (body.split('</tr>')[0].match(/<th[ >]/g) || []).length;
+    for (const row of body.split('<tr>').slice(2)) {
+      rows++;
+      const cells = (row.match(/<td[ >]/g) || []).length;
+      if (cells !== head) fail(`a row with ${cells} cells under ${head} headers: ${row.slice(0, 200)}`);
+    }
+  }
+  const text = unescapeHtml(html.replace(/<[^>]*>/g, ''));
+  for (const mk of fs.readFileSync(hostileFile, 'utf8').split('\n').filter((l) => l))
+    if (!text.includes(mk)) fail(`hostile text ${JSON.stringify(mk)} is not shown as text`);
+  return `${rows} rows in ${tables.length} tables`;
+}
+
 // The labels goldenpath sets itself; a --label of the same name is written as label_<name>.
 const OWN_LABELS = new Set(['scenario', 'rule', 'result', 'event', 'quantile', 'status', 'stat',
   'cause', 'job', 'instance']);
@@ -130,7 +161,8 @@ let what;
 try {
   if (mode === 'markdown') what = checkMarkdown(args[0], args[1], args[2]);
   else if (mode === 'prometheus') what = checkPrometheus(args[0], args[1]);
-  else { console.error('usage: check.mjs markdown|prometheus FILE REPORT.json [HOSTILE]'); process.exit(2); }
+  else if (mode === 'compare-markdown') what = checkCompareMarkdown(args[0], args[1]);
+  else { console.error('usage: check.mjs markdown|prometheus|compare-markdown FILE [REPORT.json] [HOSTILE]'); process.exit(2); }
 } catch (e) {
   fail(`${mode}: ${e.stack || e}`);
 }
