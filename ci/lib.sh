@@ -7,7 +7,7 @@ GP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GP_BUILD_PACKAGES="cmake make gcc pkg-config libwebsockets-dev libjansson-dev libyaml-dev
 libssl-dev libcmocka-dev libev-dev"
 GP_TEST_PACKAGES="lcov libxml2-utils chromium procps python3 openssl iproute2 tinyproxy
-nginx-light clang time"
+nginx-light clang time man-db groff-base dpkg-dev python3-prometheus-client"
 
 gp_log() { printf '==> %s\n' "$*" >&2; }
 gp_die() { printf 'error: %s\n' "$*" >&2; exit 3; }

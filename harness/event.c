@@ -15,7 +15,7 @@
 
 #include "json_fast.h"
 
-static const char *const type_names[GP_EV__COUNT] = {
+const char *const gp_event_type_names[GP_EV__COUNT] = {
     [GP_EV_AGENT_STARTED] = "agent_started",
     [GP_EV_AGENT_THINKING] = "agent_thinking",
     [GP_EV_TOOL_EXECUTING] = "tool_executing",
@@ -31,7 +31,7 @@ static const char *const type_names[GP_EV__COUNT] = {
 
 const char *gp_event_type_name(gp_event_type t)
 {
-    return (unsigned)t < GP_EV__COUNT ? type_names[t] : "other";
+    return (unsigned)t < GP_EV__COUNT ? gp_event_type_names[t] : "other";
 }
 
 int gp_event_type_from_name(const char *name)
@@ -41,7 +41,7 @@ int gp_event_type_from_name(const char *name)
     if (!name)
         return -1;
     for (i = 0; i < GP_EV__COUNT; i++)
-        if (strcmp(type_names[i], name) == 0)
+        if (strcmp(gp_event_type_names[i], name) == 0)
             return i;
     return -1;
 }
@@ -329,7 +329,7 @@ static gp_event_type classify(const char *name, size_t len, const gp_profile *p)
     if (in_list_n(p->ready_types, p->nready_types, name, len))
         return GP_EV_READY;
     for (t = 0; t < GP_EV_READY; t++)
-        if (same_name(type_names[t], name, len))
+        if (same_name(gp_event_type_names[t], name, len))
             return (gp_event_type)t;
     if (same_name("error_message", name, len))
         return GP_EV_ERROR_MESSAGE;

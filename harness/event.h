@@ -29,6 +29,11 @@ typedef enum gp_event_type {
 #define GP_EV_GOLDEN_MASK 0x1fu
 
 /* Canonical wire name ("agent_started", ...; "noise"/"other" for those classes). */
+/* The one table of event type names, indexed by gp_event_type: the first GP_EV_GOLDEN_COUNT
+ * are the golden-path events in their order, the first GP_EV_CANONICAL_COUNT the names a
+ * server's type may be aliased to; the last two ("noise", "other") are the harness's own. */
+#define GP_EV_CANONICAL_COUNT (GP_EV_ERROR_MESSAGE + 1)
+extern const char *const gp_event_type_names[GP_EV__COUNT];
 const char *gp_event_type_name(gp_event_type t);
 /* Canonical wire name to type; -1 when not one of the canonical names. */
 int gp_event_type_from_name(const char *name);

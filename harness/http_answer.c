@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_util.h"
+#include "redact.h"
 
 const char *gp_http_purpose_what(gp_http_purpose purpose)
 {

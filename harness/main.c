@@ -12,12 +12,18 @@
 #include <unistd.h>
 
 #include "compare_cli.h"
+#include "har.h"
+#include "infer.h"
+#include "init_probe.h"
 #include "judge.h"
+#include "push.h"
 #include "report.h"
+#include "report_ci.h"
 #include "report_util.h"
 #include "runner.h"
 #include "scenario.h"
 #include "shard.h"
+#include "version.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -29,6 +35,7 @@ static void on_signal(int sig)
 
 static const char usage_main[] =
     "usage: goldenpath COMMAND [OPTIONS] [ARGS]\n"
+    "       goldenpath --version | --help\n"
     "\n"
     "A conformance judge for servers that stream an AI agent's work over WebSockets.\n"
     "\n"
@@ -37,11 +44,17 @@ static const char usage_main[] =
     "  check SCENARIO.yaml...   validate scenario files without connecting\n"
     "  judge SCENARIO.yaml TRANSCRIPTS.json\n"
     "                           judge recorded transcripts offline\n"
+    "  judge --har FILE.har [SCENARIO.yaml]\n"
+    "                           judge a browser's capture (DevTools \"Save all as HAR\")\n"
+    "  init --target URL | --har FILE.har\n"
+    "                           write a first scenario inferred from a live server or a capture\n"
     "  compare BASE.json HEAD.json\n"
     "                           compare two JSON reports; exit 1 on regression\n"
     "  merge A.json B.json... -o OUT.json\n"
     "                           merge reports of one scenario run in parts\n"
     "  rules                    list the rules and their stable ids\n"
+    "  version                  print the version, the git revision it was built from and\n"
+    "                           the libraries it runs with (also: goldenpath --version)\n"
     "\n"
     "Run 'goldenpath COMMAND --help' for a command's options.\n"
     "\n"
@@ -66,6 +79,13 @@ static const char usage_run[] =
     "  --junit FILE          write JUnit XML (a testsuite per scenario, a testcase per rule)\n"
     "  --json FILE           write the full JSON report (atomically)\n"
     "  --html FILE           write a self-contained HTML report\n"
+    "  --markdown FILE       write a Markdown summary (verdict, rules, failing users,\n"
+    "                        latency), e.g. for a pull-request comment\n"
+    "  --metrics FILE        write OpenMetrics text (rule counts, latency summaries, runs,\n"
+    "                        users, harness lag) for GitLab's metrics report or a scraper\n"
+    "  --push URL            at the end, PUT the metrics to a Prometheus Pushgateway\n"
+    "                        (URL/metrics/job/goldenpath unless URL names a group); waits\n"
+    "                        at most 10 s, and a failed push is only a warning\n"
     "  --label KEY=VALUE     attach a label to the reports (repeatable), e.g. release=2.4.1\n"
     "  --save-transcripts FILE\n"
     "                        write every user's transcript as JSON (for 'goldenpath judge')\n"
@@ -101,7 +121,10 @@ static const char usage_run[] =
     "environment: GOLDENPATH_JWT_SECRET (the HS256 secret, never printed), NO_COLOR, CI,\n"
     "             the shard variables above, and SOURCE_DATE_EPOCH: whole seconds since the\n"
     "             epoch (as 'date +%s' prints them), the reports' generation time instead of\n"
-    "             now (an invalid value is a usage error, exit 2).\n"
+    "             now (an invalid value is a usage error, exit 2). GITHUB_ACTIONS=true (set\n"
+    "             by GitHub Actions): the Markdown summary is appended to\n"
+    "             $GITHUB_STEP_SUMMARY, and each failed rule is printed as an\n"
+    "             '::error title=RULE-ID::' annotation on stdout.\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or scenario error;\n"
     "             3 the harness itself failed, or no check failed but some are inconclusive:\n"
     "             the harness's own event loop stalled during a timed wait (see the harness\n"
@@ -111,31 +134,94 @@ static const char usage_check[] =
     "usage: goldenpath check SCENARIO.yaml...\n"
     "\n"
     "Validates scenario files without connecting. Every error names file, line and column.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help\n"
+    "\n"
     "exit status: 0 all files are valid; 2 any file has an error.\n";
 
 static const char usage_judge[] =
-    "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [--junit F] [--json F] [--html F]\n"
-    "                        [--shard INDEX/COUNT]\n"
+    "usage: goldenpath judge SCENARIO.yaml TRANSCRIPTS.json [options]\n"
+    "       goldenpath judge --har FILE.har [SCENARIO.yaml] [options]\n"
     "\n"
     "Judges transcripts recorded with 'goldenpath run --save-transcripts' without touching\n"
     "the network. Stalls of the harness saved with them make timing verdicts inconclusive,\n"
     "as in the run. The reports name the host and start time the run recorded (older\n"
     "recordings: this machine, and the file's modification time).\n"
     "\n"
-    "environment: SOURCE_DATE_EPOCH: whole seconds since the epoch (as 'date +%s' prints\n"
-    "             them), the reports' generation time instead of now; an older recording's\n"
-    "             host is then \"localhost\" and its start time at most this. The same\n"
-    "             transcripts then give byte-identical JSON, JUnit and HTML reports. An\n"
-    "             invalid value is a usage error (exit 2). Also NO_COLOR.\n"
-    "\n"
+    "options:\n"
+    "  --junit FILE          write JUnit XML (a testcase per rule)\n"
+    "  --json FILE           write the full JSON report (atomically)\n"
+    "  --html FILE           write a self-contained HTML report\n"
+    "  --markdown FILE       write the Markdown summary, as 'goldenpath run' does\n"
+    "  --metrics FILE        write the OpenMetrics text, as 'goldenpath run' does\n"
     "  --shard INDEX/COUNT   judge only the users whose index % COUNT == INDEX, as that shard\n"
     "                        of a run would have: its --json report carries the isolation\n"
     "                        digest that 'goldenpath merge' re-judges across shards. Judging a\n"
     "                        recording as every shard and merging shows, for exactly the same\n"
     "                        frames, what a sharded run reports against one process.\n"
+    "  --har FILE.har        judge a browser's capture instead: every WebSocket entry\n"
+    "                        (Chromium's _webSocketMessages) is one user; each message the\n"
+    "                        page sent begins a run. The scenario's protocol section, timeouts\n"
+    "                        and first expect_run apply; without one, the default protocol\n"
+    "                        profile. Cookies, Authorization and token/ticket values are\n"
+    "                        redacted as it is read. Captures above 64 MiB are refused.\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "environment: SOURCE_DATE_EPOCH: whole seconds since the epoch (as 'date +%s' prints\n"
+    "             them), the reports' generation time instead of now; an older recording's\n"
+    "             host is then \"localhost\" and its start time at most this. The same\n"
+    "             transcripts then give byte-identical JSON, JUnit and HTML reports. An\n"
+    "             invalid value is a usage error (exit 2). Also NO_COLOR, and\n"
+    "             GITHUB_ACTIONS=true: the summary is also appended to $GITHUB_STEP_SUMMARY\n"
+    "             and failed rules are printed as ::error annotations.\n"
     "\n"
     "exit status: 0 all checks passed; 1 a check failed; 2 usage or input error;\n"
     "             3 no check failed but some are inconclusive.\n";
+
+static const char usage_rules[] =
+    "usage: goldenpath rules\n"
+    "\n"
+    "Lists every rule the judge applies: its stable id (used in every report) and what it\n"
+    "checks.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0; 2 any other argument.\n";
+
+static const char usage_version[] =
+    "usage: goldenpath version   (or: goldenpath --version)\n"
+    "\n"
+    "Prints the version of goldenpath, the git revision it was built from ('unknown' when\n"
+    "built outside a git checkout; '-dirty' when the checkout had changes), and the versions\n"
+    "of libwebsockets, jansson, libyaml and OpenSSL it runs with.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0; 2 any other argument.\n";
+
+static const char usage_init[] =
+    "usage: goldenpath init --target URL [--carrier C] [--message JSON] [--timeout D] > my.yaml\n"
+    "       goldenpath init --har FILE.har > my.yaml\n"
+    "\n"
+    "Writes a complete, commented scenario inferred from what one user saw: the type key,\n"
+    "wrappers, where the ids sit, the ready frame, aliases (reasoning -> agent_thinking...),\n"
+    "noise types, the timestamp format, the message sent. Comments say what was inferred\n"
+    "from which frame and mark with CHECK what could not be (e.g. a tool pair not seen).\n"
+    "\n"
+    "options:\n"
+    "  --target URL     probe a live server with one user: connect, read the greeting, send\n"
+    "                   one message, read until the run ends or --timeout passes\n"
+    "  --carrier C      bearer (default), subprotocol, query, ticket or none; a JWT is\n"
+    "                   minted from GOLDENPATH_JWT_SECRET unless none\n"
+    "  --message JSON   the message to send (default a user_message with {{nonce}})\n"
+    "  --timeout D      bound on the connect, the first event and the run (default 10s)\n"
+    "  --har FILE.har   infer from a browser's capture instead; never connects\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "exit status: 0 written; 2 usage, capture or probe error; 3 the harness failed.\n";
 
 static bool want_color(FILE *f)
 {
@@ -231,10 +317,16 @@ static int cmd_check(int argc, char **argv)
     return rc;
 }
 
-static int cmd_rules(void)
+static int cmd_rules(int argc, char **argv)
 {
     int i;
 
+    if (argc > 1) {
+        bool help = strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0;
+
+        fputs(usage_rules, help ? stdout : stderr);
+        return help ? GP_EXIT_OK : GP_EXIT_USAGE;
+    }
     for (i = 0; i < GP_RULE__COUNT; i++)
         printf("%-22s %s\n", gp_rule_id((gp_rule)i), gp_rule_title((gp_rule)i));
     return GP_EXIT_OK;
@@ -257,17 +349,25 @@ enum {
     O_SOURCE,
     O_MAXCONN,
     O_SHARD,
-    O_START_AT
+    O_START_AT,
+    O_HAR,
+    O_CARRIER,
+    O_MESSAGE,
+    O_MARKDOWN,
+    O_METRICS,
+    O_PUSH
 };
 
 typedef struct outputs {
     const char *junit;
     const char *json;
     const char *html;
+    const char *markdown;
+    const char *metrics;
     const char *transcripts;
 } outputs;
 
-/* Takes --junit/--json/--html; returns false for any other option. */
+/* Takes --junit/--json/--html/--markdown/--metrics; returns false for any other option. */
 static bool output_option(int opt, const char *arg, outputs *out)
 {
     switch (opt) {
@@ -279,6 +379,12 @@ static bool output_option(int opt, const char *arg, outputs *out)
         return true;
     case O_HTML:
         out->html = arg;
+        return true;
+    case O_MARKDOWN:
+        out->markdown = arg;
+        return true;
+    case O_METRICS:
+        out->metrics = arg;
         return true;
     default:
         return false;
@@ -307,9 +413,48 @@ static int write_reports(const outputs *out, const gp_suite *suites, size_t n,
         rc = -1;
     if (out->html && gp_report_write_html(out->html, suites, n, ctx, &err) != 0)
         rc = -1;
+    if (out->markdown && gp_report_write_markdown(out->markdown, suites, n, &err) != 0)
+        rc = -1;
+    if (out->metrics && gp_report_write_metrics(out->metrics, suites, n, &err) != 0)
+        rc = -1;
     if (rc != 0)
         print_err(&err);
     return rc;
+}
+
+/* In a GitHub Actions job: the summary appended to the job's step summary and an ::error
+ * annotation per failed rule (on stdout, where the runner reads workflow commands). Then the
+ * metrics pushed to a Pushgateway when asked. Neither changes the exit status: a summary or a
+ * push that fails is a warning, and the reports written above stand. */
+static void print_warning(const gp_err *err)
+{
+    char buf[GP_ERR_MSG_MAX + GP_ERR_SRC_MAX + 64];
+
+    gp_err_format(err, buf, sizeof buf);
+    fprintf(stderr, "goldenpath: warning: %s\n", buf);
+}
+
+static void ci_outputs(const gp_suite *suites, size_t n, const char *push_url)
+{
+    const char *gha = getenv("GITHUB_ACTIONS"), *summary = getenv("GITHUB_STEP_SUMMARY");
+    gp_err err = {0};
+
+    if (gha && strcmp(gha, "true") == 0) {
+        if (summary && *summary && gp_report_append_markdown(summary, suites, n, &err) != 0)
+            print_warning(&err);
+        gp_report_github_annotations(stdout, suites, n);
+    }
+    if (push_url) {
+        size_t len = 0;
+        char *body = gp_report_metrics(suites, n, &len);
+
+        memset(&err, 0, sizeof err);
+        if (!body)
+            fputs("goldenpath: warning: the metrics are too large to push\n", stderr);
+        else if (gp_push_metrics(push_url, body, len, GP_PUSH_TIMEOUT_US, &err) != 0)
+            print_warning(&err);
+        free(body);
+    }
 }
 
 static int parse_label(const char *arg, gp_kv **labels, size_t *n)
@@ -351,6 +496,9 @@ static int cmd_run(int argc, char **argv)
         {"junit", required_argument, NULL, O_JUNIT},
         {"json", required_argument, NULL, O_JSON},
         {"html", required_argument, NULL, O_HTML},
+        {"markdown", required_argument, NULL, O_MARKDOWN},
+        {"metrics", required_argument, NULL, O_METRICS},
+        {"push", required_argument, NULL, O_PUSH},
         {"label", required_argument, NULL, O_LABEL},
         {"save-transcripts", required_argument, NULL, O_SAVE},
         {"no-progress", no_argument, NULL, O_NOPROG},
@@ -366,7 +514,7 @@ static int cmd_run(int argc, char **argv)
     gp_runner_opts ro;
     gp_shard shard = {0};
     gp_shard_info *shard_info = NULL;
-    const char *start_at = NULL;
+    const char *start_at = NULL, *push_url = NULL;
     int64_t start_at_us = 0, scenario_at_us = 0; /* the current scenario's start, epoch µs */
     outputs out = {0};
     gp_kv *labels = NULL;
@@ -484,6 +632,14 @@ static int cmd_run(int argc, char **argv)
         }
         case O_START_AT:
             start_at = optarg;
+            break;
+        case O_PUSH:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0) {
+                fprintf(stderr, "goldenpath: --push wants an http:// or https:// URL, got '%s'\n",
+                        optarg);
+                goto out;
+            }
+            push_url = optarg;
             break;
         case O_VERBOSE:
             ro.verbose = true;
@@ -692,6 +848,7 @@ static int cmd_run(int argc, char **argv)
             rc = GP_EXIT_INTERNAL;
             goto out;
         }
+        ci_outputs(suites, ran, push_url);
         if (interrupted) {
             fputs("goldenpath: interrupted; the reports hold what was observed\n", stderr);
             any_failed = true;
@@ -729,6 +886,9 @@ static int cmd_judge(int argc, char **argv)
         {"json", required_argument, NULL, O_JSON},
         {"html", required_argument, NULL, O_HTML},
         {"shard", required_argument, NULL, O_SHARD},
+        {"har", required_argument, NULL, O_HAR},
+        {"markdown", required_argument, NULL, O_MARKDOWN},
+        {"metrics", required_argument, NULL, O_METRICS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -737,6 +897,9 @@ static int cmd_judge(int argc, char **argv)
     gp_scenario *s = NULL;
     gp_shard shard = {0};
     gp_shard_info shard_info;
+    gp_har *har = NULL;
+    const char *har_path = NULL;
+    char *har_source = NULL;
     gp_transcript **ts = NULL, **mine = NULL;
     size_t nmine = 0;
     gp_results *res = NULL;
@@ -763,20 +926,42 @@ static int cmd_judge(int argc, char **argv)
                 return GP_EXIT_USAGE;
             }
             break;
+        case O_HAR:
+            har_path = optarg;
+            break;
         default:
             fputs(usage_judge, stderr);
             return GP_EXIT_USAGE;
         }
     }
-    if (argc - optind != 2) {
+    if (har_path ? argc - optind > 1 : argc - optind != 2) {
         fputs(usage_judge, stderr);
         return GP_EXIT_USAGE;
     }
-    s = gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err);
-    if (!s || gp_transcripts_load_origin(argv[optind + 1], &ts, &n, &health, &origin, &err) != 0 ||
-        gp_report_ctx_from_env(&ctx, origin.host, rep_host, sizeof rep_host, &err) != 0) {
-        print_err(&err);
-        goto out;
+    if (har_path) {
+        /* A capture: its WebSocket entries are the users, its messages the scenario's runs. */
+        s = argc - optind == 1 ? gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err)
+                               : gp_har_default_scenario(har_path, &err);
+        if (!s ||
+            !(har = gp_har_load(har_path, &s->profile,
+                                argc - optind == 1 ? gp_har_message_type(s) : NULL, &err)) ||
+            gp_har_scenario(s, har, &err) != 0 ||
+            gp_report_ctx_from_env(&ctx, NULL, rep_host, sizeof rep_host, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
+        ts = har->ts;
+        n = har->n;
+        har->ts = NULL;
+        har->n = 0;
+    } else {
+        s = gp_scenario_load_flags(argv[optind], GP_LOAD_OFFLINE, &err);
+        if (!s ||
+            gp_transcripts_load_origin(argv[optind + 1], &ts, &n, &health, &origin, &err) != 0 ||
+            gp_report_ctx_from_env(&ctx, origin.host, rep_host, sizeof rep_host, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
     }
     mine = gp_calloc(n ? n : 1, sizeof *mine);
     for (i = 0; i < n; i++)
@@ -788,10 +973,13 @@ static int cmd_judge(int argc, char **argv)
         goto out;
     }
     res = gp_judge_run_shard(s, mine, nmine, &health, shard.count);
+    if (har)
+        har_source = gp_asprintf("browser capture %s (%zu WebSocket entr%s of %zu)", har_path, n,
+                                 n == 1 ? "y" : "ies", har->nentries);
     memset(&suite, 0, sizeof suite);
     suite.meta.harness_version = GP_VERSION;
     suite.meta.scenario = s;
-    suite.meta.target = "(recorded transcripts)";
+    suite.meta.target = har ? har_source : "(recorded transcripts)";
     suite.meta.users = (unsigned)nmine;
     suite.meta.health = &health;
     if (shard.count) {
@@ -800,11 +988,14 @@ static int cmd_judge(int argc, char **argv)
         shard_info.users_total = (unsigned)n;
         suite.meta.shard = &shard_info;
     }
-    /* The run's start as recorded; an older recording has none, so its file's time stands in
-     * (clamped to SOURCE_DATE_EPOCH, as reproducible builds clamp file times, since a copy
-     * or checkout of the file changes it), and its longest transcript for the duration,
-     * rather than 1970 and zero. */
-    {
+    /* A capture has its start and duration. A recording has the run's start as recorded; an
+     * older recording has none, so its file's time stands in (clamped to SOURCE_DATE_EPOCH,
+     * as reproducible builds clamp file times, since a copy or checkout of the file changes
+     * it), and its longest transcript for the duration, rather than 1970 and zero. */
+    if (har) {
+        suite.meta.started_wall_us = har->started_wall_us;
+        suite.meta.duration_us = har->duration_us;
+    } else {
         struct stat st;
         size_t u;
         const char *sde = getenv("SOURCE_DATE_EPOCH");
@@ -828,6 +1019,7 @@ static int cmd_judge(int argc, char **argv)
         rc = GP_EXIT_INTERNAL;
         goto out;
     }
+    ci_outputs(&suite, 1, NULL);
     rc = !gp_results_passed(res)        ? GP_EXIT_FAILED
          : gp_results_inconclusive(res) ? GP_EXIT_INCONCLUSIVE
                                         : GP_EXIT_OK;
@@ -839,7 +1031,98 @@ out:
     free(ts);
     free(mine);
     gp_scenario_free(s);
+    gp_har_free(har);
+    free(har_source);
     return rc;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"har", required_argument, NULL, O_HAR},
+        {"target", required_argument, NULL, O_TARGET},
+        {"carrier", required_argument, NULL, O_CARRIER},
+        {"message", required_argument, NULL, O_MESSAGE},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *har_path = NULL;
+    gp_init_probe_opts po = {.bound_us = 10000000, .note = stderr};
+    gp_err err = {0};
+    gp_profile p;
+    gp_har *har = NULL;
+    int opt, rc = GP_EXIT_USAGE;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case O_HAR:
+            har_path = optarg;
+            break;
+        case O_TARGET:
+            po.url = optarg;
+            break;
+        case O_CARRIER:
+            po.carrier = optarg;
+            break;
+        case O_MESSAGE:
+            po.message = optarg;
+            break;
+        case O_TIMEOUT:
+            if (gp_duration_parse(optarg, &po.bound_us) != 0 || po.bound_us <= 0) {
+                fprintf(stderr, "goldenpath: --timeout: not a duration: %s\n", optarg);
+                return GP_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            fputs(usage_init, stdout);
+            return GP_EXIT_OK;
+        default:
+            fputs(usage_init, stderr);
+            return GP_EXIT_USAGE;
+        }
+    }
+    if (!har_path == !po.url || optind != argc) {
+        fputs(usage_init, stderr);
+        return GP_EXIT_USAGE;
+    }
+    if (po.url) {
+        if (gp_init_probe(&po, stdout, &err) == 0)
+            return GP_EXIT_OK;
+        print_err(&err);
+        return err.code ? err.code : GP_EXIT_USAGE;
+    }
+    gp_profile_init_default(&p);
+    har = gp_har_load(har_path, &p, NULL, &err);
+    if (!har || gp_infer_scenario(stdout, har->ts, har->n, har_path, &err) != 0)
+        print_err(&err);
+    else
+        rc = GP_EXIT_OK;
+    gp_har_free(har);
+    gp_profile_cleanup(&p);
+    return rc;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    gp_version_info v;
+
+    if (argc > 1) {
+        bool help = strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0;
+
+        fputs(usage_version, help ? stdout : stderr);
+        return help ? GP_EXIT_OK : GP_EXIT_USAGE;
+    }
+    gp_version_get(&v);
+    printf("goldenpath %s\n"
+           "revision       %s\n"
+           "libwebsockets  %s\n"
+           "jansson        %s\n"
+           "libyaml        %s\n"
+           "openssl        %s\n",
+           v.version, v.revision, v.lws, v.jansson, v.yaml, v.openssl);
+    return GP_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -855,22 +1138,22 @@ int main(int argc, char **argv)
         fputs(usage_main, stdout);
         return GP_EXIT_OK;
     }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("goldenpath %s\n", GP_VERSION);
-        return GP_EXIT_OK;
-    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
+        return cmd_version(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "judge") == 0)
         return cmd_judge(argc - 1, argv + 1);
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return gp_compare_main(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
         return gp_merge_main(argc - 1, argv + 1);
     if (strcmp(cmd, "rules") == 0)
-        return cmd_rules();
+        return cmd_rules(argc - 1, argv + 1);
     fprintf(stderr, "goldenpath: unknown command '%s'\n\n%s", cmd, usage_main);
     return GP_EXIT_USAGE;
 }

@@ -1,12 +1,14 @@
 /* report_util.h - helpers the reporters, compare and merge share: a bounded text sink that
- * remembers overflow, XML/HTML escaping, UTF-8 cleaning, secret redaction, ISO 8601 times and
- * the short description of a transcript frame. No file here knows any report format. */
+ * remembers overflow, XML/HTML escaping, ISO 8601 times and the short description of a
+ * transcript frame (UTF-8 cleaning and redaction are in redact.h). No file here knows any
+ * report format. */
 #ifndef GP_REPORT_UTIL_H
 #define GP_REPORT_UTIL_H
 
 #include <stdio.h>
 
 #include "gp_common.h"
+#include "redact.h"
 #include "report.h"
 #include "transcript.h"
 
@@ -32,24 +34,6 @@ void gp_rep_printf(gp_rep *r, const char *fmt, ...) __attribute__((format(printf
  * characters XML forbids (C0 controls but tab/newline/CR, U+FFFE, U+FFFF) are shown as
  * "\xNN" so a reader still sees that they were there. */
 void gp_rep_xml(gp_rep *r, const char *s, size_t len);
-
-/* Returns a new string (free()) holding s (len bytes) as valid UTF-8: invalid bytes become
- * U+FFFD. At most max bytes of the result are kept, cut on a character boundary; *truncated
- * (if non-NULL) tells whether anything was cut. */
-char *gp_utf8_clean(const char *s, size_t len, size_t max, bool *truncated);
-
-/* Returns a new string (free()) that is safe to print to a terminal: s (NULL reads as "")
- * as valid UTF-8 cut to at most max bytes on a character boundary, then every control
- * character (C0, DEL, C1) written as \xNN or \u00NN, so a report file cannot send escape
- * sequences to the terminal. */
-char *gp_term_safe(const char *s, size_t max);
-
-/* Returns a new string (free()) with credentials blanked: the values of credential
- * parameters (token=, ticket=, access_token=, key=, secret=, password=, ...), a URL's
- * user:password@, whatever follows "Bearer ", the token of a "jwt.<token>" subprotocol entry
- * and JSON "...token" members become "REDACTED". Reporters, log lines and error messages
- * pass through this; it is the one redaction policy of the project. */
-char *gp_redact(const char *s, size_t len);
 
 /* Formats epoch µs as "2025-09-18T14:00:00.250Z" (with_ms) or "2025-09-18T14:00:00" (UTC,
  * without zone, the form the JUnit schema wants). */

@@ -22,13 +22,15 @@
 #include "event.h"
 #include "hist.h"
 #include "http_answer.h"
+#include "credentials.h"
 #include "jwt.h"
 #include "match.h"
 #include "proxy.h"
-#include "report_util.h"
+#include "redact.h"
 #include "secrets.h"
 #include "template.h"
 #include "timerheap.h"
+#include "url.h"
 
 #define MAX_DEPTH 16 /* nesting of repeat steps */
 #define MAX_QUEUE 64 /* messages waiting to be written, per user */
@@ -228,6 +230,8 @@ typedef struct runner {
     const char *auto_src_p[AUTO_SRC_MAX];
     int64_t t0;
     bool stop;
+    gp_err failure; /* the harness failed mid-run (a credential it could not mint): the run
+                       stops and gp_runner_run returns it; the first failure wins */
     bool stopping;
     bool interrupted;
     gp_timeouts to;
@@ -441,18 +445,17 @@ static const char *route_explain(route *rt, const char *host, int port, const ch
 
 char *gp_runner_proxy(const gp_scenario *s, const char *url)
 {
-    char *copy = gp_strdup(url), *why = NULL, *d = NULL;
-    const char *prot = NULL, *address = NULL, *path = NULL;
-    int port = 0;
+    char *why = NULL, *d = NULL;
+    gp_url u;
     gp_proxy p;
 
-    if (!lws_parse_uri(copy, &prot, &address, &port, &path) && address && *address &&
-        gp_proxy_for(s->target.proxy, strcmp(prot, "wss") == 0, address, &p, &why) == 1) {
+    if (gp_url_parse(url, false, &u) == GP_URL_OK &&
+        gp_proxy_for(s->target.proxy, u.tls, u.host, &p, &why) == 1) {
         d = gp_strdup(p.display);
         gp_proxy_cleanup(&p);
     }
+    gp_url_cleanup(&u);
     free(why);
-    free(copy);
     return d;
 }
 
@@ -467,66 +470,40 @@ static void host_header(const char *host, char *out, size_t size)
 
 static int parse_target(runner *r, const char *url, gp_err *err)
 {
-    char *copy = gp_strdup(url);
-    const char *prot = NULL, *address = NULL, *path = NULL;
-    int port = 0;
+    gp_url u;
 
-    if (lws_parse_uri(copy, &prot, &address, &port, &path) || !address || !*address) {
-        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "malformed target URL '%s'", r->url_redacted);
-        free(copy);
+    switch (gp_url_parse(url, false, &u)) {
+    case GP_URL_OK:
+        break;
+    case GP_URL_USERINFO:
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                   "target URL '%s' carries user:password@; put credentials in the "
+                   "scenario's auth",
+                   r->url_redacted);
+        gp_url_cleanup(&u);
         return -1;
-    }
-    {
-        const char *hp = url + strlen(prot) + 3, *q = hp;
-
-        while (*q && !strchr("/?#", *q) && *q != '@')
-            q++;
-        if (*q == '@') {
-            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                       "target URL '%s' carries user:password@; put credentials in the "
-                       "scenario's auth",
-                       r->url_redacted);
-            free(copy);
-            return -1;
-        }
-    }
-    if (strcmp(prot, "ws") == 0) {
-        r->tls = false;
-    } else if (strcmp(prot, "wss") == 0) {
-        r->tls = true;
-    } else {
+    case GP_URL_NO_SCHEME:
+    case GP_URL_BAD_SCHEME:
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
                    "target URL '%s' must start with ws:// or wss://", r->url_redacted);
-        free(copy);
+        gp_url_cleanup(&u);
         return -1;
-    }
-    if (!strchr(url + strlen(prot) + 3, ':') || port == 0)
-        port = r->tls ? 443 : 80;
-    /* lws_parse_uri defaults the port from the scheme only for http(s); fix ws/wss. */
-    {
-        const char *hp = url + strlen(prot) + 3, *end = hp + strcspn(hp, "/?#");
-        const char *colon = NULL, *q;
-
-        for (q = hp; q < end; q++)
-            if (*q == ':')
-                colon = q;
-        if (*hp == '[') {
-            const char *rb = memchr(hp, ']', (size_t)(end - hp));
-
-            colon = rb && rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-        }
-        port = colon ? atoi(colon + 1) : (r->tls ? 443 : 80);
-    }
-    if (port <= 0 || port > 65535) {
+    case GP_URL_BAD_PORT:
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "target URL '%s' has a bad port",
                    r->url_redacted);
-        free(copy);
+        gp_url_cleanup(&u);
+        return -1;
+    default:
+        gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "malformed target URL '%s'", r->url_redacted);
+        gp_url_cleanup(&u);
         return -1;
     }
-    snprintf(r->host, sizeof r->host, "%s", address);
+    r->tls = u.tls;
+    snprintf(r->host, sizeof r->host, "%s", u.host);
     host_header(r->host, r->host_hdr, sizeof r->host_hdr);
-    r->port = port;
-    r->path = gp_asprintf("/%s", path ? path : "");
+    r->port = u.port;
+    r->path = u.path; /* taken */
+    u.path = NULL;
 
     {
         char *why = NULL;
@@ -534,7 +511,6 @@ static int parse_target(runner *r, const char *url, gp_err *err)
         if (route_init(&r->troute, r->s->target.proxy, r->tls, r->host, &why) < 0) {
             gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "%s", why);
             free(why);
-            free(copy);
             return -1;
         }
     }
@@ -542,14 +518,12 @@ static int parse_target(runner *r, const char *url, gp_err *err)
         /* The proxy resolves the target's name: CONNECT names the host as written. */
         snprintf(r->addr, sizeof r->addr, strchr(r->host, ':') ? "[%s]" : "%s", r->host);
         r->resolve_err = r->troute.err ? gp_strdup(r->troute.err) : NULL;
-        free(copy);
         return 0;
     }
     /* An unresolvable host is a failed check for every user, not a harness failure. */
     r->resolve_err = resolve_host(r->host, r->addr, sizeof r->addr);
     if (r->resolve_err)
         snprintf(r->addr, sizeof r->addr, "%s", r->host);
-    free(copy);
     return 0;
 }
 
@@ -579,42 +553,16 @@ static void make_vars(conn *c, gp_vars *v)
     v->uuid_state = &c->uuid_state;
 }
 
-/* Mints the user's HS256 token from the scenario's claims template. An expired token has
- * iat two hours ago and exp one hour ago, whatever the template or ttl say. */
+/* Mints the user's HS256 token (credentials.c); the run's prepared key signs with its own
+ * secret. NULL with err set when it cannot be minted. */
 static char *mint(conn *c, const char *secret, bool expired, gp_err *err)
 {
-    const gp_auth *a = &c->r->s->auth;
     gp_vars v;
-    json_t *claims;
-    char *tok;
-    time_t now = time(NULL);
 
     make_vars(c, &v);
-    if (a->claims) {
-        claims = gp_template_expand_json(a->claims, &v, err);
-        if (!claims)
-            return NULL;
-    } else {
-        claims = json_pack("{ss ss ss}", "sub", c->user_id, "iss", "netra-auth-service", "type",
-                           "access");
-    }
-    if (!json_object_get(claims, "sub"))
-        json_object_set_new(claims, "sub", json_string(c->user_id));
-    if (expired) {
-        json_object_set_new(claims, "iat", json_integer((json_int_t)(now - 7200)));
-        json_object_set_new(claims, "exp", json_integer((json_int_t)(now - 3600)));
-    }
-    if (!json_object_get(claims, "iat"))
-        json_object_set_new(claims, "iat", json_integer((json_int_t)now));
-    if (!json_object_get(claims, "exp"))
-        json_object_set_new(
-            claims, "exp",
-            json_integer((json_int_t)(now + (a->ttl_us > 0 ? a->ttl_us / 1000000 : 900))));
-    tok = c->r->jwt_key && secret == c->r->secret
-              ? gp_jwt_sign(c->r->jwt_key, claims, err)
-              : gp_jwt_mint(secret, strlen(secret), claims, err);
-    json_decref(claims);
-    return tok;
+    return gp_credential_mint(&c->r->s->auth, &v, secret,
+                              c->r->jwt_key && secret == c->r->secret ? c->r->jwt_key : NULL,
+                              expired, time(NULL), err);
 }
 
 /* Adds a credential to the run's set (redacted from every frame from now on); returns it. */
@@ -626,9 +574,10 @@ static char *remember(runner *r, char *v)
 }
 
 /* The token a connect step presents; NULL for none. */
-static char *credential_token(conn *c, gp_credential cred)
+/* The token a connect with credential cred presents: a new string, or NULL for none. NULL
+ * with err set when a token could not be minted (the harness's failure, not the server's). */
+static char *credential_token(conn *c, gp_credential cred, gp_err *err)
 {
-    gp_err err = {0};
     char wrong[40];
 
     switch (cred) {
@@ -641,9 +590,9 @@ static char *credential_token(conn *c, gp_credential cred)
     case GP_CRED_WRONG_SECRET:
         memcpy(wrong, "wrong-", 6);
         random_hex(wrong + 6, 16);
-        return remember(c->r, mint(c, wrong, false, &err));
+        return remember(c->r, mint(c, wrong, false, err));
     case GP_CRED_EXPIRED:
-        return remember(c->r, mint(c, c->r->secret ? c->r->secret : "unset", true, &err));
+        return remember(c->r, mint(c, c->r->secret ? c->r->secret : "unset", true, err));
     }
     return NULL;
 }
@@ -804,33 +753,28 @@ static const char *tls_explain(runner *r, const char *in)
  * reported per user as a failed connect, like an unreachable target. */
 static void endpoint_init(endpoint *ep, const char *url, const char *proxy)
 {
-    char *copy = gp_strdup(url);
-    const char *prot = NULL, *address = NULL, *path = NULL;
-    int port = 0;
+    gp_url u;
 
     memset(ep, 0, sizeof *ep);
-    if (lws_parse_uri(copy, &prot, &address, &port, &path) || !address || !*address ||
-        (strcmp(prot, "http") != 0 && strcmp(prot, "https") != 0)) {
+    if (gp_url_parse(url, true, &u) != GP_URL_OK) {
         ep->err = gp_asprintf("malformed HTTP URL '%s'", url);
-        free(copy);
+        gp_url_cleanup(&u);
         return;
     }
-    ep->tls = strcmp(prot, "https") == 0;
-    ep->port = port;
-    snprintf(ep->host, sizeof ep->host, "%s", address);
+    ep->tls = u.tls;
+    ep->port = u.port;
+    snprintf(ep->host, sizeof ep->host, "%s", u.host);
     host_header(ep->host, ep->host_hdr, sizeof ep->host_hdr);
-    ep->path = gp_asprintf("/%s", path ? path : "");
-    if (route_init(&ep->route, proxy, ep->tls, ep->host, &ep->err) < 0) {
-        free(copy);
+    ep->path = u.path; /* taken */
+    u.path = NULL;
+    if (route_init(&ep->route, proxy, ep->tls, ep->host, &ep->err) < 0)
         return;
-    }
     if (ep->route.proxied) {
         snprintf(ep->addr, sizeof ep->addr, strchr(ep->host, ':') ? "[%s]" : "%s", ep->host);
         ep->err = ep->route.err ? gp_strdup(ep->route.err) : NULL;
     } else {
         ep->err = resolve_host(ep->host, ep->addr, sizeof ep->addr);
     }
-    free(copy);
 }
 
 static void endpoint_cleanup(endpoint *ep)
@@ -1179,12 +1123,27 @@ static void connect_next(conn *c)
     struct lws_client_connect_info ci;
     char *tok, *path = NULL, *proto = NULL;
     struct lws *w;
+    gp_err merr = {0};
 
     if (r->s->auth.kind == GP_AUTH_E2E && c->cred == GP_CRED_VALID && !c->token) {
         http_start(c, HTTP_E2E, NULL);
         return;
     }
-    tok = credential_token(c, c->cred);
+    tok = credential_token(c, c->cred, &merr);
+    if (!tok && merr.code) {
+        /* Never "no credential": that would let an auth check pass or fail on our account. */
+        recordf(c, GP_FR_CONN_ERROR, 0,
+                "connect failed: the harness could not mint the %s credential: %s",
+                gp_credential_name(c->cred), merr.msg);
+        gp_err_set(&r->failure, GP_EXIT_INTERNAL, NULL, 0, 0,
+                   "user %s: cannot mint the %s credential: %s", c->user_id,
+                   gp_credential_name(c->cred), merr.msg);
+        r->stop = true;
+        c->attempt_over = true;
+        r->problems++;
+        finish_user(c);
+        return;
+    }
     if (tg->carrier == GP_CARRIER_TICKET && tok && !c->ticket) {
         http_start(c, HTTP_TICKET, tok);
         free(tok);
@@ -2625,7 +2584,7 @@ static int load_credentials(runner *r, gp_err *err)
 
     switch (a->kind) {
     case GP_AUTH_JWT: {
-        const char *name = a->secret_env ? a->secret_env : "GOLDENPATH_JWT_SECRET";
+        const char *name = a->secret_env; /* the model's default when the file names none */
 
         r->secret = getenv(name);
         if (!r->secret || !*r->secret) {
@@ -2708,7 +2667,7 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
     v.user_id = "";
     v.uuid_state = &c->uuid_state;
     c->user_id = gp_template_expand(
-        r->s->users.id_template ? r->s->users.id_template : "gp-user-{{user.index}}", &v, err);
+        r->s->users.id_template, &v, err);
     if (!c->user_id)
         return -1;
     c->t = gp_transcript_new(i, c->user_id, c->nonce);
@@ -2813,18 +2772,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     if (o->timeout_us > 0) {
         r.to.connect_us = r.to.first_event_us = r.to.run_us = r.to.expect_us = o->timeout_us;
     }
-    if (r.to.connect_us <= 0)
-        r.to.connect_us = 10 * LWS_US_PER_SEC;
-    if (r.to.first_event_us <= 0)
-        r.to.first_event_us = 10 * LWS_US_PER_SEC;
-    if (r.to.run_us <= 0)
-        r.to.run_us = 60 * LWS_US_PER_SEC;
-    if (r.to.expect_us <= 0)
-        r.to.expect_us = 10 * LWS_US_PER_SEC;
-    if (r.to.linger_us < 0)
-        r.to.linger_us = 0;
-    if (r.to.close_us <= 0)
-        r.to.close_us = 2 * LWS_US_PER_SEC;
+    /* The defaults are the model's (gp_scenario_set_defaults); the loader allows no zero. */
     r.total = o->users ? o->users : (r.s->users.count ? r.s->users.count : 1);
     r.shape = r.s->users.shape;
     if (gp_shape_open(&r.shape)) {
@@ -2857,9 +2805,10 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
         r.nsrc = k;
     }
     if (r.s->target.carrier == GP_CARRIER_TICKET) {
-        char *u = r.s->target.ticket_url ? gp_strdup(r.s->target.ticket_url)
-                                         : gp_asprintf("%s://%s:%d/api/websocket/ticket",
-                                                       r.tls ? "https" : "http", r.host_hdr, r.port);
+        char *u = r.s->target.ticket_url
+                      ? gp_strdup(r.s->target.ticket_url)
+                      : gp_asprintf("%s://%s:%d/api/websocket/ticket", r.tls ? "https" : "http",
+                                    r.host_hdr, r.port);
 
         endpoint_init(&r.ticket_ep, u, r.s->target.proxy);
         free(u);
@@ -2980,6 +2929,11 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     ev_timer_stop(r.loop, &r.wake);
     lws_context_destroy(r.ctx);
     r.ctx = NULL;
+    if (r.failure.code) {
+        if (err)
+            *err = r.failure;
+        goto out;
+    }
     out->duration_us = gp_now_us() - r.t0;
     r.health.measured = true;
     r.health.workers = 1;
@@ -3070,4 +3024,9 @@ void gp_run_output_cleanup(gp_run_output *out)
     free(out->proxy);
     gp_secrets_free(out->secrets);
     memset(out, 0, sizeof *out);
+}
+
+const char *gp_net_lws_version(void)
+{
+    return lws_get_library_version();
 }

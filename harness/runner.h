@@ -65,6 +65,10 @@ typedef struct gp_run_output {
  * with err set when the harness could not run at all (bad URL, missing secret, out of fds).
  * out is filled on success; release it with gp_run_output_cleanup. */
 int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err);
+
+/* The version of libwebsockets this binary runs with (for `goldenpath --version`): the network
+ * layer is the one place that names the library. */
+const char *gp_net_lws_version(void);
 void gp_run_output_cleanup(gp_run_output *out);
 
 /* Runs the scenario over o->workers processes (each one event loop, every Nth user; see

@@ -208,6 +208,12 @@ typedef struct gp_scenario {
  * is wrong (and suggests the nearest known key for unknown keys), err->code = GP_EXIT_USAGE.
  * Environment references are resolved here; a required one that is missing is an error. */
 gp_scenario *gp_scenario_load(const char *path, gp_err *err);
+/* Fills a zeroed s with every default a scenario file may leave out (carrier bearer, auth jwt
+ * with GOLDENPATH_JWT_SECRET and the netra-auth-service claims, a 15 min token lifetime, one
+ * user named gp-user-{{user.index}}, the timeouts, the reference protocol profile and
+ * outcome). The loader starts from these; the runner reads them from the model only, so this
+ * is their one owner. Free with gp_scenario_free. */
+void gp_scenario_set_defaults(gp_scenario *s);
 void gp_scenario_free(gp_scenario *s);
 
 /* The most steps one user may run once repeats are expanded (a bound on a run's length). */
@@ -235,5 +241,9 @@ const gp_step *gp_scenario_step(const gp_scenario *s, int id);
 const char *gp_step_kind_name(gp_step_kind k);
 const char *gp_carrier_name(gp_carrier c);
 const char *gp_credential_name(gp_credential c);
+
+/* The version of libyaml this binary runs with (for `goldenpath --version`): the loader is the
+ * one place that names the library. */
+const char *gp_scenario_yaml_version(void);
 
 #endif

@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "gp_common.h"
+
 const char *gp_step_kind_name(gp_step_kind k)
 {
     static const char *const names[] = {
@@ -156,4 +158,27 @@ void gp_scenario_free(gp_scenario *s)
     gp_outcome_cleanup(&s->outcome);
     free_steps(s->steps, s->nsteps);
     free(s);
+}
+
+void gp_scenario_set_defaults(gp_scenario *s)
+{
+    s->target.carrier = GP_CARRIER_BEARER;
+    s->auth.kind = GP_AUTH_JWT;
+    s->auth.secret_env = gp_strdup("GOLDENPATH_JWT_SECRET");
+    s->auth.claims = json_pack("{s:s, s:s, s:s}", "sub", "{{user.id}}", "iss", "netra-auth-service",
+                               "type", "access");
+    s->auth.ttl_us = 15 * 60 * 1000000LL;
+    s->auth.bypass_key_env = gp_strdup("GOLDENPATH_BYPASS_KEY");
+    s->auth.email = gp_strdup("{{user.id}}@goldenpath.test");
+    s->auth.name = gp_strdup("goldenpath {{user.id}}");
+    s->users.count = 1;
+    s->users.id_template = gp_strdup("gp-user-{{user.index}}");
+    s->timeouts.connect_us = 10000000;
+    s->timeouts.first_event_us = 10000000;
+    s->timeouts.run_us = 60000000;
+    s->timeouts.expect_us = 10000000;
+    s->timeouts.linger_us = 250000;
+    s->timeouts.close_us = 2000000;
+    gp_profile_init_default(&s->profile);
+    gp_outcome_init_default(&s->outcome);
 }

@@ -9,7 +9,7 @@
 
 #include "fuzz.h"
 #include "jwt.h"
-#include "report_util.h"
+#include "redact.h"
 #include "secrets.h"
 
 static const char *const values[] = {"tok-AAAA-1234567", "0123456789abcdef", "456789ab",

@@ -1,0 +1,30 @@
+/* credentials.c - mints the users' JWTs (see credentials.h). The runner decides which
+ * credential a connect uses and where it travels; this file only builds and signs it. */
+#include "credentials.h"
+
+#include <string.h>
+
+char *gp_credential_mint(const gp_auth *a, const gp_vars *v, const char *secret,
+                         const gp_jwt_key *key, bool expired, time_t now, gp_err *err)
+{
+    json_t *claims;
+    char *tok;
+
+    /* The default claims are the model's (gp_scenario_set_defaults); NULL means none. */
+    claims = a->claims ? gp_template_expand_json(a->claims, v, err) : json_object();
+    if (!claims)
+        return NULL;
+    if (!json_object_get(claims, "sub"))
+        json_object_set_new(claims, "sub", json_string(v->user_id));
+    if (expired) {
+        json_object_set_new(claims, "iat", json_integer((json_int_t)(now - 7200)));
+        json_object_set_new(claims, "exp", json_integer((json_int_t)(now - 3600)));
+    }
+    if (!json_object_get(claims, "iat"))
+        json_object_set_new(claims, "iat", json_integer((json_int_t)now));
+    if (!json_object_get(claims, "exp"))
+        json_object_set_new(claims, "exp", json_integer((json_int_t)(now + a->ttl_us / 1000000)));
+    tok = key ? gp_jwt_sign(key, claims, err) : gp_jwt_mint(secret, strlen(secret), claims, err);
+    json_decref(claims);
+    return tok;
+}
