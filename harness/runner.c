@@ -2704,7 +2704,8 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
  * then iteration order; an open model's dropped arrivals are counted, not judged. */
 static int by_user_iteration(const void *a, const void *b)
 {
-    const gp_transcript *x = *(const gp_transcript *const *)a, *y = *(const gp_transcript *const *)b;
+    const gp_transcript *x = *(const gp_transcript *const *)a;
+    const gp_transcript *y = *(const gp_transcript *const *)b;
 
     if (x->user_index != y->user_index)
         return x->user_index < y->user_index ? -1 : 1;

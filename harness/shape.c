@@ -104,10 +104,10 @@ int64_t gp_shape_pause(const gp_shape *sh, uint32_t rnd)
 
 const char *gp_shape_model_name(const gp_shape *sh)
 {
-    return gp_shape_open(sh)                ? "open"
-           : sh && sh->nstages              ? "stages"
-           : gp_shape_soak(sh)              ? "soak"
-                                            : "closed";
+    return gp_shape_open(sh)   ? "open"
+           : sh && sh->nstages ? "stages"
+           : gp_shape_soak(sh) ? "soak"
+                               : "closed";
 }
 
 void gp_shape_cleanup(gp_shape *sh)
@@ -131,8 +131,8 @@ double gp_shape_target_at(const gp_shape *sh, int64_t t_us)
         const gp_stage *st = &sh->stages[k];
 
         if (t_us < start + st->duration_us)
-            return from + ((double)st->target - from) * (double)(t_us - start) /
-                              (double)st->duration_us;
+            return from +
+                   ((double)st->target - from) * (double)(t_us - start) / (double)st->duration_us;
         from = st->target;
         start += st->duration_us;
     }
@@ -159,8 +159,9 @@ int64_t gp_shape_next_wanted(const gp_shape *sh, unsigned index, int64_t t_us)
                 return at;
             if (to > want) {
                 /* rising through index: the first microsecond above it */
-                int64_t x = start + (int64_t)floor((want - from) * (double)st->duration_us /
-                                                   (to - from)) + 1;
+                int64_t x = start +
+                            (int64_t)floor((want - from) * (double)st->duration_us / (to - from)) +
+                            1;
 
                 return x > at ? x : at;
             }

@@ -18,10 +18,10 @@ static void test_shape_parse_rate(void **state)
         int rc;
         double per_s;
     } cases[] = {
-        {"20/s", 0, 20},   {"600/m", 0, 10},  {"0.5/s", 0, 0.5}, {"20 / s", 0, 20},
-        {"0/s", 0, 0},     {"20", -1, 0},     {"20/h", -1, 0},   {"/s", -1, 0},
-        {"-1/s", -1, 0},   {"20/ss", -1, 0},  {"", -1, 0},       {"nan/s", -1, 0},
-        {"inf/s", -1, 0},  {"+5/s", -1, 0},   {"1e2/s", -1, 0},  {"0x10/s", -1, 0},
+        {"20/s", 0, 20},    {"600/m", 0, 10}, {"0.5/s", 0, 0.5}, {"20 / s", 0, 20},
+        {"0/s", 0, 0},      {"20", -1, 0},    {"20/h", -1, 0},   {"/s", -1, 0},
+        {"-1/s", -1, 0},    {"20/ss", -1, 0}, {"", -1, 0},       {"nan/s", -1, 0},
+        {"inf/s", -1, 0},   {"+5/s", -1, 0},  {"1e2/s", -1, 0},  {"0x10/s", -1, 0},
         {"1.2.3/s", -1, 0}, {".5/s", 0, 0.5},
     };
     size_t i;
@@ -169,9 +169,9 @@ static void test_shape_stages(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shape_parse_rate),       cmocka_unit_test(test_shape_models),
-        cmocka_unit_test(test_shape_schedule_even),    cmocka_unit_test(test_shape_schedule_poisson),
-        cmocka_unit_test(test_shape_pause),            cmocka_unit_test(test_shape_stages),
+        cmocka_unit_test(test_shape_parse_rate),    cmocka_unit_test(test_shape_models),
+        cmocka_unit_test(test_shape_schedule_even), cmocka_unit_test(test_shape_schedule_poisson),
+        cmocka_unit_test(test_shape_pause),         cmocka_unit_test(test_shape_stages),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
