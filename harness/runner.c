@@ -1,7 +1,7 @@
 /* runner.c - simulated users over libwebsockets: one client context, one event loop, a
  * per-user state machine that walks the scenario's steps, and a transcript per user.
- * Every wait has a timer; a broken server ends a user's steps, never the run. This is the
- * only file that includes libwebsockets.h on the harness side. */
+ * Every wait has a timer; a broken server ends a user's steps, never the run. The HTTP
+ * requests of a connect (tickets, test-auth tokens) go through runner_http.c. */
 #include "runner.h"
 
 #include <arpa/inet.h>
@@ -27,6 +27,7 @@
 #include "match.h"
 #include "proxy.h"
 #include "redact.h"
+#include "runner_int.h"
 #include "secrets.h"
 #include "template.h"
 #include "timerheap.h"
@@ -86,54 +87,7 @@ typedef struct frame_pos {
 struct runner;
 struct conn;
 
-/* An HTTP endpoint the runner POSTs to (tickets, test-auth), resolved once at start. */
-/* How connections to one destination leave this host: directly, or through an HTTP proxy's
- * CONNECT tunnel. libwebsockets keeps the proxy per vhost, so a proxied destination gets a
- * vhost of its own; the context's default vhost stays direct. */
-typedef struct route {
-    bool proxied;
-    gp_proxy proxy;
-    char ip[64];             /* the proxy's address, resolved once */
-    char lws_proxy[400];     /* "user:pw@ip:port" as lws_set_proxy reads it: a secret */
-    struct lws_vhost *vh;    /* NULL: the default vhost */
-    char *err;               /* why the proxy cannot be reached (unresolvable), or NULL */
-    char why[600];           /* why a tunnel failed, found once by gp_proxy_probe */
-    bool probed;
-} route;
-
-typedef struct endpoint {
-    bool tls;
-    char host[256];
-    char host_hdr[260]; /* host as the Host header writes it: an IPv6 literal in brackets */
-    char addr[256];
-    int port;
-    char *path;
-    char *err; /* why it cannot be used (bad URL, unresolvable host), or NULL */
-    route route;
-} endpoint;
-
 typedef enum http_purpose { HTTP_TICKET, HTTP_E2E } http_purpose;
-
-/* One HTTP request in the event loop. Owned by the runner until the end of the run, so a
- * late callback never touches freed memory; `live` says whether its user still waits. */
-#define CONN_MAGIC 0x676f6c64u /* "gold" */
-#define HTTP_MAGIC 0x68747470u /* "http" */
-
-typedef struct http_req {
-    uint32_t magic; /* first, like conn's: lws may hand either to either callback */
-    struct http_req *next;
-    struct conn *c;
-    http_purpose purpose;
-    struct endpoint *ep; /* where it goes; the runner's, outlives the request */
-    struct lws *wsi;
-    char *bearer; /* TICKET: the token exchanged for a ticket; never recorded */
-    char *body;
-    bool body_sent;
-    gp_buf resp;
-    int status;
-    bool live;
-    bool done;
-} http_req;
 
 typedef struct conn {
     uint32_t magic;        /* first: tells a conn from an http_req behind a callback's user */
@@ -359,7 +313,7 @@ static char *url_encode(const char *s)
 
 /* Resolves host once into an IP literal: without async DNS, a getaddrinfo inside lws would
  * block the whole loop. Returns NULL, or why it failed (free() it). */
-static char *resolve_host(const char *host, char *addr, size_t size)
+char *gp_rn_resolve_host(const char *host, char *addr, size_t size)
 {
     struct addrinfo hints, *res = NULL;
     int rc;
@@ -385,7 +339,7 @@ static char *resolve_host(const char *host, char *addr, size_t size)
 /* Decides how connections to host leave (see proxy.h), resolving the proxy's name once.
  * Returns -1 with *why set (free() it) when the proxy setting is unusable; an unresolvable
  * proxy is kept in rt->err, a failed connect for every user like an unresolvable target. */
-static int route_init(route *rt, const char *configured, bool tls, const char *host, char **why)
+int gp_rn_route_init(route *rt, const char *configured, bool tls, const char *host, char **why)
 {
     int rc;
 
@@ -394,7 +348,7 @@ static int route_init(route *rt, const char *configured, bool tls, const char *h
     if (rc <= 0)
         return rc;
     rt->proxied = true;
-    rt->err = resolve_host(rt->proxy.host, rt->ip, sizeof rt->ip);
+    rt->err = gp_rn_resolve_host(rt->proxy.host, rt->ip, sizeof rt->ip);
     if (rt->err) {
         char *e = gp_asprintf("the proxy %s: %s", rt->proxy.display, rt->err);
 
@@ -408,7 +362,7 @@ static int route_init(route *rt, const char *configured, bool tls, const char *h
     return 0;
 }
 
-static void route_cleanup(route *rt)
+void gp_rn_route_cleanup(route *rt)
 {
     gp_proxy_cleanup(&rt->proxy);
     free(rt->err);
@@ -432,7 +386,7 @@ static int route_vhost(runner *r, route *rt, struct lws_context_creation_info *i
 }
 
 /* A connect through a proxy failed: says why, asking the proxy itself once. */
-static const char *route_explain(route *rt, const char *host, int port, const char *in)
+const char *gp_rn_route_explain(route *rt, const char *host, int port, const char *in)
 {
     if (!rt->probed) {
         rt->probed = true;
@@ -460,7 +414,7 @@ char *gp_runner_proxy(const gp_scenario *s, const char *url)
 }
 
 /* Writes host as a Host header (and a URL) needs it: an IPv6 literal in brackets. */
-static void host_header(const char *host, char *out, size_t size)
+void gp_rn_host_header(const char *host, char *out, size_t size)
 {
     if (strchr(host, ':'))
         snprintf(out, size, "[%s]", host);
@@ -500,7 +454,7 @@ static int parse_target(runner *r, const char *url, gp_err *err)
     }
     r->tls = u.tls;
     snprintf(r->host, sizeof r->host, "%s", u.host);
-    host_header(r->host, r->host_hdr, sizeof r->host_hdr);
+    gp_rn_host_header(r->host, r->host_hdr, sizeof r->host_hdr);
     r->port = u.port;
     r->path = u.path; /* taken */
     u.path = NULL;
@@ -508,7 +462,7 @@ static int parse_target(runner *r, const char *url, gp_err *err)
     {
         char *why = NULL;
 
-        if (route_init(&r->troute, r->s->target.proxy, r->tls, r->host, &why) < 0) {
+        if (gp_rn_route_init(&r->troute, r->s->target.proxy, r->tls, r->host, &why) < 0) {
             gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "%s", why);
             free(why);
             return -1;
@@ -521,7 +475,7 @@ static int parse_target(runner *r, const char *url, gp_err *err)
         return 0;
     }
     /* An unresolvable host is a failed check for every user, not a harness failure. */
-    r->resolve_err = resolve_host(r->host, r->addr, sizeof r->addr);
+    r->resolve_err = gp_rn_resolve_host(r->host, r->addr, sizeof r->addr);
     if (r->resolve_err)
         snprintf(r->addr, sizeof r->addr, "%s", r->host);
     return 0;
@@ -719,7 +673,7 @@ static void queue_clear(conn *c)
 /* No keepalive ping or idle hangup: a validity timer per connection would sit in
  * libwebsockets' sorted timer list, making every connect O(connections). The scenario's own
  * ping steps and timeouts are what a run needs. */
-static const lws_retry_bo_t no_keepalive = {0};
+const lws_retry_bo_t gp_rn_no_keepalive = {0};
 
 /* The client TLS flags for a target, shared by the WebSocket and the HTTP requests. With
  * insecure, libwebsockets 4.1 needs ALLOW_INSECURE besides SELFSIGNED for a leaf issued by a
@@ -739,80 +693,41 @@ static int tls_flags(const gp_target *tg, const char *host)
 }
 
 /* OpenSSL's verify failures reach us only as "connect SSL err 1: error:00000001:...": say
- * what to do about it, keeping the original. Returns r->explained. */
-static const char *tls_explain(runner *r, const char *in)
+ * what to do about it, keeping the original. Writes buf and returns it. */
+const char *gp_rn_tls_explain(char *buf, size_t size, const char *in)
 {
-    snprintf(r->explained, sizeof r->explained,
+    snprintf(buf, size,
              "TLS handshake failed (server certificate not trusted? see target.ca_file): %s", in);
-    return r->explained;
+    return buf;
 }
 
 /* ---- HTTP requests in the loop (tickets, test-auth tokens) ---- */
 
-/* Parses an http(s) URL and resolves its host once. Problems are kept in ep->err and
- * reported per user as a failed connect, like an unreachable target. */
-static void endpoint_init(endpoint *ep, const char *url, const char *proxy)
-{
-    gp_url u;
-
-    memset(ep, 0, sizeof *ep);
-    if (gp_url_parse(url, true, &u) != GP_URL_OK) {
-        ep->err = gp_asprintf("malformed HTTP URL '%s'", url);
-        gp_url_cleanup(&u);
-        return;
-    }
-    ep->tls = u.tls;
-    ep->port = u.port;
-    snprintf(ep->host, sizeof ep->host, "%s", u.host);
-    host_header(ep->host, ep->host_hdr, sizeof ep->host_hdr);
-    ep->path = u.path; /* taken */
-    u.path = NULL;
-    if (route_init(&ep->route, proxy, ep->tls, ep->host, &ep->err) < 0)
-        return;
-    if (ep->route.proxied) {
-        snprintf(ep->addr, sizeof ep->addr, strchr(ep->host, ':') ? "[%s]" : "%s", ep->host);
-        ep->err = ep->route.err ? gp_strdup(ep->route.err) : NULL;
-    } else {
-        ep->err = resolve_host(ep->host, ep->addr, sizeof ep->addr);
-    }
-}
-
-static void endpoint_cleanup(endpoint *ep)
-{
-    free(ep->path);
-    free(ep->err);
-    route_cleanup(&ep->route);
-    memset(ep, 0, sizeof *ep);
-}
-
 static const char *http_what(const http_req *h)
 {
-    return h->purpose == HTTP_TICKET ? "ticket request" : "test-auth token request";
+    return h->kind == HTTP_TICKET ? "ticket request" : "test-auth token request";
 }
 
-/* The request ended (answer, error or close). Idempotent, and a no-op once the user stopped
- * waiting. On success the connect moves to its next phase; on failure the attempt failed. */
-static void http_finish(http_req *h, const char *err)
+/* A user's HTTP request ended (runner_http.c calls this once, unless the user abandoned it).
+ * On success the connect moves to its next phase; on failure the attempt failed. */
+static void http_done(http_req *h, const char *err)
 {
-    conn *c = h->c;
+    conn *c = h->arg;
     gp_http_answer a;
 
-    if (h->done)
-        return;
-    h->done = true;
-    if (!h->live || !c || c->http != h || c->r->stopping)
+    if (!c || c->http != h || c->r->stopping)
         return;
     c->http = NULL;
     if (err) {
         recordf(c, GP_FR_CONN_ERROR, 0, "connect failed: the %s failed: %s", http_what(h), err);
         goto failed;
     }
-    if (gp_http_answer_parse(h->purpose == HTTP_TICKET ? GP_HTTP_TICKET : GP_HTTP_E2E, h->status,
+    if (gp_http_answer_parse(h->kind == HTTP_TICKET ? GP_HTTP_TICKET : GP_HTTP_E2E, h->status,
                              h->resp.data, h->resp.len, &a) != 0) {
         record(c, GP_FR_CONN_ERROR, a.code, a.why);
         goto failed;
     }
-    if (h->purpose == HTTP_TICKET) {
+    if (h->kind == HTTP_TICKET) {
         free(c->ticket);
         c->ticket = remember(c->r, a.value);
         record(c, GP_FR_NOTE, c->connect_step, "ticket obtained");
@@ -846,168 +761,41 @@ static void http_abandon(conn *c)
     if (!h)
         return;
     c->http = NULL;
-    h->live = false;
-    if (h->wsi && !h->done)
-        lws_set_timeout(h->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    gp_rn_http_abandon(h);
 }
 
 static void http_start(conn *c, http_purpose purpose, const char *bearer)
 {
     runner *r = c->r;
     endpoint *ep = purpose == HTTP_TICKET ? &r->ticket_ep : &r->auth_ep;
-    struct lws_client_connect_info ci;
-    http_req *h = gp_calloc(1, sizeof *h);
-    struct lws *w;
+    char *body;
+    http_req *h;
 
-    h->magic = HTTP_MAGIC;
-    h->c = c;
-    h->purpose = purpose;
-    h->ep = ep;
-    h->live = true;
-    gp_buf_init(&h->resp, 64 * 1024);
-    h->next = r->http_reqs;
-    r->http_reqs = h;
-    c->http = h;
     if (purpose == HTTP_TICKET) {
-        h->bearer = gp_strdup(bearer);
-        h->body = gp_strdup("{}");
+        body = gp_strdup("{}");
     } else {
         gp_vars v;
         char *email, *name;
-        json_t *body;
+        json_t *j;
 
         make_vars(c, &v);
         email = gp_template_expand(r->s->auth.email, &v, NULL);
         name = gp_template_expand(r->s->auth.name, &v, NULL);
-        body = json_pack("{ss ss}", "email", email ? email : "", "name", name ? name : "");
-        h->body = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
+        j = json_pack("{ss ss}", "email", email ? email : "", "name", name ? name : "");
+        body = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
         free(email);
         free(name);
     }
-    if (ep->err) {
-        http_finish(h, ep->err);
-        return;
+    h = gp_rn_http_new(&r->http_reqs, ep, body, strlen(body), http_done, c, purpose);
+    if (purpose == HTTP_TICKET) {
+        h->auth = gp_asprintf("Bearer %s", bearer);
+    } else {
+        h->hdr_name = "x-e2e-bypass-key:";
+        h->hdr_env = r->s->auth.bypass_key_env;
     }
-    memset(&ci, 0, sizeof ci);
-    ci.context = r->ctx;
-    ci.address = ep->addr;
-    ci.vhost = ep->route.vh;
-    ci.port = ep->port;
-    ci.path = ep->path;
-    ci.host = ep->host_hdr;
-    ci.origin = ep->host_hdr;
-    ci.method = "POST";
-    ci.alpn = "http/1.1";
-    ci.protocol = "goldenpath-http";
-    ci.userdata = h;
-    ci.pwsi = &h->wsi;
-    ci.retry_and_idle_policy = &no_keepalive;
-    if (ep->tls)
-        ci.ssl_connection = tls_flags(&r->s->target, ep->host);
-    w = lws_client_connect_via_info(&ci);
-    if (!w && !h->done)
-        http_finish(h, "could not start the connection");
-}
-
-static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                         size_t len)
-{
-    http_req *h = user;
-
-    /* lws may deliver a wsi's last callbacks (WSI_DESTROY) to another protocol's handler. */
-    if (!h || h->magic != HTTP_MAGIC)
-        return 0;
-    switch (reason) {
-    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
-        unsigned char **p = in, *end = *p + len;
-        char cl[24];
-        int rc = 0;
-
-        if (h->bearer) {
-            char *v = gp_asprintf("Bearer %s", h->bearer);
-
-            rc |= lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
-                                               (unsigned char *)v, (int)strlen(v), p, end);
-            free(v);
-        }
-        if (h->purpose == HTTP_E2E) {
-            const char *key = getenv(h->c->r->s->auth.bypass_key_env);
-
-            rc |= lws_add_http_header_by_name(wsi, (const unsigned char *)"x-e2e-bypass-key:",
-                                              (const unsigned char *)(key ? key : ""),
-                                              key ? (int)strlen(key) : 0, p, end);
-        }
-        snprintf(cl, sizeof cl, "%zu", strlen(h->body));
-        rc |= lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                           (const unsigned char *)"application/json", 16, p, end);
-        rc |= lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
-                                           (const unsigned char *)cl, (int)strlen(cl), p, end);
-        if (rc)
-            return -1;
-        lws_client_http_body_pending(wsi, 1);
-        lws_callback_on_writable(wsi);
-        break;
-    }
-    case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE: {
-        size_t n = strlen(h->body);
-        unsigned char *buf;
-        int rc;
-
-        if (h->body_sent)
-            break;
-        h->body_sent = true;
-        buf = gp_malloc(LWS_PRE + n + 1);
-        memcpy(buf + LWS_PRE, h->body, n);
-        lws_client_http_body_pending(wsi, 0);
-        rc = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
-        free(buf);
-        if (rc < (int)n)
-            return -1;
-        break;
-    }
-    case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
-        h->status = (int)lws_http_client_http_response(wsi);
-        break;
-    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
-        char buf[LWS_PRE + 4096], *px = buf + LWS_PRE;
-        int n = (int)sizeof buf - LWS_PRE;
-
-        if (lws_http_client_read(wsi, &px, &n) < 0)
-            return -1;
-        break;
-    }
-    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
-        if (gp_buf_append(&h->resp, in, len) != 0) {
-            http_finish(h, "the response is larger than 64 KiB");
-            return -1;
-        }
-        break;
-    case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
-        http_finish(h, NULL);
-        break;
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        h->wsi = NULL;
-        if (in && strncmp(in, "connect SSL err", 15) == 0)
-            http_finish(h, tls_explain(h->c->r, in));
-        else if (h->ep->route.proxied)
-            http_finish(h, route_explain(&h->ep->route, h->ep->host, h->ep->port, in));
-        else
-            http_finish(h, in ? (const char *)in : "connection failed");
-        break;
-    case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
-        h->wsi = NULL;
-        http_finish(h, h->status ? NULL : "the connection closed before an answer");
-        break;
-    case LWS_CALLBACK_WSI_DESTROY:
-        if (h->wsi == wsi)
-            h->wsi = NULL;
-        http_finish(h, "the connection ended before an answer");
-        break;
-    default:
-        break;
-    }
-    return 0;
+    c->http = h;
+    gp_rn_http_send(h, r->ctx, ep->tls ? tls_flags(&r->s->target, ep->host) : 0);
 }
 
 static void kill_wsi(conn *c)
@@ -1202,7 +990,7 @@ static void connect_next(conn *c)
     ci.local_protocol_name = "goldenpath";
     ci.userdata = c;
     ci.pwsi = &c->wsi;
-    ci.retry_and_idle_policy = &no_keepalive;
+    ci.retry_and_idle_policy = &gp_rn_no_keepalive;
     if (r->nsrc)
         ci.iface = r->src[c->index % r->nsrc];
     if (r->tls)
@@ -2275,7 +2063,7 @@ static const char *explain_conn_error(conn *c, const char *in)
     /* Through a proxy, a failure before the upgrade request is the proxy's until the proxy
      * says it grants the tunnel; TLS with the target comes after the tunnel. */
     if (c->r->troute.proxied && !c->request_sent && !(in && strncmp(in, "connect SSL", 11) == 0))
-        return route_explain(&c->r->troute, c->r->host, c->r->port, in);
+        return gp_rn_route_explain(&c->r->troute, c->r->host, c->r->port, in);
     if (!in)
         return "no detail";
     for (i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -2286,7 +2074,7 @@ static const char *explain_conn_error(conn *c, const char *in)
                "(read failed)";
     /* OpenSSL's verify failures reach us only as "connect SSL err 1: error:00000001:..." */
     if (strncmp(in, "connect SSL err", 15) == 0)
-        return tls_explain(c->r, in);
+        return gp_rn_tls_explain(c->r->explained, sizeof c->r->explained, in);
     if (strcmp(in, "Unable to connect") == 0 && !c->request_sent) {
         if (source_problem(c))
             return c->r->explained;
@@ -2329,7 +2117,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     c = user && *(const uint32_t *)user == CONN_MAGIC ? user : NULL;
     /* lws may deliver an HTTP request's wsi callbacks (WSI_DESTROY) here: hand them over. */
     if (user && *(const uint32_t *)user == HTTP_MAGIC)
-        return http_callback(wsi, reason, user, in, len);
+        return gp_rn_http_callback(wsi, reason, user, in, len);
     switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
         unsigned char **p = in, *end = *p + len;
@@ -2539,7 +2327,7 @@ static const struct lws_extension deflate_exts[] = {
 
 static const struct lws_protocols protocols[] = {
     {"goldenpath", callback, 0, RX_CHUNK, 0, NULL, 0},
-    {"goldenpath-http", http_callback, 0, 4096, 0, NULL, 0},
+    {"goldenpath-http", gp_rn_http_callback, 0, 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -2811,7 +2599,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
                       : gp_asprintf("%s://%s:%d/api/websocket/ticket", r.tls ? "https" : "http",
                                     r.host_hdr, r.port);
 
-        endpoint_init(&r.ticket_ep, u, r.s->target.proxy);
+        gp_rn_endpoint_init(&r.ticket_ep, u, r.s->target.proxy);
         free(u);
     }
     if (r.s->auth.kind == GP_AUTH_E2E) {
@@ -2822,7 +2610,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
         while (blen && base[blen - 1] == '/')
             blen--;
         u = gp_asprintf("%.*s/auth/e2e/test-auth", (int)blen, base);
-        endpoint_init(&r.auth_ep, u, r.s->target.proxy);
+        gp_rn_endpoint_init(&r.auth_ep, u, r.s->target.proxy);
         free(u);
     }
 
@@ -2996,20 +2784,12 @@ out:
     free(r.url_redacted);
     free(r.path);
     free(r.resolve_err);
-    endpoint_cleanup(&r.ticket_ep);
-    endpoint_cleanup(&r.auth_ep);
-    route_cleanup(&r.troute);
+    gp_rn_endpoint_cleanup(&r.ticket_ep);
+    gp_rn_endpoint_cleanup(&r.auth_ep);
+    gp_rn_route_cleanup(&r.troute);
     gp_jwt_key_free(r.jwt_key);
     gp_secrets_free(r.secrets);
-    while (r.http_reqs) {
-        http_req *h = r.http_reqs;
-
-        r.http_reqs = h->next;
-        free(h->bearer);
-        free(h->body);
-        gp_buf_cleanup(&h->resp);
-        free(h);
-    }
+    gp_rn_http_free_all(&r.http_reqs);
     return rc;
 }
 
