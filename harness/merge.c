@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "merge.h"
+#include "timeseries.h"
 #include "report.h"
 #include "report_read.h"
 #include "report_util.h"
@@ -91,6 +92,12 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset,
         dst->event_counts[i] += src->event_counts[i];
     for (i = 0; i < src->ntools; i++)
         gp_results_add_tool(dst, src->tools[i].name, src->tools[i].count);
+    /* Series of different intervals cannot be added exactly: the merged report has none. */
+    if (!dst->series_mismatch && gp_series_merge(&dst->series, src->series) != 0) {
+        gp_series_free(dst->series);
+        dst->series = NULL;
+        dst->series_mismatch = true;
+    }
     dst->runs_total += src->runs_total;
     dst->runs_passed += src->runs_passed;
     dst->connections += src->connections;

@@ -154,6 +154,7 @@ typedef struct gp_results {
     size_t nsamples;
     size_t csamples;
     struct gp_series *series; /* results over time (timeseries.h), owned, or NULL */
+    bool series_mismatch;     /* merge met parts with different intervals: no series */
     struct gp_iso *iso; /* a shard's isolation digest (isolation.h), owned; NULL unless the
                            judge was asked for one (gp_judge_run_shard) */
 } gp_results;

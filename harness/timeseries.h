@@ -54,6 +54,10 @@ gp_series *gp_series_from_json(const json_t *j);
 uint64_t gp_series_sum_started(const gp_series *s);
 uint64_t gp_series_sum_failures(const gp_series *s, gp_rule rule);
 
+/* The console prints the table for runs longer than this, in at most this many rows. */
+#define GP_SERIES_CONSOLE_MIN_US 60000000LL
+#define GP_SERIES_CONSOLE_ROWS 12
+
 /* Writes the compact over-time table (one row per interval, at most max_rows rows: wider
  * rows merge adjacent intervals). */
 void gp_series_print(FILE *out, const gp_series *s, size_t max_rows);
