@@ -272,12 +272,16 @@ void gp_series_print(FILE *out, const gp_series *s, size_t max_rows)
         }
         for (k = 0; k < GP_RULE__COUNT; k++)
             fails += acc.failures[k];
-        fprintf(out, "  %7.0fs %7llu %7llu %6llu %6llu %8.0fms %8.0fms\n",
+        fprintf(out, "  %7.0fs %7llu %7llu %6llu %6llu",
                 (double)((int64_t)i * s->interval_us) / 1e6,
                 (unsigned long long)acc.runs_started, (unsigned long long)acc.runs_completed,
-                (unsigned long long)users, (unsigned long long)fails,
-                (double)gp_hist_percentile(&acc.latency[GP_EV_AGENT_COMPLETED], 50) / 1e3,
-                (double)gp_hist_percentile(&acc.latency[GP_EV_AGENT_COMPLETED], 95) / 1e3);
+                (unsigned long long)users, (unsigned long long)fails);
+        if (acc.latency[GP_EV_AGENT_COMPLETED].count)
+            fprintf(out, " %8.0fms %8.0fms\n",
+                    (double)gp_hist_percentile(&acc.latency[GP_EV_AGENT_COMPLETED], 50) / 1e3,
+                    (double)gp_hist_percentile(&acc.latency[GP_EV_AGENT_COMPLETED], 95) / 1e3);
+        else
+            fprintf(out, " %10s %10s\n", "-", "-");
         for (k = 0; k < GP_EV_GOLDEN_COUNT; k++)
             gp_hist_cleanup(&acc.latency[k]);
     }
