@@ -54,12 +54,27 @@ static size_t slot(const gp_series *s, int64_t t_us)
     return i < s->n ? i : s->n - 1;
 }
 
+typedef struct span {
+    size_t user;
+    size_t a, b; /* first and last interval */
+} span;
+
+static int span_cmp(const void *x, const void *y)
+{
+    const span *p = x, *q = y;
+
+    if (p->user != q->user)
+        return p->user < q->user ? -1 : 1;
+    return p->a < q->a ? -1 : p->a > q->a;
+}
+
 gp_series *gp_series_build(const gp_results *r, gp_transcript *const *ts, size_t n,
                            int64_t start_wall_us, int64_t duration_us, int64_t interval_us)
 {
     int64_t last = duration_us > 0 ? duration_us : 0;
     gp_series *s;
-    size_t i, k, np;
+    span *spans;
+    size_t i, k, np, nspans = 0;
 
     if (interval_us <= 0)
         interval_us = GP_SERIES_DEFAULT_INTERVAL_US;
@@ -86,23 +101,33 @@ gp_series *gp_series_build(const gp_results *r, gp_transcript *const *ts, size_t
             if (m->lat_us[k] >= 0)
                 gp_hist_record(&p->latency[k], m->lat_us[k]);
     }
+    spans = gp_calloc(n ? n : 1, sizeof *spans);
     for (i = 0; i < n && i < r->nusers; i++) {
         const gp_user_result *u = &r->users[i];
-        int64_t t_first, t_last;
-        size_t a, b;
 
         if (!ts[i]->nframes || u->not_started)
             continue;
-        t_first = ts[i]->frames[0].t_us;
-        t_last = ts[i]->frames[ts[i]->nframes - 1].t_us;
-        a = slot(s, t_first);
-        b = slot(s, t_last);
-        for (k = a; k <= b; k++)
-            s->p[k].active_users++;
+        spans[nspans].user = ts[i]->user_index;
+        spans[nspans].a = slot(s, ts[i]->frames[0].t_us);
+        spans[nspans].b = slot(s, ts[i]->frames[ts[i]->nframes - 1].t_us);
         for (k = 0; k < GP_RULE__COUNT; k++)
             if (u->failed_rules & (1u << k))
-                s->p[a].failures[k]++;
+                s->p[spans[nspans].a].failures[k]++;
+        nspans++;
     }
+    /* A soak's iterations share their user: count each user once per interval. */
+    qsort(spans, nspans, sizeof *spans, span_cmp);
+    for (i = 0; i < nspans; i++) {
+        size_t from = spans[i].a;
+
+        if (i && spans[i - 1].user == spans[i].user && spans[i - 1].b >= from)
+            from = spans[i - 1].b + 1;
+        for (k = from; k <= spans[i].b; k++)
+            s->p[k].active_users++;
+        if (i && spans[i - 1].user == spans[i].user && spans[i - 1].b > spans[i].b)
+            spans[i].b = spans[i - 1].b;
+    }
+    free(spans);
     return s;
 }
 
