@@ -115,6 +115,34 @@ static void test_timeseries_sums_to_totals(void **state)
     free_ts(ts, n);
 }
 
+/* A soak: one user's iterations are transcripts of the same user index. */
+static void test_timeseries_active_users_once(void **state)
+{
+    gp_results *r = gp_results_new(4);
+    gp_transcript *ts[4];
+    gp_series *s;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 4; i++) {
+        int64_t t = (int64_t)(i % 2) * 1500000; /* users 0 and 1, two iterations each */
+
+        ts[i] = gp_transcript_new(i / 2, "user", "nonce");
+        gp_transcript_add(ts[i], GP_FR_CONNECT, t, 0, NULL, 0);
+        gp_transcript_add(ts[i], GP_FR_CLOSED, t + 1200000, 1000, NULL, 0);
+    }
+    s = gp_series_build(r, ts, 4, 0, 3 * S_US, S_US);
+    assert_int_equal(s->n, 4);
+    assert_int_equal(s->p[0].active_users, 2);
+    assert_int_equal(s->p[1].active_users, 2); /* both iterations of each user: once */
+    assert_int_equal(s->p[2].active_users, 2);
+    assert_int_equal(s->p[3].active_users, 0);
+    gp_series_free(s);
+    gp_results_free(r);
+    for (i = 0; i < 4; i++)
+        gp_transcript_free(ts[i]);
+}
+
 static void test_timeseries_merge_exact(void **state)
 {
     gp_transcript **ts;
@@ -225,6 +253,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timeseries_interval),
         cmocka_unit_test(test_timeseries_sums_to_totals),
+        cmocka_unit_test(test_timeseries_active_users_once),
         cmocka_unit_test(test_timeseries_merge_exact),
         cmocka_unit_test(test_timeseries_json_round_trip),
         cmocka_unit_test(test_timeseries_print),
