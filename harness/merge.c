@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "merge.h"
-#include "timeseries.h"
 #include "report.h"
 #include "report_read.h"
 #include "report_util.h"
+#include "timeseries.h"
 #include "xshard.h"
 
 static void copy_example(gp_failure *f, const gp_failure *src, size_t user)

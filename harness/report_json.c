@@ -6,8 +6,8 @@
 
 #include "isolation.h"
 #include "report.h"
-#include "timeseries.h"
 #include "report_util.h"
+#include "timeseries.h"
 
 static json_t *str_or_null(const char *s)
 {

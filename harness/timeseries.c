@@ -189,12 +189,12 @@ json_t *gp_series_to_json(const gp_series *s)
         for (k = 0; k < GP_EV_GOLDEN_COUNT; k++)
             json_object_set_new(lat, gp_event_type_name((gp_event_type)k),
                                 gp_hist_to_json(&p->latency[k]));
-        json_array_append_new(
-            pts, json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "offset_us",
-                           (json_int_t)((int64_t)i * s->interval_us), "runs_started",
-                           (json_int_t)p->runs_started, "runs_completed",
-                           (json_int_t)p->runs_completed, "active_users",
-                           (json_int_t)p->active_users, "failures", f, "latency", lat));
+        json_array_append_new(pts, json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "offset_us",
+                                             (json_int_t)((int64_t)i * s->interval_us),
+                                             "runs_started", (json_int_t)p->runs_started,
+                                             "runs_completed", (json_int_t)p->runs_completed,
+                                             "active_users", (json_int_t)p->active_users,
+                                             "failures", f, "latency", lat));
     }
     return json_pack("{s:i,s:I,s:I,s:o}", "version", 1, "interval_us", (json_int_t)s->interval_us,
                      "start_us", (json_int_t)s->start_wall_us, "intervals", pts);
@@ -234,7 +234,8 @@ gp_series *gp_series_from_json(const json_t *j)
         lat = json_object_get(p, "latency");
         if (!json_is_object(f) || !json_is_object(lat))
             goto bad;
-        json_object_foreach((json_t *)f, key, v) {
+        json_object_foreach((json_t *)f, key, v)
+        {
             int r = gp_rule_from_id(key);
 
             if (r < 0 || !json_is_integer(v) || json_integer_value(v) < 0)
@@ -281,8 +282,8 @@ void gp_series_print(FILE *out, const gp_series *s, size_t max_rows)
         return;
     per = max_rows && s->n > max_rows ? (s->n + max_rows - 1) / max_rows : 1;
     fprintf(out, "Over time (every %.1f s):\n", (double)s->interval_us * (double)per / 1e6);
-    fprintf(out, "  %8s %7s %7s %6s %6s %10s %10s\n", "from", "started", "done", "users",
-            "failed", "p50 done", "p95 done");
+    fprintf(out, "  %8s %7s %7s %6s %6s %10s %10s\n", "from", "started", "done", "users", "failed",
+            "p50 done", "p95 done");
     for (i = 0; i < s->n; i += per) {
         gp_series_point acc;
         uint64_t fails = 0, users = 0;
@@ -298,9 +299,9 @@ void gp_series_print(FILE *out, const gp_series *s, size_t max_rows)
         for (k = 0; k < GP_RULE__COUNT; k++)
             fails += acc.failures[k];
         fprintf(out, "  %7.0fs %7llu %7llu %6llu %6llu",
-                (double)((int64_t)i * s->interval_us) / 1e6,
-                (unsigned long long)acc.runs_started, (unsigned long long)acc.runs_completed,
-                (unsigned long long)users, (unsigned long long)fails);
+                (double)((int64_t)i * s->interval_us) / 1e6, (unsigned long long)acc.runs_started,
+                (unsigned long long)acc.runs_completed, (unsigned long long)users,
+                (unsigned long long)fails);
         if (acc.latency[GP_EV_AGENT_COMPLETED].count)
             fprintf(out, " %8.0fms %8.0fms\n",
                     (double)gp_hist_percentile(&acc.latency[GP_EV_AGENT_COMPLETED], 50) / 1e3,

@@ -17,7 +17,7 @@ typedef struct gp_series_point {
     uint64_t runs_started;   /* runs whose message was sent in the interval */
     uint64_t runs_completed; /* runs whose agent_completed arrived in the interval */
     uint64_t active_users;   /* users with a transcript (any iteration) spanning into it */
-    uint64_t failures[GP_RULE__COUNT]; /* users failing the rule, at the user's start */
+    uint64_t failures[GP_RULE__COUNT];   /* users failing the rule, at the user's start */
     gp_hist latency[GP_EV_GOLDEN_COUNT]; /* latencies of runs started in the interval */
 } gp_series_point;
 

@@ -19,20 +19,19 @@ static void test_timeseries_interval(void **state)
     static const struct {
         int64_t duration, requested, want;
     } cases[] = {
-        {600 * S_US, 0, 10 * S_US},     /* long run: the default */
-        {50 * S_US, 0, 10 * S_US},      /* exactly 5 intervals */
-        {4 * S_US, 0, 800000},          /* short: duration/5 */
-        {4100000, 0, 900000},           /* rounded up to 100 ms */
-        {100000, 0, 100000},            /* never below 100 ms */
-        {4 * S_US, S_US, S_US},         /* asked for */
-        {600 * S_US, 1000, 6001},       /* widened: at most GP_SERIES_MAX_INTERVALS */
+        {600 * S_US, 0, 10 * S_US}, /* long run: the default */
+        {50 * S_US, 0, 10 * S_US},  /* exactly 5 intervals */
+        {4 * S_US, 0, 800000},      /* short: duration/5 */
+        {4100000, 0, 900000},       /* rounded up to 100 ms */
+        {100000, 0, 100000},        /* never below 100 ms */
+        {4 * S_US, S_US, S_US},     /* asked for */
+        {600 * S_US, 1000, 6001},   /* widened: at most GP_SERIES_MAX_INTERVALS */
     };
     size_t i;
 
     (void)state;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal(gp_series_interval(cases[i].duration, cases[i].requested),
-                         cases[i].want);
+        assert_int_equal(gp_series_interval(cases[i].duration, cases[i].requested), cases[i].want);
 }
 
 /* Seven users, one every 4 s, each with two runs 1 s apart; user 2 and 5 fail rules. */
@@ -233,7 +232,7 @@ static void test_timeseries_print(void **state)
 
     (void)state;
     assert_int_equal(s->n, 29); /* 0..28 s */
-    gp_series_print(f, s, 10); /* 28 intervals in rows of 3 */
+    gp_series_print(f, s, 10);  /* 28 intervals in rows of 3 */
     fclose(f);
     assert_non_null(strstr(buf, "Over time (every 3.0 s):"));
     for (p = buf; *p; p++)
