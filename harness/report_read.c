@@ -3,13 +3,13 @@
  * transcripts as JSON. Members added later (inconclusive verdicts, "harness") are optional, so
  * older reports still load. */
 #include "report_read.h"
-#include "timeseries.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "timeseries.h"
 
 typedef struct reader {
     const char *src;
