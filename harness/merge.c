@@ -94,10 +94,9 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset,
         gp_results_add_tool(dst, src->tools[i].name, src->tools[i].count);
     /* Series of different intervals, or a part without one, cannot be added exactly: the
      * merged report then has none. dst starts empty (no runs) before the first part. */
-    if (!dst->series_mismatch &&
-        ((!src->series && (dst->series || dst->runs_total)) ||
-         (src->series && !dst->series && dst->runs_total) ||
-         gp_series_merge(&dst->series, src->series) != 0)) {
+    if (!dst->series_mismatch && ((!src->series && (dst->series || dst->runs_total)) ||
+                                  (src->series && !dst->series && dst->runs_total) ||
+                                  gp_series_merge(&dst->series, src->series) != 0)) {
         gp_series_free(dst->series);
         dst->series = NULL;
         dst->series_mismatch = true;
