@@ -351,6 +351,9 @@ static void find_windows(ujudge *U)
         }
         run->start = run->sent != GP_NO_FRAME ? run->sent + 1 : i + 1;
         run->t0 = run->sent != GP_NO_FRAME ? t->frames[run->sent].t_us : t->frames[i].t_us;
+        run->done_us = -1;
+        for (s = 0; s < GP_EV_GOLDEN_COUNT; s++)
+            run->lat[s] = -1;
         for (e = i + 1; e < t->nframes; e++) {
             gp_frame_kind kd = t->frames[e].kind;
 
@@ -1148,9 +1151,29 @@ static void judge_user(judge *j, size_t u)
             free(exp);
             ur->runs_expected = want;
             j->r->runs_total += want;
+            {
+                gp_run_sample smp;
+                size_t w;
+
+                memset(&smp, 0, sizeof smp);
+                smp.user = u;
+                smp.t0_us = U.t->nframes ? U.t->frames[0].t_us : 0;
+                smp.end_us = -1;
+                for (w = 0; w < GP_EV_GOLDEN_COUNT; w++)
+                    smp.lat_us[w] = -1;
+                for (w = 0; w < want; w++)
+                    gp_results_add_sample(j->r, &smp);
+            }
         }
     }
     for (k = 0; k < U.nruns; k++) {
+        gp_run_sample smp;
+
+        smp.user = u;
+        smp.t0_us = U.runs[k].t0;
+        smp.end_us = U.runs[k].done_us;
+        memcpy(smp.lat_us, U.runs[k].lat, sizeof smp.lat_us);
+        gp_results_add_sample(j->r, &smp);
         j->r->runs_total++;
         if (U.runs[k].completed)
             ur->runs_completed++;

@@ -47,6 +47,8 @@ typedef struct urun {
     size_t sent;        /* the SENT frame, or GP_NO_FRAME */
     size_t start, end;  /* the window [start, end) */
     int64_t t0;         /* latencies count from here */
+    int64_t lat[GP_EV_GOLDEN_COUNT]; /* first arrival of each golden event after t0, or -1 */
+    int64_t done_us;    /* when agent_completed arrived, or -1 */
     bool conn_ok;       /* the connection was up when the run began */
     char *conn_why;     /* why it was not */
     const char *run_id; /* borrowed from a parsed frame */

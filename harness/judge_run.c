@@ -760,8 +760,11 @@ void gp_jg_judge_run(ujudge *U, int k)
             if (ty < GP_EV_GOLDEN_COUNT && !(done & GP_EV_MASK(ty))) {
                 done |= GP_EV_MASK(ty);
                 gp_hist_record(&j->r->latency[ty], U->t->frames[S[a]].t_us - run->t0);
+                run->lat[ty] = U->t->frames[S[a]].t_us - run->t0;
             }
         }
+        if (c < n)
+            run->done_us = U->t->frames[S[c]].t_us;
         if (c < n)
             gp_hist_record(&j->r->run_duration, U->t->frames[S[c]].t_us - run->t0);
     }

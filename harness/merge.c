@@ -10,6 +10,7 @@
 #include "report.h"
 #include "report_read.h"
 #include "report_util.h"
+#include "timeseries.h"
 #include "xshard.h"
 
 static void copy_example(gp_failure *f, const gp_failure *src, size_t user)
@@ -91,6 +92,15 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset,
         dst->event_counts[i] += src->event_counts[i];
     for (i = 0; i < src->ntools; i++)
         gp_results_add_tool(dst, src->tools[i].name, src->tools[i].count);
+    /* Series of different intervals, or a part without one, cannot be added exactly: the
+     * merged report then has none. dst starts empty (no runs) before the first part. */
+    if (!dst->series_mismatch && ((!src->series && (dst->series || dst->runs_total)) ||
+                                  (src->series && !dst->series && dst->runs_total) ||
+                                  gp_series_merge(&dst->series, src->series) != 0)) {
+        gp_series_free(dst->series);
+        dst->series = NULL;
+        dst->series_mismatch = true;
+    }
     dst->runs_total += src->runs_total;
     dst->runs_passed += src->runs_passed;
     dst->connections += src->connections;

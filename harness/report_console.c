@@ -7,6 +7,7 @@
 
 #include "report.h"
 #include "report_util.h"
+#include "timeseries.h"
 
 #define CONSOLE_TEXT_MAX 160
 
@@ -471,6 +472,10 @@ static void suite_console(FILE *out, const gp_suite *s, const gp_console_opts *o
     hist_row(out, "run_duration", &r->run_duration);
     hist_row(out, "tool_duration", &r->tool_duration);
     hist_row(out, "gaps", &r->gaps);
+    if (r->series && s->meta.duration_us > GP_SERIES_CONSOLE_MIN_US) {
+        fputc('\n', out);
+        gp_series_print(out, r->series, GP_SERIES_CONSOLE_ROWS);
+    }
     fputs("\ncauses:  ", out);
     for (i = 0; i < GP_CAUSE__COUNT; i++) {
         if (!r->causes[i])

@@ -8,6 +8,7 @@
 
 #include "report.h"
 #include "report_util.h"
+#include "timeseries.h"
 
 #define HTML_PASSING_SAMPLE 10
 #define HTML_BINS 32
@@ -172,6 +173,87 @@ static void hist_svg(gp_rep *r, const char *name, const gp_hist *h)
                   "<text x=\"0\" y=\"%d\">%.1f ms</text><text x=\"%d\" y=\"%d\" "
                   "text-anchor=\"end\">%.1f ms</text></svg></div>\n",
                   H + 13, (double)h->min / 1000.0, W, H + 13, (double)h->max / 1000.0);
+}
+
+/* One chart of the run over time: up to three lines of n values each (NAN: no value). */
+static void over_time_svg(gp_rep *r, const char *title, const char *unit, size_t n,
+                          int64_t interval_us, const double *const *lines, const char *const *names,
+                          size_t nlines)
+{
+    static const char *const colors[] = {"#4c78a8", "#f58518", "#b3261e"};
+    const int W = 480, H = 120, PAD = 18;
+    double top = 0;
+    size_t i, k;
+
+    for (k = 0; k < nlines; k++)
+        for (i = 0; i < n; i++)
+            if (lines[k][i] == lines[k][i] && lines[k][i] > top)
+                top = lines[k][i];
+    if (top <= 0)
+        top = 1;
+    gp_rep_puts(r, "<div class=\"hist\"><b>");
+    esc(r, title);
+    gp_rep_puts(r, "</b> <small>");
+    for (k = 0; k < nlines; k++)
+        gp_rep_printf(r, "<span style=\"color:%s\">&#9644; %s</span> ", colors[k], names[k]);
+    gp_rep_printf(r,
+                  "</small><br>\n<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+                  "role=\"img\">",
+                  W, H + PAD, W, H + PAD);
+    for (k = 0; k < nlines; k++) {
+        gp_rep_printf(r, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
+                      colors[k]);
+        for (i = 0; i < n; i++) {
+            double v = lines[k][i];
+
+            if (v == v)
+                gp_rep_printf(r, "%.1f,%.1f ",
+                              n > 1 ? (double)i * (W - 2) / (double)(n - 1) + 1 : W / 2.0,
+                              H - v / top * (H - 14));
+        }
+        gp_rep_puts(r, "\"/>");
+    }
+    gp_rep_printf(r,
+                  "<text x=\"0\" y=\"10\">%.4g %s</text><text x=\"0\" y=\"%d\">0 s</text>"
+                  "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.1f s</text></svg></div>\n",
+                  top, unit, H + 13, W, H + 13,
+                  (double)(n ? (int64_t)(n - 1) * interval_us : 0) / 1e6);
+}
+
+/* The series drawn: agent_completed latency percentiles, runs and failures, active users. */
+static void series_html(gp_rep *r, const gp_series *se)
+{
+    static const char *const pn[] = {"p50", "p95", "p99"};
+    static const char *const rn[] = {"runs started", "runs completed", "failures"};
+    static const char *const un[] = {"active users"};
+    static const double qs[] = {50, 95, 99};
+    double *v = gp_calloc(7 * se->n, sizeof *v);
+    const double *lat[3] = {v, v + se->n, v + 2 * se->n};
+    const double *runs[3] = {v + 3 * se->n, v + 4 * se->n, v + 5 * se->n};
+    const double *users[1] = {v + 6 * se->n};
+    size_t i, k;
+
+    for (i = 0; i < se->n; i++) {
+        const gp_series_point *p = &se->p[i];
+        const gp_hist *h = &p->latency[GP_EV_AGENT_COMPLETED];
+        uint64_t f = 0;
+
+        for (k = 0; k < 3; k++)
+            v[k * se->n + i] = h->count ? (double)gp_hist_percentile(h, qs[k]) / 1000.0 : NAN;
+        for (k = 0; k < GP_RULE__COUNT; k++)
+            f += p->failures[k];
+        v[3 * se->n + i] = (double)p->runs_started;
+        v[4 * se->n + i] = (double)p->runs_completed;
+        v[5 * se->n + i] = (double)f;
+        v[6 * se->n + i] = (double)p->active_users;
+    }
+    gp_rep_printf(r, "<h3>Over time</h3><p><small>every %.1f s</small></p><div class=\"hists\">\n",
+                  (double)se->interval_us / 1e6);
+    over_time_svg(r, "agent_completed latency", "ms", se->n, se->interval_us, lat, pn, 3);
+    over_time_svg(r, "runs and failures", "per interval", se->n, se->interval_us, runs, rn, 3);
+    over_time_svg(r, "active users", "users", se->n, se->interval_us, users, un, 1);
+    gp_rep_puts(r, "</div>\n");
+    free(v);
 }
 
 /* "12.5 ms" below 10 s, "42.17 s" above: short enough for a tick label. */
@@ -502,7 +584,10 @@ static void suite_html(gp_rep *r, const gp_suite *s, size_t idx)
     hist_svg(r, "run_duration", &res->run_duration);
     hist_svg(r, "tool_duration", &res->tool_duration);
     hist_svg(r, "gaps", &res->gaps);
-    gp_rep_puts(r, "</div>\n<h3>Causes</h3><p>");
+    gp_rep_puts(r, "</div>\n");
+    if (res->series && res->series->n > 1)
+        series_html(r, res->series);
+    gp_rep_puts(r, "<h3>Causes</h3><p>");
     for (i = 0, j = 0; i < GP_CAUSE__COUNT; i++)
         if (res->causes[i])
             gp_rep_printf(r, "%s<code>%s</code> %llu", j++ ? ", " : "", gp_cause_name((gp_cause)i),

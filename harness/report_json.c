@@ -7,6 +7,7 @@
 #include "isolation.h"
 #include "report.h"
 #include "report_util.h"
+#include "timeseries.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -357,6 +358,8 @@ static json_t *scenario_json(const gp_suite *s)
                 json_pack("{s:I,s:o}", "total", (json_int_t)s->meta.shard_leaks->total, "examples",
                           examples_json(r, s->meta.shard_leaks->examples, s->meta.shard_leaks->n)));
     }
+    if (r->series)
+        json_object_set_new(o, "series", gp_series_to_json(r->series));
     if (r->iso)
         json_object_set_new(o, "isolation", json_pack("{s:O}", "users", r->iso->users));
     return o;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "timeseries.h"
 
 typedef struct reader {
     const char *src;
@@ -302,6 +303,13 @@ static void read_scenario(reader *rd, json_t *sj, size_t idx, gp_report_scenario
 
         snprintf(lw, sizeof lw, "%s.latency", w);
         read_hist(rd, lat, lw, gp_event_type_name((gp_event_type)i), &r->latency[i]);
+    }
+    if (json_object_get(sj, "series")) {
+        r->series = gp_series_from_json(json_object_get(sj, "series"));
+        if (!r->series && !rd->failed) {
+            gp_err_set(rd->err, GP_EXIT_USAGE, rd->src, 0, 0, "%s.series: malformed", w);
+            rd->failed = true;
+        }
     }
     read_hist(rd, sj, w, "gaps", &r->gaps);
     read_hist(rd, sj, w, "tool_duration", &r->tool_duration);

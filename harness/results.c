@@ -2,6 +2,7 @@
  * inconclusive verdicts per rule and user, a failure always outweighing an inconclusive one. */
 #include "results.h"
 #include "isolation.h"
+#include "timeseries.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,15 @@ gp_results *gp_results_new(size_t nusers)
     return r;
 }
 
+void gp_results_add_sample(gp_results *r, const gp_run_sample *s)
+{
+    if (r->nsamples == r->csamples) {
+        r->csamples = r->csamples ? 2 * r->csamples : 16;
+        r->samples = gp_realloc(r->samples, r->csamples * sizeof *r->samples);
+    }
+    r->samples[r->nsamples++] = *s;
+}
+
 static void failure_cleanup(gp_failure *f)
 {
     free(f->expected);
@@ -186,6 +196,8 @@ void gp_results_free(gp_results *r)
         free(r->tools[i].name);
     free(r->tools);
     gp_iso_free(r->iso);
+    free(r->samples);
+    gp_series_free(r->series);
     free(r);
 }
 

@@ -117,6 +117,14 @@ typedef struct gp_tool_count {
     uint64_t count;
 } gp_tool_count;
 
+/* One run as the judge saw it, for the time series (timeseries.h). */
+typedef struct gp_run_sample {
+    size_t user;      /* index into the results' users and the transcripts */
+    int64_t t0_us;    /* when the run began, on the transcripts' clock */
+    int64_t end_us;   /* when agent_completed arrived, or -1 */
+    int64_t lat_us[GP_EV_GOLDEN_COUNT]; /* latency of each golden event, or -1 */
+} gp_run_sample;
+
 typedef struct gp_results {
     gp_rule_result rules[GP_RULE__COUNT];
     gp_user_result *users;
@@ -142,6 +150,11 @@ typedef struct gp_results {
     bool tls;
     bool tls_insecure;
     bool tls_client_cert;
+    gp_run_sample *samples; /* one per run counted in runs_total, owned */
+    size_t nsamples;
+    size_t csamples;
+    struct gp_series *series; /* results over time (timeseries.h), owned, or NULL */
+    bool series_mismatch;     /* merge met parts with different intervals: no series */
     struct gp_iso *iso; /* a shard's isolation digest (isolation.h), owned; NULL unless the
                            judge was asked for one (gp_judge_run_shard) */
 } gp_results;
@@ -158,6 +171,8 @@ void gp_results_fail(gp_results *r, gp_rule rule, size_t user, int step, size_t 
  * first GP_MAX_EXAMPLES examples. expected/received/cause are copied. */
 void gp_results_mark_inconclusive(gp_results *r, gp_rule rule, size_t user, int step, size_t frame,
                                   const char *expected, const char *received, const char *cause);
+/* Appends a run sample (copied). */
+void gp_results_add_sample(gp_results *r, const gp_run_sample *s);
 /* Tool names counted one by one; beyond this many, the rest count as GP_OTHER_TOOLS, so a
  * server that names a tool per user costs the judge no more per event, and the reports stay
  * readable. */
