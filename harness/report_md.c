@@ -239,13 +239,7 @@ char *gp_report_markdown(const gp_suite *suites, size_t n, size_t *len)
 
     gp_rep_init(&r, GP_MD_MAX_BYTES);
     summary(&r, suites, n);
-    if (r.overflow) {
-        gp_rep_cleanup(&r);
-        return NULL;
-    }
-    if (len)
-        *len = r.b.len;
-    return gp_buf_steal(&r.b);
+    return gp_rep_steal(&r, len);
 }
 
 int gp_report_write_markdown(const char *path, const gp_suite *suites, size_t n, gp_err *err)

@@ -219,13 +219,7 @@ char *gp_report_metrics(const gp_suite *suites, size_t n, size_t *len)
 
     gp_rep_init(&r, GP_REPORT_MAX_BYTES);
     metrics(&r, suites, n);
-    if (r.overflow) {
-        gp_rep_cleanup(&r);
-        return NULL;
-    }
-    if (len)
-        *len = r.b.len;
-    return gp_buf_steal(&r.b);
+    return gp_rep_steal(&r, len);
 }
 
 int gp_report_write_metrics(const char *path, const gp_suite *suites, size_t n, gp_err *err)

@@ -37,6 +37,17 @@ int gp_rep_save(gp_rep *r, const char *path, const char *what, gp_err *err)
     return rc;
 }
 
+char *gp_rep_steal(gp_rep *r, size_t *len)
+{
+    if (r->overflow) {
+        gp_rep_cleanup(r);
+        return NULL;
+    }
+    if (len)
+        *len = r->b.len;
+    return gp_buf_steal(&r->b);
+}
+
 void gp_rep_write(gp_rep *r, const char *s, size_t len)
 {
     if (!r->overflow && gp_buf_append(&r->b, s, len) != 0)

@@ -26,6 +26,9 @@ void gp_rep_cleanup(gp_rep *r);
 /* Writes r's text to path atomically and cleans r up, whatever happens. A text that overflowed
  * its bound is not written: err says "the WHAT report exceeds N bytes". Returns 0 or -1. */
 int gp_rep_save(gp_rep *r, const char *path, const char *what, gp_err *err);
+/* Returns r's text (free()) with its length in *len (when len is non-NULL), or NULL when it
+ * overflowed its bound; r is cleaned up either way. */
+char *gp_rep_steal(gp_rep *r, size_t *len);
 void gp_rep_puts(gp_rep *r, const char *s);
 void gp_rep_write(gp_rep *r, const char *s, size_t len);
 void gp_rep_printf(gp_rep *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
