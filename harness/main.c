@@ -322,16 +322,22 @@ static int cmd_check(int argc, char **argv)
     return rc;
 }
 
+/* For a command that takes no arguments but --help: prints usage on stdout for -h/--help
+ * (exit 0), else on stderr (exit 2). */
+static int help_or_usage(const char *arg, const char *usage)
+{
+    bool help = strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+
+    fputs(usage, help ? stdout : stderr);
+    return help ? GP_EXIT_OK : GP_EXIT_USAGE;
+}
+
 static int cmd_rules(int argc, char **argv)
 {
     int i;
 
-    if (argc > 1) {
-        bool help = strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0;
-
-        fputs(usage_rules, help ? stdout : stderr);
-        return help ? GP_EXIT_OK : GP_EXIT_USAGE;
-    }
+    if (argc > 1)
+        return help_or_usage(argv[1], usage_rules);
     for (i = 0; i < GP_RULE__COUNT; i++)
         printf("%-22s %s\n", gp_rule_id((gp_rule)i), gp_rule_title((gp_rule)i));
     return GP_EXIT_OK;
@@ -1145,12 +1151,8 @@ static int cmd_version(int argc, char **argv)
 {
     gp_version_info v;
 
-    if (argc > 1) {
-        bool help = strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0;
-
-        fputs(usage_version, help ? stdout : stderr);
-        return help ? GP_EXIT_OK : GP_EXIT_USAGE;
-    }
+    if (argc > 1)
+        return help_or_usage(argv[1], usage_version);
     gp_version_get(&v);
     printf("goldenpath %s\n"
            "revision       %s\n"
