@@ -105,7 +105,7 @@ endif()
 
 if(GP_NGINX)
   # IPv6 over TLS: wss://[::1]:PORT/ws through nginx, the chain verified against the CA (lws
-  # 4.1.6 cannot check an IPv6 literal against the certificate's name: see runner.c).
+  # 4.1.6 cannot check an IPv6 literal against the certificate's name: see runner_connect.c).
   gp_nginx(ipv6_ca_file "${GP_NGINX_CA}"
     --expect-exit 0 --expect-line "10 of 10 users passed"
     --expect-line "^target: +wss://\\[::1\\]:[0-9]+/ws$"

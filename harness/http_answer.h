@@ -1,7 +1,7 @@
 /* http_answer.h - reading the answer of the HTTP services a connect may need first: the
  * ticket endpoint (carrier ticket) and the test-auth endpoint (auth kind e2e). A pure function
  * over the status and body bytes, so it is tested and fuzzed without a network; the request
- * itself is runner.c's. */
+ * itself is runner_connect.c's. */
 #ifndef GP_HTTP_ANSWER_H
 #define GP_HTTP_ANSWER_H
 
