@@ -241,14 +241,25 @@ static int digits(const char **s, int n, int *out)
     return 0;
 }
 
-int gp_iso8601_parse(const char *s, double *out)
-{
-    int year, mon, day, hour = 0, min = 0, sec = 0, off_h = 0, off_m = 0, sign = 0;
-    double frac = 0;
-    struct tm tm;
-    time_t t;
+/* A timestamp's pieces, as iso_parse reads them. */
+typedef struct iso_time {
+    time_t t; /* the date and time as written, taken as UTC; the offset is not applied */
+    int sign, off_h, off_m;
+    double frac;     /* the fraction of a second */
+    int64_t frac_us; /* the same in whole microseconds (digits past the sixth ignored) */
+} iso_time;
 
-    if (!s || !out)
+/* The one reader of timestamps, for events (strict false: ISO 8601 as servers write it, the
+ * time, its seconds and the offset optional, ',' for '.', offsets as +hh, +hhmm or +hh:mm) and
+ * --start-at (strict true: RFC 3339 only, YYYY-MM-DD(T|t| )hh:mm:ss(.frac)?(Z|z|+hh:mm|-hh:mm)). */
+static int iso_parse(const char *s, bool strict, iso_time *it)
+{
+    int year, mon, day, hour = 0, min = 0, sec = 0;
+    int64_t scale_us = 100000;
+    struct tm tm;
+
+    memset(it, 0, sizeof *it);
+    if (!s)
         return -1;
     if (digits(&s, 4, &year) || *s++ != '-' || digits(&s, 2, &mon) || *s++ != '-' ||
         digits(&s, 2, &day))
@@ -261,35 +272,45 @@ int gp_iso8601_parse(const char *s, double *out)
             s++;
             if (digits(&s, 2, &sec))
                 return -1;
-            if (*s == '.' || *s == ',') {
+            if (*s == '.' || (!strict && *s == ',')) {
                 double scale = 0.1;
 
                 s++;
                 if (!isdigit((unsigned char)*s))
                     return -1;
                 while (isdigit((unsigned char)*s)) {
-                    frac += (*s++ - '0') * scale;
+                    it->frac_us += (*s - '0') * scale_us;
+                    scale_us /= 10;
+                    it->frac += (*s++ - '0') * scale;
                     scale /= 10;
                 }
             }
+        } else if (strict) {
+            return -1;
         }
         if (*s == 'Z' || *s == 'z') {
             s++;
         } else if (*s == '+' || *s == '-') {
-            sign = *s++ == '-' ? -1 : 1;
-            if (digits(&s, 2, &off_h))
+            it->sign = *s++ == '-' ? -1 : 1;
+            if (digits(&s, 2, &it->off_h))
                 return -1;
             if (*s == ':')
                 s++;
-            if (*s && digits(&s, 2, &off_m))
+            else if (strict)
                 return -1;
+            if ((strict || *s) && digits(&s, 2, &it->off_m))
+                return -1;
+        } else if (strict) {
+            return -1;
         }
+    } else if (strict) {
+        return -1;
     }
     if (*s)
         return -1;
     /* Leap second 60 is allowed; timegm normalises it into the next minute. */
     if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60 ||
-        off_h > 23 || off_m > 59)
+        it->off_h > 23 || it->off_m > 59)
         return -1;
     memset(&tm, 0, sizeof tm);
     tm.tm_year = year - 1900;
@@ -298,13 +319,34 @@ int gp_iso8601_parse(const char *s, double *out)
     tm.tm_hour = hour;
     tm.tm_min = min;
     tm.tm_sec = sec;
-    t = timegm(&tm);
-    if (t == (time_t)-1 && !(year == 1969 && mon == 12 && day == 31))
+    it->t = timegm(&tm);
+    /* -1 is also 1969-12-31T23:59:59, which an event may carry; --start-at never does. */
+    if (it->t == (time_t)-1 && (strict || !(year == 1969 && mon == 12 && day == 31)))
         return -1;
     /* timegm silently rolls 31 February into March; a real timestamp never does that. */
     if (tm.tm_mday != day || tm.tm_mon != mon - 1)
         return -1;
-    *out = (double)t + frac - sign * (off_h * 3600.0 + off_m * 60.0);
+    return 0;
+}
+
+int gp_iso8601_parse(const char *s, double *out)
+{
+    iso_time it;
+
+    if (!s || !out || iso_parse(s, false, &it) != 0)
+        return -1;
+    *out = (double)it.t + it.frac - it.sign * (it.off_h * 3600.0 + it.off_m * 60.0);
+    return 0;
+}
+
+int gp_rfc3339_parse(const char *s, int64_t *out_us)
+{
+    iso_time it;
+
+    if (!s || !out_us || iso_parse(s, true, &it) != 0)
+        return -1;
+    *out_us = ((int64_t)it.t - it.sign * (int64_t)(it.off_h * 3600 + it.off_m * 60)) * 1000000 +
+              it.frac_us;
     return 0;
 }
 

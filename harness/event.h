@@ -114,4 +114,9 @@ json_t *gp_event_field(const gp_event *ev, const gp_profile *p, const char *name
  * seconds. Returns 0 or -1. */
 int gp_iso8601_parse(const char *s, double *out);
 
+/* Parses an RFC 3339 date-time strictly ("2026-12-02T10:00:00Z": seconds and the zone
+ * required, '.' fractions, offsets as +hh:mm) to epoch microseconds (--start-at). Shares
+ * gp_iso8601_parse's reader. Returns 0 or -1. */
+int gp_rfc3339_parse(const char *s, int64_t *out_us);
+
 #endif

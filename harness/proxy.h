@@ -15,12 +15,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct gp_proxy {
-    char host[256];  /* as written, without IPv6 brackets */
-    int port;        /* 1080 when the URL names none, as curl */
-    char *userinfo;  /* "user:password" for Proxy-Authorization, or NULL; a secret */
-    char *display;   /* "http://host:port (from https_proxy)": no userinfo; safe to print */
+    char host[256]; /* as written, without IPv6 brackets */
+    int port;       /* 1080 when the URL names none, as curl */
+    char *userinfo; /* "user:password" for Proxy-Authorization, or NULL; a secret */
+    char *display;  /* "http://host:port (from https_proxy)": no userinfo; safe to print */
 } gp_proxy;
 
 /* Chooses the proxy for a connection to host (a name or an IP literal, without brackets)
@@ -44,6 +45,12 @@ bool gp_no_proxy_match(const char *list, const char *host);
  * 0 when it granted the tunnel. */
 int gp_proxy_probe(const gp_proxy *p, const char *ip, const char *host, int port, int timeout_ms,
                    char *out, size_t size);
+
+/* One blocking TCP connect to the IP literal ip, port, given up at deadline (gp_now_us
+ * clock): the connected socket (non-blocking; the caller closes it), or -1 with *err the
+ * reason (ETIMEDOUT at the deadline), or 0 when ip is no IP literal. The network layer's, as
+ * gp_proxy_probe, which uses it, and so does the runner's probe of an unreachable target. */
+int gp_tcp_connect(const char *ip, int port, int64_t deadline, int *err);
 
 void gp_proxy_cleanup(gp_proxy *p);
 

@@ -1,4 +1,5 @@
-/* proxy_probe.c - asks a proxy once why it refused a tunnel (gp_proxy_probe, see proxy.h).
+/* proxy_probe.c - asks a proxy once why it refused a tunnel (gp_proxy_probe, see proxy.h), over
+ * the one bounded TCP connect the runner also uses to say why a target is unreachable.
  * The network layer's half of proxy.h: the parsing and the choice of proxy (proxy.c) touch
  * no socket and sit in the base layer, so the scenario loader can use them. */
 #include "proxy.h"
@@ -26,33 +27,49 @@ static bool wait_fd(int fd, short events, int64_t deadline)
     return poll(&pfd, 1, (int)(left / 1000) + 1) == 1;
 }
 
-int gp_proxy_probe(const gp_proxy *p, const char *ip, const char *host, int port, int timeout_ms,
-                   char *out, size_t size)
+int gp_tcp_connect(const char *ip, int port, int64_t deadline, int *err)
 {
     struct addrinfo hints, *res = NULL;
-    char portstr[16], req[1024], resp[512];
-    int64_t deadline = gp_now_us() + (int64_t)timeout_ms * 1000;
-    int fd = -1, err = 0, n, rc = 1;
-    size_t got = 0;
-    socklen_t len = sizeof err;
+    char portstr[16];
+    int fd = -1;
+    socklen_t len = sizeof *err;
 
-    snprintf(portstr, sizeof portstr, "%d", p->port);
+    *err = 0;
+    snprintf(portstr, sizeof portstr, "%d", port);
     memset(&hints, 0, sizeof hints);
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICHOST;
-    if (getaddrinfo(ip, portstr, &hints, &res) != 0 || !res) {
-        snprintf(out, size, "no TCP connection to the proxy %s", p->display);
-        goto out;
-    }
+    if (getaddrinfo(ip, portstr, &hints, &res) != 0 || !res)
+        return -1;
     fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || (connect(fd, res->ai_addr, res->ai_addrlen) != 0 && errno != EINPROGRESS))
-        err = errno;
+        *err = errno;
     else if (!wait_fd(fd, POLLOUT, deadline))
-        err = ETIMEDOUT;
-    else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-        err = errno;
-    if (err) {
-        snprintf(out, size, "no TCP connection to the proxy %s: %s", p->display, strerror(err));
+        *err = ETIMEDOUT;
+    else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &len) != 0)
+        *err = errno;
+    freeaddrinfo(res);
+    if (*err && fd >= 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+int gp_proxy_probe(const gp_proxy *p, const char *ip, const char *host, int port, int timeout_ms,
+                   char *out, size_t size)
+{
+    char req[1024], resp[512];
+    int64_t deadline = gp_now_us() + (int64_t)timeout_ms * 1000;
+    int fd = -1, err = 0, n, rc = 1;
+    size_t got = 0;
+
+    fd = gp_tcp_connect(ip, p->port, deadline, &err);
+    if (fd < 0) {
+        if (err)
+            snprintf(out, size, "no TCP connection to the proxy %s: %s", p->display, strerror(err));
+        else
+            snprintf(out, size, "no TCP connection to the proxy %s", p->display);
         goto out;
     }
     n = snprintf(req, sizeof req,
@@ -103,7 +120,5 @@ int gp_proxy_probe(const gp_proxy *p, const char *ip, const char *host, int port
 out:
     if (fd >= 0)
         close(fd);
-    if (res)
-        freeaddrinfo(res);
     return rc;
 }

@@ -159,50 +159,23 @@ static void on_receive(conn *c, struct lws *wsi, const void *in, size_t len)
  * done once per run) finds the reason a person can act on, such as "Connection refused". */
 static const char *tcp_probe(runner *r)
 {
-    struct addrinfo hints, *res = NULL;
-    char port[16];
-    int fd = -1, err = 0;
-    socklen_t len = sizeof err;
-    struct pollfd pfd;
+    int fd, err;
 
     if (r->probed)
         return r->probe;
     r->probed = true;
-    snprintf(port, sizeof port, "%d", r->port);
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST;
-    if (getaddrinfo(r->addr, port, &hints, &res) != 0 || !res) {
-        snprintf(r->probe, sizeof r->probe, "no TCP connection to %s:%d", r->addr, r->port);
-        goto out;
-    }
-    fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        err = errno;
-    } else if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        err = errno;
-        if (err == EINPROGRESS) {
-            pfd.fd = fd;
-            pfd.events = POLLOUT;
-            pfd.revents = 0;
-            if (poll(&pfd, 1, 1000) <= 0)
-                err = ETIMEDOUT;
-            else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-                err = errno;
-        }
-    }
-    if (err)
-        snprintf(r->probe, sizeof r->probe, "no TCP connection to %s:%d: %s", r->addr, r->port,
-                 strerror(err));
-    else
+    fd = gp_tcp_connect(r->addr, r->port, gp_now_us() + 1000 * 1000, &err);
+    if (fd >= 0)
         snprintf(r->probe, sizeof r->probe,
                  "a TCP connection to %s:%d was refused or dropped (it succeeds now)", r->addr,
                  r->port);
-out:
+    else if (err)
+        snprintf(r->probe, sizeof r->probe, "no TCP connection to %s:%d: %s", r->addr, r->port,
+                 strerror(err));
+    else
+        snprintf(r->probe, sizeof r->probe, "no TCP connection to %s:%d", r->addr, r->port);
     if (fd >= 0)
         close(fd);
-    if (res)
-        freeaddrinfo(res);
     return r->probe;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "event.h"
 #include "shard.h"
 
 /* A decimal number in [lo, hi] with nothing around it. */
@@ -117,69 +118,6 @@ int gp_shard_from_env(gp_getenv_fn get, void *ud, gp_shard *out, gp_err *err)
     return 0;
 }
 
-static int digits(const char **p, int n, int *out)
-{
-    int v = 0, i;
-
-    for (i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)(*p)[i]))
-            return -1;
-        v = v * 10 + ((*p)[i] - '0');
-    }
-    *p += n;
-    *out = v;
-    return 0;
-}
-
-/* RFC 3339 date-time: YYYY-MM-DD(T|t| )hh:mm:ss(.frac)?(Z|z|+hh:mm|-hh:mm). */
-static int parse_rfc3339(const char *s, int64_t *out_us)
-{
-    const char *p = s;
-    int Y, M, D, h, m, sec, oh = 0, om = 0, sign = 0;
-    int64_t frac = 0, scale = 100000;
-    struct tm tm;
-    time_t t;
-
-    if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' || digits(&p, 2, &D) ||
-        (*p != 'T' && *p != 't' && *p != ' '))
-        return -1;
-    p++;
-    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m) || *p++ != ':' || digits(&p, 2, &sec))
-        return -1;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        for (; isdigit((unsigned char)*p); p++) {
-            frac += (*p - '0') * scale;
-            scale /= 10;
-        }
-    }
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        sign = *p++ == '+' ? 1 : -1;
-        if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59)
-            return -1;
-    } else {
-        return -1;
-    }
-    if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-        return -1;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = Y - 1900;
-    tm.tm_mon = M - 1;
-    tm.tm_mday = D;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
-    t = timegm(&tm);
-    if (t == (time_t)-1 || tm.tm_mday != D) /* timegm normalises 31 February into March */
-        return -1;
-    *out_us = ((int64_t)t - sign * (int64_t)(oh * 3600 + om * 60)) * 1000000 + frac;
-    return 0;
-}
-
 int gp_start_at_parse(const char *arg, int64_t now_wall_us, int64_t *at_wall_us, gp_err *err)
 {
     int64_t at, d;
@@ -191,7 +129,7 @@ int gp_start_at_parse(const char *arg, int64_t now_wall_us, int64_t *at_wall_us,
             return -1;
         }
         at = now_wall_us + d;
-    } else if (!arg || parse_rfc3339(arg, &at) != 0) {
+    } else if (!arg || gp_rfc3339_parse(arg, &at) != 0) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
                    "--start-at wants an RFC 3339 time such as 2026-12-02T10:00:00Z, or +30s "
                    "from now, got '%s'",

@@ -264,6 +264,50 @@ static void test_event_iso8601(void **state)
     assert_int_equal(gp_iso8601_parse(NULL, NULL), -1);
 }
 
+/* The strict reader of --start-at shares gp_iso8601_parse's: what only the lenient one takes
+ * is refused here, and the microseconds are exact. */
+static void test_event_rfc3339(void **state)
+{
+    static const struct {
+        const char *s;
+        int ok;
+        int64_t us;
+    } cases[] = {
+        {"2025-09-18T14:00:00Z", 0, 1758204000000000},
+        {"2025-09-18t14:00:00.25z", 0, 1758204000250000},
+        {"2025-09-18 14:00:00.1234567Z", 0, 1758204000123456},
+        {"2025-09-18T16:00:00+02:00", 0, 1758204000000000},
+        {"2025-09-18T09:30:00-04:30", 0, 1758204000000000},
+        {"2025-09-18T16:00:00+0200", -1, 0},
+        {"2025-09-18T16:00:00+02", -1, 0},
+        {"2025-09-18 14:00:00", -1, 0},
+        {"2025-09-18T14:00Z", -1, 0},
+        {"2025-09-18T14:00:00,5Z", -1, 0},
+        {"2025-09-18", -1, 0},
+        {"1969-12-31T23:59:59Z", -1, 0},
+        {"2025-02-29T00:00:00Z", -1, 0},
+        {"2025-09-18T14:00:00+24:00", -1, 0},
+        {"", -1, 0},
+    };
+    size_t i;
+    double v;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t us = -1;
+
+        print_message("case: %s\n", cases[i].s);
+        assert_int_equal(gp_rfc3339_parse(cases[i].s, &us), cases[i].ok);
+        if (cases[i].ok == 0)
+            assert_int_equal(us, cases[i].us);
+    }
+    assert_int_equal(gp_rfc3339_parse(NULL, NULL), -1);
+    /* the lenient reader still takes what the strict one refuses */
+    assert_int_equal(gp_iso8601_parse("2025-09-18T16:00:00+02", &v), 0);
+    assert_int_equal(gp_iso8601_parse("1969-12-31T23:59:59Z", &v), 0);
+    assert_true(fabs(v - -1.0) < 1e-9);
+}
+
 static void test_event_type_names(void **state)
 {
     int t;
@@ -285,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_event_field_lookup_order),
         cmocka_unit_test(test_event_profile_copy_and_custom),
         cmocka_unit_test(test_event_iso8601),
+        cmocka_unit_test(test_event_rfc3339),
         cmocka_unit_test(test_event_type_names),
     };
 
