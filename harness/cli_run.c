@@ -1,0 +1,566 @@
+/* cli_run.c - goldenpath run: options, scenarios loaded, the runner (in this process or in
+ * workers), the live progress line, the judge, and the reports. */
+#include "cli.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "judge.h"
+#include "report_util.h"
+#include "runner.h"
+#include "scenario.h"
+#include "shard.h"
+#include "timeseries.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static const char usage_run[] =
+    "usage: goldenpath run SCENARIO.yaml... [options]\n"
+    "\n"
+    "Drives every simulated user of each scenario through its steps against the target, then\n"
+    "judges every user's transcript against the golden-path rules.\n"
+    "\n"
+    "options:\n"
+    "  --target URL          override the scenario's target URL (ws:// or wss://)\n"
+    "  --users N             override the number of simulated users\n"
+    "  --interval D          the JSON report's time series interval (default 10s, shorter\n"
+    "                        for runs under 50s so there are about 5 intervals)\n"
+    "  --duration DURATION   override the scenario's users.duration (a soak, or how long an\n"
+    "                        open model's users arrive), e.g. 5s for a smoke of a soak; on a\n"
+    "                        scenario without one, each of its users repeats its steps\n"
+    "  --timeout DURATION    bound every wait (connect, first event, run completion),\n"
+    "                        e.g. 10s, 500ms\n"
+    "  --junit FILE          write JUnit XML (a testsuite per scenario, a testcase per rule)\n"
+    "  --json FILE           write the full JSON report (atomically)\n"
+    "  --html FILE           write a self-contained HTML report\n"
+    "  --markdown FILE       write a Markdown summary (verdict, rules, failing users,\n"
+    "                        latency), e.g. for a pull-request comment\n"
+    "  --metrics FILE        write OpenMetrics text (rule counts, latency summaries, runs,\n"
+    "                        users, harness lag) for GitLab's metrics report or a scraper\n"
+    "  --push URL            at the end, PUT the metrics to a Prometheus Pushgateway\n"
+    "                        (URL/metrics/job/goldenpath unless URL names a group); waits\n"
+    "                        at most 10 s, and a failed push is only a warning\n"
+    "  --label KEY=VALUE     attach a label to the reports (repeatable), e.g. release=2.4.1\n"
+    "  --save-transcripts FILE\n"
+    "                        write every user's transcript as JSON (for 'goldenpath judge')\n"
+    "  --no-progress         no live progress line (it is shown only on a terminal, never\n"
+    "                        when CI is set)\n"
+    "  --workers N           split the users over N processes, one event loop each (default:\n"
+    "                        one per core, at most one per 2000 users); the judge still\n"
+    "                        checks isolation across every pair of users\n"
+    "  --source-address ADDR connect from this local IPv4 address (repeatable: users take\n"
+    "                        them in turn); past ~28000 users per address, or on a\n"
+    "                        127.x target with more than 25000 users, several are needed\n"
+    "                        (127.0.0.x work on loopback without set-up)\n"
+    "  --max-connecting N    upgrades in flight at once (default 128); later users wait\n"
+    "                        for a slot, and their connect timeout starts with their attempt\n"
+    "  --shard INDEX/COUNT   run only the users whose index % COUNT == INDEX (0-based), as\n"
+    "                        one of COUNT machines or jobs; user indexes, ids and nonces stay\n"
+    "                        those of the whole run, and 'goldenpath merge' joins the shards'\n"
+    "                        JSON reports (and judges isolation across them). Without it the\n"
+    "                        shard comes from the environment, when set: JOB_COMPLETION_INDEX\n"
+    "                        with GOLDENPATH_SHARDS (Kubernetes Indexed Job), CI_NODE_INDEX\n"
+    "                        (1-based) with CI_NODE_TOTAL (GitLab parallel), or\n"
+    "                        SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT (from\n"
+    "                        SLURM_ARRAY_TASK_MIN); the report records which\n"
+    "  --start-at TIME       hold every user until TIME, an RFC 3339 time such as\n"
+    "                        2026-12-02T10:00:00Z or +30s from now, so that shards started\n"
+    "                        apart ramp up together (at most 5 s in the past). With several\n"
+    "                        scenarios, each next one is held until the previous one's\n"
+    "                        start plus its longest possible duration (ramp, every step's\n"
+    "                        timeout, linger) plus 5 s, the same time in every shard\n"
+    "  --verbose             show libwebsockets warnings on stderr\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "environment: GOLDENPATH_JWT_SECRET (the HS256 secret, never printed), NO_COLOR, CI,\n"
+    "             the shard variables above, and SOURCE_DATE_EPOCH: whole seconds since the\n"
+    "             epoch (as 'date +%s' prints them), the reports' generation time instead of\n"
+    "             now (an invalid value is a usage error, exit 2). GITHUB_ACTIONS=true (set\n"
+    "             by GitHub Actions): the Markdown summary is appended to\n"
+    "             $GITHUB_STEP_SUMMARY, and each failed rule is printed as an\n"
+    "             '::error title=RULE-ID::' annotation on stdout.\n"
+    "exit status: 0 all checks passed; 1 a check failed; 2 usage or scenario error;\n"
+    "             3 the harness itself failed, or no check failed but some are inconclusive:\n"
+    "             the harness's own event loop stalled during a timed wait (see the harness\n"
+    "             line of the summary; use fewer users per process, or more --workers).\n";
+
+static bool want_progress(void)
+{
+    const char *ci = getenv("CI");
+
+    if (ci && *ci && strcmp(ci, "0") != 0 && strcmp(ci, "false") != 0)
+        return false;
+    return isatty(STDERR_FILENO);
+}
+
+typedef struct progress_ctx {
+    const char *name;
+    bool shown;
+} progress_ctx;
+
+static void show_progress(const gp_progress *p, void *ud)
+{
+    progress_ctx *pc = ud;
+
+    fprintf(stderr, "\r\033[K%s: users connected %u/%u, finished %u, runs done %zu, problems %zu",
+            pc->name, p->connected, p->users, p->finished, p->runs_done, p->problems);
+    fflush(stderr);
+    pc->shown = true;
+}
+
+/* --workers' default: every core, but no more than one worker per WORKER_MIN_USERS users,
+ * so a small run stays in one process. */
+#define WORKER_MIN_USERS 2000
+
+static unsigned auto_workers(unsigned users)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = cores > 0 ? (unsigned)cores : 1, by_users = users / WORKER_MIN_USERS;
+
+    if (by_users < 1)
+        by_users = 1;
+    return n < by_users ? n : by_users;
+}
+
+static int parse_label(const char *arg, gp_kv **labels, size_t *n)
+{
+    const char *eq = strchr(arg, '=');
+
+    if (!eq || eq == arg) {
+        fprintf(stderr, "goldenpath: --label wants KEY=VALUE, got '%s'\n", arg);
+        return -1;
+    }
+    *labels = gp_realloc(*labels, (*n + 1) * sizeof **labels);
+    (*labels)[*n].key = gp_strndup(arg, (size_t)(eq - arg));
+    (*labels)[*n].value = gp_strdup(eq + 1);
+    (*n)++;
+    return 0;
+}
+
+/* This machine's name, where a run happens; "localhost" when it has none. */
+static void this_host(char *buf, size_t size)
+{
+    if (gethostname(buf, size - 1) != 0 || !buf[0])
+        snprintf(buf, size, "localhost");
+    buf[size - 1] = '\0';
+}
+
+static const char *real_getenv(const char *name, void *ud)
+{
+    (void)ud;
+    return getenv(name);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"target", required_argument, NULL, O_TARGET},
+        {"users", required_argument, NULL, O_USERS},
+        {"duration", required_argument, NULL, O_DURATION},
+        {"interval", required_argument, NULL, O_INTERVAL},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"junit", required_argument, NULL, O_JUNIT},
+        {"json", required_argument, NULL, O_JSON},
+        {"html", required_argument, NULL, O_HTML},
+        {"markdown", required_argument, NULL, O_MARKDOWN},
+        {"metrics", required_argument, NULL, O_METRICS},
+        {"push", required_argument, NULL, O_PUSH},
+        {"label", required_argument, NULL, O_LABEL},
+        {"save-transcripts", required_argument, NULL, O_SAVE},
+        {"no-progress", no_argument, NULL, O_NOPROG},
+        {"verbose", no_argument, NULL, O_VERBOSE},
+        {"workers", required_argument, NULL, O_WORKERS},
+        {"source-address", required_argument, NULL, O_SOURCE},
+        {"max-connecting", required_argument, NULL, O_MAXCONN},
+        {"shard", required_argument, NULL, O_SHARD},
+        {"start-at", required_argument, NULL, O_START_AT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    gp_runner_opts ro;
+    gp_shard shard = {0};
+    gp_shard_info *shard_info = NULL;
+    const char *start_at = NULL, *push_url = NULL;
+    int64_t start_at_us = 0, scenario_at_us = 0; /* the current scenario's start, epoch µs */
+    outputs out = {0};
+    gp_kv *labels = NULL;
+    size_t nlabels = 0, nsc = 0, i;
+    gp_scenario **sc = NULL;
+    gp_run_output *runs = NULL;
+    gp_results **results = NULL;
+    gp_suite *suites = NULL;
+    bool progress = want_progress(), any_failed = false, any_inconclusive = false,
+         save_failed = false;
+    int opt, rc = GP_EXIT_USAGE;
+    gp_console_opts co = {0};
+    struct sigaction sa;
+    unsigned workers = 0;
+    int64_t duration_us = 0; /* --duration: overrides users.duration */
+    int64_t interval_us = 0; /* --interval: the time series' */
+    const char **sources = NULL;
+    size_t nsources = 0;
+    gp_report_ctx ctx;
+    char run_host[GP_ORIGIN_HOST_MAX], rep_host[GP_ORIGIN_HOST_MAX];
+
+    memset(&ro, 0, sizeof ro);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (output_option(opt, optarg, &out))
+            continue;
+        switch (opt) {
+        case O_TARGET:
+            ro.url = optarg;
+            break;
+        case O_USERS: {
+            char *end;
+            long v;
+
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || *end || v < 1 || v > 100000) {
+                fprintf(stderr, "goldenpath: --users wants a number from 1 to 100000, got '%s'\n",
+                        optarg);
+                goto out;
+            }
+            ro.users = (unsigned)v;
+            break;
+        }
+        case O_INTERVAL:
+            if (parse_interval(optarg, &interval_us) != 0)
+                goto out;
+            break;
+        case O_DURATION:
+            if (gp_duration_parse(optarg, &duration_us) != 0 || duration_us <= 0 ||
+                duration_us > GP_DURATION_MAX_US) {
+                fprintf(stderr,
+                        "goldenpath: --duration wants a duration above 0 such as 30s or 10m, at "
+                        "most %lldh, got '%s'\n",
+                        (long long)(GP_DURATION_MAX_US / 3600000000LL), optarg);
+                goto out;
+            }
+            break;
+        case O_TIMEOUT:
+            if (gp_duration_parse(optarg, &ro.timeout_us) != 0 || ro.timeout_us <= 0 ||
+                ro.timeout_us > GP_DURATION_MAX_US) {
+                fprintf(stderr,
+                        "goldenpath: --timeout wants a duration such as 10s or 500ms, at most "
+                        "%lldh, got '%s'\n",
+                        (long long)(GP_DURATION_MAX_US / 3600000000LL), optarg);
+                goto out;
+            }
+            break;
+        case O_LABEL:
+            if (parse_label(optarg, &labels, &nlabels) != 0)
+                goto out;
+            break;
+        case O_SAVE:
+            out.transcripts = optarg;
+            break;
+        case O_NOPROG:
+            progress = false;
+            break;
+        case O_WORKERS:
+        case O_MAXCONN: {
+            char *end;
+            long v;
+
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || *end || v < 1 || v > (opt == O_WORKERS ? 64 : 100000)) {
+                fprintf(stderr, "goldenpath: --%s wants a number from 1 to %d, got '%s'\n",
+                        opt == O_WORKERS ? "workers" : "max-connecting",
+                        opt == O_WORKERS ? 64 : 100000, optarg);
+                goto out;
+            }
+            if (opt == O_WORKERS)
+                workers = (unsigned)v;
+            else
+                ro.max_connecting = (unsigned)v;
+            break;
+        }
+        case O_SOURCE: {
+            struct in_addr a;
+
+            if (inet_pton(AF_INET, optarg, &a) != 1) {
+                fprintf(stderr,
+                        "goldenpath: --source-address wants an IPv4 address such as 127.0.0.2, "
+                        "got '%s'\n",
+                        optarg);
+                goto out;
+            }
+            sources = gp_realloc(sources, (nsources + 1) * sizeof *sources);
+            sources[nsources++] = optarg;
+            break;
+        }
+        case O_SHARD: {
+            gp_err err = {0};
+
+            if (gp_shard_parse(optarg, &shard, &err) != 0) {
+                print_err(&err);
+                goto out;
+            }
+            break;
+        }
+        case O_START_AT:
+            start_at = optarg;
+            break;
+        case O_PUSH:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0) {
+                fprintf(stderr, "goldenpath: --push wants an http:// or https:// URL, got '%s'\n",
+                        optarg);
+                goto out;
+            }
+            push_url = optarg;
+            break;
+        case O_VERBOSE:
+            ro.verbose = true;
+            break;
+        case 'h':
+            fputs(usage_run, stdout);
+            rc = GP_EXIT_OK;
+            goto out;
+        default:
+            fputs("Run 'goldenpath run --help' for the options.\n", stderr);
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        fputs("goldenpath: run needs at least one scenario file\n", stderr);
+        fputs(usage_run, stderr);
+        goto out;
+    }
+    if (out.transcripts && argc - optind > 1) {
+        fputs("goldenpath: --save-transcripts takes a single scenario\n", stderr);
+        goto out;
+    }
+    if (!shard.count) {
+        gp_err err = {0};
+
+        if (gp_shard_from_env(real_getenv, NULL, &shard, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
+    }
+    this_host(run_host, sizeof run_host);
+    {
+        gp_err err = {0};
+
+        /* A bad SOURCE_DATE_EPOCH is a usage error before anything connects. */
+        if (gp_report_ctx_from_env(&ctx, run_host, rep_host, sizeof rep_host, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
+    }
+    if (start_at) {
+        gp_err err = {0};
+
+        if (gp_start_at_parse(start_at, gp_wall_us(), &start_at_us, &err) != 0) {
+            print_err(&err);
+            goto out;
+        }
+    }
+
+    /* Validate every scenario before anything connects. */
+    nsc = (size_t)(argc - optind);
+    sc = gp_calloc(nsc, sizeof *sc);
+    for (i = 0; i < nsc; i++) {
+        gp_err err = {0};
+
+        sc[i] = gp_scenario_load(argv[optind + (int)i], &err);
+        if (!sc[i]) {
+            print_err(&err);
+            rc = GP_EXIT_USAGE;
+            goto out;
+        }
+        /* --timeout bounds every wait; the judge must quote the same bounds the runner used. */
+        if (ro.timeout_us > 0) {
+            gp_timeouts *t = &sc[i]->timeouts;
+
+            t->connect_us = t->first_event_us = t->run_us = t->expect_us = ro.timeout_us;
+        }
+        /* Load shapes (issue 9): --duration overrides; shapes run in one process for now. */
+        if (duration_us > 0)
+            sc[i]->users.shape.duration_us = duration_us;
+        if (gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape)) {
+            if (ro.users && gp_shape_open(&sc[i]->users.shape)) {
+                fprintf(stderr,
+                        "goldenpath: %s: --users does not apply to users.arrival_rate (the rate "
+                        "and the duration set the users)\n",
+                        sc[i]->path);
+                goto out;
+            }
+            if (shard.count || workers > 1) {
+                fprintf(stderr,
+                        "goldenpath: %s: a load shape (users.duration, users.arrival_rate) runs "
+                        "in one process: --shard and --workers are not supported with it yet\n",
+                        sc[i]->path);
+                goto out;
+            }
+        }
+        if (shard.count) {
+            unsigned total = ro.users ? ro.users : sc[i]->users.count ? sc[i]->users.count : 1;
+
+            if (shard.index >= total) {
+                fprintf(stderr,
+                        "goldenpath: shard %u/%u (from %s) would run no user: %s has %u users; "
+                        "use at most %u shards\n",
+                        shard.index, shard.count, shard.source, sc[i]->name, total, total);
+                goto out;
+            }
+        }
+    }
+    shard_info = gp_calloc(nsc, sizeof *shard_info);
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    scenario_at_us = start_at_us;
+    runs = gp_calloc(nsc, sizeof *runs);
+    results = gp_calloc(nsc, sizeof *results);
+    suites = gp_calloc(nsc, sizeof *suites);
+    for (i = 0; i < nsc; i++) {
+        progress_ctx pc = {sc[i]->name, false};
+        gp_err err = {0};
+
+        if (interrupted)
+            break;
+        ro.scenario = sc[i];
+        ro.interrupt = &interrupted;
+        ro.progress = progress ? show_progress : NULL;
+        ro.progress_ud = &pc;
+        ro.source_addrs = sources;
+        ro.nsource_addrs = nsources;
+        ro.shard_index = shard.index;
+        ro.shard_count = shard.count;
+        /* --start-at holds every scenario's users: the first scenario's until then, scenario
+         * i's until scenario i-1's start plus that scenario's slot (gp_shard_slot_us), a time
+         * every shard computes alike, so the shards start each scenario together. A shard
+         * already past it starts at once (its report shows how late). */
+        if (start_at_us && i > 0)
+            scenario_at_us += gp_shard_slot_us(sc[i - 1]);
+        ro.t0_us = scenario_at_us && (i == 0 || scenario_at_us > gp_wall_us())
+                       ? gp_now_us() + (scenario_at_us - gp_wall_us())
+                       : 0;
+        {
+            unsigned total = ro.users ? ro.users : sc[i]->users.count;
+
+            if (shard.count)
+                total = (total - shard.index + shard.count - 1) / shard.count;
+            ro.workers = workers ? workers : auto_workers(total);
+            if (gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape))
+                ro.workers = 1;
+        }
+        if (gp_runner_run_workers(&ro, &runs[i], &err) != 0) {
+            if (pc.shown)
+                fputs("\r\033[K", stderr);
+            print_err(&err);
+            rc = err.code ? err.code : GP_EXIT_INTERNAL;
+            goto out;
+        }
+        if (pc.shown)
+            fputs("\r\033[K", stderr);
+        results[i] = gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count);
+        if (shard.count) {
+            shard_info[i].shard = shard;
+            shard_info[i].users_total = ro.users ? ro.users : sc[i]->users.count;
+            shard_info[i].start_at_us = scenario_at_us;
+            shard_info[i].first_user_at_us =
+                gp_shard_first_start(runs[i].ts, runs[i].n, runs[i].started_wall_us);
+            suites[i].meta.shard = &shard_info[i];
+        }
+        suites[i].meta.harness_version = GP_VERSION;
+        suites[i].meta.scenario = sc[i];
+        suites[i].meta.target = runs[i].target;
+        suites[i].meta.proxy = runs[i].proxy;
+        suites[i].meta.labels = labels;
+        suites[i].meta.nlabels = nlabels;
+        suites[i].meta.started_wall_us = runs[i].started_wall_us;
+        suites[i].meta.duration_us = runs[i].duration_us;
+        suites[i].meta.users = (unsigned)runs[i].n;
+        suites[i].meta.interrupted = runs[i].interrupted;
+        suites[i].meta.health = &runs[i].health;
+        suites[i].meta.arrivals = runs[i].arrivals;
+        suites[i].meta.dropped_arrivals = runs[i].dropped_arrivals;
+        results[i]->series = gp_series_build(results[i], runs[i].ts, runs[i].n,
+                                             runs[i].started_wall_us, runs[i].duration_us,
+                                             gp_series_interval(runs[i].duration_us, interval_us));
+        suites[i].results = results[i];
+        suites[i].ts = runs[i].ts;
+        suites[i].nts = runs[i].n;
+        if (!gp_results_passed(results[i]) || runs[i].interrupted)
+            any_failed = true;
+        if (gp_results_inconclusive(results[i]))
+            any_inconclusive = true;
+        if (out.transcripts) {
+            gp_err terr = {0};
+            gp_run_origin origin;
+
+            snprintf(origin.host, sizeof origin.host, "%s", run_host);
+            origin.started_wall_us = runs[i].started_wall_us;
+            if (gp_transcripts_save_origin(out.transcripts, runs[i].ts, runs[i].n, &runs[i].health,
+                                           &origin, &terr) != 0) {
+                print_err(&terr);
+                save_failed = true;
+            }
+        }
+    }
+    co = console_opts();
+    /* Report what ran, even when a signal cut the run short. */
+    {
+        size_t ran = 0;
+
+        while (ran < nsc && results[ran])
+            ran++;
+        gp_report_console(stdout, suites, ran, &co);
+        fflush(stdout);
+        /* The reports are generated now (checked above, so this cannot fail). */
+        gp_report_ctx_from_env(&ctx, run_host, rep_host, sizeof rep_host, NULL);
+        if (write_reports(&out, suites, ran, &ctx) != 0) {
+            rc = GP_EXIT_INTERNAL;
+            goto out;
+        }
+        ci_outputs(suites, ran, push_url);
+        if (interrupted) {
+            fputs("goldenpath: interrupted; the reports hold what was observed\n", stderr);
+            any_failed = true;
+        }
+    }
+    /* Transcripts that could not be saved are the harness's failure (3), as a report that
+     * could not be written is above; otherwise a real failure outweighs the harness's own
+     * trouble. */
+    rc = save_failed        ? GP_EXIT_INTERNAL
+         : any_failed       ? GP_EXIT_FAILED
+         : any_inconclusive ? GP_EXIT_INCONCLUSIVE
+                            : GP_EXIT_OK;
+out:
+    for (i = 0; i < nsc; i++) {
+        if (runs)
+            gp_run_output_cleanup(&runs[i]);
+        if (results)
+            gp_results_free(results[i]);
+        gp_scenario_free(sc ? sc[i] : NULL);
+    }
+    free(runs);
+    free(results);
+    free(suites);
+    free(sc);
+    free(sources);
+    free(shard_info);
+    gp_kvs_free(labels, nlabels);
+    return rc;
+}
