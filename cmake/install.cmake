@@ -6,7 +6,11 @@ include(GNUInstallDirs)
 set(GP_MAN_TEMPLATE ${PROJECT_SOURCE_DIR}/docs/man/goldenpath.1.in)
 set(GP_GEN_CLI_DOCS ${PROJECT_SOURCE_DIR}/docs/man/gen-cli-docs)
 set(GP_MAN ${CMAKE_BINARY_DIR}/goldenpath.1)
+set(GP_MAN_GZ ${CMAKE_BINARY_DIR}/goldenpath.1.gz)
 set(GP_COMPLETION ${CMAKE_BINARY_DIR}/goldenpath.bash)
+# Man pages are installed compressed (Debian policy 12.1). gzip -9n leaves out the file name
+# and time stamp, so the same page always compresses to the same bytes (reproducible builds).
+find_program(GP_GZIP gzip REQUIRED)
 set(GP_DATADIR_REL ${CMAKE_INSTALL_DATADIR}/goldenpath)
 # The build's man page names the configured prefix's data directory; `cmake --install` and
 # CPack write the page again for the prefix they install to (below).
@@ -18,7 +22,13 @@ add_custom_command(
           ${PROJECT_SOURCE_DIR}/docs/man/usage.awk
   COMMENT "Generating goldenpath.1 and its bash completion from --help"
   VERBATIM)
-add_custom_target(gp_cli_docs ALL DEPENDS ${GP_MAN} ${GP_COMPLETION})
+add_custom_command(
+  OUTPUT ${GP_MAN_GZ}
+  COMMAND ${GP_GZIP} -9nkf ${GP_MAN}
+  DEPENDS ${GP_MAN}
+  COMMENT "Compressing goldenpath.1 (gzip -9n)"
+  VERBATIM)
+add_custom_target(gp_cli_docs ALL DEPENDS ${GP_MAN} ${GP_MAN_GZ} ${GP_COMPLETION})
 
 install(TARGETS goldenpath RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # The page is written at install time into a directory of this install's own (a package build
@@ -34,8 +44,12 @@ install(CODE "
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR \"gen-cli-docs failed: \${rc}\")
   endif()
+  execute_process(COMMAND \"${GP_GZIP}\" -9nf \"\${gp_dir}/goldenpath.1\" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR \"gzip -9n goldenpath.1 failed: \${rc}\")
+  endif()
   file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_MANDIR}/man1\" TYPE FILE
-       FILES \"\${gp_dir}/goldenpath.1\")
+       FILES \"\${gp_dir}/goldenpath.1.gz\")
   file(REMOVE_RECURSE \"\${gp_dir}\")")
 install(FILES ${GP_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME goldenpath)

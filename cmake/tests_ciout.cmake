@@ -8,7 +8,7 @@ set(GP_CIOUT_ENV "GOLDENPATH_JWT_SECRET=ctest-ciout-secret;GP_REFSERVER=${GP_REF
 add_test(NAME ciout.setup COMMAND ${GP_CIOUT} setup ${CMAKE_BINARY_DIR})
 set_tests_properties(ciout.setup PROPERTIES FIXTURES_SETUP ciout_deps LABELS integration
                      TIMEOUT 300)
-foreach(mode judge hostile push push-fail)
+foreach(mode judge hostile push push-fail push-interval)
   add_test(NAME ciout.${mode} COMMAND ${GP_CIOUT} ${mode} ${CMAKE_BINARY_DIR})
   set_tests_properties(ciout.${mode} PROPERTIES FIXTURES_REQUIRED ciout_deps LABELS integration
                        TIMEOUT 120 ENVIRONMENT "${GP_CIOUT_ENV}")

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "judge.h"
+#include "push.h"
+#include "report_ci.h"
 #include "report_util.h"
 #include "runner.h"
 #include "scenario.h"
@@ -51,7 +53,11 @@ static const char usage_run[] =
     "                        users, harness lag) for GitLab's metrics report or a scraper\n"
     "  --push URL            at the end, PUT the metrics to a Prometheus Pushgateway\n"
     "                        (URL/metrics/job/goldenpath unless URL names a group); waits\n"
-    "                        at most 10 s, and a failed push is only a warning\n"
+    "                        at most 10 s, and a failed push is only a warning. During a\n"
+    "                        run, every --interval (default 10s) it also PUTs the figures\n"
+    "                        so far (goldenpath_running 1, elapsed, users, runs, problems,\n"
+    "                        loop lag) from a thread of its own; the final push replaces\n"
+    "                        them, and failed interim pushes are one warning at the end\n"
     "  --label KEY=VALUE     attach a label to the reports (repeatable), e.g. release=2.4.1\n"
     "  --save-transcripts FILE\n"
     "                        write every user's transcript as JSON (for 'goldenpath judge')\n"
@@ -108,6 +114,11 @@ static bool want_progress(void)
 typedef struct progress_ctx {
     const char *name;
     bool shown;
+    bool show; /* the live progress line */
+    /* --push: every interval_us from t0_us, the figures so far go to the pusher thread. */
+    gp_pusher *pusher;
+    gp_run_meta meta; /* scenario and labels for the interim metrics' labels */
+    int64_t t0_us, interval_us, next_push_us;
 } progress_ctx;
 
 static void show_progress(const gp_progress *p, void *ud)
@@ -118,6 +129,31 @@ static void show_progress(const gp_progress *p, void *ud)
             pc->name, p->connected, p->users, p->finished, p->runs_done, p->problems);
     fflush(stderr);
     pc->shown = true;
+}
+
+/* The runner's progress, about five times a second on its loop: the progress line, and every
+ * interval an interim body for the pusher (rendered here, a few hundred bytes; sent by the
+ * pusher's thread, so the loop never waits on the Pushgateway). */
+static void on_progress(const gp_progress *p, void *ud)
+{
+    progress_ctx *pc = ud;
+    int64_t now;
+
+    if (pc->show)
+        show_progress(p, ud);
+    if (!pc->pusher || (now = gp_now_us()) < pc->next_push_us)
+        return;
+    {
+        gp_interim in = {now - pc->t0_us, p->users,    p->connected, p->finished,
+                         p->runs_done,    p->problems, p->lag_p99_us};
+        size_t len = 0;
+        char *body = gp_report_metrics_interim(&pc->meta, &in, &len);
+
+        if (body)
+            gp_pusher_offer(pc->pusher, body, len);
+    }
+    while (pc->next_push_us <= now)
+        pc->next_push_us += pc->interval_us;
 }
 
 /* --workers' default: every core, but no more than one worker per WORKER_MIN_USERS users,
@@ -193,6 +229,7 @@ int cmd_run(int argc, char **argv)
     gp_shard shard = {0};
     gp_shard_info *shard_info = NULL;
     const char *start_at = NULL, *push_url = NULL;
+    gp_pusher *pusher = NULL;
     int64_t start_at_us = 0, scenario_at_us = 0; /* the current scenario's start, epoch µs */
     outputs out = {0};
     gp_kv *labels = NULL;
@@ -433,15 +470,32 @@ int cmd_run(int argc, char **argv)
     runs = gp_calloc(nsc, sizeof *runs);
     results = gp_calloc(nsc, sizeof *results);
     suites = gp_calloc(nsc, sizeof *suites);
+    /* --push also pushes the figures so far every interval (--interval, default 10 s) of a
+     * long run, each PUT bounded by the interval (at most the final push's 10 s). */
+    if (push_url) {
+        int64_t every = interval_us > 0 ? interval_us : GP_SERIES_DEFAULT_INTERVAL_US;
+
+        pusher = gp_pusher_start(push_url, every < GP_PUSH_TIMEOUT_US ? every : GP_PUSH_TIMEOUT_US);
+    }
     for (i = 0; i < nsc; i++) {
-        progress_ctx pc = {sc[i]->name, false};
+        progress_ctx pc;
         gp_err err = {0};
 
         if (interrupted)
             break;
+        memset(&pc, 0, sizeof pc);
+        pc.name = sc[i]->name;
+        pc.show = progress;
+        pc.pusher = pusher;
+        pc.meta.scenario = sc[i];
+        pc.meta.labels = labels;
+        pc.meta.nlabels = nlabels;
+        pc.interval_us = interval_us > 0 ? interval_us : GP_SERIES_DEFAULT_INTERVAL_US;
+        pc.t0_us = gp_now_us();
+        pc.next_push_us = pc.t0_us + pc.interval_us;
         ro.scenario = sc[i];
         ro.interrupt = &interrupted;
-        ro.progress = progress ? show_progress : NULL;
+        ro.progress = progress || pusher ? on_progress : NULL;
         ro.progress_ud = &pc;
         ro.source_addrs = sources;
         ro.nsource_addrs = nsources;
@@ -534,6 +588,21 @@ int cmd_run(int argc, char **argv)
             rc = GP_EXIT_INTERNAL;
             goto out;
         }
+        if (pusher) {
+            size_t pushed, failed;
+            gp_err perr = {0};
+            char buf[GP_ERR_MSG_MAX + GP_ERR_SRC_MAX + 64];
+
+            gp_pusher_stop(pusher, &pushed, &failed, &perr);
+            pusher = NULL;
+            /* One line for all the interim pushes, however many failed. */
+            if (failed) {
+                gp_err_format(&perr, buf, sizeof buf);
+                fprintf(stderr,
+                        "goldenpath: warning: %zu of %zu interim pushes failed; first: %s\n",
+                        failed, pushed, buf);
+            }
+        }
         ci_outputs(suites, ran, push_url);
         if (interrupted) {
             fputs("goldenpath: interrupted; the reports hold what was observed\n", stderr);
@@ -548,6 +617,11 @@ int cmd_run(int argc, char **argv)
          : any_inconclusive ? GP_EXIT_INCONCLUSIVE
                             : GP_EXIT_OK;
 out:
+    if (pusher) {
+        size_t pushed, failed;
+
+        gp_pusher_stop(pusher, &pushed, &failed, NULL);
+    }
     for (i = 0; i < nsc; i++) {
         if (runs)
             gp_run_output_cleanup(&runs[i]);

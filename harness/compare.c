@@ -10,6 +10,7 @@
 #include "report.h"
 #include "report_read.h"
 #include "report_util.h"
+#include "timeseries.h"
 
 static const char *const limit_names[] = {"p50", "p90", "p95", "p99", "max", "error_rate"};
 static const double limit_q[] = {50, 90, 95, 99, 100, 0};
@@ -19,34 +20,38 @@ typedef struct cmp {
     gp_comparison *out;
     gp_limit limits[GP_COMPARE_MAX_LIMITS + GP_LIM__COUNT]; /* the caller's, then defaults */
     size_t nlimits;
+    const gp_compare_opts *opts; /* the caller's, borrowed: drift limits */
     json_t *scenarios; /* out->scenarios, borrowed */
     size_t regressions;
 } cmp;
 
-int gp_compare_parse_limit(const char *spec, gp_limit *l, gp_err *err)
+/* Parses spec for option opt: --max-regression takes every key, --max-drift (drift) the
+ * latency metrics only and no bare number (is "25" 25% or 25 s?). */
+static int parse_limit(const char *spec, gp_limit *l, const char *opt, bool drift, gp_err *err)
 {
     const char *eq = strchr(spec, '=');
     char key[16], *end;
     const char *v;
-    size_t k, klen;
+    size_t k, klen, nkeys = drift ? GP_LIM_ERROR_RATE : GP_LIM__COUNT;
     int64_t us;
 
     memset(l, 0, sizeof *l);
     if (!eq || eq == spec || (klen = (size_t)(eq - spec)) >= sizeof key) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                   "--max-regression %s: expected KEY=LIMIT such as p95=20%% or p99=+50ms", spec);
+                   "%s %s: expected %s=LIMIT such as p95=%s or p99=+%s", opt, spec,
+                   drift ? "METRIC" : "KEY", drift ? "25%" : "20%", drift ? "40ms" : "50ms");
         return -1;
     }
     memcpy(key, spec, klen);
     key[klen] = '\0';
-    for (k = 0; k < GP_LIM__COUNT; k++)
+    for (k = 0; k < nkeys; k++)
         if (strcmp(key, limit_names[k]) == 0)
             break;
-    if (k == GP_LIM__COUNT) {
+    if (k == nkeys) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                   "--max-regression %s: unknown key \"%s\" (known: p50, p90, p95, p99, max, "
-                   "error_rate)",
-                   spec, key);
+                   "%s %s: unknown %s \"%s\" (known: p50, p90, "
+                   "p95, p99, max%s)",
+                   opt, spec, drift ? "metric" : "key", key, drift ? "" : ", error_rate");
         return -1;
     }
     l->key = (gp_limit_key)k;
@@ -58,8 +63,8 @@ int gp_compare_parse_limit(const char *spec, gp_limit *l, gp_err *err)
         double pct = strtod(v, &end);
 
         if (end == v || *end != '%' || pct < 0) {
-            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                       "--max-regression %s: \"%s\" is not a percentage", spec, eq + 1);
+            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "%s %s: \"%s\" is not a percentage", opt,
+                       spec, eq + 1);
             return -1;
         }
         l->relative = l->key != GP_LIM_ERROR_RATE;
@@ -68,21 +73,31 @@ int gp_compare_parse_limit(const char *spec, gp_limit *l, gp_err *err)
     }
     if (l->key == GP_LIM_ERROR_RATE) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                   "--max-regression %s: error_rate takes percentage points, such as "
-                   "error_rate=+2%%",
-                   spec);
+                   "%s %s: error_rate takes percentage points, such as error_rate=+2%%", opt, spec);
         return -1;
     }
-    if (gp_duration_parse(v, &us) != 0 || us < 0) {
+    if ((drift && *v && !strpbrk(v, "abcdefghijklmnopqrstuvwxyz")) ||
+        gp_duration_parse(v, &us) != 0 || us < 0) {
         gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
-                   "--max-regression %s: \"%s\" is neither a percentage nor a duration", spec,
-                   eq + 1);
+                   "%s %s: \"%s\" is neither a percentage nor a duration%s", opt, spec, eq + 1,
+                   drift ? " (such as 25% or +40ms)" : "");
         return -1;
     }
     l->relative = false;
     l->value = (double)us;
     return 0;
 }
+
+int gp_compare_parse_limit(const char *spec, gp_limit *l, gp_err *err)
+{
+    return parse_limit(spec, l, "--max-regression", false, err);
+}
+
+int gp_compare_parse_drift(const char *spec, gp_limit *l, gp_err *err)
+{
+    return parse_limit(spec, l, "--max-drift", true, err);
+}
+
 static json_t *add_check(cmp *c, json_t *checks, const char *kind, const char *name, json_t *base,
                          json_t *head, const char *lim, bool regression, const char *detail)
 {
@@ -266,6 +281,90 @@ static void compare_hist(cmp *c, json_t *checks, const char *name, const gp_hist
     gp_rep_cleanup(&detail);
 }
 
+/* Drift within HEAD (--max-drift): per golden event and limit, the metric over the last
+ * fifth of HEAD's series against the first fifth, each an exact merge of its intervals'
+ * histograms. Without a series of at least 5 intervals, one note says drift cannot be
+ * judged; it is never a regression. */
+static void compare_drift(cmp *c, json_t *checks, const gp_report_scenario *sh, int64_t lag_us)
+{
+    const gp_series *s = sh->results->series;
+    size_t lo, hi, k = gp_series_fifths(s, &lo, &hi), ev, i;
+    char detail[512];
+
+    if (!c->opts || !c->opts->ndrifts)
+        return;
+    if (!k) {
+        json_t *o;
+        char *name = gp_term_safe(sh->name, 200), *note;
+
+        if (s)
+            snprintf(detail, sizeof detail,
+                     "drift cannot be judged: HEAD's run spans %zu interval%s of its series, "
+                     "fewer than %d",
+                     hi - lo, hi - lo == 1 ? "" : "s", GP_SERIES_MIN_INTERVALS);
+        else
+            snprintf(detail, sizeof detail,
+                     "drift cannot be judged: HEAD's report holds no series (results over time)");
+        o = add_check(c, checks, "drift", "series", json_null(), json_null(), NULL, false, detail);
+        json_object_set_new(o, "note", json_true());
+        note = gp_asprintf("NOTE: scenario \"%s\": %s", name, detail);
+        json_array_append_new(c->out->warnings, json_string(note));
+        free(note);
+        free(name);
+        return;
+    }
+    for (ev = 0; ev < GP_EV_GOLDEN_COUNT; ev++) {
+        gp_hist first, last;
+
+        gp_hist_init(&first);
+        gp_hist_init(&last);
+        gp_series_latency_range(s, lo, lo + k, ev, &first);
+        gp_series_latency_range(s, hi - k, hi, ev, &last);
+        for (i = 0; first.count && last.count && i < c->opts->ndrifts; i++) {
+            const gp_limit *l = &c->opts->drifts[i];
+            double q = limit_q[l->key];
+            int64_t vf = gp_hist_percentile(&first, q), vl = gp_hist_percentile(&last, q);
+            double allowed = l->relative ? (double)vf * (1.0 + l->value) : (double)vf + l->value;
+            bool over = (double)vl > allowed, reg = over;
+            char name[64], pct[32], noise[160] = "";
+            gp_shift sft;
+            json_t *o;
+
+            snprintf(name, sizeof name, "%s %s", gp_event_type_name((gp_event_type)ev),
+                     limit_names[l->key]);
+            /* As between two runs, a shift over the limit but within the noise of the two
+             * fifths (or below the floor of 1 ms, 6.25% or the loop lag) is no regression;
+             * max, one sample, is judged on its limit alone. */
+            snprintf(name, sizeof name, "%s %s", gp_event_type_name((gp_event_type)ev),
+                     limit_names[l->key]);
+            if (over && l->key != GP_LIM_MAX &&
+                gp_noise_shift(&first, &last, &q, 1, lag_us, seed_of(name) ^ 0xd71f7ULL, &sft) ==
+                    0) {
+                reg = sft.beyond;
+                snprintf(noise, sizeof noise, "%s (95%% interval %+.1f..%+.1f ms, floor %.1f ms)",
+                         reg ? " beyond noise" : " but within noise", (double)sft.lo / 1000.0,
+                         (double)sft.hi / 1000.0, (double)sft.floor / 1000.0);
+            }
+            pct[0] = '\0';
+            if (vf) /* no percentage of a zero base */
+                snprintf(pct, sizeof pct, ", %+.0f%%", 100.0 * (double)(vl - vf) / (double)vf);
+            snprintf(detail, sizeof detail,
+                     "%s first fifth %.1f ms -> last fifth %.1f ms (%+.1f ms%s) %s drift limit "
+                     "%s%s (intervals %zu-%zu vs %zu-%zu of %zu)",
+                     limit_names[l->key], (double)vf / 1000.0, (double)vl / 1000.0,
+                     (double)(vl - vf) / 1000.0, pct, over ? "exceeds" : "within", l->text, noise,
+                     lo + 1, lo + k, hi - k + 1, hi, s->n);
+            o = add_check(c, checks, "drift", name, json_integer(vf), json_integer(vl), l->text,
+                          reg, detail);
+            json_object_set_new(o, "fifths",
+                                json_pack("{s:I,s:[I,I],s:[I,I]}", "intervals", (json_int_t)s->n,
+                                          "first", (json_int_t)lo, (json_int_t)(lo + k), "last",
+                                          (json_int_t)(hi - k), (json_int_t)hi));
+        }
+        gp_hist_cleanup(&first);
+        gp_hist_cleanup(&last);
+    }
+}
 
 static double user_error_rate(const gp_results *r)
 {
@@ -443,6 +542,7 @@ static void compare_scenario(cmp *c, const gp_report_scenario *sb, const gp_repo
     compare_hist(c, checks, "run_duration", &b->run_duration, &h->run_duration, lag);
     compare_hist(c, checks, "tool_duration", &b->tool_duration, &h->tool_duration, lag);
     compare_hist(c, checks, "gaps", &b->gaps, &h->gaps, lag);
+    compare_drift(c, checks, sh, sh->health.measured ? sh->health.lag_p99_us : 0);
     compare_errors(c, checks, b, h);
     compare_coverage(c, checks, b, h);
     o = json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", sb->name, "digest", sb->digest, "head_digest",
@@ -491,8 +591,10 @@ static void value_text(const char *kind, json_t *v, char *buf, size_t size)
                                                                           : "pass");
     else if (strcmp(kind, "harness") == 0 && json_is_number(v))
         snprintf(buf, size, "%.1f ms", json_number_value(v));
-    else if (strcmp(kind, "harness") == 0)
+    else if (strcmp(kind, "harness") == 0 || (strcmp(kind, "drift") == 0 && !json_is_integer(v)))
         snprintf(buf, size, "-");
+    else if (strcmp(kind, "drift") == 0)
+        snprintf(buf, size, "%.1f ms", (double)json_integer_value(v) / 1000.0);
     else if (strcmp(kind, "latency") == 0)
         snprintf(buf, size, "p95 %.1f ms",
                  (double)json_integer_value(json_object_get(v, "p95")) / 1000.0);
@@ -538,6 +640,7 @@ gp_comparison *gp_compare(const gp_report_doc *b, const gp_report_doc *h,
     char lb[256], lh[256];
 
     memset(&c, 0, sizeof c);
+    c.opts = opts;
     for (i = 0; i < opts->nlimits && i < GP_COMPARE_MAX_LIMITS; i++)
         c.limits[c.nlimits++] = opts->limits[i];
     /* The defaults apply to what the caller set no limit for: any latency limit replaces the
@@ -574,6 +677,12 @@ gp_comparison *gp_compare(const gp_report_doc *b, const gp_report_doc *h,
     out->head_labels = gp_strdup(lh);
     for (i = 0; i < c.nlimits; i++)
         json_array_append_new(out->limits, json_string(c.limits[i].text));
+    for (i = 0; i < opts->ndrifts && i < GP_COMPARE_MAX_LIMITS; i++) {
+        char *t = gp_asprintf("drift %s", opts->drifts[i].text);
+
+        json_array_append_new(out->limits, json_string(t));
+        free(t);
+    }
     for (i = 0; i < b->n; i++)
         compare_scenario(&c, &b->scenarios[i], &h->scenarios[i]);
     out->regressions = c.regressions;
@@ -606,6 +715,7 @@ int gp_comparison_exit(const gp_comparison *c)
 static const char *verdict_text(json_t *chk, const char *kind)
 {
     return json_is_true(json_object_get(chk, "regression")) ? "REGRESSION"
+           : json_is_true(json_object_get(chk, "note"))     ? "NOTE"
            : strcmp(kind, "scenario") == 0                  ? "WARNING"
                                                             : "ok";
 }

@@ -42,6 +42,8 @@ typedef struct gp_compare_opts {
     gp_limit limits[GP_COMPARE_MAX_LIMITS];
     size_t nlimits;
     bool no_default_limits;
+    gp_limit drifts[GP_COMPARE_MAX_LIMITS]; /* --max-drift: judged within HEAD's series */
+    size_t ndrifts;
     const char *base_name; /* how BASE and HEAD are named in the outputs (their paths) */
     const char *head_name;
 } gp_compare_opts;
@@ -50,11 +52,18 @@ typedef struct gp_compare_opts {
  * (GP_EXIT_USAGE) naming what is wrong. */
 int gp_compare_parse_limit(const char *spec, gp_limit *l, gp_err *err);
 
+/* Parses a --max-drift spec ("p95=25%", "p99=+40ms"): METRIC is p50, p90, p95, p99 or max
+ * and LIMIT a percentage or a duration with its unit. Returns 0, or -1 with err
+ * (GP_EXIT_USAGE) naming what is wrong. */
+int gp_compare_parse_drift(const char *spec, gp_limit *l, gp_err *err);
+
 /* The result of a comparison. Every string in it came from the reports and is not escaped. */
 typedef struct gp_comparison {
     json_t *scenarios;  /* [{"name","digest","head_digest","scenario_changed","checks":[...]}],
                          * each check {"kind","name","base","head","regression","detail",
-                         * "limit"?, "noise"?}; owned */
+                         * "limit"?, "noise"?, "note"?}; owned. A drift check ("kind":
+                         * "drift") has HEAD's first fifth as "base", its last fifth as
+                         * "head" (µs) and "fifths" {"intervals","first","last"} */
     json_t *limits;     /* the limits applied, as texts; owned */
     json_t *warnings;   /* texts for the user (scenario files that changed), already safe
                          * for a terminal; owned */

@@ -18,7 +18,8 @@ static const char compare_usage[] =
     "  - a latency percentile grew beyond its limit AND beyond run-to-run noise;\n"
     "  - the share of failing users grew beyond the error_rate limit;\n"
     "  - coverage shrank: an event type, rule or tool exercised in BASE is missing in HEAD;\n"
-    "  - HEAD did less: it was interrupted, or ran fewer users or runs than BASE.\n"
+    "  - HEAD did less: it was interrupted, or ran fewer users or runs than BASE;\n"
+    "  - with --max-drift, a latency drifted up within HEAD's own run.\n"
     "\n"
     "options:\n"
     "  --max-regression KEY=LIMIT  may repeat. KEY is p50, p90, p95, p99 or max (applied to the\n"
@@ -27,6 +28,14 @@ static const char compare_usage[] =
     "                              at most 20% above BASE) or absolute (p99=+50ms; a duration\n"
     "                              such as 250ms, 1.5s). error_rate takes percentage points\n"
     "                              (error_rate=+2%).\n"
+    "  --max-drift METRIC=LIMIT    may repeat. Flags a drift within HEAD: METRIC (p50, p90,\n"
+    "                              p95, p99 or max) of each event type's latency over the last\n"
+    "                              fifth of HEAD's run may exceed the first fifth by at most\n"
+    "                              LIMIT, a percentage (p95=25%) or an increase (p95=+40ms).\n"
+    "                              Each fifth merges n/5 whole intervals of the report's series\n"
+    "                              (n intervals, --interval of run); below 5 intervals a NOTE\n"
+    "                              says drift cannot be judged (exit 0). No default; noise as\n"
+    "                              below, between the two fifths\n"
     "  --no-default-limits         apply only the --max-regression limits given (without any,\n"
     "                              latencies and the error rate are shown, not judged)\n"
     "  --junit FILE                write the checks as JUnit XML\n"
@@ -107,7 +116,8 @@ int gp_compare_main(int argc, char **argv)
 
     memset(&o, 0, sizeof o);
     for (a = 1; a < argc; a++) {
-        static const char *const valued[] = {"--max-regression", "--junit", "--json", "--markdown"};
+        static const char *const valued[] = {"--max-regression", "--junit", "--json", "--markdown",
+                                             "--max-drift"};
         const char *arg = argv[a], *val = NULL;
         size_t k, nlen;
 
@@ -141,6 +151,15 @@ int gp_compare_main(int argc, char **argv)
                 if (gp_compare_parse_limit(val, &o.limits[o.nlimits], &err) != 0)
                     return fail("compare", &err, GP_EXIT_USAGE);
                 o.nlimits++;
+            } else if (k == 4) {
+                if (o.ndrifts == GP_COMPARE_MAX_LIMITS) {
+                    fprintf(stderr, "goldenpath compare: at most %d --max-drift\n",
+                            GP_COMPARE_MAX_LIMITS);
+                    return GP_EXIT_USAGE;
+                }
+                if (gp_compare_parse_drift(val, &o.drifts[o.ndrifts], &err) != 0)
+                    return fail("compare", &err, GP_EXIT_USAGE);
+                o.ndrifts++;
             } else {
                 *(k == 1 ? &junit : k == 2 ? &jsonp : &md) = val;
             }

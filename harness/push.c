@@ -3,6 +3,7 @@
  * loop, bounded by a timer. It reads nothing back but the status and the start of an error
  * body. */
 #include <libwebsockets.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +59,18 @@ char *gp_push_path(const char *url_path)
     return gp_asprintf("/%.*s%smetrics/job/goldenpath", (int)n, path, n ? "/" : "");
 }
 
+static int push_once(const char *url, const char *body, size_t len, int64_t timeout_us,
+                     bool set_log, gp_err *err);
+
 int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeout_us, gp_err *err)
+{
+    return push_once(url, body, len, timeout_us, true, err);
+}
+
+/* set_log: the log level is process-wide in libwebsockets; the pusher thread leaves it to the
+ * runner (which set it before starting) rather than change it under the runner's feet. */
+static int push_once(const char *url, const char *body, size_t len, int64_t timeout_us,
+                     bool set_log, gp_err *err)
 {
     static const struct lws_protocols protocols[] = {
         {"goldenpath-http", gp_rn_http_callback, 0, 0, 0, NULL, 0},
@@ -104,7 +116,8 @@ int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeo
         goto out;
     }
     path = gp_push_path(upath);
-    lws_set_log_level(0, NULL);
+    if (set_log)
+        lws_set_log_level(0, NULL);
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
@@ -169,4 +182,102 @@ out:
     free(copy);
     free(red);
     return rc;
+}
+
+struct gp_pusher {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *url;
+    int64_t timeout_us;
+    char *body; /* the next body to PUT, or NULL; guarded by mu */
+    size_t len;
+    bool stop; /* guarded by mu */
+    size_t pushed, failed;
+    gp_err first; /* the first failure */
+};
+
+static void *pusher_main(void *arg)
+{
+    gp_pusher *p = arg;
+
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        char *body;
+        size_t len;
+        gp_err err = {0};
+
+        while (!p->body && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->stop)
+            break;
+        body = p->body;
+        len = p->len;
+        p->body = NULL;
+        pthread_mutex_unlock(&p->mu);
+        /* The network, outside the lock: the runner's offers never wait for it. */
+        if (push_once(p->url, body, len, p->timeout_us, false, &err) != 0 && p->failed++ == 0)
+            p->first = err;
+        p->pushed++;
+        free(body);
+        pthread_mutex_lock(&p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+gp_pusher *gp_pusher_start(const char *url, int64_t timeout_us)
+{
+    gp_pusher *p = gp_calloc(1, sizeof *p);
+
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->url = gp_strdup(url);
+    p->timeout_us = timeout_us;
+    if (pthread_create(&p->thread, NULL, pusher_main, p) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv);
+        free(p->url);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void gp_pusher_offer(gp_pusher *p, char *body, size_t len)
+{
+    char *old;
+
+    if (!p) {
+        free(body);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    old = p->body;
+    p->body = body;
+    p->len = len;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    free(old);
+}
+
+void gp_pusher_stop(gp_pusher *p, size_t *pushed, size_t *failed, gp_err *err)
+{
+    *pushed = *failed = 0;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    *pushed = p->pushed;
+    *failed = p->failed;
+    if (p->failed && err)
+        *err = p->first;
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->body);
+    free(p->url);
+    free(p);
 }

@@ -46,6 +46,19 @@ void gp_gh_escape(gp_buf *buf, const char *s, bool property);
  * loop lag, labelled with the scenario and the --labels. Only gauges and summaries, so the
  * same text is also valid Prometheus text format 0.0.4 (what a Pushgateway reads). */
 char *gp_report_metrics(const gp_suite *suites, size_t n, size_t *len);
+/* The figures of a run still going, for the interim pushes of --push (every --interval). */
+typedef struct gp_interim {
+    int64_t elapsed_us;
+    unsigned users, connected, finished;
+    size_t runs_done, problems;
+    int64_t lag_p99_us; /* the harness's loop lag p99 so far; < 0 when not known */
+} gp_interim;
+
+/* Returns a new string (free()): OpenMetrics text of a run in progress, labelled as
+ * gp_report_metrics labels meta's scenario: goldenpath_running 1, the elapsed time, users
+ * connected and finished, runs done, problems so far and the loop lag p99. Per-rule figures
+ * are only in the final metrics, which replace these. NULL only when over the bound. */
+char *gp_report_metrics_interim(const gp_run_meta *meta, const gp_interim *s, size_t *len);
 /* Writes the metrics to path atomically. Returns 0 or -1 with err. */
 int gp_report_write_metrics(const char *path, const gp_suite *suites, size_t n, gp_err *err);
 

@@ -222,6 +222,45 @@ char *gp_report_metrics(const gp_suite *suites, size_t n, size_t *len)
     return gp_rep_steal(&r, len);
 }
 
+char *gp_report_metrics_interim(const gp_run_meta *meta, const gp_interim *s, size_t *len)
+{
+    gp_suite one;
+    gp_rep r;
+    char *lab;
+
+    memset(&one, 0, sizeof one);
+    one.meta = *meta;
+    lab = base_labels(&one);
+    gp_rep_init(&r, 64 * 1024);
+    family(&r, "goldenpath_running", "gauge", NULL,
+           "1 while the run goes on (interim push); the final push replaces every interim "
+           "figure.");
+    gp_rep_printf(&r, "goldenpath_running{%s} 1\n", lab);
+    family(&r, "goldenpath_elapsed_seconds", "gauge", "seconds", "Wall time since the run began.");
+    gp_rep_printf(&r, "goldenpath_elapsed_seconds{%s} %.6f\n", lab, secs(s->elapsed_us));
+    family(&r, "goldenpath_users_connected", "gauge", NULL, "Connections open right now.");
+    gp_rep_printf(&r, "goldenpath_users_connected{%s} %u\n", lab, s->connected);
+    family(&r, "goldenpath_users_finished", "gauge", NULL,
+           "Users that ran all their steps (or gave up) so far, of goldenpath_users_total.");
+    gp_rep_printf(&r, "goldenpath_users_finished{%s} %u\n", lab, s->finished);
+    family(&r, "goldenpath_users_total", "gauge", NULL, "Simulated users of the run.");
+    gp_rep_printf(&r, "goldenpath_users_total{%s} %u\n", lab, s->users);
+    family(&r, "goldenpath_runs_done", "gauge", NULL, "Agent runs that ended so far.");
+    gp_rep_printf(&r, "goldenpath_runs_done{%s} %zu\n", lab, s->runs_done);
+    family(&r, "goldenpath_problems", "gauge", NULL,
+           "Runs or connections that ended badly so far (before judging).");
+    gp_rep_printf(&r, "goldenpath_problems{%s} %zu\n", lab, s->problems);
+    if (s->lag_p99_us >= 0) {
+        family(&r, "goldenpath_harness_loop_lag_seconds", "gauge", "seconds",
+               "How late the harness's own event loop ran so far (p99).");
+        gp_rep_printf(&r, "goldenpath_harness_loop_lag_seconds{%s,stat=\"p99\"} %.6f\n", lab,
+                      secs(s->lag_p99_us));
+    }
+    gp_rep_puts(&r, "# EOF\n");
+    free(lab);
+    return gp_rep_steal(&r, len);
+}
+
 int gp_report_write_metrics(const char *path, const gp_suite *suites, size_t n, gp_err *err)
 {
     gp_rep r;

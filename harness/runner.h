@@ -16,6 +16,7 @@ typedef struct gp_progress {
     unsigned finished;  /* users that ran all their steps (or gave up) */
     size_t runs_done;   /* expect_run steps that ended */
     size_t problems;    /* runs or connections that ended badly so far */
+    int64_t lag_p99_us; /* the harness loop's lag p99 so far (worst worker's), µs */
 } gp_progress;
 
 typedef void (*gp_progress_fn)(const gp_progress *p, void *ud);

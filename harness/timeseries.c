@@ -254,6 +254,33 @@ bad:
     return NULL;
 }
 
+size_t gp_series_fifths(const gp_series *s, size_t *lo, size_t *hi)
+{
+    size_t i;
+
+    *lo = *hi = 0;
+    for (i = 0; s && i < s->n; i++) {
+        if (!s->p[i].runs_started)
+            continue;
+        if (*hi == 0)
+            *lo = i;
+        *hi = i + 1;
+    }
+    /* Whole intervals only, so each fifth is an exact merge; a remainder (n not a multiple
+     * of 5) stays in the middle, unjudged. */
+    return *hi - *lo >= GP_SERIES_MIN_INTERVALS ? (*hi - *lo) / 5 : 0;
+}
+
+void gp_series_latency_range(const gp_series *s, size_t from, size_t to, size_t ev, gp_hist *out)
+{
+    size_t i;
+
+    if (!s || ev >= GP_EV_GOLDEN_COUNT)
+        return;
+    for (i = from; i < to && i < s->n; i++)
+        gp_hist_merge(out, &s->p[i].latency[ev]);
+}
+
 uint64_t gp_series_sum_started(const gp_series *s)
 {
     uint64_t t = 0;

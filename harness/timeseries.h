@@ -54,6 +54,18 @@ gp_series *gp_series_from_json(const json_t *j);
 uint64_t gp_series_sum_started(const gp_series *s);
 uint64_t gp_series_sum_failures(const gp_series *s, gp_rule rule);
 
+/* The intervals a drift is judged over. The run spans the intervals [*lo, *hi) from the
+ * first to the last one in which a run started (latencies belong to the interval their run
+ * started in; later intervals hold only late frames). Of its n = *hi - *lo intervals, each
+ * fifth is k = n / 5 whole intervals: the first fifth [*lo, *lo + k), the last fifth
+ * [*hi - k, *hi). Returns k, or 0 when n < GP_SERIES_MIN_INTERVALS (or s is NULL): drift
+ * cannot be judged. lo and hi are set in every case (0 and 0 for no runs). */
+size_t gp_series_fifths(const gp_series *s, size_t *lo, size_t *hi);
+
+/* Merges into out (initialised by the caller) the latency histograms of event ev (a golden
+ * event index) of intervals [from, to) exactly. Out-of-range intervals are ignored. */
+void gp_series_latency_range(const gp_series *s, size_t from, size_t to, size_t ev, gp_hist *out);
+
 /* The console prints the table for runs longer than this, in at most this many rows. */
 #define GP_SERIES_CONSOLE_MIN_US 60000000LL
 #define GP_SERIES_CONSOLE_ROWS 12

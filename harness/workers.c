@@ -416,13 +416,15 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
             forwarded = true;
         }
         if (o->progress && gp_now_us() >= next_progress) {
-            gp_progress sum = {total, 0, 0, 0, 0};
+            gp_progress sum = {total, 0, 0, 0, 0, 0};
 
             for (k = 0; k < n; k++) {
                 sum.connected += w[k].last.connected;
                 sum.finished += w[k].last.finished;
                 sum.runs_done += w[k].last.runs_done;
                 sum.problems += w[k].last.problems;
+                if (w[k].last.lag_p99_us > sum.lag_p99_us)
+                    sum.lag_p99_us = w[k].last.lag_p99_us;
             }
             o->progress(&sum, o->progress_ud);
             next_progress = gp_now_us() + 200000;

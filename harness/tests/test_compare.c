@@ -813,6 +813,62 @@ static void test_merge_function(void **state)
     gp_report_doc_free(changed);
 }
 
+static void test_compare_parse_drift(void **state)
+{
+    static const struct {
+        const char *spec;
+        int rc;
+        gp_limit_key key;
+        bool relative;
+        double value;
+        const char *msg; /* a part of the error message */
+    } cases[] = {
+        {"p95=25%", 0, GP_LIM_P95, true, 0.25, NULL},
+        {"p99=+40ms", 0, GP_LIM_P99, false, 40000, NULL},
+        {"p50=1.5s", 0, GP_LIM_P50, false, 1500000, NULL},
+        {"max=+0%", 0, GP_LIM_MAX, true, 0, NULL},
+        {"p90=+12.5%", 0, GP_LIM_P90, true, 0.125, NULL},
+        {"p95=25", -1, 0, 0, 0, "\"25\" is neither a percentage nor a duration"},
+        {"p95", -1, 0, 0, 0, "expected METRIC=LIMIT"},
+        {"=25%", -1, 0, 0, 0, "expected METRIC=LIMIT"},
+        {"error_rate=+1%", -1, 0, 0, 0, "unknown metric \"error_rate\""},
+        {"p999=5%", -1, 0, 0, 0, "unknown metric \"p999\""},
+        {"p95=-5%", -1, 0, 0, 0, "is not a percentage"},
+        {"p95=x%", -1, 0, 0, 0, "is not a percentage"},
+        {"p95=fast", -1, 0, 0, 0, "neither a percentage nor a duration"},
+        {"p95=-40ms", -1, 0, 0, 0, "neither a percentage nor a duration"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gp_limit l;
+        gp_err err = {0};
+        char buf[512];
+
+        assert_int_equal(gp_compare_parse_drift(cases[i].spec, &l, &err), cases[i].rc);
+        if (cases[i].rc == 0) {
+            assert_int_equal(l.key, cases[i].key);
+            assert_int_equal(l.relative, cases[i].relative);
+            assert_true(l.value > cases[i].value - 1e-9 && l.value < cases[i].value + 1e-9);
+            assert_string_equal(l.text, cases[i].spec);
+            continue;
+        }
+        assert_int_equal(err.code, GP_EXIT_USAGE);
+        gp_err_format(&err, buf, sizeof buf);
+        assert_non_null(strstr(buf, "--max-drift"));
+        assert_non_null(strstr(buf, cases[i].msg));
+    }
+    /* --max-regression keeps its keys and its bare seconds */
+    {
+        gp_limit l;
+
+        assert_int_equal(gp_compare_parse_limit("error_rate=+1%", &l, NULL), 0);
+        assert_int_equal(gp_compare_parse_limit("p95=2", &l, NULL), 0);
+        assert_true(l.value > 1999999 && l.value < 2000001);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -833,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_compare_markdown_escapes),
         cmocka_unit_test_setup_teardown(test_compare_markdown_file, setup, teardown),
         cmocka_unit_test(test_merge_function),
+        cmocka_unit_test(test_compare_parse_drift),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -247,6 +247,84 @@ static void test_timeseries_print(void **state)
     free_ts(ts, n);
 }
 
+/* A series of n intervals where interval i started started[i] runs, each with an
+ * agent_completed latency of (i + 1) ms. */
+static gp_series *series_of(const unsigned *started, size_t n)
+{
+    gp_series *s = gp_calloc(1, sizeof *s);
+    size_t i, k;
+    unsigned r;
+
+    s->interval_us = S_US;
+    s->n = n;
+    s->p = gp_calloc(n ? n : 1, sizeof *s->p);
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < GP_EV_GOLDEN_COUNT; k++)
+            gp_hist_init(&s->p[i].latency[k]);
+        s->p[i].runs_started = started[i];
+        for (r = 0; r < started[i]; r++)
+            gp_hist_record(&s->p[i].latency[GP_EV_AGENT_COMPLETED], (int64_t)(i + 1) * 1000);
+    }
+    return s;
+}
+
+static void test_timeseries_fifths(void **state)
+{
+    static const struct {
+        unsigned started[13];
+        size_t n, k, lo, hi;
+    } cases[] = {
+        {{1, 1, 1, 1}, 4, 0, 0, 4},                     /* too short to judge */
+        {{1, 1, 1, 1, 1}, 5, 1, 0, 5},                  /* one interval a fifth */
+        {{1, 1, 1, 1, 1, 1, 1, 1, 1}, 9, 1, 0, 9},      /* remainder in the middle */
+        {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 10, 2, 0, 10}, /* exactly two each */
+        {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 13, 2, 0, 13},
+        {{1, 1, 1, 1, 1, 0}, 6, 1, 0, 5},          /* a trailing late-frame interval */
+        {{0, 1, 1, 1, 1, 0, 0}, 7, 0, 1, 5},       /* 4 of 7 hold runs: too short */
+        {{0, 0, 1, 1, 0, 1, 1, 1, 0}, 9, 1, 2, 8}, /* an idle gap inside counts */
+        {{0, 0, 0}, 3, 0, 0, 0},
+    };
+    size_t i, lo, hi;
+
+    (void)state;
+    assert_int_equal(gp_series_fifths(NULL, &lo, &hi), 0);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gp_series *s = series_of(cases[i].started, cases[i].n);
+
+        assert_int_equal(gp_series_fifths(s, &lo, &hi), cases[i].k);
+        assert_int_equal(lo, cases[i].lo);
+        assert_int_equal(hi, cases[i].hi);
+        gp_series_free(s);
+    }
+}
+
+static void test_timeseries_latency_range_exact(void **state)
+{
+    static const unsigned started[10] = {2, 2, 2, 2, 2, 2, 2, 2, 3, 3};
+    gp_series *s = series_of(started, 10);
+    gp_hist first, last;
+    size_t lo, hi, k = gp_series_fifths(s, &lo, &hi);
+
+    (void)state;
+    assert_int_equal(k, 2);
+    gp_hist_init(&first);
+    gp_hist_init(&last);
+    gp_series_latency_range(s, lo, lo + k, GP_EV_AGENT_COMPLETED, &first);
+    gp_series_latency_range(s, hi - k, hi + 3, GP_EV_AGENT_COMPLETED, &last); /* past n: ignored */
+    gp_series_latency_range(s, 0, 10, GP_EV_GOLDEN_COUNT, &last);             /* no such event */
+    assert_int_equal(first.count, 4);
+    assert_int_equal(first.min, 1000);
+    assert_int_equal(first.max, 2000);
+    assert_int_equal(first.sum, 2 * 1000 + 2 * 2000);
+    assert_int_equal(last.count, 6);
+    assert_int_equal(last.min, 9000);
+    assert_int_equal(last.sum, 3 * 9000 + 3 * 10000);
+    assert_true(gp_hist_percentile(&last, 50) >= 9000 && gp_hist_percentile(&last, 50) < 10000);
+    gp_hist_cleanup(&first);
+    gp_hist_cleanup(&last);
+    gp_series_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +334,8 @@ int main(void)
         cmocka_unit_test(test_timeseries_merge_exact),
         cmocka_unit_test(test_timeseries_json_round_trip),
         cmocka_unit_test(test_timeseries_print),
+        cmocka_unit_test(test_timeseries_fifths),
+        cmocka_unit_test(test_timeseries_latency_range_exact),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
