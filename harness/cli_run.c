@@ -537,9 +537,18 @@ int cmd_run(int argc, char **argv)
         suites[i].meta.health = &runs[i].health;
         suites[i].meta.arrivals = runs[i].arrivals;
         suites[i].meta.dropped_arrivals = runs[i].dropped_arrivals;
-        results[i]->series = gp_series_build(results[i], runs[i].ts, runs[i].n,
-                                             runs[i].started_wall_us, runs[i].duration_us,
-                                             gp_series_interval(runs[i].duration_us, interval_us));
+        {
+            /* Shards of a load shape size their intervals alike, from the shape's duration
+             * rather than each shard's own, so that merge adds their series exactly. */
+            int64_t span = runs[i].duration_us;
+
+            if (shard.count &&
+                (gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape)))
+                span = sc[i]->users.shape.duration_us;
+            results[i]->series =
+                gp_series_build(results[i], runs[i].ts, runs[i].n, runs[i].started_wall_us,
+                                runs[i].duration_us, gp_series_interval(span, interval_us));
+        }
         suites[i].results = results[i];
         suites[i].ts = runs[i].ts;
         suites[i].nts = runs[i].n;
