@@ -125,16 +125,17 @@ static void show_progress(const gp_progress *p, void *ud)
 #define WORKER_MIN_USERS 2000
 
 /* A shard's seed for an open model's Poisson arrivals: every shard must plan the same
- * arrivals without talking to the others, so the seed is what they share, the scenario's name
- * and its --start-at time (FNV-1a). */
-static uint64_t shard_seed(const gp_scenario *s, int64_t at_us)
+ * arrivals without talking to the others, so the seed is what they share: the scenario's name,
+ * rate and duration (FNV-1a). Not --start-at: "+30s" is a different time in every shard. */
+static uint64_t shard_seed(const gp_scenario *s)
 {
     uint64_t h = 1469598103934665603ull;
     const char *p = s->name ? s->name : "";
 
     while (*p)
         h = (h ^ (unsigned char)*p++) * 1099511628211ull;
-    h ^= (uint64_t)at_us;
+    h = (h ^ (uint64_t)s->users.shape.duration_us) * 1099511628211ull;
+    h = (h ^ (uint64_t)(s->users.shape.rate_per_s * 1000.0)) * 1099511628211ull;
     return h ? h : 1;
 }
 
@@ -443,7 +444,7 @@ int cmd_run(int argc, char **argv)
             }
         }
         if (shard.count) {
-            unsigned total = shape_users(sc[i], ro.users, shard_seed(sc[i], 0));
+            unsigned total = shape_users(sc[i], ro.users, shard_seed(sc[i]));
 
             if (shard.index >= total) {
                 fprintf(stderr,
@@ -493,7 +494,7 @@ int cmd_run(int argc, char **argv)
             unsigned total = ro.users ? ro.users : sc[i]->users.count;
 
             /* Shards plan an open model's arrivals from one seed (the same in every shard). */
-            ro.shape_seed = shard.count ? shard_seed(sc[i], scenario_at_us) : 0;
+            ro.shape_seed = shard.count ? shard_seed(sc[i]) : 0;
             if (shard.count)
                 total = shape_users(sc[i], ro.users, ro.shape_seed);
             if (shard.count)
