@@ -14,3 +14,24 @@ gp_it(shape.soak_fault_every_3 60
   --server-arg --fault --server-arg drop_event --server-arg --fault-every --server-arg 3
   --expect-exit 0 --expect-line "^shape-check: ok"
   -- ${GP_SHAPE_CHECK} soak ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shape-soak)
+# Load shapes split over processes and shards (issues 7, 8, 9): an open model as 1 process, as
+# --workers 2 and as 2 merged shards writes the same 80 arrivals and runs; a soak whose every
+# 3rd run is faulted fails the same number of runs with --workers 2 as in one process, with
+# iterations named; 2 soak shards merge with their runs and series; max_active split over
+# workers and shards counts every arrival as started or dropped; a leaking server's soak
+# leak across shards is named by merge. ci/shape-split-check holds the checks.
+set(GP_SHAPE_SPLIT_CHECK ${PROJECT_SOURCE_DIR}/ci/shape-split-check)
+gp_it(shape.split_open 90 --expect-exit 0 --expect-line "^shape-split-check: ok"
+  -- ${GP_SHAPE_SPLIT_CHECK} open ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shape-split-open)
+gp_it(shape.split_soak_fault_every_3 90
+  --server-arg --fault --server-arg drop_event --server-arg --fault-every --server-arg 3
+  --expect-exit 0 --expect-line "^shape-split-check: ok"
+  -- ${GP_SHAPE_SPLIT_CHECK} soak ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shape-split-soak)
+gp_it(shape.split_max_active 90 --server-arg --think-ms --server-arg 100
+  --expect-exit 0 --expect-line "^shape-split-check: ok"
+  -- ${GP_SHAPE_SPLIT_CHECK} cap ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shape-split-cap)
+gp_it(shape.split_shard_leak 90
+  --server-arg --fault --server-arg shared_notifier --server-arg --think-ms --server-arg 20
+  --expect-exit 0 --expect-line "^shape-split-check: leak from .* across shards"
+  --expect-line "^shape-split-check: ok"
+  -- ${GP_SHAPE_SPLIT_CHECK} leak ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shape-split-leak)

@@ -160,6 +160,35 @@ static void on_progress(const gp_progress *p, void *ud)
  * so a small run stays in one process. */
 #define WORKER_MIN_USERS 2000
 
+/* A shard's seed for an open model's Poisson arrivals: every shard must plan the same
+ * arrivals without talking to the others, so the seed is what they share: the scenario's name,
+ * rate and duration (FNV-1a). Not --start-at: "+30s" is a different time in every shard. */
+static uint64_t shard_seed(const gp_scenario *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    const char *p = s->name ? s->name : "";
+
+    while (*p)
+        h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+    h = (h ^ (uint64_t)s->users.shape.duration_us) * 1099511628211ull;
+    h = (h ^ (uint64_t)(s->users.shape.rate_per_s * 1000.0)) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+/* The users a shaped scenario splits over shards: the open model's planned arrivals (from the
+ * shards' common seed), else the users. */
+static unsigned shape_users(const gp_scenario *s, unsigned users, uint64_t seed)
+{
+    int64_t *plan = NULL;
+    size_t n;
+
+    if (!gp_shape_open(&s->users.shape))
+        return users ? users : s->users.count ? s->users.count : 1;
+    n = gp_shape_schedule(&s->users.shape, s->users.shape.duration_us, seed, 100000, &plan);
+    free(plan);
+    return (unsigned)n;
+}
+
 static unsigned auto_workers(unsigned users)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -427,7 +456,9 @@ int cmd_run(int argc, char **argv)
 
             t->connect_us = t->first_event_us = t->run_us = t->expect_us = ro.timeout_us;
         }
-        /* Load shapes (issue 9): --duration overrides; shapes run in one process for now. */
+        /* Load shapes (issue 9): --duration overrides. Split runs (--workers, --shard) split
+         * the users by global index; see docs/scenarios.md ("Load shapes over workers and
+         * shards"). */
         if (duration_us > 0)
             sc[i]->users.shape.duration_us = duration_us;
         if (gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape)) {
@@ -438,16 +469,19 @@ int cmd_run(int argc, char **argv)
                         sc[i]->path);
                 goto out;
             }
-            if (shard.count || workers > 1) {
+            if (shard.count && gp_shape_open(&sc[i]->users.shape) &&
+                sc[i]->users.shape.max_active && sc[i]->users.shape.max_active < shard.count) {
                 fprintf(stderr,
-                        "goldenpath: %s: a load shape (users.duration, users.arrival_rate) runs "
-                        "in one process: --shard and --workers are not supported with it yet\n",
-                        sc[i]->path);
+                        "goldenpath: %s: users.max_active %u is split over the shards (each holds "
+                        "its share of the cap), so %u shards would leave one without a user: use "
+                        "at most %u shards\n",
+                        sc[i]->path, sc[i]->users.shape.max_active, shard.count,
+                        sc[i]->users.shape.max_active);
                 goto out;
             }
         }
         if (shard.count) {
-            unsigned total = ro.users ? ro.users : sc[i]->users.count ? sc[i]->users.count : 1;
+            unsigned total = shape_users(sc[i], ro.users, shard_seed(sc[i]));
 
             if (shard.index >= total) {
                 fprintf(stderr,
@@ -513,10 +547,18 @@ int cmd_run(int argc, char **argv)
         {
             unsigned total = ro.users ? ro.users : sc[i]->users.count;
 
+            /* Shards plan an open model's arrivals from one seed (the same in every shard). */
+            ro.shape_seed = shard.count ? shard_seed(sc[i]) : 0;
             if (shard.count)
-                total = (total - shard.index + shard.count - 1) / shard.count;
+                total = shape_users(sc[i], ro.users, ro.shape_seed);
+            if (shard.count)
+                total =
+                    total > shard.index ? (total - shard.index + shard.count - 1) / shard.count : 0;
             ro.workers = workers ? workers : auto_workers(total);
-            if (gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape))
+            /* A load shape runs in one process unless --workers asks for more: max_active's
+             * split and the time series are then exactly the one-process run's. */
+            if ((gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape)) &&
+                !workers)
                 ro.workers = 1;
         }
         if (gp_runner_run_workers(&ro, &runs[i], &err) != 0) {
@@ -531,7 +573,7 @@ int cmd_run(int argc, char **argv)
         results[i] = gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count);
         if (shard.count) {
             shard_info[i].shard = shard;
-            shard_info[i].users_total = ro.users ? ro.users : sc[i]->users.count;
+            shard_info[i].users_total = shape_users(sc[i], ro.users, ro.shape_seed);
             shard_info[i].start_at_us = scenario_at_us;
             shard_info[i].first_user_at_us =
                 gp_shard_first_start(runs[i].ts, runs[i].n, runs[i].started_wall_us);
@@ -550,9 +592,18 @@ int cmd_run(int argc, char **argv)
         suites[i].meta.health = &runs[i].health;
         suites[i].meta.arrivals = runs[i].arrivals;
         suites[i].meta.dropped_arrivals = runs[i].dropped_arrivals;
-        results[i]->series = gp_series_build(results[i], runs[i].ts, runs[i].n,
-                                             runs[i].started_wall_us, runs[i].duration_us,
-                                             gp_series_interval(runs[i].duration_us, interval_us));
+        {
+            /* Shards of a load shape size their intervals alike, from the shape's duration
+             * rather than each shard's own, so that merge adds their series exactly. */
+            int64_t span = runs[i].duration_us;
+
+            if (shard.count &&
+                (gp_shape_open(&sc[i]->users.shape) || gp_shape_soak(&sc[i]->users.shape)))
+                span = sc[i]->users.shape.duration_us;
+            results[i]->series =
+                gp_series_build(results[i], runs[i].ts, runs[i].n, runs[i].started_wall_us,
+                                runs[i].duration_us, gp_series_interval(span, interval_us));
+        }
         suites[i].results = results[i];
         suites[i].ts = runs[i].ts;
         suites[i].nts = runs[i].n;

@@ -22,18 +22,20 @@ static void copy_example(gp_failure *f, const gp_failure *src, size_t user)
     f->cause = src->cause ? gp_strdup(src->cause) : NULL;
 }
 
-/* Parts: src's users follow dst's (offset). Shards (users non-NULL): src's users keep their
- * global index, and the examples kept are those of the lowest users, as one run keeps them. */
+/* Parts: src's users follow dst's (offset). Shards (pos non-NULL): src's user j lands at
+ * pos[j] among the merged users (global index order, a soak's iterations in order), and the
+ * examples kept are those of the lowest users, as one run keeps them. */
 static void copy_examples(gp_failure *dst, size_t *nd, const gp_failure *src, size_t ns,
-                          size_t offset, const gp_user_result *users, size_t nusers)
+                          size_t offset, const size_t *pos, size_t nusers)
 {
     size_t j, k, worst;
+    const size_t *users = pos;
 
     for (j = 0; j < ns; j++) {
         size_t user = offset + src[j].user;
 
         if (users)
-            user = src[j].user < nusers ? users[src[j].user].index : src[j].user;
+            user = src[j].user < nusers ? pos[src[j].user] : src[j].user;
         if (*nd < GP_MAX_EXAMPLES) {
             copy_example(&dst[(*nd)++], &src[j], user);
             continue;
@@ -52,15 +54,17 @@ static void copy_examples(gp_failure *dst, size_t *nd, const gp_failure *src, si
     }
 }
 
-/* Adds src into dst; src's users become dst's users offset.., or keep their global indexes
- * when global (shards; merge_sort_users then puts them in order). */
-static void merge_results(gp_results *dst, const gp_results *src, size_t offset, bool global)
+/* Adds src into dst; src's users become dst's users offset.., or (shards: pos non-NULL, dst's
+ * users allocated for every shard's) keep their global indexes and land at pos[i]. */
+static void merge_results(gp_results *dst, const gp_results *src, size_t offset, const size_t *pos)
 {
     size_t i;
+    bool global = pos != NULL;
 
-    dst->users = gp_realloc(dst->users, (dst->nusers + src->nusers + 1) * sizeof *dst->users);
+    if (!global)
+        dst->users = gp_realloc(dst->users, (dst->nusers + src->nusers + 1) * sizeof *dst->users);
     for (i = 0; i < src->nusers; i++) {
-        gp_user_result *u = &dst->users[dst->nusers + i];
+        gp_user_result *u = &dst->users[global ? pos[i] : dst->nusers + i];
 
         *u = src->users[i];
         u->index = global ? src->users[i].index : offset + src->users[i].index;
@@ -76,10 +80,10 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset,
         d->passed += s->passed;
         d->failed += s->failed;
         d->inconclusive += s->inconclusive;
-        copy_examples(d->examples, &d->nexamples, s->examples, s->nexamples, offset,
-                      global ? src->users : NULL, src->nusers);
+        copy_examples(d->examples, &d->nexamples, s->examples, s->nexamples, offset, pos,
+                      src->nusers);
         copy_examples(d->inconclusive_examples, &d->ninconclusive, s->inconclusive_examples,
-                      s->ninconclusive, offset, global ? src->users : NULL, src->nusers);
+                      s->ninconclusive, offset, pos, src->nusers);
     }
     for (i = 0; i < GP_CAUSE__COUNT; i++)
         dst->causes[i] += src->causes[i];
@@ -160,11 +164,59 @@ static bool sort_transcripts(json_t *tr)
     return n > GP_REPORT_MAX_TRANSCRIPTS;
 }
 
-static int cmp_user(const void *a, const void *b)
-{
-    const gp_user_result *x = a, *y = b;
+/* A shard's user (a soak: an iteration) before the merge places it. */
+typedef struct shard_user {
+    size_t index, shard, pos;
+} shard_user;
 
-    return x->index < y->index ? -1 : x->index > y->index;
+static int cmp_shard_user(const void *a, const void *b)
+{
+    const shard_user *x = a, *y = b;
+
+    /* A user runs in one shard, its iterations there in order: ties keep their shard order. */
+    if (x->index != y->index)
+        return x->index < y->index ? -1 : 1;
+    if (x->shard != y->shard)
+        return x->shard < y->shard ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Shards: where each shard's users (runs) land among the merged ones, in global index then
+ * iteration order as one process has them: pos[d][j] for shard d's user j. Also the shards'
+ * isolation digests, aligned with the merged users (*digest, borrowed; NULL where missing). */
+static size_t **shard_positions(gp_report_doc **docs, size_t n, size_t si, size_t *total,
+                                json_t ***digest)
+{
+    size_t d, j, k = 0, all = 0;
+    shard_user *v;
+    size_t **pos = gp_calloc(n, sizeof *pos);
+
+    for (d = 0; d < n; d++)
+        all += docs[d]->scenarios[si].results->nusers;
+    v = gp_calloc(all ? all : 1, sizeof *v);
+    for (d = 0; d < n; d++) {
+        const gp_results *r = docs[d]->scenarios[si].results;
+
+        pos[d] = gp_calloc(r->nusers ? r->nusers : 1, sizeof **pos);
+        for (j = 0; j < r->nusers; j++, k++) {
+            v[k].index = r->users[j].index;
+            v[k].shard = d;
+            v[k].pos = j;
+        }
+    }
+    qsort(v, all, sizeof *v, cmp_shard_user);
+    *digest = gp_calloc(all ? all : 1, sizeof **digest);
+    for (k = 0; k < all; k++) {
+        json_t *users = json_object_get(
+            json_object_get(docs[v[k].shard]->scenarios[si].json, "isolation"), "users");
+
+        pos[v[k].shard][v[k].pos] = k;
+        /* a shard's digest holds its users in the order of its results */
+        (*digest)[k] = json_array_get(users, v[k].pos);
+    }
+    free(v);
+    *total = all;
+    return pos;
 }
 
 static int cmp_example(const void *a, const void *b)
@@ -174,12 +226,11 @@ static int cmp_example(const void *a, const void *b)
     return x->user < y->user ? -1 : x->user > y->user;
 }
 
-/* Shards: users in global index order, examples by user, as one run has them. */
+/* Shards: examples by user, as one run has them (the users are in place already). */
 static void sort_shard_results(gp_results *r)
 {
     size_t i;
 
-    qsort(r->users, r->nusers, sizeof *r->users, cmp_user);
     for (i = 0; i < GP_RULE__COUNT; i++) {
         qsort(r->rules[i].examples, r->rules[i].nexamples, sizeof(gp_failure), cmp_example);
         qsort(r->rules[i].inconclusive_examples, r->rules[i].ninconclusive, sizeof(gp_failure),
@@ -313,6 +364,30 @@ static void state_free(gp_merge_state *st)
     free(st);
 }
 
+/* The load shape (issue 9) of the parts, kept: its settings are the first part's, what the run
+ * made of them (arrivals, dropped arrivals, iterations) the parts' sums. */
+static void merge_load(json_t *dst, gp_report_doc **docs, size_t n, size_t si)
+{
+    static const char *const sums[] = {"arrivals_total", "dropped_arrivals", "iterations"};
+    json_t *load = json_object_get(docs[0]->scenarios[si].json, "load");
+    size_t d, k;
+
+    if (!json_is_object(load) || !dst)
+        return;
+    load = json_deep_copy(load);
+    for (k = 0; k < sizeof sums / sizeof *sums; k++) {
+        json_int_t sum = 0;
+
+        if (!json_object_get(load, sums[k]))
+            continue;
+        for (d = 0; d < n; d++)
+            sum += json_integer_value(
+                json_object_get(json_object_get(docs[d]->scenarios[si].json, "load"), sums[k]));
+        json_object_set_new(load, sums[k], json_integer(sum));
+    }
+    json_object_set_new(dst, "load", load);
+}
+
 /* Builds m's suites from docs (in shard order when sharded) and the merged JSON report. */
 static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *paths, size_t n)
 {
@@ -337,7 +412,8 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
         int64_t start = first->started_wall_us, end = start + first->duration_us;
         unsigned users = 0;
         bool interrupted = false;
-        size_t offset = 0, k = 0;
+        size_t offset = 0, k = 0, all = 0, **pos = NULL;
+        json_t **digest = NULL;
         const char *key;
         gp_suite *su = &st->suites[i];
 
@@ -345,10 +421,14 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
         st->scs[i].path = first->path;
         snprintf(st->scs[i].digest, sizeof st->scs[i].digest, "%s", first->digest);
         st->res[i] = gp_results_new(0);
+        if (sharded) {
+            pos = shard_positions(docs, n, i, &all, &digest);
+            st->res[i]->users = gp_calloc(all + 1, sizeof *st->res[i]->users);
+        }
         for (d = 0; d < n; d++) {
             const gp_report_scenario *s = &docs[d]->scenarios[i];
 
-            merge_results(st->res[i], s->results, offset, sharded);
+            merge_results(st->res[i], s->results, offset, sharded ? pos[d] : NULL);
             offset += s->results->nusers;
             users += s->users;
             interrupted = interrupted || s->interrupted;
@@ -361,12 +441,16 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
             for (d = 0; d < n; d++)
                 order[d] = d;
             sort_shard_results(st->res[i]);
-            gp_xshard_judge(st->res[i], docs, order, n, i, &st->leaks[i]);
+            gp_xshard_judge(st->res[i], digest, n, &st->leaks[i]);
             su->meta.shard_leaks = &st->leaks[i];
             st->rows[i] = gp_calloc(n, sizeof **st->rows);
             gp_xshard_rows(st->rows[i], st->res[i], docs, order, n, i);
             su->meta.shards = st->rows[i];
             su->meta.nshards = n;
+            for (d = 0; d < n; d++)
+                free(pos[d]);
+            free(pos);
+            free(digest);
         }
         st->labels[i] = gp_calloc(json_object_size(lj) + 1, sizeof **st->labels);
         json_object_foreach(lj, key, v)
@@ -393,6 +477,8 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
         m->inconclusive |= gp_results_inconclusive(st->res[i]);
     }
     root = gp_report_to_json(st->suites, ns, &m->ctx);
+    for (i = 0; i < ns; i++)
+        merge_load(json_array_get(json_object_get(root, "scenarios"), i), docs, n, i);
     for (i = 0; i < ns; i++) {
         json_t *tr =
             json_object_get(json_array_get(json_object_get(root, "scenarios"), i), "transcripts");

@@ -252,19 +252,34 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     r.shape = r.s->users.shape;
     if (gp_shape_open(&r.shape)) {
         /* the open model: one user per planned arrival (--users does not apply) */
-        r.total = (unsigned)gp_shape_schedule(&r.shape, r.shape.duration_us, (uint64_t)gp_wall_us(),
-                                              SHAPE_USERS_MAX, &arrivals);
+        r.total = (unsigned)gp_shape_schedule(
+            &r.shape, r.shape.duration_us, o->shape_seed ? o->shape_seed : (uint64_t)gp_wall_us(),
+            SHAPE_USERS_MAX, &arrivals);
     }
     r.shard_count = o->shard_count ? o->shard_count : 1;
     r.shard_index = o->shard_index < r.shard_count ? o->shard_index : 0;
-    r.nusers =
-        r.total > r.shard_index ? (r.total - r.shard_index + r.shard_count - 1) / r.shard_count : 0;
     r.max_connecting = o->max_connecting ? o->max_connecting : DEFAULT_MAX_CONNECTING;
     gp_timerheap_init(&r.timers);
     gp_hist_init(&r.lag);
     r.secrets = gp_secrets_new();
     r.url = gp_strdup(o->url ? o->url : (r.s->target.url ? r.s->target.url : ""));
     r.url_redacted = gp_url_redact(r.url);
+    if (gp_shape_open(&r.shape) && r.shape.max_active && r.shard_count > 1) {
+        /* A split run (workers, shards): each part holds its share of max_active, the shares
+         * summing to the scenario's cap (gp_runner_part_cap). */
+        unsigned cap = gp_runner_part_cap(r.shape.max_active, r.shard_index, r.shard_count);
+
+        if (!cap) {
+            gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                       "users.max_active %u is split over %u processes (shards times workers), "
+                       "so part %u would hold no user: use at most %u shards times workers",
+                       r.shape.max_active, r.shard_count, r.shard_index, r.shape.max_active);
+            goto out;
+        }
+        r.shape.max_active = cap;
+    }
+    r.nusers =
+        r.total > r.shard_index ? (r.total - r.shard_index + r.shard_count - 1) / r.shard_count : 0;
     if (gp_rn_parse_target(&r, r.url, err) != 0 || load_credentials(&r, err) != 0)
         goto out;
     r.src = o->source_addrs;

@@ -42,6 +42,9 @@ typedef struct gp_runner_opts {
     unsigned shard_count; /* 0 or 1 = every user */
     int64_t t0_us;        /* > 0: when the run begins (--start-at holds every user until then), on
                              gp_now_us's clock (shared by workers); the ramp counts from it */
+    uint64_t shape_seed;  /* open model: the arrival plan's seed, the same in every part of a
+                             split run (workers, shards) so that each part takes its arrivals
+                             (index % shard_count) from one plan; 0 = from the clock */
 } gp_runner_opts;
 
 typedef struct gp_run_output {
@@ -77,6 +80,11 @@ void gp_run_output_cleanup(gp_run_output *out);
  * pair of users as if one process had run them. With workers <= 1 it is gp_runner_run.
  * Returns and fills out as gp_runner_run does; a worker that dies is a harness failure. */
 int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *err);
+
+/* A split run's share of an open model's users.max_active: part index of count (shards times
+ * workers) holds cap / count, and the first cap % count parts one more, so the shares sum to
+ * cap. 0 when cap is below count (the part could hold no user). */
+unsigned gp_runner_part_cap(unsigned cap, unsigned index, unsigned count);
 
 /* Returns a copy of url with the values of query parameters that carry credentials (token,
  * ticket, key, secret, password, access_token) replaced by "REDACTED", and any userinfo

@@ -107,3 +107,12 @@ bool gp_rn_shape_user_done(conn *c)
     gp_rn_arm_delay(c, pause);
     return true;
 }
+
+/* ---- split runs (workers, shards): each part's share of the open model's cap ---- */
+
+unsigned gp_runner_part_cap(unsigned cap, unsigned index, unsigned count)
+{
+    if (count <= 1)
+        return cap;
+    return cap / count + (index % count < cap % count ? 1 : 0);
+}

@@ -234,6 +234,13 @@ int64_t gp_shard_slot_us(const gp_scenario *s)
     const int64_t cap = (int64_t)365 * 24 * 3600 * 1000000;
     int64_t b = steps_bound(s, s->steps, s->nsteps, cap);
 
-    b += s->users.ramp_up_us > 0 ? s->users.ramp_up_us : 0;
+    int64_t start = s->users.ramp_up_us > 0 ? s->users.ramp_up_us : 0;
+
+    /* A load shape starts users (or iterations) until its duration is over (stages: their
+     * total); the last one then runs its steps. */
+    if (s->users.shape.duration_us > start &&
+        (gp_shape_open(&s->users.shape) || gp_shape_soak(&s->users.shape)))
+        start = s->users.shape.duration_us;
+    b += start;
     return (b < cap ? b : cap) + GP_SHARD_SLOT_MARGIN_US;
 }

@@ -77,7 +77,8 @@ int gp_start_at_parse(const char *arg, int64_t now_wall_us, int64_t *at_wall_us,
  * reports of the scenario that ended, and a shard whose job started a little late. */
 #define GP_SHARD_SLOT_MARGIN_US ((int64_t)5 * 1000000)
 
-/* How long scenario s may hold its users at most once they start: the ramp, then every step's
+/* How long scenario s may hold its users at most once they start: the ramp (a load shape:
+ * its duration when longer), then every step's
  * bound (a connect or close timeout, an expect or ping timeout, a run's deadline plus the
  * linger, a think's longest pause, a reconnect's close, delay and connect; repeats multiplied),
  * plus GP_SHARD_SLOT_MARGIN_US. Defaults are the runner's where the scenario sets none. With

@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "runner.h"
+#include "runner_int.h"
 #include "secrets.h"
+#include "shape.h"
 
-#define WMAGIC 0x31575047u     /* "GPW1" */
+#define WMAGIC 0x32575047u     /* "GPW2" */
 #define WMAGIC_ERR 0x45575047u /* "GPWE" */
 #define MAX_FIELD ((uint64_t)1 << 31)
 
@@ -87,12 +89,15 @@ static void write_output(FILE *f, const gp_run_output *o)
     put_u64(f, WMAGIC);
     put_u64(f, o->n);
     put_u64(f, (uint64_t)o->interrupted);
+    put_u64(f, o->arrivals);
+    put_u64(f, o->dropped_arrivals);
     put(f, &o->health, sizeof o->health); /* the stalls pointer is rewritten on reading */
     put(f, o->health.stalls, o->health.nstalls * sizeof *o->health.stalls);
     for (i = 0; i < o->n; i++) {
         const gp_transcript *t = o->ts[i];
 
         put_u64(f, t->user_index);
+        put_u64(f, t->iteration);
         put_str(f, t->user_id, t->user_id ? strlen(t->user_id) : 0);
         put_str(f, t->nonce, t->nonce ? strlen(t->nonce) : 0);
         put_u64(f, t->nframes);
@@ -128,11 +133,13 @@ static void write_error(FILE *f, const gp_err *err)
     put(f, err, sizeof *err);
 }
 
-/* Reads one worker's output; its transcripts go to out->ts at their user index. */
-static int read_output(FILE *f, gp_run_output *out, unsigned base, unsigned stride, gp_health *h,
-                       gp_secrets *secrets, gp_err *err)
+/* Reads one worker's output; its transcripts are appended to out->ts (cap: its room), each a
+ * user of this process (index % stride == base, below all_users). In a load shape a user may
+ * have several (one per iteration) or none (a dropped arrival); the caller sorts them. */
+static int read_output(FILE *f, gp_run_output *out, size_t *cap, unsigned base, unsigned stride,
+                       size_t all_users, gp_health *h, gp_secrets *secrets, gp_err *err)
 {
-    uint64_t magic, n, flag, v;
+    uint64_t magic, n, flag, v, it;
     size_t i, k;
 
     if (get_u64(f, &magic) != 0)
@@ -149,8 +156,14 @@ static int read_output(FILE *f, gp_run_output *out, unsigned base, unsigned stri
             err->code = GP_EXIT_INTERNAL;
         return -1;
     }
-    if (magic != WMAGIC || get_u64(f, &n) != 0 || n > out->n || get_u64(f, &flag) != 0 ||
-        get(f, h, sizeof *h) != 0 || h->nstalls > GP_HEALTH_MAX_STALLS)
+    if (magic != WMAGIC || get_u64(f, &n) != 0 || n > MAX_FIELD || get_u64(f, &flag) != 0 ||
+        get_u64(f, &v) != 0)
+        goto bad;
+    out->arrivals += (size_t)v;
+    if (get_u64(f, &v) != 0)
+        goto bad;
+    out->dropped_arrivals += (size_t)v;
+    if (get(f, h, sizeof *h) != 0 || h->nstalls > GP_HEALTH_MAX_STALLS)
         goto bad;
     out->interrupted |= flag != 0;
     h->stalls = h->nstalls ? gp_calloc(h->nstalls, sizeof *h->stalls) : NULL;
@@ -161,10 +174,9 @@ static int read_output(FILE *f, gp_run_output *out, unsigned base, unsigned stri
         char *uid, *nonce;
         uint64_t idx, nframes;
 
-        /* The user with global index idx sits at its place among this process's users. */
-        if (get_u64(f, &idx) != 0 || idx < base || (idx - base) % stride != 0 ||
-            (idx - base) / stride >= out->n || out->ts[(idx - base) / stride] ||
-            get_str(f, &uid, NULL) != 0)
+        /* The user with global index idx is one of this process's users. */
+        if (get_u64(f, &idx) != 0 || idx < base || (idx - base) % stride != 0 || idx >= all_users ||
+            get_u64(f, &it) != 0 || it > 0xffffffffu || get_str(f, &uid, NULL) != 0)
             goto bad;
         if (get_str(f, &nonce, NULL) != 0) {
             free(uid);
@@ -173,7 +185,12 @@ static int read_output(FILE *f, gp_run_output *out, unsigned base, unsigned stri
         t = gp_transcript_new((size_t)idx, uid ? uid : "", nonce ? nonce : "");
         free(uid);
         free(nonce);
-        out->ts[(idx - base) / stride] = t;
+        t->iteration = (unsigned)it;
+        if (out->n == *cap) {
+            *cap = *cap ? *cap * 2 : 64;
+            out->ts = gp_realloc(out->ts, *cap * sizeof *out->ts);
+        }
+        out->ts[out->n++] = t;
         if (get_u64(f, &nframes) != 0 || nframes > MAX_FIELD || get_u64(f, &v) != 0)
             goto bad;
         t->max_frames = (size_t)v;
@@ -269,7 +286,7 @@ void __gcov_dump(void); /* libgcov: _exit skips the exit handlers that would wri
 #endif
 
 static void run_child(const gp_runner_opts *o, unsigned base, unsigned stride, unsigned k,
-                      unsigned n, int64_t t0, int fd, FILE *out)
+                      unsigned n, int64_t t0, uint64_t seed, int fd, FILE *out)
 {
     gp_runner_opts co = *o;
     gp_run_output ro;
@@ -280,6 +297,7 @@ static void run_child(const gp_runner_opts *o, unsigned base, unsigned stride, u
     co.shard_index = base + stride * k;
     co.shard_count = stride * n;
     co.t0_us = t0;
+    co.shape_seed = seed;
     co.progress = child_progress;
     co.progress_ud = &cc;
     if (gp_runner_run(&co, &ro, &err) != 0) {
@@ -312,6 +330,18 @@ static void health_fold(gp_health *all, const gp_health *h)
     }
 }
 
+/* A load shape's transcripts come back in user then iteration order, as one process hands
+ * them out (runner.c). */
+static int by_user_iteration(const void *a, const void *b)
+{
+    const gp_transcript *x = *(const gp_transcript *const *)a;
+    const gp_transcript *y = *(const gp_transcript *const *)b;
+
+    if (x->user_index != y->user_index)
+        return x->user_index < y->user_index ? -1 : 1;
+    return x->iteration < y->iteration ? -1 : x->iteration > y->iteration;
+}
+
 static int cmp_stall(const void *a, const void *b)
 {
     const gp_stall *x = a, *y = b;
@@ -327,12 +357,26 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
     bool forwarded = false;
     gp_health all = {0};
     gp_secrets *secrets = NULL;
+    const gp_shape *sh = &o->scenario->users.shape;
+    bool shaped = gp_shape_open(sh) || gp_shape_soak(sh);
+    uint64_t seed = o->shape_seed;
+    size_t cap = 0;
     int rc = -1;
 
     if (n <= 1)
         return gp_runner_run(o, out, err);
     memset(out, 0, sizeof *out);
     all_users = o->users ? o->users : (o->scenario->users.count ? o->scenario->users.count : 1);
+    if (gp_shape_open(sh)) {
+        /* The open model: every worker plans the same arrivals from one seed and runs those
+         * whose index falls to it, so together they run the one-process plan. */
+        int64_t *plan = NULL;
+
+        if (!seed)
+            seed = (uint64_t)gp_wall_us();
+        all_users = (unsigned)gp_shape_schedule(sh, sh->duration_us, seed, SHAPE_USERS_MAX, &plan);
+        free(plan);
+    }
     /* This process's users (a shard's, or all): index % stride == base. */
     stride = o->shard_count ? o->shard_count : 1;
     base = o->shard_index < stride ? o->shard_index : 0;
@@ -341,6 +385,15 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
         return gp_runner_run(o, out, err);
     if (n > total)
         n = total;
+    /* max_active is split over the parts (gp_runner_part_cap): no more parts than its cap. */
+    if (gp_shape_open(sh) && sh->max_active && (uint64_t)n * stride > sh->max_active)
+        n = sh->max_active / stride ? sh->max_active / stride : 1;
+    if (n <= 1) {
+        gp_runner_opts one = *o;
+
+        one.shape_seed = seed;
+        return gp_runner_run(&one, out, err);
+    }
     w = gp_calloc(n, sizeof *w);
     fflush(stdout);
     fflush(stderr);
@@ -378,7 +431,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
             for (j = 0; j < k; j++)
                 if (w[j].progress_fd >= 0)
                     close(w[j].progress_fd);
-            run_child(o, base, stride, k, n, t0, fds[1], w[k].out);
+            run_child(o, base, stride, k, n, t0, seed, fds[1], w[k].out);
         }
         close(fds[1]);
         w[k].progress_fd = fds[0];
@@ -431,8 +484,9 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
         }
     }
 
-    out->n = total;
-    out->ts = gp_calloc(total, sizeof *out->ts);
+    out->n = 0;
+    cap = total;
+    out->ts = gp_calloc(cap ? cap : 1, sizeof *out->ts);
     out->started_wall_us = started_wall;
     out->duration_us = gp_now_us() - t0;
     secrets = gp_secrets_new(); /* after the forks: the workers' values, gathered here */
@@ -446,15 +500,25 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
             goto out;
         }
         rewind(w[k].out);
-        if (read_output(w[k].out, out, base, stride, &h, secrets, err) != 0) {
+        if (read_output(w[k].out, out, &cap, base, stride, all_users, &h, secrets, err) != 0) {
             gp_health_cleanup(&h);
             goto out;
         }
         health_fold(&all, &h);
         gp_health_cleanup(&h);
     }
-    for (k = 0; k < total; k++)
-        if (!out->ts[k]) {
+    /* In user (then iteration) order, each user (iteration) once; without a load shape
+     * every user of this process exactly once. */
+    qsort(out->ts, out->n, sizeof *out->ts, by_user_iteration);
+    for (k = 0; k < out->n; k++)
+        if (k && out->ts[k]->user_index == out->ts[k - 1]->user_index &&
+            out->ts[k]->iteration == out->ts[k - 1]->iteration) {
+            gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "two workers ran user %zu",
+                       out->ts[k]->user_index);
+            goto out;
+        }
+    for (k = 0; !shaped && k < total; k++)
+        if (k >= out->n || out->ts[k]->user_index != base + (size_t)k * stride) {
             gp_err_set(err, GP_EXIT_INTERNAL, NULL, 0, 0, "no worker ran user %u",
                        base + k * stride);
             goto out;

@@ -163,7 +163,26 @@ int gp_xshard_order(gp_report_doc **docs, const char *const *paths, size_t n, si
             const gp_report_scenario *sc = &docs[found]->scenarios[i];
             unsigned all = uint_of(json_object_get(sc->json, "shard"), "users_total");
             size_t want = all > k ? (all - k + count - 1) / count : 0, have = sc->results->nusers;
+            const char *model =
+                json_string_value(json_object_get(json_object_get(sc->json, "load"), "model"));
 
+            /* A load shape: a soak's users run several times, an open model's dropped arrivals
+             * not at all; the runs are checked against the shard's users below. */
+            if (model && strcmp(model, "closed") != 0) {
+                size_t j;
+
+                for (j = 0; j < have; j++)
+                    if (sc->results->users[j].index % count != k ||
+                        sc->results->users[j].index >= all)
+                        break;
+                if (j == have && (strcmp(model, "open") != 0 || have <= want))
+                    continue;
+                gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
+                           "%s (shard %zu/%u of a run of %u users) holds runs of \"%s\" that are "
+                           "not that shard's",
+                           paths[found], k, count, all, sc->name);
+                return -1;
+            }
             if (have != want) {
                 gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0,
                            "%s (shard %zu/%u of a run of %u users) holds %zu users of \"%s\" "
@@ -186,11 +205,17 @@ int gp_xshard_order(gp_report_doc **docs, const char *const *paths, size_t n, si
 typedef struct xjudge {
     gp_results *res;
     gp_shard_leaks *leaks;
-    unsigned count; /* shards: user g ran in shard g % count */
+    unsigned count; /* shards: user g ran in shard res->users[g].index % count */
     xmap users, nonces, threads, runs;
     json_t **digest; /* by global index, borrowed */
     size_t n;
 } xjudge;
+
+static unsigned long shard_of_user(const xjudge *x, long g)
+{
+    return (unsigned long)(g >= 0 && (size_t)g < x->res->nusers ? x->res->users[g].index : 0) %
+           x->count;
+}
 
 static const char *uid(const xjudge *x, long g)
 {
@@ -232,9 +257,9 @@ static bool leak(xjudge *x, size_t g, long owner, int run, int step, size_t fram
     size_t i;
 
     why = gp_asprintf("%s (user %s ran in shard %lu/%u, user %s in shard %lu/%u)", what,
-                      uid(x, owner), (unsigned long)owner % x->count, x->count,
-                      u->user_id ? u->user_id : "?", (unsigned long)g % x->count, x->count);
-    if ((size_t)owner % x->count != g % x->count) {
+                      uid(x, owner), shard_of_user(x, owner), x->count,
+                      u->user_id ? u->user_id : "?", shard_of_user(x, (long)g), x->count);
+    if (shard_of_user(x, owner) != shard_of_user(x, (long)g)) {
         x->leaks->total++;
         if (x->leaks->n < GP_MAX_EXAMPLES) {
             gp_failure *f = &x->leaks->examples[x->leaks->n++];
@@ -285,7 +310,7 @@ static const char *str(json_t *o, const char *key)
 static size_t judge_user(xjudge *x, size_t g)
 {
     json_t *du = x->digest[g], *e;
-    const char *own = x->res->users[g].user_id;
+    const char *own = str(du, "id");
     size_t i, flagged = 0;
 
     json_array_foreach(json_object_get(du, "unattributed"), i, e)
@@ -293,6 +318,9 @@ static size_t judge_user(xjudge *x, size_t g)
         const char *rid = str(e, "run_id"), *tid = str(e, "thread_id"), *ouid = str(e, "user_id");
         long ro = xmap_get(&x->runs, rid), to = xmap_get(&x->threads, tid),
              uo = ouid && (!own || strcmp(ouid, own) != 0) ? xmap_get(&x->users, ouid) : NONE;
+        /* another iteration of the same user owns nothing foreign to it by user id */
+        if (uo >= 0 && x->res->users[uo].index == x->res->users[g].index)
+            uo = NONE;
         long owner = ro >= 0 && (size_t)ro != g   ? ro
                      : to >= 0 && (size_t)to != g ? to
                      : uo >= 0 && (size_t)uo != g ? uo
@@ -326,12 +354,11 @@ static size_t judge_user(xjudge *x, size_t g)
     return flagged;
 }
 
-size_t gp_xshard_judge(gp_results *res, gp_report_doc **docs, const size_t *order, size_t n,
-                       size_t si, gp_shard_leaks *leaks)
+size_t gp_xshard_judge(gp_results *res, json_t **digest, size_t n, gp_shard_leaks *leaks)
 {
     xjudge x;
     xmap fb_runs, fb_threads;
-    size_t k, g, i, keys = 0, flagged = 0;
+    size_t g, i, keys = 0, flagged = 0;
     json_t *du, *e;
 
     memset(&x, 0, sizeof x);
@@ -340,20 +367,12 @@ size_t gp_xshard_judge(gp_results *res, gp_report_doc **docs, const size_t *orde
     memset(leaks, 0, sizeof *leaks);
     x.count = (unsigned)n;
     x.n = res->nusers;
-    x.digest = gp_calloc(x.n ? x.n : 1, sizeof *x.digest);
-    for (k = 0; k < n; k++) {
-        json_t *users = json_object_get(
-            json_object_get(docs[order[k]]->scenarios[si].json, "isolation"), "users");
-
-        json_array_foreach(users, i, du)
-        {
-            json_int_t idx = json_integer_value(json_object_get(du, "index"));
-
-            if (idx >= 0 && (size_t)idx < x.n && !x.digest[idx])
-                x.digest[idx] = du;
-            keys += 2 + json_array_size(json_object_get(du, "threads")) +
-                    2 * json_array_size(json_object_get(du, "started"));
-        }
+    x.digest = digest;
+    for (g = 0; g < x.n; g++) {
+        if (!(du = x.digest[g]))
+            continue;
+        keys += 2 + json_array_size(json_object_get(du, "threads")) +
+                2 * json_array_size(json_object_get(du, "started"));
     }
     xmap_init(&x.users, keys);
     xmap_init(&x.nonces, keys);
@@ -364,7 +383,9 @@ size_t gp_xshard_judge(gp_results *res, gp_report_doc **docs, const size_t *orde
     for (g = 0; g < x.n; g++) {
         if (!(du = x.digest[g]))
             continue;
-        xmap_claim(&x.users, str(du, "id"), (long)g);
+        /* A soak's iterations share their user's id: its first iteration holds it. */
+        if (g == 0 || res->users[g - 1].index != res->users[g].index)
+            xmap_claim(&x.users, str(du, "id"), (long)g);
         if (str(du, "nonce") && strlen(str(du, "nonce")) >= 8)
             xmap_claim(&x.nonces, str(du, "nonce"), (long)g);
         json_array_foreach(json_object_get(du, "threads"), i, e)
@@ -402,7 +423,6 @@ size_t gp_xshard_judge(gp_results *res, gp_report_doc **docs, const size_t *orde
     free(x.nonces.v);
     free(x.threads.v);
     free(x.runs.v);
-    free(x.digest);
     return flagged;
 }
 

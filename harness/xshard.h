@@ -18,16 +18,17 @@
 int gp_xshard_order(gp_report_doc **docs, const char *const *paths, size_t n, size_t *order,
                     gp_err *err);
 
-/* Re-judges isolation of scenario si across the shards docs[order[0..n-1]]: res holds the
- * merged results with users in global index order (res->users[g].index == g). Every user
- * that received an event of a run, thread or user id owned by another user, or a frame with
- * another user's nonce, fails GP-R6-ISOLATION in res (rule counts, user verdict and cause
- * adjusted; the received text names both users and their shards). Hash maps over all users'
- * ids: linear in the digests' size. Every leak between users of different shards is also
- * counted in leaks (zeroed first; clean up with gp_shard_leaks_cleanup), whether or not the
- * user had failed the rule in its own shard already. Returns the number of users newly failed. */
-size_t gp_xshard_judge(gp_results *res, gp_report_doc **docs, const size_t *order, size_t n,
-                       size_t si, gp_shard_leaks *leaks);
+/* Re-judges isolation across the n shards of one run: res holds the merged results in global
+ * user index order (a soak's iterations in order, an open model's dropped arrivals absent) and
+ * digest[g] the isolation digest of res->users[g] (NULL when missing); user (run) g ran in shard
+ * res->users[g].index % n. Every run that received an event of a run, thread or user id owned
+ * by another user's run, or a frame with another user's nonce, fails GP-R6-ISOLATION in res
+ * (rule counts, user verdict and cause adjusted; the received text names both users and their
+ * shards). Hash maps over all users' ids: linear in the digests' size. Every leak between users
+ * of different shards is also counted in leaks (zeroed first; clean up with
+ * gp_shard_leaks_cleanup), whether or not the user had failed the rule in its own shard
+ * already. Returns the number of users newly failed. */
+size_t gp_xshard_judge(gp_results *res, json_t **digest, size_t n, gp_shard_leaks *leaks);
 
 /* The per-shard table of scenario si (rows[k] for shard k; rows has room for n), with the
  * users and passed users counted from the merged res. */
