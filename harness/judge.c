@@ -109,8 +109,7 @@ static bool same_id(const char *a, const json_t *b)
 }
 
 /* True when an alternative verdict judges this held identity inside the run (held_alts). */
-static bool released(const judge *j, const char *run_id, const char *thread_id,
-                     const char *user_id)
+static bool released(const judge *j, const char *run_id, const char *thread_id, const char *user_id)
 {
     size_t i;
 
@@ -884,8 +883,8 @@ static void check_frames(ujudge *U)
                      * sequence as one process would take out the leak, and merge fails
                      * GP-R6-ISOLATION once the digest names the owner: the order, id,
                      * completion and field rules then judge what a single run judges. */
-                    if (j->hold_foreign && fi->run >= 0 && gp_jg_is_run_event(fi) && ro != (int)U->u &&
-                        to != (int)U->u &&
+                    if (j->hold_foreign && fi->run >= 0 && gp_jg_is_run_event(fi) &&
+                        ro != (int)U->u && to != (int)U->u &&
                         !released(j, fi->ev.run_id, fi->ev.thread_id,
                                   other_uid ? fi->ev.user_id : NULL)) {
                         if (j->iso && !gp_iso_held(j->iso, U->u, fi->ev.run_id, fi->ev.thread_id,
@@ -1281,9 +1280,9 @@ static json_t *rule_ids(uint32_t mask)
 
 static json_t *alt_example(gp_rule rule, const gp_failure *f)
 {
-    json_t *o = json_pack("{s:s,s:i,s:s,s:s}", "rule", gp_rule_id(rule), "step", f->step,
-                          "expected", f->expected ? f->expected : "", "received",
-                          f->received ? f->received : "");
+    json_t *o =
+        json_pack("{s:s,s:i,s:s,s:s}", "rule", gp_rule_id(rule), "step", f->step, "expected",
+                  f->expected ? f->expected : "", "received", f->received ? f->received : "");
 
     json_object_set_new(o, "frame",
                         f->frame == GP_NO_FRAME ? json_null() : json_integer((json_int_t)f->frame));
@@ -1321,7 +1320,8 @@ static json_t *alt_verdict(const judge *a, size_t u, bool full)
         for (k = 0; k < r->rules[i].nexamples; k++)
             json_array_append_new(ex, alt_example((gp_rule)i, &r->rules[i].examples[k]));
         for (k = 0; k < r->rules[i].ninconclusive; k++)
-            json_array_append_new(ex, alt_example((gp_rule)i, &r->rules[i].inconclusive_examples[k]));
+            json_array_append_new(ex,
+                                  alt_example((gp_rule)i, &r->rules[i].inconclusive_examples[k]));
     }
     json_object_set_new(o, "examples", ex);
     return o;

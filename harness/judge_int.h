@@ -36,11 +36,11 @@ typedef struct judge {
     json_t *const *release;
     size_t nrelease;
     unsigned release_mask;
-    bool held_lost;            /* a held identity found no digest entry (the list was full) */
-    gp_results *scratch;       /* the alternatives' results, owned, NULL until needed */
-    uint32_t last_applicable;  /* the rules the user was checked for */
-    bool last_leak_out;        /* the leak cause counted outside any run */
-    json_t *last_runs;         /* [passed, leak] per run window, or NULL */
+    bool held_lost;           /* a held identity found no digest entry (the list was full) */
+    gp_results *scratch;      /* the alternatives' results, owned, NULL until needed */
+    uint32_t last_applicable; /* the rules the user was checked for */
+    bool last_leak_out;       /* the leak cause counted outside any run */
+    json_t *last_runs;        /* [passed, leak] per run window, or NULL */
 } judge;
 typedef struct finfo {
     bool parsed;
