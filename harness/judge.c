@@ -1260,6 +1260,9 @@ static void scratch_reset(gp_results *r, size_t u)
     memset(r->causes, 0, sizeof r->causes);
     r->runs_total = r->runs_passed = 0;
     r->nsamples = 0;
+    for (i = 0; i < r->ntools; i++)
+        free(r->tools[i].name);
+    r->ntools = 0;
     free(r->users[u].user_id);
     free(r->users[u].cause);
     memset(&r->users[u], 0, sizeof r->users[u]);
@@ -1309,6 +1312,14 @@ static json_t *alt_verdict(const judge *a, size_t u, bool full)
                                 json_integer((json_int_t)r->causes[i]));
     json_object_set_new(o, "causes", causes);
     json_object_set_new(o, "runs_passed", json_integer((json_int_t)r->runs_passed));
+    if (r->ntools) {
+        json_t *tools = json_object();
+
+        for (i = 0; i < r->ntools; i++)
+            json_object_set_new(tools, r->tools[i].name,
+                                json_integer((json_int_t)r->tools[i].count));
+        json_object_set_new(o, "tools", tools);
+    }
     if (!full)
         return o;
     json_object_set_new(o, "runs_completed", json_integer((json_int_t)ur->runs_completed));

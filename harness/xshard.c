@@ -387,6 +387,29 @@ static void count_verdict(gp_results *res, json_t *v, long sign)
     }
     res->runs_passed =
         add(res->runs_passed, sign * (long)json_integer_value(json_object_get(v, "runs_passed")));
+    json_object_foreach(json_object_get(v, "tools"), name, n)
+    {
+        size_t i, k = res->ntools;
+
+        if (sign > 0) {
+            gp_results_add_tool(res, name, (uint64_t)json_integer_value(n));
+            continue;
+        }
+        for (i = 0; i < res->ntools && k == res->ntools; i++)
+            if (strcmp(res->tools[i].name, name) == 0)
+                k = i;
+        for (i = 0; i < res->ntools && k == res->ntools; i++)
+            if (strcmp(res->tools[i].name, GP_OTHER_TOOLS) == 0)
+                k = i;
+        if (k == res->ntools)
+            continue;
+        res->tools[k].count = add((size_t)res->tools[k].count, -(long)json_integer_value(n));
+        if (!res->tools[k].count) { /* one process never saw it */
+            free(res->tools[k].name);
+            memmove(&res->tools[k], &res->tools[k + 1], (res->ntools - k - 1) * sizeof *res->tools);
+            res->ntools--;
+        }
+    }
 }
 
 /* Takes user g's examples out of a rule's list. */
