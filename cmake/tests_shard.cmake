@@ -17,6 +17,14 @@ gp_it(shard.cross_shard_leak 90
   --expect-line "^shard-check: recorded: leak from .* across shards"
   --expect-line "^shard-check: recorded: [0-9]+ foreign ids inside runs"
   -- ${GP_SHARD_CHECK} leak ${GP_BIN} ${GP_SCN}/concurrent_isolation.yaml @URL@ ${GP_SHD_LEAK} 20 4)
+# A recording in which users receive events whose ids NO user of the run owns (crafted from
+# fixtures/transcripts/golden.json), judged as one process and as 4 shards: each shard holds
+# those events out of the run and stores the alternative verdicts; merge applies the one for the
+# identities nobody owns, so users, causes, rule counts and examples equal the single judge's.
+add_test(NAME it.shard.nobody_owns_the_run COMMAND ${PROJECT_SOURCE_DIR}/ci/shard-nobody-check
+  ${GP_BIN} ${GP_SCN}/golden_path.yaml ${PROJECT_SOURCE_DIR}/fixtures/transcripts/golden.json
+  ${CMAKE_BINARY_DIR}/it-shard-nobody 4)
+set_tests_properties(it.shard.nobody_owns_the_run PROPERTIES LABELS integration TIMEOUT 60)
 # --start-at holds every scenario of a multi-scenario run: each shard holds scenario k+1 until
 # the same slot after scenario k's start, so the shards start every scenario together.
 gp_it(shard.start_at_every_scenario 90 --expect-exit 0 --expect-line "^shard-start-check: ok"

@@ -116,6 +116,26 @@ void gp_iso_unattributed(gp_iso *iso, size_t u, size_t frame, int run, int step,
                                            "user_id", user_id));
 }
 
+bool gp_iso_held(gp_iso *iso, size_t u, const char *run_id, const char *thread_id,
+                 const char *user_id)
+{
+    json_t *e;
+    size_t i;
+
+    if (!iso)
+        return false;
+    json_array_foreach(json_object_get(json_array_get(iso->users, u), "unattributed"), i, e)
+    {
+        if (same(run_id, json_object_get(e, "run_id")) &&
+            same(thread_id, json_object_get(e, "thread_id")) &&
+            same(user_id, json_object_get(e, "user_id"))) {
+            json_object_set_new(e, "held", json_true());
+            return true;
+        }
+    }
+    return false;
+}
+
 void gp_iso_tokens(gp_iso *iso, size_t u, size_t frame, int run, int step, const char *data,
                    size_t len, const char *own_nonce)
 {

@@ -17,6 +17,9 @@
 #define GP_ISO_MAX_UNATTRIBUTED 32
 #define GP_ISO_MAX_TOKENS 16
 #define GP_ISO_MAX_RUNS 64
+/* A user that held events of at most this many distinct identities gets its alternative
+ * verdicts ("alt", one per subset of them); beyond it, none (merge keeps the shard's). */
+#define GP_ISO_MAX_HELD 3
 
 typedef struct gp_iso {
     json_t *users; /* array, one object per transcript position (layout in reports/README.md) */
@@ -38,6 +41,10 @@ void gp_iso_started(gp_iso *iso, size_t u, const char *run_id, const char *threa
  * thread_id or user_id (NULL when it is u's own) no user of this shard owns. */
 void gp_iso_unattributed(gp_iso *iso, size_t u, size_t frame, int run, int step, const char *type,
                          const char *run_id, const char *thread_id, const char *user_id);
+/* The event of that identity (as given to gp_iso_unattributed) was held out of user u's run:
+ * its entry is marked "held". False when no entry has it (the user's list was full). */
+bool gp_iso_held(gp_iso *iso, size_t u, const char *run_id, const char *thread_id,
+                 const char *user_id);
 /* User u's next run window: whether it passed, and whether the leak cause was counted for it
  * (so that merge counts a run and a cause once, as one process would). */
 void gp_iso_run(gp_iso *iso, size_t u, bool passed, bool leak);

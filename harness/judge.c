@@ -103,6 +103,25 @@ bool gp_jg_ufail_timed(ujudge *U, gp_rule rule, int run, int step, size_t frame,
     return true;
 }
 
+static bool same_id(const char *a, const json_t *b)
+{
+    return a ? json_is_string(b) && strcmp(a, json_string_value(b)) == 0 : json_is_null(b) || !b;
+}
+
+/* True when an alternative verdict judges this held identity inside the run (held_alts). */
+static bool released(const judge *j, const char *run_id, const char *thread_id, const char *user_id)
+{
+    size_t i;
+
+    for (i = 0; i < j->nrelease; i++)
+        if ((j->release_mask & (1u << i)) &&
+            same_id(run_id, json_object_get(j->release[i], "run_id")) &&
+            same_id(thread_id, json_object_get(j->release[i], "thread_id")) &&
+            same_id(user_id, json_object_get(j->release[i], "user_id")))
+            return true;
+    return false;
+}
+
 static int run_step(const ujudge *U, int run)
 {
     return run >= 0 && (size_t)run < U->nruns ? U->runs[run].step : -1;
@@ -848,7 +867,7 @@ static void check_frames(ujudge *U)
                 continue;
             }
             /* Ids no user of this shard owns may be another shard's: the digest keeps them. */
-            if (j->iso) {
+            if (j->iso || j->hold_foreign) {
                 bool other_uid = fi->ev.user_id && strcmp(fi->ev.user_id, t->user_id) != 0 &&
                                  uo == GP_OWNER_NONE;
 
@@ -864,8 +883,13 @@ static void check_frames(ujudge *U)
                      * sequence as one process would take out the leak, and merge fails
                      * GP-R6-ISOLATION once the digest names the owner: the order, id,
                      * completion and field rules then judge what a single run judges. */
-                    if (j->hold_foreign && fi->run >= 0 && gp_jg_is_run_event(fi) && ro != (int)U->u &&
-                        to != (int)U->u) {
+                    if (j->hold_foreign && fi->run >= 0 && gp_jg_is_run_event(fi) &&
+                        ro != (int)U->u && to != (int)U->u &&
+                        !released(j, fi->ev.run_id, fi->ev.thread_id,
+                                  other_uid ? fi->ev.user_id : NULL)) {
+                        if (j->iso && !gp_iso_held(j->iso, U->u, fi->ev.run_id, fi->ev.thread_id,
+                                                   other_uid ? fi->ev.user_id : NULL))
+                            U->j->held_lost = true;
                         fi->claimed = true;
                         continue;
                     }
@@ -1181,7 +1205,13 @@ static void judge_user(judge *j, size_t u)
             j->r->runs_passed++;
         gp_iso_run(j->iso, u, !U.runs[k].failed && !U.runs[k].inconclusive,
                    U.runs[k].causes & 1u << GP_CAUSE_LEAK);
+        if (j->last_runs && json_array_size(j->last_runs) < GP_ISO_MAX_RUNS)
+            json_array_append_new(j->last_runs,
+                                  json_pack("[b,b]", !U.runs[k].failed && !U.runs[k].inconclusive,
+                                            (U.runs[k].causes & 1u << GP_CAUSE_LEAK) != 0));
     }
+    j->last_applicable = U.applicable;
+    j->last_leak_out = (U.out_causes & 1u << GP_CAUSE_LEAK) != 0;
     if (j->iso && U.out_causes & 1u << GP_CAUSE_LEAK)
         gp_iso_leak_outside(j->iso, u);
     for (r = 0; r < GP_RULE__COUNT; r++) {
@@ -1203,6 +1233,151 @@ static void judge_user(judge *j, size_t u)
     free(U.f);
     free(U.conn_why);
     gp_strmap_cleanup(&U.run_ids);
+}
+
+/* ---- a shard's alternative verdicts ---- */
+
+/* Empties what judging user u put into the scratch results. */
+static void scratch_reset(gp_results *r, size_t u)
+{
+    size_t i, k;
+
+    for (i = 0; i < GP_RULE__COUNT; i++) {
+        gp_rule_result *rr = &r->rules[i];
+
+        for (k = 0; k < rr->nexamples; k++) {
+            free(rr->examples[k].expected);
+            free(rr->examples[k].received);
+            free(rr->examples[k].cause);
+        }
+        for (k = 0; k < rr->ninconclusive; k++) {
+            free(rr->inconclusive_examples[k].expected);
+            free(rr->inconclusive_examples[k].received);
+            free(rr->inconclusive_examples[k].cause);
+        }
+        memset(rr, 0, sizeof *rr);
+    }
+    memset(r->causes, 0, sizeof r->causes);
+    r->runs_total = r->runs_passed = 0;
+    r->nsamples = 0;
+    for (i = 0; i < r->ntools; i++)
+        free(r->tools[i].name);
+    r->ntools = 0;
+    free(r->users[u].user_id);
+    free(r->users[u].cause);
+    memset(&r->users[u], 0, sizeof r->users[u]);
+    r->users[u].index = u;
+    r->users[u].passed = true;
+}
+
+static json_t *rule_ids(uint32_t mask)
+{
+    json_t *a = json_array();
+    int i;
+
+    for (i = 0; i < GP_RULE__COUNT; i++)
+        if (mask & (1u << i))
+            json_array_append_new(a, json_string(gp_rule_id((gp_rule)i)));
+    return a;
+}
+
+static json_t *alt_example(gp_rule rule, const gp_failure *f)
+{
+    json_t *o =
+        json_pack("{s:s,s:i,s:s,s:s}", "rule", gp_rule_id(rule), "step", f->step, "expected",
+                  f->expected ? f->expected : "", "received", f->received ? f->received : "");
+
+    json_object_set_new(o, "frame",
+                        f->frame == GP_NO_FRAME ? json_null() : json_integer((json_int_t)f->frame));
+    if (f->cause)
+        json_object_set_new(o, "cause", json_string(f->cause));
+    return o;
+}
+
+/* User u's verdict in the scratch results: what merge swaps in (full) or takes out (the
+ * shard's own, !full: its counts only). */
+static json_t *alt_verdict(const judge *a, size_t u, bool full)
+{
+    const gp_results *r = a->scratch;
+    const gp_user_result *ur = &r->users[u];
+    json_t *o = json_object(), *causes = json_object(), *ex;
+    size_t i, k;
+
+    json_object_set_new(o, "checked", rule_ids(a->last_applicable));
+    json_object_set_new(o, "failed", rule_ids(ur->failed_rules));
+    json_object_set_new(o, "inconclusive", rule_ids(ur->inconclusive_rules));
+    for (i = 0; i < GP_CAUSE__COUNT; i++)
+        if (r->causes[i])
+            json_object_set_new(causes, gp_cause_name((gp_cause)i),
+                                json_integer((json_int_t)r->causes[i]));
+    json_object_set_new(o, "causes", causes);
+    json_object_set_new(o, "runs_passed", json_integer((json_int_t)r->runs_passed));
+    if (r->ntools) {
+        json_t *tools = json_object();
+
+        for (i = 0; i < r->ntools; i++)
+            json_object_set_new(tools, r->tools[i].name,
+                                json_integer((json_int_t)r->tools[i].count));
+        json_object_set_new(o, "tools", tools);
+    }
+    if (!full)
+        return o;
+    json_object_set_new(o, "runs_completed", json_integer((json_int_t)ur->runs_completed));
+    json_object_set_new(o, "runs", json_incref(a->last_runs));
+    json_object_set_new(o, "leak_outside", json_boolean(a->last_leak_out));
+    json_object_set_new(o, "cause", ur->cause ? json_string(ur->cause) : json_null());
+    ex = json_array();
+    for (i = 0; i < GP_RULE__COUNT; i++) {
+        for (k = 0; k < r->rules[i].nexamples; k++)
+            json_array_append_new(ex, alt_example((gp_rule)i, &r->rules[i].examples[k]));
+        for (k = 0; k < r->rules[i].ninconclusive; k++)
+            json_array_append_new(ex,
+                                  alt_example((gp_rule)i, &r->rules[i].inconclusive_examples[k]));
+    }
+    json_object_set_new(o, "examples", ex);
+    return o;
+}
+
+/* A shard cannot know whether a held identity is another shard's user's (a leak: the shard's
+ * verdict stands and merge adds GP-R6-ISOLATION) or nobody's in the whole run (one process
+ * then judges the event inside the run). So for a user that held events of k <= 3 identities
+ * the digest gets "alt": 2^k verdicts, entry m judged with the identities of the bits of m
+ * (in the order of the held entries of "unattributed") left in the run; entry 0 is the
+ * shard's own verdict, for merge to take out. Costs 2^k judgings of that user only. */
+static void held_alts(judge *j, size_t u)
+{
+    json_t *du = json_array_get(j->iso->users, u), *e, *held[GP_ISO_MAX_HELD], *alts;
+    size_t i, k = 0;
+    unsigned m;
+    judge a;
+
+    json_array_foreach(json_object_get(du, "unattributed"), i, e)
+    {
+        if (!json_is_true(json_object_get(e, "held")))
+            continue;
+        if (k == GP_ISO_MAX_HELD)
+            return; /* beyond the limit: no alternatives, merge keeps the shard's verdict */
+        held[k++] = e;
+    }
+    if (!k || j->held_lost)
+        return;
+    if (!j->scratch)
+        j->scratch = gp_results_new(j->n);
+    a = *j;
+    a.iso = NULL;
+    a.r = j->scratch;
+    a.release = held;
+    a.nrelease = k;
+    alts = json_array();
+    for (m = 0; m < 1u << k; m++) {
+        scratch_reset(a.r, u);
+        a.release_mask = m;
+        a.last_runs = json_array();
+        judge_user(&a, u);
+        json_array_append_new(alts, alt_verdict(&a, u, m != 0));
+        json_decref(a.last_runs);
+    }
+    json_object_set_new(du, "alt", alts);
 }
 
 gp_results *gp_judge_run(const gp_scenario *scenario, gp_transcript *const *ts, size_t n)
@@ -1258,8 +1433,13 @@ gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const
     for (u = 0; u < n; u++)
         nonces[u] = ts[u] ? ts[u]->nonce : NULL;
     gp_nonce_index_build(&j.nonces, (const char *const *)nonces, n);
-    for (u = 0; u < n; u++)
+    for (u = 0; u < n; u++) {
+        j.held_lost = false;
         judge_user(&j, u);
+        if (j.iso)
+            held_alts(&j, u);
+    }
+    gp_results_free(j.scratch);
     gp_strmap_cleanup(&j.threads);
     gp_strmap_cleanup(&j.runs);
     gp_strmap_cleanup(&j.users);

@@ -21,7 +21,9 @@ gp_results *gp_judge_run_health(const gp_scenario *scenario, gp_transcript *cons
  * sharded): when shards > 0 the results also carry the shard's isolation digest
  * (results->iso, isolation.h) from which merge re-judges isolation across all shards; when
  * shards > 1, a run event that names none of the user's own runs or threads but an id no user
- * of this shard owns is held out of its run (as a leak is in one process) and left to merge. */
+ * of this shard owns is held out of its run (as a leak is in one process) and left to merge;
+ * a user that held events of 1 to GP_ISO_MAX_HELD identities also gets its verdicts with each
+ * subset of them judged inside the run ("alt"), for merge to apply when nobody owns them. */
 gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const *ts, size_t n,
                                const gp_health *health, unsigned shards);
 /* gp_judge_run_health without health: every timing verdict stands. */

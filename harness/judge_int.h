@@ -29,6 +29,18 @@ typedef struct judge {
     gp_nonce_index nonces;
     gp_iso *iso; /* a shard's isolation digest, filled when non-NULL (isolation.h) */
     bool hold_foreign; /* one of several shards: other users' ids are out of sight */
+    /* Alternative verdicts of a user that held events (judge.c, held_alts): the identities
+     * ([run_id, thread_id, user_id] JSON arrays of the digest's held entries) whose bit is set
+     * in release_mask are judged inside the run instead of held; what the verdict needs
+     * beyond the results is kept in the last_* members. */
+    json_t *const *release;
+    size_t nrelease;
+    unsigned release_mask;
+    bool held_lost;           /* a held identity found no digest entry (the list was full) */
+    gp_results *scratch;      /* the alternatives' results, owned, NULL until needed */
+    uint32_t last_applicable; /* the rules the user was checked for */
+    bool last_leak_out;       /* the leak cause counted outside any run */
+    json_t *last_runs;        /* [passed, leak] per run window, or NULL */
 } judge;
 typedef struct finfo {
     bool parsed;

@@ -247,6 +247,22 @@ static void leak_run(xjudge *x, size_t g, int run)
     }
 }
 
+/* True when cause names a failure of a rule the judge checks after its pass over the frames
+ * (judge.c: connects, then frames, then runs, late events and expect steps). */
+static bool judged_later(const char *cause)
+{
+    static const gp_rule first[] = {GP_RULE_CONNECT, GP_RULE_AUTH, GP_RULE_R7_FRAMES,
+                                    GP_RULE_R6_ISOLATION};
+    size_t i, len;
+
+    for (i = 0; i < sizeof first / sizeof first[0]; i++) {
+        len = strlen(gp_rule_id(first[i]));
+        if (strncmp(cause, gp_rule_id(first[i]), len) == 0 && cause[len] == ':')
+            return false;
+    }
+    return strncmp(cause, "GP-", 3) == 0 && !strstr(cause, " inconclusive: ");
+}
+
 /* Fails user g for a leak from owner's run: the same verdict one process would reach. */
 static bool leak(xjudge *x, size_t g, long owner, int run, int step, size_t frame, const char *what)
 {
@@ -297,6 +313,13 @@ static bool leak(xjudge *x, size_t g, long owner, int run, int step, size_t fram
     }
     exp = gp_asprintf("only events of %s's own runs", u->user_id ? u->user_id : "the user");
     gp_results_fail(x->res, GP_RULE_R6_ISOLATION, g, step, frame, exp, why);
+    if (u->cause && judged_later(u->cause)) {
+        /* One process finds a leak in its pass over the frames, before it judges the runs
+         * and expect steps: the leak is the user's first failure. */
+        free(u->cause);
+        u->cause =
+            gp_asprintf("%s: expected %s, received %s", gp_rule_id(GP_RULE_R6_ISOLATION), exp, why);
+    }
     free(exp);
     free(why);
     return true;
@@ -307,24 +330,239 @@ static const char *str(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
+/* The user other than g who owns the identity of unattributed entry e, as judge.c finds it
+ * in one process, or NONE. */
+static long owner_of(const xjudge *x, size_t g, json_t *e)
+{
+    const char *own = str(x->digest[g], "id");
+    const char *rid = str(e, "run_id"), *tid = str(e, "thread_id"), *ouid = str(e, "user_id");
+    long ro = xmap_get(&x->runs, rid), to = xmap_get(&x->threads, tid),
+         uo = ouid && (!own || strcmp(ouid, own) != 0) ? xmap_get(&x->users, ouid) : NONE;
+
+    /* another iteration of the same user owns nothing foreign to it by user id */
+    if (uo >= 0 && x->res->users[uo].index == x->res->users[g].index)
+        uo = NONE;
+    return ro >= 0 && (size_t)ro != g   ? ro
+           : to >= 0 && (size_t)to != g ? to
+           : uo >= 0 && (size_t)uo != g ? uo
+                                        : NONE;
+}
+
+json_t *gp_xshard_alt(json_t *du, unsigned nobody)
+{
+    json_t *alt = json_object_get(du, "alt"), *e;
+    size_t i, k = 0;
+
+    json_array_foreach(json_object_get(du, "unattributed"), i, e) k +=
+        json_is_true(json_object_get(e, "held"));
+    if (!nobody || !json_is_array(alt) || k == 0 || k > 8 || json_array_size(alt) != (1u << k) ||
+        nobody >= (1u << k))
+        return NULL;
+    return json_array_get(alt, nobody);
+}
+
+static uint32_t rule_mask(json_t *a)
+{
+    uint32_t m = 0;
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(a, i, v)
+    {
+        int r = gp_rule_from_id(json_string_value(v) ? json_string_value(v) : "");
+
+        if (r >= 0)
+            m |= 1u << r;
+    }
+    return m;
+}
+
+static size_t add(size_t v, long d)
+{
+    return d < 0 && (size_t)-d > v ? 0 : (size_t)((long)v + d);
+}
+
+/* Adds (sign 1) or takes out (-1) verdict v's counts. */
+static void count_verdict(gp_results *res, json_t *v, long sign)
+{
+    uint32_t checked = rule_mask(json_object_get(v, "checked")),
+             failed = rule_mask(json_object_get(v, "failed")),
+             inconcl = rule_mask(json_object_get(v, "inconclusive"));
+    const char *name;
+    json_t *n;
+    int r;
+
+    for (r = 0; r < GP_RULE__COUNT; r++) {
+        gp_rule_result *rr = &res->rules[r];
+        uint32_t bit = 1u << r;
+
+        if (!(checked & bit))
+            continue;
+        rr->checked = add(rr->checked, sign);
+        if (failed & bit)
+            rr->failed = add(rr->failed, sign);
+        else if (inconcl & bit)
+            rr->inconclusive = add(rr->inconclusive, sign);
+        else
+            rr->passed = add(rr->passed, sign);
+    }
+    json_object_foreach(json_object_get(v, "causes"), name, n)
+    {
+        int c = gp_cause_from_name(name);
+
+        if (c >= 0)
+            res->causes[c] = add((size_t)res->causes[c], sign * (long)json_integer_value(n));
+    }
+    res->runs_passed =
+        add(res->runs_passed, sign * (long)json_integer_value(json_object_get(v, "runs_passed")));
+    json_object_foreach(json_object_get(v, "tools"), name, n)
+    {
+        size_t i, k = res->ntools;
+
+        if (sign > 0) {
+            gp_results_add_tool(res, name, (uint64_t)json_integer_value(n));
+            continue;
+        }
+        for (i = 0; i < res->ntools && k == res->ntools; i++)
+            if (strcmp(res->tools[i].name, name) == 0)
+                k = i;
+        for (i = 0; i < res->ntools && k == res->ntools; i++)
+            if (strcmp(res->tools[i].name, GP_OTHER_TOOLS) == 0)
+                k = i;
+        if (k == res->ntools)
+            continue;
+        res->tools[k].count = add((size_t)res->tools[k].count, -(long)json_integer_value(n));
+        if (!res->tools[k].count) { /* one process never saw it */
+            free(res->tools[k].name);
+            memmove(&res->tools[k], &res->tools[k + 1], (res->ntools - k - 1) * sizeof *res->tools);
+            res->ntools--;
+        }
+    }
+}
+
+/* Takes user g's examples out of a rule's list. */
+static void drop_examples(gp_failure *ex, size_t *n, size_t g)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < *n; i++) {
+        if (ex[i].user == g) {
+            free(ex[i].expected);
+            free(ex[i].received);
+            free(ex[i].cause);
+            continue;
+        }
+        ex[k++] = ex[i];
+    }
+    *n = k;
+}
+
+static int cmp_example(const void *a, const void *b)
+{
+    const gp_failure *x = a, *y = b;
+
+    return x->user < y->user ? -1 : x->user > y->user;
+}
+
+/* Adds user g's example e, keeping the examples of the lowest users, in user order (as one
+ * run keeps them). */
+static void put_example(gp_failure *ex, size_t *n, size_t g, json_t *e)
+{
+    gp_failure *f;
+    size_t i, worst = 0;
+    json_t *frame = json_object_get(e, "frame");
+
+    if (*n < GP_MAX_EXAMPLES) {
+        f = &ex[(*n)++];
+    } else {
+        for (i = 1; i < *n; i++)
+            if (ex[i].user > ex[worst].user)
+                worst = i;
+        if (ex[worst].user < g)
+            return;
+        f = &ex[worst];
+        free(f->expected);
+        free(f->received);
+        free(f->cause);
+    }
+    f->user = g;
+    f->step = (int)json_integer_value(json_object_get(e, "step"));
+    f->frame = json_is_integer(frame) ? (size_t)json_integer_value(frame) : GP_NO_FRAME;
+    f->expected = gp_strdup(str(e, "expected") ? str(e, "expected") : "");
+    f->received = gp_strdup(str(e, "received") ? str(e, "received") : "");
+    f->cause = str(e, "cause") ? gp_strdup(str(e, "cause")) : NULL;
+    qsort(ex, *n, sizeof *ex, cmp_example);
+}
+
+void gp_xshard_apply_alt(gp_results *res, size_t g, json_t *du, json_t *alt)
+{
+    gp_user_result *u = &res->users[g];
+    json_t *e, *runs = json_object_get(alt, "runs");
+    size_t i;
+    int r;
+
+    count_verdict(res, json_array_get(json_object_get(du, "alt"), 0), -1);
+    count_verdict(res, alt, 1);
+    for (r = 0; r < GP_RULE__COUNT; r++) {
+        drop_examples(res->rules[r].examples, &res->rules[r].nexamples, g);
+        drop_examples(res->rules[r].inconclusive_examples, &res->rules[r].ninconclusive, g);
+    }
+    json_array_foreach(json_object_get(alt, "examples"), i, e)
+    {
+        gp_rule_result *rr;
+
+        if ((r = gp_rule_from_id(str(e, "rule") ? str(e, "rule") : "")) < 0)
+            continue;
+        rr = &res->rules[r];
+        if (str(e, "cause"))
+            put_example(rr->inconclusive_examples, &rr->ninconclusive, g, e);
+        else
+            put_example(rr->examples, &rr->nexamples, g, e);
+    }
+    u->failed_rules = rule_mask(json_object_get(alt, "failed"));
+    u->inconclusive_rules = rule_mask(json_object_get(alt, "inconclusive")) & ~u->failed_rules;
+    u->passed = !u->not_started && !u->failed_rules && !u->inconclusive_rules;
+    u->runs_completed = (size_t)json_integer_value(json_object_get(alt, "runs_completed"));
+    free(u->cause);
+    u->cause = str(alt, "cause") ? gp_strdup(str(alt, "cause")) : NULL;
+    if (json_is_array(runs))
+        json_object_set_new(du, "runs", json_deep_copy(runs));
+    json_object_set_new(du, "leak_outside",
+                        json_boolean(json_is_true(json_object_get(alt, "leak_outside"))));
+}
+
+/* A user that held events some of whose identities nobody in the whole run owns: one process
+ * judged those events inside the run, so the shard's alternative verdict for them replaces
+ * its own before the leaks are added. */
+static void apply_nobody(xjudge *x, size_t g)
+{
+    json_t *du = x->digest[g], *e, *alt;
+    unsigned nobody = 0, bit = 0;
+    size_t i;
+
+    if (!json_object_get(du, "alt"))
+        return;
+    json_array_foreach(json_object_get(du, "unattributed"), i, e)
+    {
+        if (!json_is_true(json_object_get(e, "held")))
+            continue;
+        if (bit < 31 && owner_of(x, g, e) == NONE)
+            nobody |= 1u << bit;
+        bit++;
+    }
+    if ((alt = gp_xshard_alt(du, nobody)))
+        gp_xshard_apply_alt(x->res, g, du, alt);
+}
+
 static size_t judge_user(xjudge *x, size_t g)
 {
     json_t *du = x->digest[g], *e;
-    const char *own = str(du, "id");
     size_t i, flagged = 0;
 
     json_array_foreach(json_object_get(du, "unattributed"), i, e)
     {
         const char *rid = str(e, "run_id"), *tid = str(e, "thread_id"), *ouid = str(e, "user_id");
-        long ro = xmap_get(&x->runs, rid), to = xmap_get(&x->threads, tid),
-             uo = ouid && (!own || strcmp(ouid, own) != 0) ? xmap_get(&x->users, ouid) : NONE;
-        /* another iteration of the same user owns nothing foreign to it by user id */
-        if (uo >= 0 && x->res->users[uo].index == x->res->users[g].index)
-            uo = NONE;
-        long owner = ro >= 0 && (size_t)ro != g   ? ro
-                     : to >= 0 && (size_t)to != g ? to
-                     : uo >= 0 && (size_t)uo != g ? uo
-                                                  : NONE;
+        long owner = owner_of(x, g, e);
         char *what;
 
         if (owner == NONE)
@@ -414,6 +652,9 @@ size_t gp_xshard_judge(gp_results *res, json_t **digest, size_t n, gp_shard_leak
     for (i = 0; i < fb_threads.cap; i++)
         if (fb_threads.v[i].key && xmap_get(&x.threads, fb_threads.v[i].key) == NONE)
             xmap_claim(&x.threads, fb_threads.v[i].key, fb_threads.v[i].owner);
+    for (g = 0; g < x.n; g++)
+        if (x.digest[g])
+            apply_nobody(&x, g);
     for (g = 0; g < x.n; g++)
         if (x.digest[g])
             flagged += judge_user(&x, g);

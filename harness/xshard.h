@@ -30,6 +30,20 @@ int gp_xshard_order(gp_report_doc **docs, const char *const *paths, size_t n, si
  * already. Returns the number of users newly failed. */
 size_t gp_xshard_judge(gp_results *res, json_t **digest, size_t n, gp_shard_leaks *leaks);
 
+/* A shard's judge holds out of a user's run an event whose ids no user of the shard owns, and
+ * for a user that held 1 to 3 such identities its digest du carries "alt": the user's verdict
+ * for each subset of them judged inside the run (isolation.h, GP_ISO_MAX_HELD). Given the bits
+ * (in the order of du's held "unattributed" entries) of the identities nobody in any shard
+ * owns, returns the verdict one process would reach (borrowed), or NULL when there is none to
+ * apply: nobody == 0 (every held identity is another user's: the shard's verdict stands), or
+ * du has no alternatives (beyond the limit, or an older shard). */
+json_t *gp_xshard_alt(json_t *du, unsigned nobody);
+/* Replaces user g's verdict in res (users in global index order) by alt, taking out the
+ * shard's own (du's "alt"[0]): rule counts and examples, causes, runs passed, the user's
+ * rules, cause and runs completed, and du's "runs" and "leak_outside" (for the leaks merge
+ * adds afterwards). */
+void gp_xshard_apply_alt(gp_results *res, size_t g, json_t *du, json_t *alt);
+
 /* The per-shard table of scenario si (rows[k] for shard k; rows has room for n), with the
  * users and passed users counted from the merged res. */
 void gp_xshard_rows(gp_shard_row *rows, const gp_results *res, gp_report_doc **docs,
