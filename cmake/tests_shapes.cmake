@@ -1,9 +1,10 @@
 # Load shapes (issue 9) against the reference server, each a few seconds: open-model arrivals
 # (count within 5%, spacing within tolerances), Poisson arrivals, max_active's counted dropped
 # arrivals, a soak whose every 3rd run is faulted (the right rules fail, iterations named in
-# the evidence), stages reaching their targets, and --duration. ci/shape-check holds the checks.
+# the evidence), stages reaching their targets, stages of rates (counts and the ramp's split
+# within tolerances), and --duration. ci/shape-check holds the checks.
 set(GP_SHAPE_CHECK ${PROJECT_SOURCE_DIR}/ci/shape-check)
-foreach(mode open poisson stages override)
+foreach(mode open poisson stages ratestages ratepoisson override)
   gp_it(shape.${mode} 60 --expect-exit 0 --expect-line "^shape-check: ok"
     -- ${GP_SHAPE_CHECK} ${mode} ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shape-${mode})
 endforeach()

@@ -370,7 +370,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
 
         if (arrivals)
             at = r.t0 + arrivals[g];
-        if (r.shape.nstages) /* stages: when the target first rises above the user's index */
+        if (r.shape.nstages && !r.shape.rate_stages) /* when the target first passes the index */
             at = r.t0 + gp_shape_next_wanted(&r.shape, (unsigned)g, 0);
         gp_rn_arm_delay(&r.conns[i], at - gp_now_us());
     }
