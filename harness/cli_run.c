@@ -499,6 +499,9 @@ int cmd_run(int argc, char **argv)
         results[i]->series = gp_series_build(results[i], runs[i].ts, runs[i].n,
                                              runs[i].started_wall_us, runs[i].duration_us,
                                              gp_series_interval(runs[i].duration_us, interval_us));
+        gp_series_add_dropped(results[i]->series, runs[i].dropped_at_us, runs[i].dropped_arrivals);
+        gp_series_set_stages(results[i]->series, &sc[i]->users.shape,
+                             sc[i]->users.shape.duration_us);
         suites[i].results = results[i];
         suites[i].ts = runs[i].ts;
         suites[i].nts = runs[i].n;

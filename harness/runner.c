@@ -205,6 +205,8 @@ static void shape_output(runner *r, gp_run_output *out)
     out->n = n;
     out->arrivals = gp_shape_open(&r->shape) ? r->nusers : 0;
     out->dropped_arrivals = r->dropped;
+    out->dropped_at_us = r->dropped_at;
+    r->dropped_at = NULL;
 }
 
 /* Sets the soft fd limit to what the users need (two sockets each at most, a WebSocket and an
@@ -462,6 +464,7 @@ out:
     for (i = 0; (size_t)i < r.niters; i++)
         gp_transcript_free(r.iters[i]);
     free(r.iters);
+    free(r.dropped_at);
     for (i = 0; i < r.nfile_tokens; i++)
         free(r.file_tokens[i]);
     free(r.file_tokens);
@@ -485,6 +488,7 @@ void gp_run_output_cleanup(gp_run_output *out)
     for (i = 0; i < out->n; i++)
         gp_transcript_free(out->ts[i]);
     free(out->ts);
+    free(out->dropped_at_us);
     gp_health_cleanup(&out->health);
     free(out->target);
     free(out->proxy);

@@ -58,6 +58,8 @@ typedef struct gp_run_output {
      * in a soak, per iteration (user then iteration order, transcript.iteration set). */
     size_t arrivals;         /* open model: users that arrived (started or dropped) */
     size_t dropped_arrivals; /* open model: arrivals that found max_active users in flight */
+    int64_t *dropped_at_us;  /* open model: when each of them came, µs since the run's start
+                                (dropped_arrivals entries, in order; NULL when none); owned */
 } gp_run_output;
 
 /* Runs the scenario. Returns 0 when the run took place (whatever the server did: an
