@@ -11,6 +11,11 @@ endforeach()
 gp_it(shape.max_active_drops 60 --server-arg --think-ms --server-arg 100
   --expect-exit 0 --expect-line "^shape-check: ok"
   -- ${GP_SHAPE_CHECK} cap ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shape-cap)
+# The HTML report's over-time charts mark the stages and draw the dropped arrivals, and load in
+# headless chromium without console errors (a slow server makes max_active drop arrivals).
+gp_it(shape.html_stages_drops 120 --server-arg --think-ms --server-arg 100
+  --expect-exit 0 --expect-line "^shape-check: ok"
+  -- ${GP_SHAPE_CHECK} html ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shape-html)
 gp_it(shape.soak_fault_every_3 60
   --server-arg --fault --server-arg drop_event --server-arg --fault-every --server-arg 3
   --expect-exit 0 --expect-line "^shape-check: ok"
