@@ -20,3 +20,7 @@ gp_it(shape.soak_fault_every_3 60
   --server-arg --fault --server-arg drop_event --server-arg --fault-every --server-arg 3
   --expect-exit 0 --expect-line "^shape-check: ok"
   -- ${GP_SHAPE_CHECK} soak ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-shape-soak)
+# The live progress line of a shaped run on a pseudo-terminal shows the stage, the active users
+# and the arrival rate; never with CI set or with stderr not a terminal.
+gp_it(progress.shape_line 120 --expect-exit 0 --expect-line "^progress-check: ok"
+  -- ${PROJECT_SOURCE_DIR}/ci/progress-check ${GP_BIN} @URL@ ${CMAKE_BINARY_DIR}/it-progress)

@@ -108,12 +108,34 @@ static bool want_progress(void)
 typedef struct progress_ctx {
     const char *name;
     bool shown;
+    const gp_shape *shape; /* the scenario's load shape (with --duration applied) */
 } progress_ctx;
 
 static void show_progress(const gp_progress *p, void *ud)
 {
     progress_ctx *pc = ud;
+    const gp_shape *sh = pc->shape;
 
+    if (sh && (gp_shape_open(sh) || gp_shape_soak(sh))) {
+        /* a shaped run: where the shape is (stage, rate) and the users in flight */
+        int64_t t = p->elapsed_us > 0 ? p->elapsed_us : 0;
+
+        fprintf(stderr, "\r\033[K%s: ", pc->name);
+        if (sh->nstages) {
+            size_t k = gp_shape_stage_at(sh, t);
+
+            fprintf(stderr, "stage %zu/%zu, ", k < sh->nstages ? k + 1 : sh->nstages, sh->nstages);
+        } else {
+            fprintf(stderr, "%.0f/%.0f s, ", (double)t / 1e6, (double)sh->duration_us / 1e6);
+        }
+        fprintf(stderr, "active users %u", p->active);
+        if (gp_shape_open(sh))
+            fprintf(stderr, ", rate %.3g/s", t < sh->duration_us ? gp_shape_rate_at(sh, t) : 0.0);
+        fprintf(stderr, ", runs done %zu, problems %zu", p->runs_done, p->problems);
+        fflush(stderr);
+        pc->shown = true;
+        return;
+    }
     fprintf(stderr, "\r\033[K%s: users connected %u/%u, finished %u, runs done %zu, problems %zu",
             pc->name, p->connected, p->users, p->finished, p->runs_done, p->problems);
     fflush(stderr);
@@ -434,7 +456,7 @@ int cmd_run(int argc, char **argv)
     results = gp_calloc(nsc, sizeof *results);
     suites = gp_calloc(nsc, sizeof *suites);
     for (i = 0; i < nsc; i++) {
-        progress_ctx pc = {sc[i]->name, false};
+        progress_ctx pc = {sc[i]->name, false, &sc[i]->users.shape};
         gp_err err = {0};
 
         if (interrupted)

@@ -33,7 +33,10 @@ static void on_tick(gp_timer *t)
         return;
     }
     if (r->o->progress && now >= r->next_progress) {
-        gp_progress p = {r->nusers, r->connected, r->finished, r->runs_done, r->problems};
+        gp_progress p = {r->nusers,   r->connected,
+                         r->finished, r->runs_done,
+                         r->problems, gp_shape_open(&r->shape) ? r->active : r->connected,
+                         now - r->t0};
 
         r->o->progress(&p, r->o->progress_ud);
         r->next_progress = now + PROGRESS_US;
@@ -384,7 +387,10 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     r.stopping = true;
     getrusage(RUSAGE_SELF, &ru1);
     if (o->progress) {
-        gp_progress p = {r.nusers, r.connected, r.finished, r.runs_done, r.problems};
+        gp_progress p = {r.nusers,          r.connected,
+                         r.finished,        r.runs_done,
+                         r.problems,        gp_shape_open(&r.shape) ? r.active : r.connected,
+                         gp_now_us() - r.t0};
 
         o->progress(&p, o->progress_ud);
     }

@@ -16,6 +16,9 @@ typedef struct gp_progress {
     unsigned finished;  /* users that ran all their steps (or gave up) */
     size_t runs_done;   /* expect_run steps that ended */
     size_t problems;    /* runs or connections that ended badly so far */
+    /* load shapes (issue 9): the live line's stage and rate come from elapsed_us */
+    unsigned active;    /* open model: users started and not finished; else connected */
+    int64_t elapsed_us; /* since the run's clock zero (negative before --start-at) */
 } gp_progress;
 
 typedef void (*gp_progress_fn)(const gp_progress *p, void *ud);

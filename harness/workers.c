@@ -416,9 +416,12 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
             forwarded = true;
         }
         if (o->progress && gp_now_us() >= next_progress) {
-            gp_progress sum = {total, 0, 0, 0, 0};
+            gp_progress sum = {total, 0, 0, 0, 0, 0, 0};
 
             for (k = 0; k < n; k++) {
+                sum.active += w[k].last.active;
+                if (w[k].last.elapsed_us > sum.elapsed_us)
+                    sum.elapsed_us = w[k].last.elapsed_us;
                 sum.connected += w[k].last.connected;
                 sum.finished += w[k].last.finished;
                 sum.runs_done += w[k].last.runs_done;
