@@ -196,6 +196,7 @@ int cmd_judge(int argc, char **argv)
     res->series =
         gp_series_build(res, mine, nmine, suite.meta.started_wall_us, suite.meta.duration_us,
                         gp_series_interval(suite.meta.duration_us, interval_us));
+    gp_series_set_stages(res->series, &s->users.shape, s->users.shape.duration_us);
     suite.results = res;
     suite.ts = mine;
     suite.nts = nmine;

@@ -115,6 +115,7 @@ typedef struct progress_ctx {
     const char *name;
     bool shown;
     bool show; /* the live progress line */
+    const gp_shape *shape; /* the scenario's load shape (with --duration applied) */
     /* --push: every interval_us from t0_us, the figures so far go to the pusher thread. */
     gp_pusher *pusher;
     gp_run_meta meta; /* scenario and labels for the interim metrics' labels */
@@ -124,7 +125,28 @@ typedef struct progress_ctx {
 static void show_progress(const gp_progress *p, void *ud)
 {
     progress_ctx *pc = ud;
+    const gp_shape *sh = pc->shape;
 
+    if (sh && (gp_shape_open(sh) || gp_shape_soak(sh))) {
+        /* a shaped run: where the shape is (stage, rate) and the users in flight */
+        int64_t t = p->elapsed_us > 0 ? p->elapsed_us : 0;
+
+        fprintf(stderr, "\r\033[K%s: ", pc->name);
+        if (sh->nstages) {
+            size_t k = gp_shape_stage_at(sh, t);
+
+            fprintf(stderr, "stage %zu/%zu, ", k < sh->nstages ? k + 1 : sh->nstages, sh->nstages);
+        } else {
+            fprintf(stderr, "%.0f/%.0f s, ", (double)t / 1e6, (double)sh->duration_us / 1e6);
+        }
+        fprintf(stderr, "active users %u", p->active);
+        if (gp_shape_open(sh))
+            fprintf(stderr, ", rate %.3g/s", t < sh->duration_us ? gp_shape_rate_at(sh, t) : 0.0);
+        fprintf(stderr, ", runs done %zu, problems %zu", p->runs_done, p->problems);
+        fflush(stderr);
+        pc->shown = true;
+        return;
+    }
     fprintf(stderr, "\r\033[K%s: users connected %u/%u, finished %u, runs done %zu, problems %zu",
             pc->name, p->connected, p->users, p->finished, p->runs_done, p->problems);
     fflush(stderr);
@@ -519,6 +541,7 @@ int cmd_run(int argc, char **argv)
             break;
         memset(&pc, 0, sizeof pc);
         pc.name = sc[i]->name;
+        pc.shape = &sc[i]->users.shape;
         pc.show = progress;
         pc.pusher = pusher;
         pc.meta.scenario = sc[i];
@@ -604,6 +627,11 @@ int cmd_run(int argc, char **argv)
                 gp_series_build(results[i], runs[i].ts, runs[i].n, runs[i].started_wall_us,
                                 runs[i].duration_us, gp_series_interval(span, interval_us));
         }
+        if (runs[i].dropped_at_us)
+            gp_series_add_dropped(results[i]->series, runs[i].dropped_at_us,
+                                  runs[i].dropped_arrivals);
+        gp_series_set_stages(results[i]->series, &sc[i]->users.shape,
+                             sc[i]->users.shape.duration_us);
         suites[i].results = results[i];
         suites[i].ts = runs[i].ts;
         suites[i].nts = runs[i].n;

@@ -185,7 +185,19 @@ static void load_line(FILE *out, const gp_suite *s)
 {
     const gp_shape *sh = &s->meta.scenario->users.shape;
 
-    if (gp_shape_open(sh)) {
+    if (gp_shape_open(sh) && sh->rate_stages) {
+        size_t k;
+
+        fprintf(out, "load:     open model, rate stages from %.3g/s", sh->rate_per_s);
+        for (k = 0; k < sh->nstages; k++)
+            fprintf(out, "%s%.1f s to %.3g/s", k ? ", " : " then ",
+                    (double)sh->stages[k].duration_us / 1e6, sh->stages[k].rate_per_s);
+        fprintf(out, " (%s)", sh->arrivals == GP_ARRIVALS_POISSON ? "poisson" : "even");
+        if (sh->max_active)
+            fprintf(out, ", max_active %u", sh->max_active);
+        fprintf(out, ": %zu arrivals, %zu dropped arrivals\n", s->meta.arrivals,
+                s->meta.dropped_arrivals);
+    } else if (gp_shape_open(sh)) {
         fprintf(out, "load:     open model, %.3g/s (%s) for %.1f s", sh->rate_per_s,
                 sh->arrivals == GP_ARRIVALS_POISSON ? "poisson" : "even",
                 (double)sh->duration_us / 1e6);

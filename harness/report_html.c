@@ -175,12 +175,14 @@ static void hist_svg(gp_rep *r, const char *name, const gp_hist *h)
                   H + 13, (double)h->min / 1000.0, W, H + 13, (double)h->max / 1000.0);
 }
 
-/* One chart of the run over time: up to three lines of n values each (NAN: no value). */
-static void over_time_svg(gp_rep *r, const char *title, const char *unit, size_t n,
-                          int64_t interval_us, const double *const *lines, const char *const *names,
-                          size_t nlines)
+/* One chart of the run over time: up to four lines of n values each (NAN: no value), with the
+ * stages' starts (se->stage_start_us) marked by dashed vertical lines labelled "stage k". */
+static void over_time_svg(gp_rep *r, const char *title, const char *unit, const gp_series *se,
+                          const double *const *lines, const char *const *names, size_t nlines)
 {
-    static const char *const colors[] = {"#4c78a8", "#f58518", "#b3261e"};
+    static const char *const colors[] = {"#4c78a8", "#f58518", "#b3261e", "#7a5195"};
+    size_t n = se->n;
+    int64_t interval_us = se->interval_us;
     const int W = 480, H = 120, PAD = 18;
     double top = 0;
     size_t i, k;
@@ -213,6 +215,21 @@ static void over_time_svg(gp_rep *r, const char *title, const char *unit, size_t
         }
         gp_rep_puts(r, "\"/>");
     }
+    /* the stages: x as the points', time i * interval at point i */
+    for (k = 0; k < se->nstages && n > 1; k++) {
+        double x =
+            (double)se->stage_start_us[k] / ((double)(n - 1) * (double)interval_us) * (W - 2) + 1;
+
+        if (x > W)
+            continue;
+        gp_rep_printf(r,
+                      "<g class=\"stage\"><title>stage %zu starts at %.1f s</title>"
+                      "<line x1=\"%.1f\" y1=\"12\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\" "
+                      "stroke-dasharray=\"3,3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"9\" "
+                      "fill=\"#555\">stage %zu</text></g>",
+                      k + 1, (double)se->stage_start_us[k] / 1e6, x, x, H, x + 2,
+                      22 + (int)(k % 3) * 10, k + 1);
+    }
     gp_rep_printf(r,
                   "<text x=\"0\" y=\"10\">%.4g %s</text><text x=\"0\" y=\"%d\">0 s</text>"
                   "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.1f s</text></svg></div>\n",
@@ -224,14 +241,16 @@ static void over_time_svg(gp_rep *r, const char *title, const char *unit, size_t
 static void series_html(gp_rep *r, const gp_series *se)
 {
     static const char *const pn[] = {"p50", "p95", "p99"};
-    static const char *const rn[] = {"runs started", "runs completed", "failures"};
+    static const char *const rn[] = {"runs started", "runs completed", "failures",
+                                     "dropped arrivals"};
     static const char *const un[] = {"active users"};
     static const double qs[] = {50, 95, 99};
-    double *v = gp_calloc(7 * se->n, sizeof *v);
+    double *v = gp_calloc(8 * se->n, sizeof *v);
     const double *lat[3] = {v, v + se->n, v + 2 * se->n};
-    const double *runs[3] = {v + 3 * se->n, v + 4 * se->n, v + 5 * se->n};
+    const double *runs[4] = {v + 3 * se->n, v + 4 * se->n, v + 5 * se->n, v + 7 * se->n};
     const double *users[1] = {v + 6 * se->n};
     size_t i, k;
+    uint64_t dropped = 0;
 
     for (i = 0; i < se->n; i++) {
         const gp_series_point *p = &se->p[i];
@@ -246,12 +265,16 @@ static void series_html(gp_rep *r, const gp_series *se)
         v[4 * se->n + i] = (double)p->runs_completed;
         v[5 * se->n + i] = (double)f;
         v[6 * se->n + i] = (double)p->active_users;
+        v[7 * se->n + i] = (double)p->dropped_arrivals;
+        dropped += p->dropped_arrivals;
     }
     gp_rep_printf(r, "<h3>Over time</h3><p><small>every %.1f s</small></p><div class=\"hists\">\n",
                   (double)se->interval_us / 1e6);
-    over_time_svg(r, "agent_completed latency", "ms", se->n, se->interval_us, lat, pn, 3);
-    over_time_svg(r, "runs and failures", "per interval", se->n, se->interval_us, runs, rn, 3);
-    over_time_svg(r, "active users", "users", se->n, se->interval_us, users, un, 1);
+    over_time_svg(r, "agent_completed latency", "ms", se, lat, pn, 3);
+    /* dropped arrivals (the open model's max_active) drawn only when there are any */
+    over_time_svg(r, dropped ? "runs, failures and dropped arrivals" : "runs and failures",
+                  "per interval", se, runs, rn, dropped ? 4 : 3);
+    over_time_svg(r, "active users", "users", se, users, un, 1);
     gp_rep_puts(r, "</div>\n");
     free(v);
 }

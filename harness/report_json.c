@@ -94,9 +94,13 @@ static json_t *load_json(const gp_suite *s, const gp_scenario *sc)
         size_t k;
 
         for (k = 0; k < sh->nstages; k++)
-            json_array_append_new(a, json_pack("{s:I,s:I}", "duration_ms",
-                                               (json_int_t)(sh->stages[k].duration_us / 1000),
-                                               "target", (json_int_t)sh->stages[k].target));
+            json_array_append_new(a, sh->rate_stages
+                                         ? json_pack("{s:I,s:f}", "duration_ms",
+                                                     (json_int_t)(sh->stages[k].duration_us / 1000),
+                                                     "rate_per_s", sh->stages[k].rate_per_s)
+                                         : json_pack("{s:I,s:I}", "duration_ms",
+                                                     (json_int_t)(sh->stages[k].duration_us / 1000),
+                                                     "target", (json_int_t)sh->stages[k].target));
         json_object_set_new(o, "stages", a);
     }
     return o;

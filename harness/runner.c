@@ -33,8 +33,14 @@ static void on_tick(gp_timer *t)
         return;
     }
     if (r->o->progress && now >= r->next_progress) {
-        gp_progress p = {r->nusers,    r->connected, r->finished,
-                         r->runs_done, r->problems,  gp_hist_percentile(&r->lag, 99)};
+        gp_progress p = {.users = r->nusers,
+                         .connected = r->connected,
+                         .finished = r->finished,
+                         .runs_done = r->runs_done,
+                         .problems = r->problems,
+                         .lag_p99_us = gp_hist_percentile(&r->lag, 99),
+                         .active = gp_shape_open(&r->shape) ? r->active : r->connected,
+                         .elapsed_us = now - r->t0};
 
         r->o->progress(&p, r->o->progress_ud);
         r->next_progress = now + PROGRESS_US;
@@ -206,6 +212,8 @@ static void shape_output(runner *r, gp_run_output *out)
     out->n = n;
     out->arrivals = gp_shape_open(&r->shape) ? r->nusers : 0;
     out->dropped_arrivals = r->dropped;
+    out->dropped_at_us = r->dropped_at;
+    r->dropped_at = NULL;
 }
 
 /* Sets the soft fd limit to what the users need (two sockets each at most, a WebSocket and an
@@ -386,7 +394,7 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
 
         if (arrivals)
             at = r.t0 + arrivals[g];
-        if (r.shape.nstages) /* stages: when the target first rises above the user's index */
+        if (r.shape.nstages && !r.shape.rate_stages) /* when the target first passes the index */
             at = r.t0 + gp_shape_next_wanted(&r.shape, (unsigned)g, 0);
         gp_rn_arm_delay(&r.conns[i], at - gp_now_us());
     }
@@ -398,8 +406,14 @@ int gp_runner_run(const gp_runner_opts *o, gp_run_output *out, gp_err *err)
     r.stopping = true;
     getrusage(RUSAGE_SELF, &ru1);
     if (o->progress) {
-        gp_progress p = {r.nusers,    r.connected, r.finished,
-                         r.runs_done, r.problems,  gp_hist_percentile(&r.lag, 99)};
+        gp_progress p = {.users = r.nusers,
+                         .connected = r.connected,
+                         .finished = r.finished,
+                         .runs_done = r.runs_done,
+                         .problems = r.problems,
+                         .lag_p99_us = gp_hist_percentile(&r.lag, 99),
+                         .active = gp_shape_open(&r.shape) ? r.active : r.connected,
+                         .elapsed_us = gp_now_us() - r.t0};
 
         o->progress(&p, o->progress_ud);
     }
@@ -479,6 +493,7 @@ out:
     for (i = 0; (size_t)i < r.niters; i++)
         gp_transcript_free(r.iters[i]);
     free(r.iters);
+    free(r.dropped_at);
     for (i = 0; i < r.nfile_tokens; i++)
         free(r.file_tokens[i]);
     free(r.file_tokens);
@@ -502,6 +517,7 @@ void gp_run_output_cleanup(gp_run_output *out)
     for (i = 0; i < out->n; i++)
         gp_transcript_free(out->ts[i]);
     free(out->ts);
+    free(out->dropped_at_us);
     gp_health_cleanup(&out->health);
     free(out->target);
     free(out->proxy);

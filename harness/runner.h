@@ -17,6 +17,9 @@ typedef struct gp_progress {
     size_t runs_done;   /* expect_run steps that ended */
     size_t problems;    /* runs or connections that ended badly so far */
     int64_t lag_p99_us; /* the harness loop's lag p99 so far (worst worker's), µs */
+    /* load shapes (issue 9): the live line's stage and rate come from elapsed_us */
+    unsigned active;    /* open model: users started and not finished; else connected */
+    int64_t elapsed_us; /* since the run's clock zero (negative before --start-at) */
 } gp_progress;
 
 typedef void (*gp_progress_fn)(const gp_progress *p, void *ud);
@@ -62,6 +65,8 @@ typedef struct gp_run_output {
      * in a soak, per iteration (user then iteration order, transcript.iteration set). */
     size_t arrivals;         /* open model: users that arrived (started or dropped) */
     size_t dropped_arrivals; /* open model: arrivals that found max_active users in flight */
+    int64_t *dropped_at_us;  /* open model: when each of them came, µs since the run's start
+                                (dropped_arrivals entries, in order; NULL when none); owned */
 } gp_run_output;
 
 /* Runs the scenario. Returns 0 when the run took place (whatever the server did: an

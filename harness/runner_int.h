@@ -306,6 +306,8 @@ typedef struct runner {
     size_t iter_bytes; /* soak: what they keep, bounded with the users' own budgets */
     unsigned active;   /* open model: users started and not finished */
     size_t dropped;    /* open model: arrivals that found max_active users in flight */
+    int64_t *dropped_at; /* open model: when each came (µs since t0), for the time series */
+    size_t dropped_cap;
 } runner;
 
 static inline int64_t gp_rn_now_rel(const runner *r)

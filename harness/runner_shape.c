@@ -17,7 +17,11 @@ bool gp_rn_shape_arrive(conn *c)
         return false;
     if (r->shape.max_active && r->active >= r->shape.max_active) {
         c->dropped = true;
-        r->dropped++;
+        if (r->dropped == r->dropped_cap) {
+            r->dropped_cap = r->dropped_cap ? r->dropped_cap * 2 : 64;
+            r->dropped_at = gp_realloc(r->dropped_at, r->dropped_cap * sizeof *r->dropped_at);
+        }
+        r->dropped_at[r->dropped++] = gp_now_us() - r->t0;
         gp_rn_finish_user(c);
         return true;
     }

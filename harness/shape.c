@@ -10,12 +10,12 @@
 
 bool gp_shape_open(const gp_shape *sh)
 {
-    return sh && sh->rate_per_s > 0;
+    return sh && (sh->rate_per_s > 0 || sh->rate_stages);
 }
 
 bool gp_shape_soak(const gp_shape *sh)
 {
-    return sh && sh->rate_per_s <= 0 && (sh->duration_us > 0 || sh->nstages > 0);
+    return sh && !gp_shape_open(sh) && (sh->duration_us > 0 || sh->nstages > 0);
 }
 
 int gp_shape_parse_rate(const char *text, double *per_s)
@@ -48,7 +48,125 @@ int gp_shape_parse_rate(const char *text, double *per_s)
 
 double gp_shape_planned(const gp_shape *sh, int64_t duration_us)
 {
-    return sh->rate_per_s > 0 ? ceil(sh->rate_per_s * (double)duration_us / 1e6 - 1e-9) : 0;
+    return gp_shape_open(sh) ? ceil(gp_shape_expected(sh, duration_us) - 1e-9) : 0;
+}
+
+double gp_shape_rate_at(const gp_shape *sh, int64_t t_us)
+{
+    double from;
+    int64_t start = 0;
+    size_t k;
+
+    if (!gp_shape_open(sh))
+        return 0;
+    from = sh->rate_per_s;
+    if (!sh->rate_stages)
+        return from;
+    for (k = 0; k < sh->nstages; k++) {
+        const gp_stage *st = &sh->stages[k];
+
+        if (t_us < start + st->duration_us)
+            return from +
+                   (st->rate_per_s - from) * (double)(t_us - start) / (double)st->duration_us;
+        from = st->rate_per_s;
+        start += st->duration_us;
+    }
+    return from;
+}
+
+double gp_shape_expected(const gp_shape *sh, int64_t t_us)
+{
+    double from, acc = 0;
+    int64_t start = 0;
+    size_t k;
+
+    if (!gp_shape_open(sh) || t_us <= 0)
+        return 0;
+    from = sh->rate_per_s;
+    if (!sh->rate_stages)
+        return from * (double)t_us / 1e6;
+    for (k = 0; k < sh->nstages; k++) {
+        const gp_stage *st = &sh->stages[k];
+        double d = (double)st->duration_us / 1e6, to = st->rate_per_s;
+
+        if (t_us < start + st->duration_us) {
+            double x = (double)(t_us - start) / 1e6;
+
+            return acc + from * x + (to - from) * x * x / (2 * d);
+        }
+        acc += (from + to) / 2 * d;
+        from = to;
+        start += st->duration_us;
+    }
+    return acc + from * (double)(t_us - start) / 1e6;
+}
+
+int64_t gp_shape_arrival_at(const gp_shape *sh, double m)
+{
+    double from, acc = 0;
+    int64_t start = 0;
+    size_t k;
+
+    if (!gp_shape_open(sh))
+        return INT64_MAX;
+    if (m < 0)
+        m = 0;
+    from = sh->rate_per_s;
+    if (!sh->rate_stages)
+        return (int64_t)(m * (1e6 / from)); /* k / rate: as a constant rate always planned */
+    for (k = 0; k < sh->nstages; k++) {
+        const gp_stage *st = &sh->stages[k];
+        double d = (double)st->duration_us / 1e6, to = st->rate_per_s, total = (from + to) / 2 * d;
+        double left = m - acc;
+
+        if (left <= 0)
+            return start;
+        if (left <= total) {
+            /* from * x + (to - from) * x^2 / (2d) = left, solved in the form that stays exact
+             * when to == from (no division by to - from) */
+            double disc = from * from + 2 * (to - from) * left / d, x;
+
+            x = 2 * left / (from + sqrt(disc > 0 ? disc : 0));
+            if (!(x >= 0))
+                x = 0;
+            if (x > d)
+                x = d;
+            return start + (int64_t)(x * 1e6);
+        }
+        acc += total;
+        from = to;
+        start += st->duration_us;
+    }
+    if (m <= acc)
+        return start;
+    if (from <= 0)
+        return INT64_MAX;
+    return start + (int64_t)((m - acc) / from * 1e6);
+}
+
+size_t gp_shape_stage_at(const gp_shape *sh, int64_t t_us)
+{
+    int64_t start = 0;
+    size_t k;
+
+    if (!sh)
+        return 0;
+    for (k = 0; k < sh->nstages; k++) {
+        start += sh->stages[k].duration_us;
+        if (t_us < start)
+            return k;
+    }
+    return sh->nstages;
+}
+
+int64_t gp_shape_stage_start(const gp_shape *sh, size_t k)
+{
+    int64_t start = 0;
+    size_t j;
+
+    for (j = 0; sh && j < k && j < sh->nstages; j++)
+        start += sh->stages[j].duration_us;
+    return start;
 }
 
 /* splitmix64: a small, seedable generator; the plan must be reproducible from its seed. */
@@ -64,30 +182,34 @@ static uint64_t next_rand(uint64_t *s)
 size_t gp_shape_schedule(const gp_shape *sh, int64_t duration_us, uint64_t seed, size_t max,
                          int64_t **out)
 {
-    int64_t *at = NULL;
+    int64_t *at = NULL, t;
     size_t n = 0, cap = 0;
-    double t = 0, gap;
+    double m = 0, end;
 
     *out = NULL;
-    if (!sh || sh->rate_per_s <= 0 || duration_us <= 0)
+    if (!gp_shape_open(sh) || duration_us <= 0)
         return 0;
-    gap = 1e6 / sh->rate_per_s;
+    end = gp_shape_expected(sh, duration_us);
     for (;;) {
         if (sh->arrivals == GP_ARRIVALS_POISSON) {
             /* uniform in (0, 1]: never log(0) */
             double u = ((double)(next_rand(&seed) >> 11) + 1.0) / 9007199254740992.0;
 
-            t += -log(u) * gap;
+            m += -log(u);
         } else {
-            t = (double)n * gap;
+            m = (double)n;
         }
-        if (t >= (double)duration_us || n >= max)
+        /* m below Lambda(duration): where the rate ends at 0, no arrival at its very end */
+        if (m >= end - 1e-9 || n >= max)
+            break;
+        t = gp_shape_arrival_at(sh, m);
+        if (t >= duration_us)
             break;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             at = gp_realloc(at, cap * sizeof *at);
         }
-        at[n++] = (int64_t)t;
+        at[n++] = t;
     }
     *out = at;
     return n;
@@ -125,7 +247,7 @@ double gp_shape_target_at(const gp_shape *sh, int64_t t_us)
     int64_t start = 0;
     size_t k;
 
-    if (!sh || !sh->nstages)
+    if (!sh || !sh->nstages || sh->rate_stages)
         return 0;
     for (k = 0; k < sh->nstages; k++) {
         const gp_stage *st = &sh->stages[k];
@@ -145,7 +267,7 @@ int64_t gp_shape_next_wanted(const gp_shape *sh, unsigned index, int64_t t_us)
     int64_t start = 0;
     size_t k;
 
-    if (!sh || !sh->nstages)
+    if (!sh || !sh->nstages || sh->rate_stages)
         return -1;
     for (k = 0; k < sh->nstages; k++) {
         const gp_stage *st = &sh->stages[k];

@@ -19,6 +19,8 @@ int64_t gp_series_interval(int64_t duration_us, int64_t requested_us)
     return iv;
 }
 
+static size_t slot(const gp_series *s, int64_t t_us);
+
 static gp_series *series_new(int64_t interval_us, int64_t start_wall_us, size_t n)
 {
     gp_series *s = gp_calloc(1, sizeof *s);
@@ -44,7 +46,37 @@ void gp_series_free(gp_series *s)
         for (k = 0; k < GP_EV_GOLDEN_COUNT; k++)
             gp_hist_cleanup(&s->p[i].latency[k]);
     free(s->p);
+    free(s->stage_start_us);
     free(s);
+}
+
+void gp_series_add_dropped(gp_series *s, const int64_t *t_us, size_t n)
+{
+    size_t i;
+
+    for (i = 0; s && s->n && i < n; i++)
+        s->p[slot(s, t_us[i])].dropped_arrivals++;
+}
+
+void gp_series_set_stages(gp_series *s, const gp_shape *sh, int64_t duration_us)
+{
+    size_t k;
+
+    if (!s)
+        return;
+    free(s->stage_start_us);
+    s->stage_start_us = NULL;
+    s->nstages = 0;
+    if (!sh || !sh->nstages)
+        return;
+    s->stage_start_us = gp_calloc(sh->nstages, sizeof *s->stage_start_us);
+    for (k = 0; k < sh->nstages && k < GP_SERIES_MAX_STAGES; k++) {
+        int64_t at = gp_shape_stage_start(sh, k);
+
+        if (k && duration_us > 0 && at >= duration_us)
+            break;
+        s->stage_start_us[s->nstages++] = at;
+    }
 }
 
 static size_t slot(const gp_series *s, int64_t t_us)
@@ -137,6 +169,7 @@ static void point_add(gp_series_point *d, const gp_series_point *p)
 
     d->runs_started += p->runs_started;
     d->runs_completed += p->runs_completed;
+    d->dropped_arrivals += p->dropped_arrivals;
     d->active_users += p->active_users;
     for (k = 0; k < GP_RULE__COUNT; k++)
         d->failures[k] += p->failures[k];
@@ -168,6 +201,17 @@ int gp_series_merge(gp_series **dst, const gp_series *src)
         point_add(&m->p[od + i], &d->p[i]);
     for (i = 0; i < src->n; i++)
         point_add(&m->p[os + i], &src->p[i]);
+    /* The stages are the scenario's: the first part's, moved to the merged start (exactly) */
+    {
+        const gp_series *from = d && d->nstages ? d : src;
+
+        if (from->nstages) {
+            m->stage_start_us = gp_calloc(from->nstages, sizeof *m->stage_start_us);
+            for (i = 0; i < from->nstages; i++)
+                m->stage_start_us[i] = from->stage_start_us[i] + (from->start_wall_us - start);
+            m->nstages = from->nstages;
+        }
+    }
     gp_series_free(d);
     *dst = m;
     return 0;
@@ -175,7 +219,7 @@ int gp_series_merge(gp_series **dst, const gp_series *src)
 
 json_t *gp_series_to_json(const gp_series *s)
 {
-    json_t *pts = json_array();
+    json_t *pts = json_array(), *o;
     size_t i, k;
 
     for (i = 0; i < s->n; i++) {
@@ -189,15 +233,25 @@ json_t *gp_series_to_json(const gp_series *s)
         for (k = 0; k < GP_EV_GOLDEN_COUNT; k++)
             json_object_set_new(lat, gp_event_type_name((gp_event_type)k),
                                 gp_hist_to_json(&p->latency[k]));
-        json_array_append_new(pts, json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "offset_us",
+        json_array_append_new(pts, json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "offset_us",
                                              (json_int_t)((int64_t)i * s->interval_us),
                                              "runs_started", (json_int_t)p->runs_started,
                                              "runs_completed", (json_int_t)p->runs_completed,
                                              "active_users", (json_int_t)p->active_users,
+                                             "dropped_arrivals", (json_int_t)p->dropped_arrivals,
                                              "failures", f, "latency", lat));
     }
-    return json_pack("{s:i,s:I,s:I,s:o}", "version", 1, "interval_us", (json_int_t)s->interval_us,
-                     "start_us", (json_int_t)s->start_wall_us, "intervals", pts);
+    o = json_pack("{s:i,s:I,s:I,s:o}", "version", GP_SERIES_VERSION, "interval_us",
+                  (json_int_t)s->interval_us, "start_us", (json_int_t)s->start_wall_us, "intervals",
+                  pts);
+    if (s->nstages) {
+        json_t *st = json_array();
+
+        for (i = 0; i < s->nstages; i++)
+            json_array_append_new(st, json_integer((json_int_t)s->stage_start_us[i]));
+        json_object_set_new(o, "stage_starts_us", st);
+    }
+    return o;
 }
 
 static int get_u64(const json_t *o, const char *key, uint64_t *out)
@@ -213,14 +267,29 @@ static int get_u64(const json_t *o, const char *key, uint64_t *out)
 gp_series *gp_series_from_json(const json_t *j)
 {
     const json_t *iv = json_object_get(j, "interval_us"), *st = json_object_get(j, "start_us");
-    const json_t *pts = json_object_get(j, "intervals");
+    const json_t *pts = json_object_get(j, "intervals"), *ver = json_object_get(j, "version");
+    const json_t *stages = json_object_get(j, "stage_starts_us");
     gp_series *s;
     size_t i, k;
 
+    /* version 1 (before dropped arrivals and stages) still reads: it has neither */
     if (!json_is_integer(iv) || json_integer_value(iv) <= 0 || !json_is_integer(st) ||
-        !json_is_array(pts) || json_array_size(pts) > GP_SERIES_MAX_INTERVALS)
+        !json_is_array(pts) || json_array_size(pts) > GP_SERIES_MAX_INTERVALS ||
+        (ver && (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
+                 json_integer_value(ver) > GP_SERIES_VERSION)) ||
+        (stages && (!json_is_array(stages) || json_array_size(stages) > GP_SERIES_MAX_STAGES)))
         return NULL;
     s = series_new(json_integer_value(iv), json_integer_value(st), json_array_size(pts));
+    if (stages && json_array_size(stages)) {
+        s->stage_start_us = gp_calloc(json_array_size(stages), sizeof *s->stage_start_us);
+        for (i = 0; i < json_array_size(stages); i++) {
+            const json_t *v = json_array_get(stages, i);
+
+            if (!json_is_integer(v) || json_integer_value(v) < 0)
+                goto bad;
+            s->stage_start_us[s->nstages++] = json_integer_value(v);
+        }
+    }
     for (i = 0; i < s->n; i++) {
         const json_t *p = json_array_get(pts, i), *f, *lat, *v;
         const char *key;
@@ -228,7 +297,9 @@ gp_series *gp_series_from_json(const json_t *j)
 
         if (get_u64(p, "runs_started", &q->runs_started) ||
             get_u64(p, "runs_completed", &q->runs_completed) ||
-            get_u64(p, "active_users", &q->active_users))
+            get_u64(p, "active_users", &q->active_users) ||
+            (json_object_get(p, "dropped_arrivals") &&
+             get_u64(p, "dropped_arrivals", &q->dropped_arrivals)))
             goto bad;
         f = json_object_get(p, "failures");
         lat = json_object_get(p, "latency");
@@ -288,6 +359,16 @@ uint64_t gp_series_sum_started(const gp_series *s)
 
     for (i = 0; s && i < s->n; i++)
         t += s->p[i].runs_started;
+    return t;
+}
+
+uint64_t gp_series_sum_dropped(const gp_series *s)
+{
+    uint64_t t = 0;
+    size_t i;
+
+    for (i = 0; s && i < s->n; i++)
+        t += s->p[i].dropped_arrivals;
     return t;
 }
 

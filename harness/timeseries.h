@@ -1,22 +1,27 @@
 /* timeseries.h - results over time: per interval, the runs started and completed, failures
  * per rule, active users and latency histograms of the five golden events. Built after
  * judging from the transcripts and the judge's per-run samples; merged exactly (counts add,
- * histograms merge). Dropped arrivals are not timed by the runner, so they stay a total. */
+ * histograms merge). The open model's dropped arrivals per interval and the stages' start
+ * times come from the runner and the scenario (gp_series_add_dropped, gp_series_set_stages). */
 #ifndef GP_TIMESERIES_H
 #define GP_TIMESERIES_H
 
 #include <stdio.h>
 
 #include "results.h"
+#include "shape.h"
 
 #define GP_SERIES_DEFAULT_INTERVAL_US 10000000LL /* 10 s */
 #define GP_SERIES_MIN_INTERVALS 5
 #define GP_SERIES_MAX_INTERVALS 100000 /* bounds memory: a longer run gets wider intervals */
+#define GP_SERIES_VERSION 2            /* 2: dropped_arrivals per interval and stage_starts_us */
+#define GP_SERIES_MAX_STAGES 10000
 
 typedef struct gp_series_point {
     uint64_t runs_started;   /* runs whose message was sent in the interval */
     uint64_t runs_completed; /* runs whose agent_completed arrived in the interval */
     uint64_t active_users;   /* users with a transcript (any iteration) spanning into it */
+    uint64_t dropped_arrivals; /* open model: arrivals that found max_active users in flight */
     uint64_t failures[GP_RULE__COUNT];   /* users failing the rule, at the user's start */
     gp_hist latency[GP_EV_GOLDEN_COUNT]; /* latencies of runs started in the interval */
 } gp_series_point;
@@ -26,6 +31,8 @@ typedef struct gp_series {
     int64_t start_wall_us; /* epoch µs of the first interval's start */
     size_t n;
     gp_series_point *p; /* n points, owned */
+    int64_t *stage_start_us; /* stages: each stage's start from start_wall_us; owned or NULL */
+    size_t nstages;
 } gp_series;
 
 /* The interval for a run of duration_us when the user asked for requested_us (0: not asked):
@@ -41,6 +48,14 @@ gp_series *gp_series_build(const gp_results *r, gp_transcript *const *ts, size_t
                            int64_t start_wall_us, int64_t duration_us, int64_t interval_us);
 void gp_series_free(gp_series *s);
 
+/* Counts n dropped arrivals at t_us (µs since the run's start, each) in their intervals (one
+ * past the end in the last). */
+void gp_series_add_dropped(gp_series *s, const int64_t *t_us, size_t n);
+
+/* Records the start of each of sh's stages (from the run's start) that begins before
+ * duration_us, the run's planned length; none without stages. */
+void gp_series_set_stages(gp_series *s, const gp_shape *sh, int64_t duration_us);
+
 /* Adds src into *dst exactly, aligning by wall-clock start (to the nearest interval); *dst
  * NULL takes a copy. Returns 0, or -1 when the intervals differ (dst left unchanged). */
 int gp_series_merge(gp_series **dst, const gp_series *src);
@@ -53,6 +68,7 @@ gp_series *gp_series_from_json(const json_t *j);
 /* Sums over the series, for checks against the totals. */
 uint64_t gp_series_sum_started(const gp_series *s);
 uint64_t gp_series_sum_failures(const gp_series *s, gp_rule rule);
+uint64_t gp_series_sum_dropped(const gp_series *s);
 
 /* The intervals a drift is judged over. The run spans the intervals [*lo, *hi) from the
  * first to the last one in which a run started (latencies belong to the interval their run

@@ -91,6 +91,10 @@ static void write_output(FILE *f, const gp_run_output *o)
     put_u64(f, (uint64_t)o->interrupted);
     put_u64(f, o->arrivals);
     put_u64(f, o->dropped_arrivals);
+    /* when each dropped arrival came (the series' dropped arrivals per interval) */
+    put_u64(f, o->dropped_at_us ? o->dropped_arrivals : 0);
+    for (i = 0; o->dropped_at_us && i < o->dropped_arrivals; i++)
+        put_u64(f, (uint64_t)o->dropped_at_us[i]);
     put(f, &o->health, sizeof o->health); /* the stalls pointer is rewritten on reading */
     put(f, o->health.stalls, o->health.nstalls * sizeof *o->health.stalls);
     for (i = 0; i < o->n; i++) {
@@ -162,6 +166,23 @@ static int read_output(FILE *f, gp_run_output *out, size_t *cap, unsigned base, 
     out->arrivals += (size_t)v;
     if (get_u64(f, &v) != 0)
         goto bad;
+    /* the times of this worker's dropped arrivals, appended to the ones read so far: the
+     * parent's array holds one time per dropped arrival of all workers (out->dropped_arrivals
+     * before this worker's are added is its length) */
+    if (v > MAX_FIELD || get_u64(f, &it) != 0 || it != v)
+        goto bad;
+    if (it) {
+        out->dropped_at_us = gp_realloc(out->dropped_at_us,
+                                        (out->dropped_arrivals + (size_t)it) *
+                                            sizeof *out->dropped_at_us);
+        for (i = 0; i < (size_t)it; i++) {
+            uint64_t t;
+
+            if (get_u64(f, &t) != 0)
+                goto bad;
+            out->dropped_at_us[out->dropped_arrivals + i] = (int64_t)t;
+        }
+    }
     out->dropped_arrivals += (size_t)v;
     if (get(f, h, sizeof *h) != 0 || h->nstalls > GP_HEALTH_MAX_STALLS)
         goto bad;
@@ -469,9 +490,12 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
             forwarded = true;
         }
         if (o->progress && gp_now_us() >= next_progress) {
-            gp_progress sum = {total, 0, 0, 0, 0, 0};
+            gp_progress sum = {.users = total};
 
             for (k = 0; k < n; k++) {
+                sum.active += w[k].last.active;
+                if (w[k].last.elapsed_us > sum.elapsed_us)
+                    sum.elapsed_us = w[k].last.elapsed_us;
                 sum.connected += w[k].last.connected;
                 sum.finished += w[k].last.finished;
                 sum.runs_done += w[k].last.runs_done;

@@ -53,6 +53,7 @@ const NOT_EXPRESSIBLE = {
   range_ramp_up: 'the 168h bound on a duration is a number inside a string with a unit (8999999999s), beyond what a pattern can compare',
   shape_pause_max_below_min: 'comparing two durations (users.pause max shorter than min) is a cross-field check on parsed values',
   shape_too_many_arrivals: 'the arrivals planned (rate times duration, at most 100000) is arithmetic on two parsed values',
+  shape_rate_stages_too_many: 'the arrivals planned (the integral of the stages\' rates, at most 100000) is arithmetic on parsed values',
   range_think: 'the 168h bound on a duration is a number inside a string with a unit (2500000h), beyond what a pattern can compare',
 };
 

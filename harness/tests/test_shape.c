@@ -131,7 +131,7 @@ static void test_shape_pause(void **state)
 /* 0 -> 4 users over 1 s, 4 for 1 s, 4 -> 0 over 1 s */
 static void test_shape_stages(void **state)
 {
-    gp_stage st[] = {{1000000, 4}, {1000000, 4}, {1000000, 0}};
+    gp_stage st[] = {{1000000, 4, 0}, {1000000, 4, 0}, {1000000, 0, 0}};
     gp_shape sh = {.stages = st, .nstages = 3, .duration_us = 3000000};
     unsigned i;
 
@@ -157,7 +157,7 @@ static void test_shape_stages(void **state)
     assert_int_equal(gp_shape_next_wanted(&sh, 0, 3000000), -1);
     /* a dip and a second rise: 2 -> 0 -> 2 */
     {
-        gp_stage dip[] = {{1000000, 2}, {1000000, 0}, {1000000, 2}};
+        gp_stage dip[] = {{1000000, 2, 0}, {1000000, 0, 0}, {1000000, 2, 0}};
         gp_shape d = {.stages = dip, .nstages = 3, .duration_us = 3000000};
 
         assert_in_range(gp_shape_next_wanted(&d, 1, 1600000), 2500000, 2500002);
@@ -166,12 +166,89 @@ static void test_shape_stages(void **state)
     gp_shape_cleanup(NULL);
 }
 
+/* Stages of rates: 0 -> 100/s over 2 s, then 100/s for 1 s: Lambda(t) = 25 t^2 on the ramp,
+ * 200 arrivals in all, 25 in the ramp's first half and 75 in its second. */
+static void test_shape_rate_stages(void **state)
+{
+    gp_stage st[] = {{2000000, 0, 100}, {1000000, 0, 100}};
+    gp_shape sh = {.stages = st, .nstages = 2, .duration_us = 3000000, .rate_stages = true};
+    int64_t *at = NULL;
+    size_t n, k, first = 0, second = 0;
+
+    (void)state;
+    assert_true(gp_shape_open(&sh));
+    assert_false(gp_shape_soak(&sh));
+    assert_string_equal(gp_shape_model_name(&sh), "open");
+    assert_true(fabs(gp_shape_rate_at(&sh, 500000) - 25) < 1e-9);
+    assert_true(fabs(gp_shape_rate_at(&sh, 2500000) - 100) < 1e-9);
+    assert_true(fabs(gp_shape_expected(&sh, 1000000) - 25) < 1e-9);
+    assert_true(fabs(gp_shape_expected(&sh, 3000000) - 200) < 1e-9);
+    assert_true(fabs(gp_shape_planned(&sh, 3000000) - 200) < 1e-9);
+    /* the inverse: arrival k at sqrt(k / 25) s on the ramp, 2 s + (k - 100) / 100 after */
+    assert_int_equal(gp_shape_arrival_at(&sh, 0), 0);
+    assert_in_range(gp_shape_arrival_at(&sh, 25), 999999, 1000001);
+    assert_in_range(gp_shape_arrival_at(&sh, 100), 1999999, 2000001);
+    assert_in_range(gp_shape_arrival_at(&sh, 150), 2499999, 2500001);
+    /* after the stages the last rate holds (a longer --duration) */
+    assert_in_range(gp_shape_arrival_at(&sh, 300), 3999999, 4000001);
+    assert_int_equal(gp_shape_stage_at(&sh, 0), 0);
+    assert_int_equal(gp_shape_stage_at(&sh, 1999999), 0);
+    assert_int_equal(gp_shape_stage_at(&sh, 2000000), 1);
+    assert_int_equal(gp_shape_stage_at(&sh, 3000000), 2);
+    assert_int_equal(gp_shape_stage_start(&sh, 1), 2000000);
+    assert_int_equal(gp_shape_stage_start(&sh, 2), 3000000);
+    /* target stages' functions do not apply */
+    assert_int_equal(gp_shape_next_wanted(&sh, 0, 0), -1);
+    n = gp_shape_schedule(&sh, sh.duration_us, 1, 100000, &at);
+    assert_int_equal(n, 200);
+    for (k = 0; k < n; k++) {
+        if (k)
+            assert_true(at[k] >= at[k - 1]);
+        first += at[k] < 1000000;
+        second += at[k] >= 1000000 && at[k] < 2000000;
+    }
+    assert_int_equal(first, 25);
+    assert_int_equal(second, 75);
+    free(at);
+    /* Poisson: the same seed, the same plan; the count near 200 */
+    sh.arrivals = GP_ARRIVALS_POISSON;
+    n = gp_shape_schedule(&sh, sh.duration_us, 42, 100000, &at);
+    assert_in_range(n, 150, 250);
+    for (k = 1; k < n; k++)
+        assert_true(at[k] >= at[k - 1]);
+    free(at);
+    /* starting from arrival_rate: 50/s -> 0 over 2 s is 50 arrivals, the rate then stays 0 */
+    {
+        gp_stage down[] = {{2000000, 0, 0}};
+        gp_shape d = {.rate_per_s = 50,
+                      .stages = down,
+                      .nstages = 1,
+                      .duration_us = 2000000,
+                      .rate_stages = true};
+
+        assert_true(fabs(gp_shape_expected(&d, 2000000) - 50) < 1e-9);
+        assert_true(fabs(gp_shape_expected(&d, 1000000) - 37.5) < 1e-9);
+        assert_int_equal(gp_shape_arrival_at(&d, 50.5), INT64_MAX);
+        n = gp_shape_schedule(&d, 5000000, 1, 100000, &at);
+        assert_int_equal(n, 50);
+        free(at);
+    }
+    /* a constant rate keeps its plan: k / rate */
+    {
+        gp_shape c = {.rate_per_s = 50, .duration_us = 2000000};
+
+        assert_int_equal(gp_shape_arrival_at(&c, 3), 60000);
+        assert_int_equal(gp_shape_stage_at(&c, 5), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_parse_rate),    cmocka_unit_test(test_shape_models),
         cmocka_unit_test(test_shape_schedule_even), cmocka_unit_test(test_shape_schedule_poisson),
         cmocka_unit_test(test_shape_pause),         cmocka_unit_test(test_shape_stages),
+        cmocka_unit_test(test_shape_rate_stages),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -220,6 +220,70 @@ static void test_timeseries_json_round_trip(void **state)
     free_ts(ts, n);
 }
 
+/* Version 2: dropped arrivals per interval and the stages' starts, through JSON and a merge. */
+static void test_timeseries_dropped_and_stages(void **state)
+{
+    gp_transcript **ts;
+    size_t n;
+    gp_results *r = sample_results(&ts, &n);
+    int64_t t0 = 1700000000 * S_US, drops[] = {0, 4 * S_US, 6 * S_US, 99 * S_US};
+    gp_stage st[] = {{10 * S_US, 0, 5}, {10 * S_US, 0, 5}, {20 * S_US, 0, 0}};
+    gp_shape sh = {.stages = st, .nstages = 3, .duration_us = 40 * S_US, .rate_stages = true};
+    gp_series *a = gp_series_build(r, ts, n, t0, 28 * S_US, 5 * S_US), *back, *m = NULL;
+    gp_series *b = gp_series_build(r, ts, n, t0 + 10 * S_US, 28 * S_US, 5 * S_US);
+    json_t *j, *v1;
+
+    (void)state;
+    gp_series_add_dropped(a, drops, 4);
+    assert_int_equal(a->p[0].dropped_arrivals, 2);
+    assert_int_equal(a->p[1].dropped_arrivals, 1);
+    assert_int_equal(a->p[a->n - 1].dropped_arrivals, 1); /* past the end: the last */
+    assert_int_equal(gp_series_sum_dropped(a), 4);
+    /* a --duration of 15 s cuts the third stage */
+    gp_series_set_stages(a, &sh, 15 * S_US);
+    assert_int_equal(a->nstages, 2);
+    gp_series_set_stages(a, &sh, sh.duration_us);
+    assert_int_equal(a->nstages, 3);
+    assert_int_equal(a->stage_start_us[1], 10 * S_US);
+    assert_int_equal(a->stage_start_us[2], 20 * S_US);
+    j = gp_series_to_json(a);
+    assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
+    back = gp_series_from_json(j);
+    assert_non_null(back);
+    assert_int_equal(back->nstages, 3);
+    assert_int_equal(back->stage_start_us[2], 20 * S_US);
+    assert_int_equal(gp_series_sum_dropped(back), 4);
+    assert_int_equal(back->p[1].dropped_arrivals, 1);
+    /* version 1 (no dropped arrivals, no stages) still reads; a version from the future not */
+    v1 = json_deep_copy(j);
+    json_object_set_new(v1, "version", json_integer(1));
+    json_object_del(v1, "stage_starts_us");
+    json_object_del(json_array_get(json_object_get(v1, "intervals"), 0), "dropped_arrivals");
+    gp_series_free(back);
+    back = gp_series_from_json(v1);
+    assert_non_null(back);
+    assert_int_equal(back->nstages, 0);
+    assert_int_equal(back->p[0].dropped_arrivals, 0);
+    gp_series_free(back);
+    json_object_set_new(v1, "version", json_integer(3));
+    assert_null(gp_series_from_json(v1));
+    json_decref(v1);
+    /* merged: drops add; the stages, the earliest part's, stay where they were in wall time */
+    gp_series_add_dropped(b, drops, 2);
+    assert_int_equal(gp_series_merge(&m, b), 0);
+    assert_int_equal(gp_series_merge(&m, a), 0);
+    assert_int_equal(gp_series_sum_dropped(m), 6);
+    assert_int_equal(m->p[2].dropped_arrivals, 2); /* b's first interval, 10 s on */
+    assert_int_equal(m->nstages, 3);
+    assert_int_equal(m->stage_start_us[1], 10 * S_US);
+    json_decref(j);
+    gp_series_free(a);
+    gp_series_free(b);
+    gp_series_free(m);
+    gp_results_free(r);
+    free_ts(ts, n);
+}
+
 static void test_timeseries_print(void **state)
 {
     gp_transcript **ts;
@@ -336,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_timeseries_print),
         cmocka_unit_test(test_timeseries_fifths),
         cmocka_unit_test(test_timeseries_latency_range_exact),
+        cmocka_unit_test(test_timeseries_dropped_and_stages),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
