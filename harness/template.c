@@ -4,6 +4,7 @@
 #include "template.h"
 
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,53 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
+#define POOL_BYTES 512
+
+static unsigned char pool[POOL_BYTES];
+static size_t pool_left; /* the unused bytes are the last pool_left of pool */
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_drop(void)
+{
+    pool_left = 0; /* a forked worker draws its own bytes, never its parent's */
+}
+
+static void pool_init(void)
+{
+    pthread_atfork(NULL, NULL, pool_drop);
+}
+
+int gp_random_bytes(unsigned char *out, size_t n)
+{
+    pthread_once(&pool_once, pool_init);
+    if (n > POOL_BYTES / 4)
+        return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
+    if (pool_left < n) {
+        if (RAND_bytes(pool, POOL_BYTES) != 1) {
+            pool_left = 0;
+            return -1;
+        }
+        pool_left = POOL_BYTES;
+    }
+    memcpy(out, pool + POOL_BYTES - pool_left, n);
+    /* Used bytes are wiped: no value is ever handed out twice or left behind. */
+    memset(pool + POOL_BYTES - pool_left, 0, n);
+    pool_left -= n;
+    return 0;
+}
+
+void gp_hex_encode(char *out, const unsigned char *in, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[in[i] >> 4];
+        out[2 * i + 1] = hex[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 /* A version 4 UUID. The bytes come from the OpenSSL generator; should it fail, the per-user
  * counter mixed with the user index and the clock still keeps ids apart across users. */
 static void make_uuid(const gp_vars *vars, char out[37])
@@ -75,7 +123,7 @@ static void make_uuid(const gp_vars *vars, char out[37])
 
     if (vars->uuid_state)
         (*vars->uuid_state)++;
-    if (RAND_bytes(b, sizeof b) != 1) {
+    if (gp_random_bytes(b, sizeof b) != 0) {
         seed = (vars->uuid_state ? *vars->uuid_state : 0) ^ ((uint64_t)vars->user_index << 40) ^
                (uint64_t)gp_wall_us();
         for (i = 0; i < 2; i++) {
@@ -86,9 +134,21 @@ static void make_uuid(const gp_vars *vars, char out[37])
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    {
+        char h[33];
+
+        gp_hex_encode(h, b, sizeof b);
+        memcpy(out, h, 8);
+        out[8] = '-';
+        memcpy(out + 9, h + 8, 4);
+        out[13] = '-';
+        memcpy(out + 14, h + 12, 4);
+        out[18] = '-';
+        memcpy(out + 19, h + 16, 4);
+        out[23] = '-';
+        memcpy(out + 24, h + 20, 12);
+        out[36] = '\0';
+    }
 }
 
 /* Appends the value of one variable; -1 with err when it is unknown or unset. */
