@@ -29,6 +29,9 @@ typedef struct judge {
     gp_nonce_index nonces;
     gp_iso *iso; /* a shard's isolation digest, filled when non-NULL (isolation.h) */
     bool hold_foreign; /* one of several shards: other users' ids are out of sight */
+    struct finfo *fbuf; /* the frames' infos, reused user after user (a fresh calloc of that
+                           size made glibc consolidate its free chunks every time) */
+    size_t fcap;
 } judge;
 typedef struct finfo {
     bool parsed;
