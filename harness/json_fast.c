@@ -5,6 +5,7 @@
 #include "json_fast.h"
 
 #include <errno.h>
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <stdbool.h>
@@ -344,6 +345,38 @@ int gp_json_scan_number(const unsigned char *s, size_t n, size_t *pos, gp_json_n
     return 1;
 }
 
+/* A real token's value by Clinger's fast path (see read_number); false when strtod must
+ * decide. */
+static bool exact_real(const gp_json_number *num, const unsigned char *s, double *out)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    uint64_t m = 0;
+    long long e;
+    size_t k;
+    double d;
+
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+    return false; /* doubles evaluated wider: two roundings */
+#endif
+    if (num->nint + num->nfrac > 19 || num->exp > 1000)
+        return false;
+    for (k = 0; k < num->nint; k++)
+        m = m * 10 + (uint64_t)(s[num->int0 + k] - '0');
+    for (k = 0; k < num->nfrac; k++)
+        m = m * 10 + (uint64_t)(s[num->frac0 + k] - '0');
+    if (m > (uint64_t)1 << 53)
+        return false;
+    e = (num->eneg ? -num->exp : num->exp) - (long long)num->nfrac;
+    if (e < -22 || e > 22)
+        return false;
+    d = (double)m;
+    d = e >= 0 ? d * pow10[e] : d / pow10[-e];
+    *out = num->neg ? -d : d;
+    return true;
+}
+
 /* A number per the JSON grammar, typed as jansson types it: without '.', 'e' or 'E' an integer
  * that must fit json_int_t (strtoll's ERANGE is jansson's error), else a real from strtod that
  * must not overflow (underflow is fine). */
@@ -384,6 +417,12 @@ static int read_number(fast *f, json_t **out)
      * that is not '.', leave the subtleties to it. */
     if (num.point && strcmp(localeconv()->decimal_point, ".") != 0)
         return FAST_UNSURE;
+    /* Clinger's fast path: a significand below 2^53 times or over a power of ten up to 10^22
+     * takes one IEEE rounding, so it is the correctly rounded value strtod gives too. */
+    if (exact_real(&num, s, &d)) {
+        *out = json_real(d);
+        return *out ? FAST_OK : FAST_UNSURE;
+    }
     memcpy(buf, s + start, i - start);
     buf[i - start] = '\0';
     errno = 0;

@@ -1121,7 +1121,13 @@ static void judge_user(judge *j, size_t u)
         ur->runs_expected = j->sc ? count_runs(j->sc->steps, j->sc->nsteps, &first) : 0;
         return;
     }
-    U.f = gp_calloc(U.t->nframes ? U.t->nframes : 1, sizeof *U.f);
+    if (j->fcap < U.t->nframes || !j->fbuf) {
+        free(j->fbuf);
+        j->fcap = U.t->nframes > 2 * j->fcap ? U.t->nframes : 2 * j->fcap;
+        j->fbuf = gp_calloc(j->fcap ? j->fcap : 1, sizeof *j->fbuf);
+    }
+    U.f = j->fbuf;
+    memset(U.f, 0, (U.t->nframes ? U.t->nframes : 1) * sizeof *U.f);
     U.harness_cut = GP_NO_FRAME;
     for (i = 0; i < U.t->nframes; i++)
         if (U.t->frames[i].kind == GP_FR_NOTE && U.t->frames[i].data &&
@@ -1230,7 +1236,6 @@ static void judge_user(judge *j, size_t u)
     for (k = 0; k < U.nruns; k++)
         free(U.runs[k].conn_why);
     free(U.runs);
-    free(U.f);
     free(U.conn_why);
     gp_strmap_cleanup(&U.run_ids);
 }
@@ -1440,6 +1445,7 @@ gp_results *gp_judge_run_shard(const gp_scenario *scenario, gp_transcript *const
             held_alts(&j, u);
     }
     gp_results_free(j.scratch);
+    free(j.fbuf);
     gp_strmap_cleanup(&j.threads);
     gp_strmap_cleanup(&j.runs);
     gp_strmap_cleanup(&j.users);

@@ -41,6 +41,9 @@ typedef struct judge {
     uint32_t last_applicable; /* the rules the user was checked for */
     bool last_leak_out;       /* the leak cause counted outside any run */
     json_t *last_runs;        /* [passed, leak] per run window, or NULL */
+    struct finfo *fbuf; /* the frames' infos, reused user after user (a fresh calloc of that
+                           size made glibc consolidate its free chunks every time) */
+    size_t fcap;
 } judge;
 typedef struct finfo {
     bool parsed;

@@ -122,8 +122,6 @@ static void check_ids(ujudge *U, int k, const size_t *S, size_t n, const char *t
 {
     const urun *run = &U->runs[k];
     const char *uid = U->t->user_id;
-    char *exp = gp_asprintf("run_id %s, thread_id %s and user_id %s on every event",
-                            run->run_id ? run->run_id : "(none)", thread ? thread : "(none)", uid);
     size_t a;
 
     for (a = 0; a < n; a++) {
@@ -144,12 +142,25 @@ static void check_ids(ujudge *U, int k, const size_t *S, size_t n, const char *t
         else if (strcmp(ev->user_id, uid) != 0)
             why = gp_asprintf("%s (frame %zu) with user_id %s", ev->type_name, S[a], ev->user_id);
         if (why) {
+            /* Written only for a failure: a passing run costs no text. */
+            char *exp =
+                gp_asprintf("run_id %s, thread_id %s and user_id %s on every event",
+                            run->run_id ? run->run_id : "(none)", thread ? thread : "(none)", uid);
+
             gp_jg_ufail(U, GP_RULE_R5_IDS, k, run->step, S[a], exp, why);
+            free(exp);
             free(why);
             break;
         }
     }
-    free(exp);
+}
+
+/* The run's sequence as text, written on first use (a passing run needs none) into *seq. */
+static const char *seq_once(const ujudge *U, const size_t *S, size_t n, char **seq)
+{
+    if (!*seq)
+        *seq = gp_jg_seq_text(U, S, n);
+    return *seq;
 }
 
 static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, uint32_t required,
@@ -159,7 +170,7 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
     size_t a, nstarted = 0, ncompleted = 0, second_started = 0, second_completed = 0;
     size_t first_think = n, first_tool = n, last_completed = n;
     uint32_t seen = 0;
-    char *seq = gp_jg_seq_text(U, S, n), *why;
+    char *seq = NULL, *why; /* the sequence as text, written for the first failure only */
 
     for (a = 0; a < n; a++) {
         gp_event_type ty = U->f[S[a]].ev.type;
@@ -181,14 +192,14 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
     /* R1 */
     if (nstarted && U->f[S[0]].ev.type != GP_EV_AGENT_STARTED) {
         gp_jg_ufail(U, GP_RULE_R1_START, k, run->step, S[0], "agent_started as the first event",
-                    seq);
+                    seq_once(U, S, n, &seq));
     } else if (nstarted > 1 && !repeats) {
-        why = gp_asprintf("%zu agent_started: %s", nstarted, seq);
+        why = gp_asprintf("%zu agent_started: %s", nstarted, seq_once(U, S, n, &seq));
         gp_jg_ufail(U, GP_RULE_R1_START, k, run->step, S[second_started],
                     "agent_started exactly once", why);
         free(why);
     } else if (!nstarted && (required & GP_EV_MASK(GP_EV_AGENT_STARTED)) && n) {
-        why = gp_asprintf("no agent_started: %s", seq);
+        why = gp_asprintf("no agent_started: %s", seq_once(U, S, n, &seq));
         gp_jg_ufail(U, GP_RULE_R1_START, k, run->step, S[0], "agent_started as the first event",
                     why);
         free(why);
@@ -199,7 +210,7 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
         size_t last = repeats ? last_completed : c;
 
         if (ncompleted > 1 && !repeats) {
-            why = gp_asprintf("%zu agent_completed: %s", ncompleted, seq);
+            why = gp_asprintf("%zu agent_completed: %s", ncompleted, seq_once(U, S, n, &seq));
             gp_jg_ufail(U, GP_RULE_R2_END, k, run->step, S[second_completed],
                         "agent_completed exactly once", why);
             free(why);
@@ -208,7 +219,7 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
 
             gp_jg_fmt_dur(d, sizeof d, U->t->frames[S[last + 1]].t_us - U->t->frames[S[last]].t_us);
             why = gp_asprintf("%s %s after agent_completed: %s", U->f[S[last + 1]].ev.type_name, d,
-                              seq);
+                              seq_once(U, S, n, &seq));
             gp_jg_ufail(U, GP_RULE_R2_END, k, run->step, S[last + 1],
                         "nothing of the run after agent_completed", why);
             free(why);
@@ -220,7 +231,7 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
     if (first_tool < n && (required & GP_EV_MASK(GP_EV_AGENT_THINKING)) &&
         first_think > first_tool) {
         gp_jg_ufail(U, GP_RULE_R3_ALL, k, run->step, S[first_tool],
-                    "agent_thinking before the first tool_executing", seq);
+                    "agent_thinking before the first tool_executing", seq_once(U, S, n, &seq));
     } else if (c < n) {
         static const gp_event_type middle[] = {GP_EV_AGENT_THINKING, GP_EV_TOOL_EXECUTING,
                                                GP_EV_TOOL_COMPLETED};
@@ -231,7 +242,7 @@ static void check_order(ujudge *U, int k, const size_t *S, size_t n, size_t c, u
             if ((required & GP_EV_MASK(middle[a])) && !(seen & GP_EV_MASK(middle[a])))
                 gp_buf_printf(&miss, "%s%s", miss.len ? ", " : "", gp_event_type_name(middle[a]));
         if (miss.len) {
-            why = gp_asprintf("no %s: %s", miss.data, seq);
+            why = gp_asprintf("no %s: %s", miss.data, seq_once(U, S, n, &seq));
             gp_jg_ufail(U, GP_RULE_R3_ALL, k, run->step, S[c],
                         "every required event type at least once", why);
             free(why);

@@ -499,6 +499,7 @@ out:
     free(r.file_tokens);
     free(r.url);
     free(r.url_redacted);
+    free(r.conn_record);
     free(r.path);
     free(r.resolve_err);
     gp_rn_endpoint_cleanup(&r.ticket_ep);

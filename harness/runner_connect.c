@@ -231,15 +231,13 @@ static void begin_connect(conn *c)
     free(c->ticket);
     c->ticket = NULL;
 
-    url_rec = gp_asprintf("%s://%s:%d%s", r->tls ? "wss" : "ws", r->host_hdr, r->port, r->path);
-    {
-        char *red = gp_url_redact(url_rec);
-
-        gp_rn_recordf(c, GP_FR_CONNECT, step_id, "%s (credential: %s, carrier: %s)", red,
-                      gp_credential_name(cred), gp_carrier_name(tg->carrier));
-        free(red);
+    if (!r->conn_record) {
+        url_rec = gp_asprintf("%s://%s:%d%s", r->tls ? "wss" : "ws", r->host_hdr, r->port, r->path);
+        r->conn_record = gp_url_redact(url_rec);
+        free(url_rec);
     }
-    free(url_rec);
+    gp_rn_recordf(c, GP_FR_CONNECT, step_id, "%s (credential: %s, carrier: %s)", r->conn_record,
+                  gp_credential_name(cred), gp_carrier_name(tg->carrier));
     gp_rn_arm_timeout(c, r->to.connect_us);
     connect_next(c);
 }

@@ -270,6 +270,7 @@ typedef struct runner {
     /* the target */
     char *url;
     char *url_redacted;
+    char *conn_record; /* "ws://host:port/path", redacted: every CONNECT frame's URL, built once */
     bool tls;
     char host[256];
     char host_hdr[260]; /* host as the Host header and URLs write it: IPv6 in brackets */

@@ -5,7 +5,6 @@
 #include <libwebsockets.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,12 +212,11 @@ void gp_rn_random_hex(char *out, size_t nbytes)
 
     if (nbytes > sizeof raw)
         nbytes = sizeof raw;
-    if (RAND_bytes(raw, (int)nbytes) != 1) {
+    if (gp_random_bytes(raw, nbytes) != 0) {
         for (i = 0; i < nbytes; i++)
             raw[i] = (unsigned char)(gp_now_us() >> (i % 8));
     }
-    for (i = 0; i < nbytes; i++)
-        sprintf(out + 2 * i, "%02x", raw[i]);
+    gp_hex_encode(out, raw, nbytes);
 }
 
 void gp_rn_make_vars(conn *c, gp_vars *v)

@@ -258,23 +258,31 @@ static void do_send(conn *c, const gp_step *s)
         return;
     }
     gp_rn_make_vars(c, &v);
-    msg = gp_template_expand_json(s->u.send.message, &v, &err);
-    if (!msg) {
-        gp_rn_recordf(c, GP_FR_NOTE, s->id, "cannot build the message: %s", err.msg);
-        abort_user(c);
-        return;
-    }
-    text = json_dumps(msg, JSON_COMPACT);
     /* Remember the thread this message names: the run it starts must stay on it. */
     free(c->run_thread);
     c->run_thread = NULL;
+    /* The message's text straight from its template, and the thread id from the template's
+     * node for it; jansson builds and dumps the message when the writer leaves it to it. */
     memset(&ev, 0, sizeof ev);
-    ev.root = msg;
-    ev.body = msg;
+    ev.root = ev.body = s->u.send.message;
     tid = gp_event_field(&ev, &c->r->s->profile, c->r->s->profile.thread_id_key);
-    if (json_is_string(tid))
-        c->run_thread = gp_strdup(json_string_value(tid));
-    json_decref(msg);
+    if (!gp_template_dump(s->u.send.message, &v, json_is_string(tid) ? tid : NULL, &c->run_thread,
+                          &text)) {
+        msg = gp_template_expand_json(s->u.send.message, &v, &err);
+        if (!msg) {
+            gp_rn_recordf(c, GP_FR_NOTE, s->id, "cannot build the message: %s", err.msg);
+            abort_user(c);
+            return;
+        }
+        text = json_dumps(msg, JSON_COMPACT);
+        memset(&ev, 0, sizeof ev);
+        ev.root = msg;
+        ev.body = msg;
+        tid = gp_event_field(&ev, &c->r->s->profile, c->r->s->profile.thread_id_key);
+        if (json_is_string(tid))
+            c->run_thread = gp_strdup(json_string_value(tid));
+        json_decref(msg);
+    }
     if (!text || queue_text(c, text, strlen(text)) != 0) {
         gp_rn_record(c, GP_FR_NOTE, s->id, "send queue full; steps stopped");
         free(text);

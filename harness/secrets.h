@@ -40,8 +40,9 @@ const char *gp_secrets_at(const gp_secrets *s, size_t i, size_t *len);
  * returns a new NUL-terminated string (free()) with each occurrence replaced by
  * GP_SECRET_MARKER, its length in *out_len; returns NULL when text holds none (the common
  * case, no copy made). The cost is linear in len and independent of how many values s holds:
- * each position is looked up by the 8 bytes ending there in a hash table keyed on every
- * value's last 8 bytes. s may be NULL (nothing to find). */
+ * every 4th position is looked up by the 8 bytes starting there in a hash table keyed on the
+ * 8-byte windows among each value's last 11 bytes (every position while s holds a value
+ * shorter than 11 bytes). s may be NULL (nothing to find). */
 char *gp_secrets_redact(const gp_secrets *s, const char *text, size_t len, size_t *out_len);
 
 #endif

@@ -63,6 +63,8 @@ void gp_nonce_index_build(gp_nonce_index *ix, const char *const *nonces, size_t 
                 continue;
             ix->lens[ix->nlens++] = len;
         }
+        for (j = 0; j < len; j++)
+            ix->alpha[(unsigned char)nonces[i][j]] = 1;
         ix->v[ix->n].h = rk_hash(nonces[i], len);
         ix->v[ix->n].len = len;
         ix->v[ix->n].s = nonces[i];
@@ -96,32 +98,52 @@ static const gp_nonce_entry *nonce_lookup(const gp_nonce_index *ix, uint64_t h)
     return NULL;
 }
 
+/* The first other user's nonce of length len in text[a, b), every byte of which is in the
+ * nonces' alphabet; -1 when none. */
+static int find_in_run(const gp_nonce_index *ix, const char *text, size_t a, size_t b, size_t len,
+                       uint64_t top, int self, const char *own)
+{
+    uint64_t h = rk_hash(text + a, len);
+    size_t i;
+
+    for (i = a;; i++) {
+        const gp_nonce_entry *e = nonce_lookup(ix, h);
+
+        if (e) {
+            for (; e < ix->v + ix->n && e->h == h; e++)
+                if (e->len == len && e->owner != self && memcmp(e->s, text + i, len) == 0 &&
+                    !(own && strcmp(e->s, own) == 0))
+                    return e->owner;
+        }
+        if (i + len >= b)
+            break;
+        h = (h - (unsigned char)text[i] * top) * RK_BASE + (unsigned char)text[i + len];
+    }
+    return -1;
+}
+
 int gp_nonce_index_find(const gp_nonce_index *ix, const char *text, size_t tlen, int self,
                         const char *own)
 {
     size_t l;
 
     for (l = 0; l < ix->nlens; l++) {
-        size_t len = ix->lens[l], i;
-        uint64_t h, top = 1;
+        size_t len = ix->lens[l], i, a;
+        uint64_t top = 1;
+        int owner;
 
         if (tlen < len)
             continue;
         for (i = 1; i < len; i++)
             top *= RK_BASE;
-        h = rk_hash(text, len);
-        for (i = 0;; i++) {
-            const gp_nonce_entry *e = nonce_lookup(ix, h);
-
-            if (e) {
-                for (; e < ix->v + ix->n && e->h == h; e++)
-                    if (e->len == len && e->owner != self && memcmp(e->s, text + i, len) == 0 &&
-                        !(own && strcmp(e->s, own) == 0))
-                        return e->owner;
-            }
-            if (i + len >= tlen)
-                break;
-            h = (h - (unsigned char)text[i] * top) * RK_BASE + (unsigned char)text[i + len];
+        /* Positions in order, as a plain rolling hash over the text would visit them. */
+        for (i = 0; i < tlen;) {
+            while (i < tlen && !ix->alpha[(unsigned char)text[i]])
+                i++;
+            for (a = i; i < tlen && ix->alpha[(unsigned char)text[i]]; i++)
+                ;
+            if (i - a >= len && (owner = find_in_run(ix, text, a, i, len, top, self, own)) >= 0)
+                return owner;
         }
     }
     return -1;

@@ -38,6 +38,10 @@ typedef struct gp_nonce_index {
     size_t nlens;
     size_t *tab; /* open addressing on h: 1 + index of the first entry with that h, 0 empty */
     size_t mask;
+    /* 1 for every byte some nonce holds: a nonce can only occur inside a run of such bytes at
+     * least as long as it, so the search hashes those runs only (nonces are hex: most of a
+     * frame is skipped at one table look-up per byte). */
+    unsigned char alpha[256];
 } gp_nonce_index;
 
 /* Builds ix over nonces[0..n): nonces[i] belongs to user i; NULL entries and nonces shorter

@@ -4,6 +4,7 @@
 #include "template.h"
 
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,53 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
+#define POOL_BYTES 512
+
+static unsigned char pool[POOL_BYTES];
+static size_t pool_left; /* the unused bytes are the last pool_left of pool */
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_drop(void)
+{
+    pool_left = 0; /* a forked worker draws its own bytes, never its parent's */
+}
+
+static void pool_init(void)
+{
+    pthread_atfork(NULL, NULL, pool_drop);
+}
+
+int gp_random_bytes(unsigned char *out, size_t n)
+{
+    pthread_once(&pool_once, pool_init);
+    if (n > POOL_BYTES / 4)
+        return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
+    if (pool_left < n) {
+        if (RAND_bytes(pool, POOL_BYTES) != 1) {
+            pool_left = 0;
+            return -1;
+        }
+        pool_left = POOL_BYTES;
+    }
+    memcpy(out, pool + POOL_BYTES - pool_left, n);
+    /* Used bytes are wiped: no value is ever handed out twice or left behind. */
+    memset(pool + POOL_BYTES - pool_left, 0, n);
+    pool_left -= n;
+    return 0;
+}
+
+void gp_hex_encode(char *out, const unsigned char *in, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[in[i] >> 4];
+        out[2 * i + 1] = hex[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 /* A version 4 UUID. The bytes come from the OpenSSL generator; should it fail, the per-user
  * counter mixed with the user index and the clock still keeps ids apart across users. */
 static void make_uuid(const gp_vars *vars, char out[37])
@@ -75,7 +123,7 @@ static void make_uuid(const gp_vars *vars, char out[37])
 
     if (vars->uuid_state)
         (*vars->uuid_state)++;
-    if (RAND_bytes(b, sizeof b) != 1) {
+    if (gp_random_bytes(b, sizeof b) != 0) {
         seed = (vars->uuid_state ? *vars->uuid_state : 0) ^ ((uint64_t)vars->user_index << 40) ^
                (uint64_t)gp_wall_us();
         for (i = 0; i < 2; i++) {
@@ -86,9 +134,21 @@ static void make_uuid(const gp_vars *vars, char out[37])
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    {
+        char h[33];
+
+        gp_hex_encode(h, b, sizeof b);
+        memcpy(out, h, 8);
+        out[8] = '-';
+        memcpy(out + 9, h + 8, 4);
+        out[13] = '-';
+        memcpy(out + 14, h + 12, 4);
+        out[18] = '-';
+        memcpy(out + 19, h + 16, 4);
+        out[23] = '-';
+        memcpy(out + 24, h + 20, 12);
+        out[36] = '\0';
+    }
 }
 
 /* Appends the value of one variable; -1 with err when it is unknown or unset. */
@@ -130,11 +190,24 @@ static int append_var(gp_buf *out, const char *name, size_t len, const gp_vars *
     return -1;
 }
 
+/* Appends tmpl expanded to out; -1 with err set. */
+static int expand_into(gp_buf *out, const char *tmpl, const gp_vars *vars, gp_err *err)
+{
+    const char *p = tmpl, *at, *name, *end;
+    size_t len;
+
+    while ((at = next_var(p, &name, &len, &end)) != NULL) {
+        if (gp_buf_append(out, p, (size_t)(at - p)) < 0 ||
+            append_var(out, name, len, vars, err) < 0)
+            return -1;
+        p = end;
+    }
+    return gp_buf_append(out, p, strlen(p));
+}
+
 char *gp_template_expand(const char *tmpl, const gp_vars *vars, gp_err *err)
 {
     static const gp_vars none = {0};
-    const char *p = tmpl, *at, *name, *end;
-    size_t len;
     gp_buf out;
 
     if (!tmpl) {
@@ -144,19 +217,145 @@ char *gp_template_expand(const char *tmpl, const gp_vars *vars, gp_err *err)
     if (!vars)
         vars = &none;
     gp_buf_init(&out, EXPAND_MAX);
-    while ((at = next_var(p, &name, &len, &end)) != NULL) {
-        if (gp_buf_append(&out, p, (size_t)(at - p)) < 0 ||
-            append_var(&out, name, len, vars, err) < 0)
-            goto fail;
-        p = end;
-    }
-    if (gp_buf_append(&out, p, strlen(p)) < 0)
+    if (expand_into(&out, tmpl, vars, err) < 0)
         goto fail;
     return gp_buf_steal(&out);
 fail:
     gp_err_set(err, GP_EXIT_USAGE, NULL, 0, 0, "template expands past %u bytes", EXPAND_MAX);
     gp_buf_cleanup(&out);
     return NULL;
+}
+
+/* Appends s (len bytes) as a JSON string the way jansson 2.14's dump_string does without
+ * flags; -1 for a byte past ASCII (left to jansson, which checks the UTF-8). */
+static int dump_string(gp_buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i, from = 0;
+
+    if (gp_buf_append(out, "\"", 1) < 0)
+        return -1;
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[7];
+        size_t n = 2;
+
+        if (ch >= 0x80)
+            return -1;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        esc[0] = '\\';
+        switch (ch) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[ch >> 4];
+            esc[5] = hex[ch & 15];
+            n = 6;
+        }
+        if (gp_buf_append(out, s + from, i - from) < 0 || gp_buf_append(out, esc, n) < 0)
+            return -1;
+        from = i + 1;
+    }
+    if (gp_buf_append(out, s + from, len - from) < 0 || gp_buf_append(out, "\"", 1) < 0)
+        return -1;
+    return 0;
+}
+
+static int dump_value(gp_buf *out, gp_buf *tmp, const json_t *t, const gp_vars *vars,
+                      const json_t *mark, char **mark_out)
+{
+    gp_err err = {0};
+
+    if (json_is_string(t)) {
+        gp_buf_reset(tmp);
+        if (expand_into(tmp, json_string_value(t), vars, &err) < 0 ||
+            dump_string(out, tmp->data ? tmp->data : "", tmp->len) < 0)
+            return -1;
+        if (t == mark && mark_out && !*mark_out)
+            *mark_out = gp_strdup(tmp->data ? tmp->data : "");
+        return 0;
+    }
+    if (json_is_object(t)) {
+        const char *key;
+        json_t *v;
+        bool first = true;
+
+        if (gp_buf_append(out, "{", 1) < 0)
+            return -1;
+        json_object_foreach((json_t *)t, key, v)
+        {
+            if (strstr(key, "{{") || (!first && gp_buf_append(out, ",", 1) < 0) ||
+                dump_string(out, key, strlen(key)) < 0 || gp_buf_append(out, ":", 1) < 0 ||
+                dump_value(out, tmp, v, vars, mark, mark_out) < 0)
+                return -1;
+            first = false;
+        }
+        return gp_buf_append(out, "}", 1);
+    }
+    if (json_is_array(t)) {
+        size_t i;
+        json_t *v;
+
+        if (gp_buf_append(out, "[", 1) < 0)
+            return -1;
+        json_array_foreach((json_t *)t, i, v)
+        {
+            if ((i && gp_buf_append(out, ",", 1) < 0) ||
+                dump_value(out, tmp, v, vars, mark, mark_out) < 0)
+                return -1;
+        }
+        return gp_buf_append(out, "]", 1);
+    }
+    return -1;
+}
+
+int gp_template_dump(const json_t *tmpl, const gp_vars *vars, const json_t *mark, char **mark_out,
+                     char **text)
+{
+    static const gp_vars none = {0};
+    gp_buf out, tmp;
+    int ok;
+
+    *text = NULL;
+    if (mark_out)
+        *mark_out = NULL;
+    if (!tmpl)
+        return 0;
+    gp_buf_init(&out, EXPAND_MAX);
+    gp_buf_init(&tmp, EXPAND_MAX);
+    ok = dump_value(&out, &tmp, tmpl, vars ? vars : &none, mark, mark_out) == 0;
+    gp_buf_cleanup(&tmp);
+    if (!ok) {
+        gp_buf_cleanup(&out);
+        if (mark_out) {
+            free(*mark_out);
+            *mark_out = NULL;
+        }
+        return 0;
+    }
+    *text = gp_buf_steal(&out);
+    return 1;
 }
 
 json_t *gp_template_expand_json(const json_t *tmpl, const gp_vars *vars, gp_err *err)

@@ -71,6 +71,29 @@ static void test_credentials_mint_claims_expanded(void **state)
     json_decref(a.claims);
 }
 
+/* With a prepared key and claims that name their own sub, the token is built from the
+ * template's text: byte-equal to the token signed over jansson's dump of the same claims. */
+static void test_credentials_key_text_equals_jansson(void **state)
+{
+    gp_auth a = {.kind = GP_AUTH_JWT, .ttl_us = 900 * 1000000LL};
+    gp_vars v = vars_for("gp-user-\"4\"");
+    gp_jwt_key *key = gp_jwt_key_new("s3cret", 6, NULL);
+    char *fast, *slow;
+
+    (void)state;
+    a.claims =
+        json_pack("{ss ss ss}", "sub", "{{user.id}}", "iss", "netra/auth\t", "type", "access");
+    fast = gp_credential_mint(&a, &v, "s3cret", key, false, 1796277015, NULL);
+    slow = gp_credential_mint(&a, &v, "s3cret", NULL, false, 1796277015, NULL);
+    assert_non_null(fast);
+    assert_non_null(slow);
+    assert_string_equal(fast, slow);
+    free(fast);
+    free(slow);
+    json_decref(a.claims);
+    gp_jwt_key_free(key);
+}
+
 static void test_credentials_mint_expired_and_key(void **state)
 {
     gp_auth a = {.kind = GP_AUTH_JWT};
@@ -156,6 +179,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_credentials_mint_claims_expanded),
+        cmocka_unit_test(test_credentials_key_text_equals_jansson),
         cmocka_unit_test(test_credentials_mint_expired_and_key),
         cmocka_unit_test(test_credentials_mint_failure_reported),
         cmocka_unit_test(test_credentials_mint_model_defaults),

@@ -565,6 +565,81 @@ static void gen_text(struct gen *g)
     put_ws(g);
 }
 
+/* Reals on the fast path (a significand under 2^53, a power of ten up to 10^22) and just past
+ * it are the very double jansson's strtod gives, sign and zero included. */
+static void test_json_fast_reals_exact(void **state)
+{
+    static const char *const fixed[] = {"1796277015.506",
+                                        "-0.0",
+                                        "0.0",
+                                        "0e0",
+                                        "-0e-5",
+                                        "9007199254740992.0",
+                                        "9007199254740993.0",
+                                        "1e22",
+                                        "1e23",
+                                        "1.5e-22",
+                                        "1.5e-23",
+                                        "123456789012345678.9",
+                                        "0.1",
+                                        "0.3",
+                                        "2.2250738585072014e-308",
+                                        "4.9e-324",
+                                        "1.7976931348623157e308",
+                                        "12345678901234567890.0",
+                                        "1E+2",
+                                        "1e-0",
+                                        "100e-2"};
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof fixed / sizeof fixed[0] + 20000; i++) {
+        char text[64];
+        json_t *a, *b;
+        int fb = 0;
+        double da, db;
+
+        if (i < sizeof fixed / sizeof fixed[0]) {
+            snprintf(text, sizeof text, "%s", fixed[i]);
+        } else {
+            uint64_t r;
+            int nd, pos, k, n = 0;
+
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            r = x;
+            nd = 1 + (int)(r % 19);
+            pos = (int)((r >> 8) % (uint64_t)(nd + 1));
+            if (r >> 16 & 1)
+                text[n++] = '-';
+            for (k = 0; k < nd; k++) {
+                if (k == pos && k)
+                    text[n++] = '.';
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                text[n++] = (char)('0' + (k == 0 && nd > 1 && pos != 1 ? 1 + x % 9 : x % 10));
+            }
+            if (pos == 0 || pos == nd)
+                n += snprintf(text + n, sizeof text - (size_t)n, ".5");
+            if (r >> 17 & 1)
+                n += snprintf(text + n, sizeof text - (size_t)n, "e%d", (int)((r >> 20) % 61) - 30);
+            text[n] = '\0';
+        }
+        a = gp_json_load_fast(text, strlen(text), &fb);
+        b = json_loadb(text, strlen(text), JSON_DECODE_ANY, NULL);
+        if (!b) {
+            assert_null(a);
+            continue;
+        }
+        assert_non_null(a);
+        assert_true(json_is_real(a) && json_is_real(b));
+        da = json_real_value(a);
+        db = json_real_value(b);
+        assert_memory_equal(&da, &db, sizeof da);
+        json_decref(a);
+        json_decref(b);
+    }
+}
+
 static void test_json_fast_differential(void **state)
 {
     struct corpus c = {0};
@@ -621,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_json_fast_fixture_frames),
         cmocka_unit_test(test_json_fast_depth_and_size),
         cmocka_unit_test(test_json_fast_differential),
+        cmocka_unit_test(test_json_fast_reals_exact),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,9 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "jwt.h"
 
 static void test_jwt_known_vector(void **state)
@@ -75,6 +78,38 @@ static void test_jwt_base64url_edges(void **state)
 }
 
 /* A key made once signs every token exactly as the one-shot mint does. */
+/* The precomputed inner and outer states give OpenSSL's one-shot HMAC for every key length
+ * about the 64-byte block (a longer key is its digest), via the signature's check. */
+static void test_jwt_key_lengths_match_hmac(void **state)
+{
+    static const char body[] = "{\"sub\":\"u\",\"iat\":1}";
+    char secret[200];
+    size_t n;
+
+    (void)state;
+    for (n = 0; n < sizeof secret; n++)
+        secret[n] = (char)('a' + n % 26);
+    for (n = 1; n < sizeof secret; n += (n < 60 || n > 70) ? 13 : 1) {
+        gp_jwt_key *k = gp_jwt_key_new(secret, n, NULL);
+        unsigned char mac[EVP_MAX_MD_SIZE];
+        unsigned int maclen = 0;
+        char *tok, *want64, *dot;
+
+        assert_non_null(k);
+        tok = gp_jwt_sign_text(k, body, strlen(body), NULL);
+        assert_non_null(tok);
+        dot = strrchr(tok, '.');
+        assert_non_null(HMAC(EVP_sha256(), secret, (int)n, (const unsigned char *)tok,
+                             (size_t)(dot - tok), mac, &maclen));
+        want64 = gp_base64url_encode(mac, maclen);
+        assert_string_equal(dot + 1, want64);
+        assert_true(gp_jwt_key_signed(k, tok, strlen(tok)));
+        free(want64);
+        free(tok);
+        gp_jwt_key_free(k);
+    }
+}
+
 static void test_jwt_key_signs_like_mint(void **state)
 {
     json_t *claims = json_pack("{ss si}", "sub", "gp-user-7", "iat", 1700000000);
@@ -101,6 +136,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jwt_known_vector),
         cmocka_unit_test(test_jwt_wrong_secret_differs),
+        cmocka_unit_test(test_jwt_key_lengths_match_hmac),
         cmocka_unit_test(test_jwt_rejects_bad_input),
         cmocka_unit_test(test_jwt_base64url_edges),
         cmocka_unit_test(test_jwt_key_signs_like_mint),

@@ -95,6 +95,47 @@ static void test_secrets_same_tail_both_found(void **state)
 }
 
 /* Thousands of users' tokens share the header; each one is found, on any connection. */
+/* The strided scan against a plain search: every value length from the minimum up, at every
+ * offset in a text, alone and with neighbours, with and without a value short enough to make
+ * the scan look at every position. */
+static void test_secrets_every_length_and_offset(void **state)
+{
+    int with_short;
+
+    (void)state;
+    for (with_short = 0; with_short < 2; with_short++) {
+        gp_secrets *s = gp_secrets_new();
+        char vals[40][48];
+        /* Without short values: 11 bytes and up, so the scan strides. */
+        size_t L, off, lmin = with_short ? GP_SECRET_MIN_LEN : 11;
+
+        for (L = lmin; L < 40; L++) {
+            size_t i;
+
+            for (i = 0; i < L; i++)
+                vals[L][i] = (char)('A' + (L * 7 + i * 3) % 26);
+            vals[L][L] = '\0';
+            gp_secrets_add(s, vals[L], L);
+        }
+        for (L = lmin; L < 40; L++) {
+            for (off = 0; off < 12; off++) {
+                char text[128], want[128];
+                char *out;
+
+                memset(text, '.', off);
+                snprintf(text + off, sizeof text - off, "%s..", vals[L]);
+                memset(want, '.', off);
+                snprintf(want + off, sizeof want - off, "REDACTED..");
+                out = redact(s, text);
+                assert_non_null(out);
+                assert_string_equal(out, want);
+                free(out);
+            }
+        }
+        gp_secrets_free(s);
+    }
+}
+
 static void test_secrets_many_jwts(void **state)
 {
     enum { N = 5000 };
@@ -174,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_secrets_table),
         cmocka_unit_test(test_secrets_short_and_duplicate_ignored),
         cmocka_unit_test(test_secrets_same_tail_both_found),
+        cmocka_unit_test(test_secrets_every_length_and_offset),
         cmocka_unit_test(test_secrets_many_jwts),
         cmocka_unit_test(test_secrets_signed_jwt_found_by_key),
     };

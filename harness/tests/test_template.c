@@ -138,6 +138,75 @@ struct seen {
     size_t n;
 };
 
+/* gp_template_dump writes json_dumps(gp_template_expand_json(t), JSON_COMPACT) byte for byte,
+ * or declines (0) and the caller asks jansson. */
+static void test_template_dump_matches_jansson(void **state)
+{
+    static const char *const tmpls[] = {
+        "{\"type\":\"user_message\",\"payload\":{\"content\":\"Analyze ({{nonce}})\","
+        "\"thread_id\":\"thread-{{user.id}}-{{user.index}}\"}}",
+        "{}",
+        "[]",
+        "\"\"",
+        "\"plain\"",
+        "[\"a\",[],{},[\"b\",{\"c\":\"d\"}]]",
+        "{\"q\":\"\\\" \\\\ / \\b \\f \\n \\r \\t \\u0001 \\u001f \\u007f {{user.id}}\"}",
+        "{\"k\\\"ey\":\"v\",\"k\\nx\":\"{{captured}}\",\"e\":\"\"}",
+        /* declined: left to jansson */
+        "{\"n\":1}",
+        "{\"r\":1.5}",
+        "[true]",
+        "[null]",
+        "{\"u\":\"caf\\u00e9\"}",
+        "{\"{{user.id}}\":\"v\"}",
+        "{\"x\":\"{{missing}}\"}",
+    };
+    static const int want[] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0};
+    json_t *cap = json_pack("{s:s}", "captured", "q\"uo\\te\x01\x1f/");
+    gp_vars v = {"gp-user-\"7\"\t", 7, "0123abcd", cap, NULL};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof tmpls / sizeof tmpls[0]; i++) {
+        json_t *t = json_loads(tmpls[i], JSON_DECODE_ANY, NULL);
+        char *text = NULL, *mark = NULL;
+        int rc;
+
+        assert_non_null(t);
+        rc = gp_template_dump(t, &v, NULL, &mark, &text);
+        assert_int_equal(rc, want[i]);
+        if (rc) {
+            gp_err err = {0};
+            json_t *e = gp_template_expand_json(t, &v, &err);
+            char *ref;
+
+            assert_non_null(e);
+            ref = json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+            assert_string_equal(text, ref);
+            free(ref);
+            json_decref(e);
+        } else {
+            assert_null(text);
+        }
+        assert_null(mark);
+        free(text);
+        json_decref(t);
+    }
+    /* The marked node's expanded value comes back. */
+    {
+        json_t *t = json_loads(tmpls[0], 0, NULL);
+        json_t *node = json_object_get(json_object_get(t, "payload"), "thread_id");
+        char *text = NULL, *mark = NULL;
+
+        assert_int_equal(gp_template_dump(t, &v, node, &mark, &text), 1);
+        assert_string_equal(mark, "thread-gp-user-\"7\"\t-7");
+        free(text);
+        free(mark);
+        json_decref(t);
+    }
+    json_decref(cap);
+}
+
 static void collect(const char *name, size_t len, size_t offset, void *ud)
 {
     struct seen *s = ud;
@@ -165,9 +234,12 @@ static void test_template_each_var(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_template_builtins),    cmocka_unit_test(test_template_captured),
-        cmocka_unit_test(test_template_uuid_unique), cmocka_unit_test(test_template_json),
+        cmocka_unit_test(test_template_builtins),
+        cmocka_unit_test(test_template_captured),
+        cmocka_unit_test(test_template_uuid_unique),
+        cmocka_unit_test(test_template_json),
         cmocka_unit_test(test_template_each_var),
+        cmocka_unit_test(test_template_dump_matches_jansson),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
