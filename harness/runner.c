@@ -182,16 +182,6 @@ static int init_user(runner *r, conn *c, size_t i, gp_err *err)
 
 /* Hands the run's transcripts to out: every user's, and in a soak every iteration's, in user
  * then iteration order; an open model's dropped arrivals are counted, not judged. */
-static int by_user_iteration(const void *a, const void *b)
-{
-    const gp_transcript *x = *(const gp_transcript *const *)a;
-    const gp_transcript *y = *(const gp_transcript *const *)b;
-
-    if (x->user_index != y->user_index)
-        return x->user_index < y->user_index ? -1 : 1;
-    return x->iteration < y->iteration ? -1 : x->iteration > y->iteration;
-}
-
 static void shape_output(runner *r, gp_run_output *out)
 {
     size_t i, n = 0;
@@ -208,7 +198,7 @@ static void shape_output(runner *r, gp_run_output *out)
         out->ts[n++] = r->iters[i];
     r->niters = 0;
     if (r->iters_cap)
-        qsort(out->ts, n, sizeof *out->ts, by_user_iteration);
+        qsort(out->ts, n, sizeof *out->ts, gp_transcript_cmp_user_iteration);
     out->n = n;
     out->arrivals = gp_shape_open(&r->shape) ? r->nusers : 0;
     out->dropped_arrivals = r->dropped;

@@ -496,3 +496,13 @@ fail:
     gp_health_cleanup(health);
     return -1;
 }
+
+int gp_transcript_cmp_user_iteration(const void *a, const void *b)
+{
+    const gp_transcript *x = *(const gp_transcript *const *)a;
+    const gp_transcript *y = *(const gp_transcript *const *)b;
+
+    if (x->user_index != y->user_index)
+        return x->user_index < y->user_index ? -1 : 1;
+    return x->iteration < y->iteration ? -1 : x->iteration > y->iteration;
+}

@@ -105,6 +105,9 @@ size_t gp_transcript_add_owned(gp_transcript *t, gp_frame_kind kind, int64_t t_u
 
 /* Returns a new transcript (free with gp_transcript_free). user_id and nonce are copied. */
 gp_transcript *gp_transcript_new(size_t user_index, const char *user_id, const char *nonce);
+/* qsort comparator of gp_transcript pointers: by user index, then iteration (a load shape's
+ * order, the same in one process and in the parent of workers). */
+int gp_transcript_cmp_user_iteration(const void *a, const void *b);
 void gp_transcript_free(gp_transcript *t);
 
 /* Appends a frame; data (len bytes, may be NULL) is copied. Returns the frame index or

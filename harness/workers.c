@@ -351,18 +351,6 @@ static void health_fold(gp_health *all, const gp_health *h)
     }
 }
 
-/* A load shape's transcripts come back in user then iteration order, as one process hands
- * them out (runner.c). */
-static int by_user_iteration(const void *a, const void *b)
-{
-    const gp_transcript *x = *(const gp_transcript *const *)a;
-    const gp_transcript *y = *(const gp_transcript *const *)b;
-
-    if (x->user_index != y->user_index)
-        return x->user_index < y->user_index ? -1 : 1;
-    return x->iteration < y->iteration ? -1 : x->iteration > y->iteration;
-}
-
 static int cmp_stall(const void *a, const void *b)
 {
     const gp_stall *x = a, *y = b;
@@ -533,7 +521,7 @@ int gp_runner_run_workers(const gp_runner_opts *o, gp_run_output *out, gp_err *e
     }
     /* In user (then iteration) order, each user (iteration) once; without a load shape
      * every user of this process exactly once. */
-    qsort(out->ts, out->n, sizeof *out->ts, by_user_iteration);
+    qsort(out->ts, out->n, sizeof *out->ts, gp_transcript_cmp_user_iteration);
     for (k = 0; k < out->n; k++)
         if (k && out->ts[k]->user_index == out->ts[k - 1]->user_index &&
             out->ts[k]->iteration == out->ts[k - 1]->iteration) {
