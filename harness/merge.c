@@ -118,7 +118,8 @@ static void merge_results(gp_results *dst, const gp_results *src, size_t offset,
 /* Appends src's transcripts (users shifted by offset, or given their global index from
  * shard's results) to dst, within the report's bound (shards: sort_transcripts bounds them).
  * dst's failing_users already counts the merged users; truncated is settled by the caller. */
-static bool merge_transcripts(json_t *dst, json_t *src, size_t offset, const gp_results *shard)
+static bool merge_transcripts(json_t *dst, json_t *src, size_t offset, const size_t *pos,
+                              size_t npos)
 {
     json_t *du = json_object_get(dst, "users"), *su = json_object_get(src, "users"), *t;
     size_t i;
@@ -129,10 +130,12 @@ static bool merge_transcripts(json_t *dst, json_t *src, size_t offset, const gp_
         json_t *copy;
         size_t user = (size_t)json_integer_value(json_object_get(t, "user"));
 
-        if (!shard && json_array_size(du) >= GP_REPORT_MAX_TRANSCRIPTS)
+        if (!pos && json_array_size(du) >= GP_REPORT_MAX_TRANSCRIPTS)
             return true;
         copy = json_deep_copy(t);
-        user = shard ? (user < shard->nusers ? shard->users[user].index : user) : offset + user;
+        /* a shard's user is its merged position (the global index, or for a load shape the
+         * place of that run among all the runs, as one process numbers them) */
+        user = pos ? (user < npos ? pos[user] : user) : offset + user;
         json_object_set_new(copy, "user", json_integer((json_int_t)user));
         json_array_append_new(du, copy);
     }
@@ -423,6 +426,7 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
         st->res[i] = gp_results_new(0);
         if (sharded) {
             pos = shard_positions(docs, n, i, &all, &digest);
+            free(st->res[i]->users);
             st->res[i]->users = gp_calloc(all + 1, sizeof *st->res[i]->users);
         }
         for (d = 0; d < n; d++) {
@@ -482,16 +486,25 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
     for (i = 0; i < ns; i++) {
         json_t *tr =
             json_object_get(json_array_get(json_object_get(root, "scenarios"), i), "transcripts");
-        size_t offset = 0;
+        size_t offset = 0, all = 0, **pos = NULL;
+        json_t **digest = NULL;
         bool cut = false;
 
+        if (sharded)
+            pos = shard_positions(docs, n, i, &all, &digest);
         for (d = 0; d < n; d++) {
             cut |= merge_transcripts(tr, json_object_get(docs[d]->scenarios[i].json, "transcripts"),
-                                     offset, sharded ? docs[d]->scenarios[i].results : NULL);
+                                     offset, sharded ? pos[d] : NULL,
+                                     docs[d]->scenarios[i].results->nusers);
             offset += docs[d]->scenarios[i].results->nusers;
         }
-        if (sharded)
+        if (sharded) {
             cut |= sort_transcripts(tr);
+            for (d = 0; d < n; d++)
+                free(pos[d]);
+            free(pos);
+            free(digest);
+        }
         cut |= json_integer_value(json_object_get(tr, "failing_users")) >
                (json_int_t)json_array_size(json_object_get(tr, "users"));
         json_object_set_new(tr, "truncated", json_boolean(cut));
