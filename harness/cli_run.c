@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "judge.h"
@@ -532,6 +533,9 @@ int cmd_run(int argc, char **argv)
         int64_t every = interval_us > 0 ? interval_us : GP_SERIES_DEFAULT_INTERVAL_US;
 
         pusher = gp_pusher_start(push_url, every < GP_PUSH_TIMEOUT_US ? every : GP_PUSH_TIMEOUT_US);
+        if (!pusher && strncasecmp(push_url, "https:", 6) == 0)
+            fprintf(stderr, "goldenpath: note: --push to an https:// gateway pushes once, at the "
+                            "end of the run (interim pushes need http://)\n");
     }
     for (i = 0; i < nsc; i++) {
         progress_ctx pc;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "push.h"
 #include "redact.h"
@@ -197,6 +198,28 @@ struct gp_pusher {
     gp_err first; /* the first failure */
 };
 
+/* Held by a pusher's thread while it PUTs, and by fork() (pthread_atfork) in between: a
+ * worker forked while a PUT is in flight would inherit the locks the thread holds inside
+ * libwebsockets or the resolver and could hang on its first use of them. A fork waits for the
+ * PUT in flight, at most its timeout. */
+static pthread_mutex_t push_io = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t push_atfork_once = PTHREAD_ONCE_INIT;
+
+static void io_lock(void)
+{
+    pthread_mutex_lock(&push_io);
+}
+
+static void io_unlock(void)
+{
+    pthread_mutex_unlock(&push_io);
+}
+
+static void push_atfork(void)
+{
+    pthread_atfork(io_lock, io_unlock, io_unlock);
+}
+
 static void *pusher_main(void *arg)
 {
     gp_pusher *p = arg;
@@ -216,8 +239,10 @@ static void *pusher_main(void *arg)
         p->body = NULL;
         pthread_mutex_unlock(&p->mu);
         /* The network, outside the lock: the runner's offers never wait for it. */
+        io_lock();
         if (push_once(p->url, body, len, p->timeout_us, false, &err) != 0 && p->failed++ == 0)
             p->first = err;
+        io_unlock();
         p->pushed++;
         free(body);
         pthread_mutex_lock(&p->mu);
@@ -228,7 +253,19 @@ static void *pusher_main(void *arg)
 
 gp_pusher *gp_pusher_start(const char *url, int64_t timeout_us)
 {
-    gp_pusher *p = gp_calloc(1, sizeof *p);
+    gp_pusher *p;
+
+    /* A libwebsockets context made with TLS redoes OpenSSL's global set-up (new ex_data
+     * indexes for lws's SSL and SSL_CTX private data, no run-once guard in 4.1.6): made on
+     * this thread while the runner's TLS connections live, it would break their handshakes.
+     * So an https:// gateway gets the final push only. */
+    if (strncasecmp(url, "https:", 6) == 0)
+        return NULL;
+    /* The thread never sets the (process-wide) log level itself; set it here, on the
+     * caller's thread, so that lws's start-up notices never reach stderr from the pusher. */
+    lws_set_log_level(0, NULL);
+    pthread_once(&push_atfork_once, push_atfork);
+    p = gp_calloc(1, sizeof *p);
 
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);

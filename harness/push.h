@@ -27,7 +27,9 @@ int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeo
 typedef struct gp_pusher gp_pusher;
 
 /* Starts the thread for url (copied). timeout_us bounds each PUT. Returns a new pusher, or
- * NULL when the thread cannot be started (the caller then pushes only at the end). */
+ * NULL when the thread cannot be started or url is https:// (a TLS context made beside the
+ * run's would redo OpenSSL's global set-up under its connections): the caller then pushes
+ * only at the end. A fork() while a PUT is in flight waits for it (at most timeout_us). */
 gp_pusher *gp_pusher_start(const char *url, int64_t timeout_us);
 
 /* Hands body (len bytes; taken, free()d by the pusher) over to be PUT next, replacing a body
