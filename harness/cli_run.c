@@ -207,7 +207,8 @@ static unsigned shape_users(const gp_scenario *s, unsigned users, uint64_t seed)
 
     if (!gp_shape_open(&s->users.shape))
         return users ? users : s->users.count ? s->users.count : 1;
-    n = gp_shape_schedule(&s->users.shape, s->users.shape.duration_us, seed, 100000, &plan);
+    n = gp_shape_schedule(&s->users.shape, s->users.shape.duration_us, seed, GP_SHAPE_ARRIVALS_MAX,
+                          &plan);
     free(plan);
     return (unsigned)n;
 }

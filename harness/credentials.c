@@ -17,14 +17,18 @@ char *gp_credential_mint(const gp_auth *a, const gp_vars *v, const char *secret,
         !json_object_get(a->claims, "iat") && !json_object_get(a->claims, "exp")) {
         char *text;
         gp_buf b;
+        bool ok;
 
         if (gp_template_dump(a->claims, v, NULL, NULL, &text)) {
             gp_buf_init(&b, (size_t)1 << 20);
-            gp_buf_append(&b, text, strlen(text) - 1); /* without its '}' */
-            gp_buf_printf(&b, ",\"iat\":%" JSON_INTEGER_FORMAT ",\"exp\":%" JSON_INTEGER_FORMAT "}",
-                          (json_int_t)now, (json_int_t)(now + a->ttl_us / 1000000));
+            /* over the buffer's bound, the jansson path below says so */
+            ok = gp_buf_append(&b, text, strlen(text) - 1) == 0; /* without its '}' */
+            ok = ok && gp_buf_printf(&b,
+                                     ",\"iat\":%" JSON_INTEGER_FORMAT
+                                     ",\"exp\":%" JSON_INTEGER_FORMAT "}",
+                                     (json_int_t)now, (json_int_t)(now + a->ttl_us / 1000000)) == 0;
+            tok = ok && b.data ? gp_jwt_sign_text(key, b.data, b.len, err) : NULL;
             free(text);
-            tok = b.data ? gp_jwt_sign_text(key, b.data, b.len, err) : NULL;
             gp_buf_cleanup(&b);
             if (tok)
                 return tok;

@@ -128,7 +128,7 @@ int gp_rn_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
  * ports); on a loopback target, bigger runs spread over 127.0.0.1, .2, ... by themselves. */
 #define USERS_PER_SOURCE 25000
 #define AUTO_SRC_MAX 16
-#define SHAPE_USERS_MAX 100000 /* open model: arrivals of one run at most (as users.count) */
+#define SHAPE_USERS_MAX GP_SHAPE_ARRIVALS_MAX /* open model: arrivals of one run at most */
 #define GP_NO_FRAME_INDEX ((size_t)-1)
 
 typedef enum cstate {

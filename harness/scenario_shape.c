@@ -239,7 +239,7 @@ int gp_ld_shape_check(loader *ld, const gp_ld_users_ctx *uc)
         return gp_ld_fail(ld, uc->pause,
                           "users.pause: needs users.duration (each user repeats its "
                           "steps until it is over)");
-    if (open && gp_shape_planned(sh, sh->duration_us) > USERS_MAX)
+    if (open && gp_shape_planned(sh, sh->duration_us) > GP_SHAPE_ARRIVALS_MAX)
         return gp_ld_fail(ld, openk, "users.%s: %.0f arrivals over %s, more than %d",
                           uc->stages ? "stages" : "arrival_rate",
                           gp_shape_planned(sh, sh->duration_us),

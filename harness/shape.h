@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* An open model's planned arrivals in one run at most: the loader refuses more, and the
+ * runner and the shards plan no more (as users.count is at most 100000). */
+#define GP_SHAPE_ARRIVALS_MAX 100000
+
 typedef enum gp_arrivals {
     GP_ARRIVALS_EVEN,   /* one arrival every 1/rate seconds (default) */
     GP_ARRIVALS_POISSON /* exponential gaps with mean 1/rate */
