@@ -196,6 +196,8 @@ int gp_series_merge(gp_series **dst, const gp_series *src)
     end_d = d ? (int64_t)(od + d->n) : 0;
     end_s = (int64_t)(os + src->n);
     np = (size_t)(end_d > end_s ? end_d : end_s);
+    if (np > 2 * (size_t)GP_SERIES_MAX_INTERVALS) /* parts that never overlapped in time */
+        return -1;
     m = series_new(src->interval_us, start, np);
     for (i = 0; d && i < d->n; i++)
         point_add(&m->p[od + i], &d->p[i]);
@@ -264,6 +266,8 @@ static int get_u64(const json_t *o, const char *key, uint64_t *out)
     return 0;
 }
 
+#define SERIES_T_MAX ((json_int_t)1 << 53)
+
 gp_series *gp_series_from_json(const json_t *j)
 {
     const json_t *iv = json_object_get(j, "interval_us"), *st = json_object_get(j, "start_us");
@@ -273,7 +277,11 @@ gp_series *gp_series_from_json(const json_t *j)
     size_t i, k;
 
     /* version 1 (before dropped arrivals and stages) still reads: it has neither */
-    if (!json_is_integer(iv) || json_integer_value(iv) <= 0 || !json_is_integer(st) ||
+    /* times within 2^53 µs (285 years) either way: sums and differences of them never
+     * overflow, whatever a doctored report says */
+    if (!json_is_integer(iv) || json_integer_value(iv) <= 0 || json_integer_value(iv) > SERIES_T_MAX ||
+        !json_is_integer(st) || json_integer_value(st) > SERIES_T_MAX ||
+        json_integer_value(st) < -SERIES_T_MAX ||
         !json_is_array(pts) || json_array_size(pts) > GP_SERIES_MAX_INTERVALS ||
         (ver && (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
                  json_integer_value(ver) > GP_SERIES_VERSION)) ||
@@ -285,7 +293,8 @@ gp_series *gp_series_from_json(const json_t *j)
         for (i = 0; i < json_array_size(stages); i++) {
             const json_t *v = json_array_get(stages, i);
 
-            if (!json_is_integer(v) || json_integer_value(v) < 0)
+            if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                json_integer_value(v) > SERIES_T_MAX)
                 goto bad;
             s->stage_start_us[s->nstages++] = json_integer_value(v);
         }

@@ -57,7 +57,8 @@ void gp_series_add_dropped(gp_series *s, const int64_t *t_us, size_t n);
 void gp_series_set_stages(gp_series *s, const gp_shape *sh, int64_t duration_us);
 
 /* Adds src into *dst exactly, aligning by wall-clock start (to the nearest interval); *dst
- * NULL takes a copy. Returns 0, or -1 when the intervals differ (dst left unchanged). */
+ * NULL takes a copy. Returns 0, or -1 when the intervals differ or the parts lie so far apart
+ * in time that the merged series would pass 2 * GP_SERIES_MAX_INTERVALS (dst left unchanged). */
 int gp_series_merge(gp_series **dst, const gp_series *src);
 
 /* JSON form (reports/README.md "series"). Returns a new reference. */
