@@ -283,6 +283,7 @@ int cmd_run(int argc, char **argv)
     gp_shard_info *shard_info = NULL;
     const char *start_at = NULL, *push_url = NULL;
     gp_pusher *pusher = NULL;
+    int64_t push_every_us; /* --push's interim pushes: --interval, or the series' default */
     int64_t start_at_us = 0, scenario_at_us = 0; /* the current scenario's start, epoch µs */
     outputs out = {0};
     gp_kv *labels = NULL;
@@ -530,10 +531,10 @@ int cmd_run(int argc, char **argv)
     suites = gp_calloc(nsc, sizeof *suites);
     /* --push also pushes the figures so far every interval (--interval, default 10 s) of a
      * long run, each PUT bounded by the interval (at most the final push's 10 s). */
+    push_every_us = interval_us > 0 ? interval_us : GP_SERIES_DEFAULT_INTERVAL_US;
     if (push_url) {
-        int64_t every = interval_us > 0 ? interval_us : GP_SERIES_DEFAULT_INTERVAL_US;
-
-        pusher = gp_pusher_start(push_url, every < GP_PUSH_TIMEOUT_US ? every : GP_PUSH_TIMEOUT_US);
+        pusher = gp_pusher_start(push_url, push_every_us < GP_PUSH_TIMEOUT_US ? push_every_us
+                                                                              : GP_PUSH_TIMEOUT_US);
         if (!pusher && strncasecmp(push_url, "https:", 6) == 0)
             fprintf(stderr, "goldenpath: note: --push to an https:// gateway pushes once, at the "
                             "end of the run (interim pushes need http://)\n");
@@ -541,6 +542,7 @@ int cmd_run(int argc, char **argv)
     for (i = 0; i < nsc; i++) {
         progress_ctx pc;
         gp_err err = {0};
+        unsigned all_users = 0; /* a shard's: the users (or planned arrivals) of all shards */
 
         if (interrupted)
             break;
@@ -552,7 +554,7 @@ int cmd_run(int argc, char **argv)
         pc.meta.scenario = sc[i];
         pc.meta.labels = labels;
         pc.meta.nlabels = nlabels;
-        pc.interval_us = interval_us > 0 ? interval_us : GP_SERIES_DEFAULT_INTERVAL_US;
+        pc.interval_us = push_every_us;
         pc.t0_us = gp_now_us();
         pc.next_push_us = pc.t0_us + pc.interval_us;
         ro.scenario = sc[i];
@@ -577,11 +579,12 @@ int cmd_run(int argc, char **argv)
 
             /* Shards plan an open model's arrivals from one seed (the same in every shard). */
             ro.shape_seed = shard.count ? shard_seed(sc[i]) : 0;
-            if (shard.count)
-                total = shape_users(sc[i], ro.users, ro.shape_seed);
-            if (shard.count)
-                total =
-                    total > shard.index ? (total - shard.index + shard.count - 1) / shard.count : 0;
+            if (shard.count) {
+                all_users = shape_users(sc[i], ro.users, ro.shape_seed);
+                total = all_users > shard.index
+                            ? (all_users - shard.index + shard.count - 1) / shard.count
+                            : 0;
+            }
             ro.workers = workers ? workers : auto_workers(total);
             /* A load shape runs in one process unless --workers asks for more: max_active's
              * split and the time series are then exactly the one-process run's. */
@@ -601,7 +604,7 @@ int cmd_run(int argc, char **argv)
         results[i] = gp_judge_run_shard(sc[i], runs[i].ts, runs[i].n, &runs[i].health, shard.count);
         if (shard.count) {
             shard_info[i].shard = shard;
-            shard_info[i].users_total = shape_users(sc[i], ro.users, ro.shape_seed);
+            shard_info[i].users_total = all_users;
             shard_info[i].start_at_us = scenario_at_us;
             shard_info[i].first_user_at_us =
                 gp_shard_first_start(runs[i].ts, runs[i].n, runs[i].started_wall_us);
