@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "judge.h"
@@ -535,7 +534,7 @@ int cmd_run(int argc, char **argv)
     if (push_url) {
         pusher = gp_pusher_start(push_url, push_every_us < GP_PUSH_TIMEOUT_US ? push_every_us
                                                                               : GP_PUSH_TIMEOUT_US);
-        if (!pusher && strncasecmp(push_url, "https:", 6) == 0)
+        if (!pusher && !gp_push_interim_ok(push_url))
             fprintf(stderr, "goldenpath: note: --push to an https:// gateway pushes once, at the "
                             "end of the run (interim pushes need http://)\n");
     }

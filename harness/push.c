@@ -251,6 +251,11 @@ static void *pusher_main(void *arg)
     return NULL;
 }
 
+bool gp_push_interim_ok(const char *url)
+{
+    return strncasecmp(url, "https:", 6) != 0;
+}
+
 gp_pusher *gp_pusher_start(const char *url, int64_t timeout_us)
 {
     gp_pusher *p;
@@ -259,7 +264,7 @@ gp_pusher *gp_pusher_start(const char *url, int64_t timeout_us)
      * indexes for lws's SSL and SSL_CTX private data, no run-once guard in 4.1.6): made on
      * this thread while the runner's TLS connections live, it would break their handshakes.
      * So an https:// gateway gets the final push only. */
-    if (strncasecmp(url, "https:", 6) == 0)
+    if (!gp_push_interim_ok(url))
         return NULL;
     /* The thread never sets the (process-wide) log level itself; set it here, on the
      * caller's thread, so that lws's start-up notices never reach stderr from the pusher. */

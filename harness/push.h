@@ -26,9 +26,12 @@ int gp_push_metrics(const char *url, const char *body, size_t len, int64_t timeo
  * with a bounded wait. Failures are counted, never printed here. */
 typedef struct gp_pusher gp_pusher;
 
+/* Whether url can take interim pushes: not an https:// one (a TLS context made beside the
+ * run's would redo OpenSSL's global set-up under its connections). */
+bool gp_push_interim_ok(const char *url);
+
 /* Starts the thread for url (copied). timeout_us bounds each PUT. Returns a new pusher, or
- * NULL when the thread cannot be started or url is https:// (a TLS context made beside the
- * run's would redo OpenSSL's global set-up under its connections): the caller then pushes
+ * NULL when the thread cannot be started or !gp_push_interim_ok(url): the caller then pushes
  * only at the end. A fork() while a PUT is in flight waits for it (at most timeout_us). */
 gp_pusher *gp_pusher_start(const char *url, int64_t timeout_us);
 
