@@ -397,6 +397,9 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
     size_t ns = docs[0]->n, i, d;
     gp_merge_state *st = gp_calloc(1, sizeof *st);
     size_t *order = gp_calloc(n, sizeof *order);
+    /* per scenario, where each shard's users land (sharded only): for the results, then for
+     * the transcripts */
+    size_t ***spos = gp_calloc(ns ? ns : 1, sizeof *spos);
     json_t *root, *from = json_array();
     bool sharded = m->sharded;
 
@@ -425,7 +428,7 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
         snprintf(st->scs[i].digest, sizeof st->scs[i].digest, "%s", first->digest);
         st->res[i] = gp_results_new(0);
         if (sharded) {
-            pos = shard_positions(docs, n, i, &all, &digest);
+            pos = spos[i] = shard_positions(docs, n, i, &all, &digest);
             free(st->res[i]->users);
             st->res[i]->users = gp_calloc(all + 1, sizeof *st->res[i]->users);
         }
@@ -451,9 +454,6 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
             gp_xshard_rows(st->rows[i], st->res[i], docs, order, n, i);
             su->meta.shards = st->rows[i];
             su->meta.nshards = n;
-            for (d = 0; d < n; d++)
-                free(pos[d]);
-            free(pos);
             free(digest);
         }
         st->labels[i] = gp_calloc(json_object_size(lj) + 1, sizeof **st->labels);
@@ -486,12 +486,9 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
     for (i = 0; i < ns; i++) {
         json_t *tr =
             json_object_get(json_array_get(json_object_get(root, "scenarios"), i), "transcripts");
-        size_t offset = 0, all = 0, **pos = NULL;
-        json_t **digest = NULL;
+        size_t offset = 0, **pos = spos[i];
         bool cut = false;
 
-        if (sharded)
-            pos = shard_positions(docs, n, i, &all, &digest);
         for (d = 0; d < n; d++) {
             cut |= merge_transcripts(tr, json_object_get(docs[d]->scenarios[i].json, "transcripts"),
                                      offset, sharded ? pos[d] : NULL,
@@ -503,7 +500,6 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
             for (d = 0; d < n; d++)
                 free(pos[d]);
             free(pos);
-            free(digest);
         }
         cut |= json_integer_value(json_object_get(tr, "failing_users")) >
                (json_int_t)json_array_size(json_object_get(tr, "users"));
@@ -513,6 +509,7 @@ static void merge_docs(gp_merged *m, gp_report_doc **docs, const char *const *pa
         json_array_append_new(from, json_string(paths[d]));
     json_object_set_new(root, "merged_from", from);
     m->report = root;
+    free(spos);
     free(order);
 }
 
