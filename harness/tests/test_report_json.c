@@ -319,6 +319,49 @@ static void test_report_json_harness_and_inconclusive(void **state)
     fixture_cleanup(&fx);
 }
 
+/* gp_report_write_json writes user_results itself, not through jansson: the file must be the
+ * bytes json_dumps makes of gp_report_to_json's tree, whatever the ids and causes hold. */
+static void test_report_json_users_as_jansson_writes_them(void **state)
+{
+    fixture fx;
+    gp_suite two[2];
+    gp_results *none = gp_results_new(0);
+    gp_err err = {0};
+    char *path = tmp_path("r.json"), *want, *got;
+    json_t *root;
+    int variant;
+
+    (void)state;
+    for (variant = FX_PASS; variant <= FX_FAIL; variant++) {
+        fixture_init(&fx, variant, 1, NULL);
+        free(fx.res->users[1].cause);
+        fx.res->users[1].cause = gp_strdup("ctl \x01\x1f\x7f \"q\" \\ / \xff\xfe \xc3\xa9 \n\t\b\f\r");
+        free(fx.res->users[0].user_id);
+        fx.res->users[0].user_id = gp_strdup("id \"\\\x02\xe2\x80\xa8");
+        fx.res->users[3].failed_rules = (1u << GP_RULE__COUNT) - 1;
+        fx.res->users[4].inconclusive_rules = 1u << 1 | 1u << (GP_RULE__COUNT - 1);
+        fx.res->users[5].index = 123456789012LL;
+        two[0] = fx.suite;
+        two[1] = fx.suite;
+        two[1].results = none;
+        for (size_t n = 0; n <= 2; n++) {
+            assert_int_equal(gp_report_write_json(path, two, n, FX_CTX, &err), 0);
+            root = gp_report_to_json(two, n, FX_CTX);
+            want = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+            json_decref(root);
+            got = fx_slurp(path);
+            assert_non_null(want);
+            assert_non_null(got);
+            assert_string_equal(got, want);
+            free(want);
+            free(got);
+        }
+        fixture_cleanup(&fx);
+    }
+    gp_results_free(none);
+    remove_tmp(path);
+}
+
 static void test_report_json_read_rejects(void **state)
 {
     static const char *const docs[] = {
@@ -353,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_report_json_layout_and_redaction),
         cmocka_unit_test(test_report_json_bounds_transcripts),
         cmocka_unit_test(test_report_json_read_rejects),
+        cmocka_unit_test(test_report_json_users_as_jansson_writes_them),
         cmocka_unit_test(test_report_json_harness_and_inconclusive),
     };
 
