@@ -5,7 +5,9 @@
 // indexed binary heap keyed by deadline; OpenSSL libcrypto for HMAC-SHA256 (the JWT), SHA-1 (the
 // Sec-WebSocket-Accept check) and random bytes (drawn from a pool refilled in 4 KiB blocks);
 // jansson parses every received text message (a real JSON parser, escapes included), as Node's
-// JSON.parse does for the Node peer. It does NOT speak TLS, extensions or subprotocols.
+// JSON.parse does for the Node peer (it differs only on lone surrogate escapes and numbers
+// beyond a double's range, which JSON.parse takes and jansson refuses as invalid_json).
+// It does NOT speak TLS, extensions or subprotocols.
 //
 //   GOLDENPATH_JWT_SECRET=... floorclient --port PORT --sessions N --rate R
 //
@@ -21,7 +23,7 @@
 // "openssl" and "jansson"). Exit 0 when every session passed, 1 otherwise, 2 on usage errors,
 // 3 when the client itself cannot run (no memory, no epoll). Never prints the secret or a token.
 //
-// Build: gcc -O2 -std=c11 -Wall -Wextra -Werror floorclient.c -o floorclient -ljansson -lcrypto
+// Build: gcc -O2 -std=c11 -Wall -Wextra -Werror floorclient.c -o floorclient -ljansson -lcrypto -lm
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
@@ -974,6 +976,10 @@ static void parse_frames(struct client *c, struct session *s)
             for (int i = 2; i < 10; i++)
                 plen = plen << 8 | b[i];
             h = 10;
+            if (plen >> 53) {
+                fail(c, s, "error_WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH");
+                return;
+            }
         }
         if (op < 0x8 && plen + (op == 0 ? s->flen : 0) > MAX_FRAME) {
             fail(c, s, "oversize_frame");
@@ -1087,7 +1093,9 @@ static void on_end(struct client *c, struct session *s, int e)
     close_session(c, s);
 }
 
-static void session_read(struct client *c, struct session *s)
+// Reads what the socket holds. A short read drained it: edge-triggered epoll reports what comes
+// next, except an end that came with the data (DRAIN set: read on until the end or EAGAIN).
+static void session_read(struct client *c, struct session *s, int drain)
 {
     for (;;) {
         if (s->rpos == s->rlen) {
@@ -1114,8 +1122,7 @@ static void session_read(struct client *c, struct session *s)
                 parse_handshake(c, s);
             if (!s->done && s->upgraded)
                 parse_frames(c, s);
-            // A short read drained the socket; edge-triggered epoll reports what comes next.
-            if (s->done || (size_t)k < space)
+            if (s->done || ((size_t)k < space && !drain))
                 return;
         } else if (k == 0) {
             {
@@ -1150,7 +1157,7 @@ static void on_io(struct client *c, struct session *s, uint32_t events)
     if (s->wlen && (events & EPOLLOUT))
         session_flush(s);
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-        session_read(c, s);
+        session_read(c, s, (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
 }
 
 // ---- report, options, main ----
