@@ -45,8 +45,8 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/opensslv.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -129,6 +129,7 @@ struct client {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     char jwt_head[64];
+    EVP_MAC_CTX *hmac; // HMAC-SHA256 keyed with the secret once, copied for each token
 };
 
 static void report(struct client *c, const char *end);
@@ -208,6 +209,18 @@ static size_t b64(const unsigned char *in, size_t n, char *out, int url)
     return o;
 }
 
+// Lower-case hex of IN into OUT (NUL-terminated); returns 2 * N.
+static size_t hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+    return 2 * n;
+}
+
 // The token of user USER into OUT (at least 512 bytes): HS256 over head.body.
 static void mint_jwt(struct client *c, const char *user, char *out, size_t cap)
 {
@@ -220,10 +233,12 @@ static void mint_jwt(struct client *c, const char *user, char *out, size_t cap)
     b64((const unsigned char *)claims, (size_t)n, body, 1);
     int len = snprintf(out, cap, "%s.%s", c->jwt_head, body);
     unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    if (!HMAC(EVP_sha256(), c->secret, (int)strlen(c->secret), (const unsigned char *)out,
-              (size_t)len, mac, &maclen))
+    size_t maclen = 0;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(c->hmac);
+    if (!ctx || !EVP_MAC_update(ctx, (const unsigned char *)out, (size_t)len) ||
+        !EVP_MAC_final(ctx, mac, &maclen, sizeof mac))
         die("HMAC failed");
+    EVP_MAC_CTX_free(ctx);
     out[len++] = '.';
     b64(mac, maclen, out + len, 1);
 }
@@ -508,11 +523,14 @@ static void start_session(struct client *c, long i)
     random_bytes(c, raw, 16);
     raw[6] = (raw[6] & 0x0f) | 0x40;
     raw[8] = (raw[8] & 0x3f) | 0x80;
-    s->thread_len = (size_t)snprintf(
-        s->thread, sizeof s->thread,
-        "thread-%s-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", s->user,
-        raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7], raw[8], raw[9], raw[10],
-        raw[11], raw[12], raw[13], raw[14], raw[15]);
+    char uuid[37];
+    size_t u = 0;
+    for (int k = 0; k < 16; k++) {
+        if (k == 4 || k == 6 || k == 8 || k == 10)
+            uuid[u++] = '-';
+        u += hex(raw + k, 1, uuid + u);
+    }
+    s->thread_len = (size_t)snprintf(s->thread, sizeof s->thread, "thread-%s-%s", s->user, uuid);
     owner_set(&c->threads, s->thread, s->thread_len, (int)i);
 
     mint_jwt(c, s->user, jwt, sizeof jwt);
@@ -734,12 +752,13 @@ static void on_event(struct client *c, struct session *s, json_t *m, enum run_ev
 static void send_user_message(struct client *c, struct session *s)
 {
     unsigned char r[8];
-    char msg[320];
+    char msg[320], rhex[17];
     random_bytes(c, r, 8);
+    hex(r, 8, rhex);
     int n = snprintf(msg, sizeof msg,
                      "{\"type\":\"user_message\",\"payload\":{\"content\":\"Analyze my costs "
-                     "(%02x%02x%02x%02x%02x%02x%02x%02x)\",\"thread_id\":\"%s\"}}",
-                     r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], s->thread);
+                     "(%s)\",\"thread_id\":\"%s\"}}",
+                     rhex, s->thread);
     send_frame(c, s, 0x1, msg, (size_t)n);
 }
 
@@ -1357,6 +1376,14 @@ int main(int argc, char **argv)
     }
     static const char head[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
     b64((const unsigned char *)head, sizeof head - 1, c->jwt_head, 1);
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    c->hmac = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    if (!c->hmac ||
+        !EVP_MAC_init(c->hmac, (const unsigned char *)c->secret, strlen(c->secret), params))
+        die("HMAC-SHA256 is not available");
+    EVP_MAC_free(mac);
     c->pool_pos = POOL_SIZE;
     c->s = calloc((size_t)c->sessions, sizeof *c->s);
     c->heap = calloc((size_t)c->sessions, sizeof *c->heap);
