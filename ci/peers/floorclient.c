@@ -541,6 +541,8 @@ static void start_session(struct client *c, long i)
                      "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
                      "Authorization: Bearer %s\r\n\r\n",
                      c->path, c->hostport, s->key, jwt);
+    if (n < 0 || (size_t)n >= sizeof req)
+        die("the upgrade request is too long");
 
     timer_arm(c, s, c->timeout_ms);
     int fd = socket(c->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1217,7 +1219,8 @@ static void report(struct client *c, const char *end)
                                                               : json_real(c->rate),
                   "ok", (json_int_t)c->ok, "failed", (json_int_t)c->failed, "reasons", reasons,
                   "close_timeouts", (json_int_t)c->close_timeouts, "end", end, "wall_s",
-                  round(wall * 1000) / 1000, "sessions_per_s", round(c->ok / wall * 10) / 10);
+                  round(wall * 1000) / 1000, "sessions_per_s",
+                  wall > 0 ? round(c->ok / wall * 10) / 10 : 0.0);
     char *line = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     if (!line)
         die("cannot write the result");
