@@ -51,3 +51,19 @@ gp_build() {
     cmake -S "$GP_ROOT" -B "$dir" "$@" >/dev/null || gp_die "cmake configure failed ($dir)"
     cmake --build "$dir" -j"$(nproc)" || gp_die "build failed ($dir)"
 }
+
+# gp_build_floorclient DIR - builds ci/peers/floorclient.c into DIR/floorclient when it is
+# missing or older than its source (gcc -O2 -std=c11 -Wall -Wextra -Werror), and prints its path.
+gp_build_floorclient() {
+    local out=$1/floorclient src=$GP_ROOT/ci/peers/floorclient.c
+    if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
+        gp_ensure_packages gcc pkg-config libssl-dev libjansson-dev
+        gp_log "building floorclient (ci/peers/floorclient.c)"
+        # shellcheck disable=SC2046 # pkg-config's flags are word lists
+        gcc -O2 -std=c11 -Wall -Wextra -Werror -o "$out.tmp.$$" "$src" \
+            $(pkg-config --cflags --libs jansson libcrypto) -lm >&2 ||
+            gp_die "floorclient did not build"
+        mv -f "$out.tmp.$$" "$out"
+    fi
+    echo "$out"
+}
