@@ -581,3 +581,54 @@ json_t *gp_json_load_fast(const char *text, size_t len, int *fallback)
     *fallback = 0;
     return root;
 }
+
+int gp_json_quote(gp_buf *out, const char *s, size_t len, bool ascii_only)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i, from = 0;
+
+    if (gp_buf_append(out, "\"", 1) < 0)
+        return -1;
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[6] = {'\\', 0, '0', '0', 0, 0};
+        size_t n = 2;
+
+        if (ch >= 0x80 && ascii_only)
+            return -1;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        switch (ch) {
+        case '"':
+        case '\\':
+            esc[1] = (char)ch;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[4] = hex[ch >> 4];
+            esc[5] = hex[ch & 15];
+            n = 6;
+        }
+        if (gp_buf_append(out, s + from, i - from) < 0 || gp_buf_append(out, esc, n) < 0)
+            return -1;
+        from = i + 1;
+    }
+    if (gp_buf_append(out, s + from, len - from) < 0 || gp_buf_append(out, "\"", 1) < 0)
+        return -1;
+    return 0;
+}

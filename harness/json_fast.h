@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "gp_common.h"
+
 /* Parses text (len bytes, need not be NUL-terminated; any bytes are safe) as jansson 2.14's
  * json_loadb(text, len, JSON_DECODE_ANY, ...) would. Returns a new reference the caller
  * json_decref()s: a tree equal to jansson's in values, integer-versus-real typing, string bytes
@@ -50,5 +52,12 @@ typedef struct gp_json_number {
 /* Scans a number per the JSON grammar from s[*pos] (n bytes in all): returns 1, fills num and
  * moves *pos past it, or 0 when the grammar refuses it. Range checks are the caller's. */
 int gp_json_scan_number(const unsigned char *s, size_t n, size_t *pos, gp_json_number *num);
+
+/* Appends s (len bytes) to out as a JSON string, byte for byte as jansson 2.14's dump_string
+ * writes it without flags (\" \\ \b \f \n \r \t, other bytes under 0x20 as \u00XX, the rest
+ * as they are). s must be valid UTF-8 (gp_utf8_clean makes it so). With ascii_only, a byte past
+ * ASCII returns -1 instead (the caller leaves the string to jansson, which checks its UTF-8).
+ * Returns 0, or -1 when out refuses the bytes. */
+int gp_json_quote(gp_buf *out, const char *s, size_t len, bool ascii_only);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "isolation.h"
+#include "json_fast.h"
 #include "report.h"
 #include "report_util.h"
 #include "timeseries.h"
@@ -158,55 +159,14 @@ static json_t *users_json(const gp_results *r)
  * tree: at 16,000 users the tree and its dump were about 40,000 instructions per user. */
 static void json_text(gp_buf *b, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
     char *c;
-    size_t i, from = 0;
 
     if (!s) {
         gp_buf_append(b, "null", 4);
         return;
     }
     c = gp_utf8_clean(s, strlen(s), (size_t)-2, NULL);
-    gp_buf_append(b, "\"", 1);
-    for (i = 0; c[i]; i++) {
-        unsigned char ch = (unsigned char)c[i];
-        char esc[6] = {'\\', 0, '0', '0', 0, 0};
-        size_t n = 2;
-
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        switch (ch) {
-        case '"':
-        case '\\':
-            esc[1] = (char)ch;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[4] = hex[ch >> 4];
-            esc[5] = hex[ch & 15];
-            n = 6;
-        }
-        gp_buf_append(b, c + from, i - from);
-        gp_buf_append(b, esc, n);
-        from = i + 1;
-    }
-    gp_buf_append(b, c + from, i - from);
-    gp_buf_append(b, "\"", 1);
+    gp_json_quote(b, c, strlen(c), false);
     free(c);
 }
 

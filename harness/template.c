@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_fast.h"
+
 /* An expanded string never grows past this; a bigger one is a scenario bug, not a frame. */
 #define EXPAND_MAX (1u << 20)
 
@@ -226,62 +228,6 @@ fail:
     return NULL;
 }
 
-/* Appends s (len bytes) as a JSON string the way jansson 2.14's dump_string does without
- * flags; -1 for a byte past ASCII (left to jansson, which checks the UTF-8). */
-static int dump_string(gp_buf *out, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t i, from = 0;
-
-    if (gp_buf_append(out, "\"", 1) < 0)
-        return -1;
-    for (i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        char esc[7];
-        size_t n = 2;
-
-        if (ch >= 0x80)
-            return -1;
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        esc[0] = '\\';
-        switch (ch) {
-        case '"':
-            esc[1] = '"';
-            break;
-        case '\\':
-            esc[1] = '\\';
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[ch >> 4];
-            esc[5] = hex[ch & 15];
-            n = 6;
-        }
-        if (gp_buf_append(out, s + from, i - from) < 0 || gp_buf_append(out, esc, n) < 0)
-            return -1;
-        from = i + 1;
-    }
-    if (gp_buf_append(out, s + from, len - from) < 0 || gp_buf_append(out, "\"", 1) < 0)
-        return -1;
-    return 0;
-}
-
 static int dump_value(gp_buf *out, gp_buf *tmp, const json_t *t, const gp_vars *vars,
                       const json_t *mark, char **mark_out)
 {
@@ -290,7 +236,7 @@ static int dump_value(gp_buf *out, gp_buf *tmp, const json_t *t, const gp_vars *
     if (json_is_string(t)) {
         gp_buf_reset(tmp);
         if (expand_into(tmp, json_string_value(t), vars, &err) < 0 ||
-            dump_string(out, tmp->data ? tmp->data : "", tmp->len) < 0)
+            gp_json_quote(out, tmp->data ? tmp->data : "", tmp->len, true) < 0)
             return -1;
         if (t == mark && mark_out && !*mark_out)
             *mark_out = gp_strdup(tmp->data ? tmp->data : "");
@@ -306,7 +252,7 @@ static int dump_value(gp_buf *out, gp_buf *tmp, const json_t *t, const gp_vars *
         json_object_foreach((json_t *)t, key, v)
         {
             if (strstr(key, "{{") || (!first && gp_buf_append(out, ",", 1) < 0) ||
-                dump_string(out, key, strlen(key)) < 0 || gp_buf_append(out, ":", 1) < 0 ||
+                gp_json_quote(out, key, strlen(key), true) < 0 || gp_buf_append(out, ":", 1) < 0 ||
                 dump_value(out, tmp, v, vars, mark, mark_out) < 0)
                 return -1;
             first = false;
