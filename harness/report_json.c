@@ -180,6 +180,23 @@ static void json_indent(gp_buf *b, int depth)
         gp_buf_append(b, sp, depth < (int)(sizeof sp - 1) ? (size_t)depth : sizeof sp - 1);
 }
 
+/* A name of ours (a rule id, a status): ASCII, nothing to clean. */
+static void json_name(gp_buf *b, const char *s)
+{
+    gp_json_quote(b, s, strlen(s), false);
+}
+
+/* An object member's start, as jansson writes it at depth: the comma after the previous
+ * member, the indentation, the quoted key and ": ". */
+static void json_member(gp_buf *b, int depth, bool first, const char *key)
+{
+    if (!first)
+        gp_buf_append(b, ",", 1);
+    json_indent(b, depth);
+    json_name(b, key);
+    gp_buf_append(b, ": ", 2);
+}
+
 static void rules_text(gp_buf *b, uint32_t set, int depth)
 {
     bool any = false;
@@ -190,7 +207,7 @@ static void rules_text(gp_buf *b, uint32_t set, int depth)
             continue;
         gp_buf_append(b, any ? "," : "[", 1);
         json_indent(b, depth + 1);
-        json_text(b, gp_rule_id((gp_rule)k));
+        json_name(b, gp_rule_id((gp_rule)k));
         any = true;
     }
     if (!any) {
@@ -214,37 +231,30 @@ static void users_text(gp_buf *b, const gp_results *r, int depth)
         const gp_user_result *u = &r->users[i];
         int d = depth + 2;
 
+        if (i)
+            gp_buf_append(b, ",", 1);
         json_indent(b, depth + 1);
         gp_buf_append(b, "{", 1);
-        json_indent(b, d);
-        gp_buf_printf(b, "\"index\": %lld,", (long long)u->index);
-        json_indent(b, d);
-        gp_buf_append(b, "\"id\": ", 6);
+        json_member(b, d, true, "index");
+        gp_buf_printf(b, "%lld", (long long)u->index);
+        json_member(b, d, false, "id");
         json_text(b, u->user_id);
-        gp_buf_append(b, ",", 1);
-        json_indent(b, d);
-        gp_buf_printf(b, "\"passed\": %s,", u->passed ? "true" : "false");
-        json_indent(b, d);
-        gp_buf_append(b, "\"status\": ", 10);
-        json_text(b, gp_status_name(gp_user_status(u)));
-        gp_buf_append(b, ",", 1);
-        json_indent(b, d);
-        gp_buf_append(b, "\"failed_rules\": ", 16);
+        json_member(b, d, false, "passed");
+        gp_buf_printf(b, "%s", u->passed ? "true" : "false");
+        json_member(b, d, false, "status");
+        json_name(b, gp_status_name(gp_user_status(u)));
+        json_member(b, d, false, "failed_rules");
         rules_text(b, u->failed_rules, d);
-        gp_buf_append(b, ",", 1);
-        json_indent(b, d);
-        gp_buf_append(b, "\"inconclusive_rules\": ", 22);
+        json_member(b, d, false, "inconclusive_rules");
         rules_text(b, u->inconclusive_rules, d);
-        gp_buf_append(b, ",", 1);
-        json_indent(b, d);
-        gp_buf_printf(b, "\"runs_expected\": %lld,", (long long)u->runs_expected);
-        json_indent(b, d);
-        gp_buf_printf(b, "\"runs_completed\": %lld,", (long long)u->runs_completed);
-        json_indent(b, d);
-        gp_buf_append(b, "\"cause\": ", 9);
+        json_member(b, d, false, "runs_expected");
+        gp_buf_printf(b, "%lld", (long long)u->runs_expected);
+        json_member(b, d, false, "runs_completed");
+        gp_buf_printf(b, "%lld", (long long)u->runs_completed);
+        json_member(b, d, false, "cause");
         json_text(b, u->cause);
         json_indent(b, depth + 1);
-        gp_buf_append(b, i + 1 < r->nusers ? "}," : "}", i + 1 < r->nusers ? 2 : 1);
+        gp_buf_append(b, "}", 1);
     }
     json_indent(b, depth);
     gp_buf_append(b, "]", 1);
